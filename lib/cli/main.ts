@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * initc's command line. Errors a user can fix print one line and exit with their own code (see
+ * lib/errors.ts); anything else is a bug and prints its stack.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ExitCode, exitCodeDoc, InitcError } from '../errors.js';
+import { clusterCommand } from './cluster.js';
+import { installSignalHandlers } from './context.js';
+import { runCommand } from './run.js';
+
+function fail(err: unknown): never {
+  if (err instanceof InitcError) {
+    process.stderr.write(`initc: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`       ${err.hint}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`initc: internal error (a bug; please report it with this trace):\n${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(70);
+}
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  await yargs(hideBin(process.argv))
+    .scriptName('initc')
+    .usage('$0 <command> [options]\n\nChaos and conformance tests of how a Kubernetes cluster runs init containers.')
+    .command(clusterCommand)
+    .command(runCommand)
+    .demandCommand(1, 'name a command: cluster or run')
+    .strict()
+    .epilogue(`Exit codes:\n${exitCodeDoc.map(([code, what]) => `  ${String(code).padStart(3)}  ${what}`).join('\n')}`)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`initc: ${msg}\n       see \`initc --help\`\n`);
+      process.exit(ExitCode.usage);
+    })
+    .parseAsync();
+}
+
+main().catch(fail);

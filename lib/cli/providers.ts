@@ -1,0 +1,38 @@
+/** The provider options shared by `cluster` and `run`, and the provider they select. */
+import type { Argv } from 'yargs';
+import { KubeconfigProvider } from '../cluster/kubeconfig.js';
+import { LocalClusterProvider } from '../cluster/local/local.js';
+import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
+import type { ClusterProvider } from '../cluster/provider.js';
+
+export interface ProviderArgs {
+  provider: 'local' | 'kubeconfig';
+  'k8s-version': string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+export function withProviderOptions<T>(y: Argv<T>) {
+  return y
+    .option('provider', {
+      choices: ['local', 'kubeconfig'] as const,
+      describe: 'local: the embedded cluster this machine builds and runs; kubeconfig: an existing cluster',
+    })
+    .option('k8s-version', {
+      type: 'string',
+      default: DEFAULT_MINOR,
+      describe: `Kubernetes version of the embedded cluster (${Object.keys(PINNED_PATCHES).join(', ')})`,
+    })
+    .option('kubeconfig', { type: 'string', describe: 'kubeconfig of an existing cluster (implies --provider kubeconfig); default $KUBECONFIG or ~/.kube/config' })
+    .option('context', { type: 'string', describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' });
+}
+
+/** --kubeconfig or --context without --provider means the existing cluster they name. */
+export function chosenProvider(a: Partial<ProviderArgs>): 'local' | 'kubeconfig' {
+  return a.provider ?? (a.kubeconfig || a.context ? 'kubeconfig' : 'local');
+}
+
+export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
+  if (chosenProvider(a) === 'kubeconfig') return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
+  return new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
+}

@@ -1,0 +1,417 @@
+/**
+ * The embedded cluster: real etcd, kube-apiserver, controller-manager, scheduler, kubelet,
+ * kube-proxy, CoreDNS and containerd as host processes, built from the Go module proxy. `up`
+ * records each step in the state file before taking it, so `down` can undo any prefix of it.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy, Watch } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Node } from '@kubernetes/client-node';
+import { InitcError } from '../../errors.js';
+import type { Progress } from '../../progress.js';
+import { exists, writeFileMode } from '../../util/fsx.js';
+import { defaultKubeconfigPath, mergeIntoFile, removeFromFile } from '../kubeconfig-file.js';
+import type { ClusterProvider, CreateOptions, ImageLoader, RunningCluster } from '../provider.js';
+import { loadKubeConfig } from '../provider.js';
+import { ensureBinaries } from './build.js';
+import type { ClusterBinaries } from './build.js';
+import * as cfg from './configs.js';
+import { httpStatus, waitUntil } from './health.js';
+import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
+import { buildFixtureImage, buildPauseImage, importImage } from './images.js';
+import type { ClusterLayout } from './layout.js';
+import { apiServerURL, clusterLayout } from './layout.js';
+import { networkLeftovers, setupNetwork, teardownNetwork } from './network.js';
+import { checkHostTools, checkKernel, checkPorts, requireRoot, RUNC } from './preflight.js';
+import type { ProcessRecord } from './processes.js';
+import { describeFailure, isRunning, pidsWithCmdline, startProcess, stopProcess } from './processes.js';
+import type { ClusterState } from './state.js';
+import { readState, writeState } from './state.js';
+import type { KubeVersion } from './versions.js';
+
+export interface LocalClusterOptions {
+  version: KubeVersion;
+  layout?: ClusterLayout;
+  /** Merge the admin context into the user's kubeconfig (as kind does). */
+  mergeKubeconfig?: boolean;
+}
+
+const STOP_ORDER = ['coredns', 'kube-proxy', 'kubelet', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'kube-apiserver', 'etcd'];
+
+export class LocalCluster implements RunningCluster, ImageLoader {
+  readonly provider = 'local' as const;
+  readonly context: string;
+
+  constructor(
+    readonly layout: ClusterLayout,
+    readonly state: ClusterState,
+  ) {
+    this.context = layout.name;
+  }
+
+  get kubeconfigPath(): string {
+    return this.layout.kubeconfig;
+  }
+
+  kubeConfig(): KubeConfig {
+    return loadKubeConfig(this.layout.kubeconfig, this.context);
+  }
+
+  async exportLogs(dir: string): Promise<string[]> {
+    await fs.mkdir(dir, { recursive: true });
+    const written: string[] = [];
+    for (const f of await fs.readdir(this.layout.logDir).catch(() => [] as string[])) {
+      await fs.copyFile(path.join(this.layout.logDir, f), path.join(dir, f));
+      written.push(path.join(dir, f));
+    }
+    return written;
+  }
+
+  async loadImageArchive(tarFile: string): Promise<void> {
+    if (!this.state.binaries) throw new InitcError('notRunning', 'the embedded cluster has no containerd running');
+    await importImage(this.state.binaries.ctr, this.layout.containerdSocket, tarFile);
+  }
+}
+
+export class LocalClusterProvider implements ClusterProvider {
+  readonly name = 'local' as const;
+  readonly layout: ClusterLayout;
+
+  constructor(private readonly opts: LocalClusterOptions) {
+    this.layout = opts.layout ?? clusterLayout();
+  }
+
+  async create({ progress, signal }: CreateOptions): Promise<LocalCluster> {
+    requireRoot('the embedded cluster');
+    const l = this.layout;
+    const existing = await readState(l.stateFile);
+    if (existing) {
+      if (existing.ready && (await this.isHealthy(existing))) {
+        if (existing.gitVersion !== this.opts.version.gitVersion) {
+          throw new InitcError('usage', `an embedded cluster of ${existing.gitVersion} is already running; \`initc cluster down\` it first to start ${this.opts.version.gitVersion}`);
+        }
+        progress.info(`✔ embedded cluster ${existing.gitVersion} already running (kubeconfig: ${l.kubeconfig})`);
+        return new LocalCluster(l, existing);
+      }
+      progress.info('found a stopped or half-started embedded cluster: cleaning it up first');
+      await this.destroy({ progress, signal });
+    }
+    await progress.step('preflight checks', async () => {
+      await checkKernel();
+      await checkHostTools(l);
+    });
+    const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, () => ensureBinaries(this.opts.version, progress));
+    const images = await progress.step('images (pause, fixture)', async () => ({
+      pause: await buildPauseImage(binaries.pause),
+      fixture: await buildFixtureImage(),
+    }));
+
+    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], ready: false };
+    await writeState(l.stateFile, state);
+    try {
+      await progress.step('configuration and certificates', () => this.writeConfigs(binaries));
+      await progress.step('node network', async () => {
+        state.network = { ipForwardBefore: (await fs.readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() };
+        await writeState(l.stateFile, state);
+        state.network = await setupNetwork(l);
+        await writeState(l.stateFile, state);
+        await checkPorts(l);
+      });
+      const start = async (c: cfg.ComponentCommand, binary: string, env?: NodeJS.ProcessEnv) => {
+        const rec = await startProcess({ name: c.name, binary, argv0: c.argv0, args: c.args, logDir: l.logDir, env });
+        state.processes.push(rec);
+        await writeState(l.stateFile, state);
+        return rec;
+      };
+      const wait = { signal, timeoutMs: 60_000 };
+      const pki = (f: string) => path.join(l.pkiDir, f);
+
+      await progress.step('container runtime (containerd)', async () => {
+        const pathEnv = `${path.dirname(binaries.containerd)}:${process.env.PATH}`;
+        const rec = await start(
+          { name: 'containerd', argv0: binaries.containerd, args: ['--config', path.join(l.configDir, 'containerd.toml')] },
+          binaries.containerd,
+          { ...process.env, PATH: pathEnv },
+        );
+        await waitUntil('containerd', async () => (await execa(binaries.ctr, ['--address', l.containerdSocket, 'version'], { reject: false })).exitCode === 0, { ...wait, process: rec });
+        for (const tar of [images.pause, images.fixture]) await importImage(binaries.ctr, l.containerdSocket, tar);
+      });
+
+      await progress.step('control plane (etcd, kube-apiserver, controller-manager, scheduler)', async () => {
+        const etcd = await start(cfg.etcdCommand(l), binaries.kube);
+        const etcdTls = { ca: pki('ca.crt'), cert: pki('apiserver-etcd-client.crt'), key: pki('apiserver-etcd-client.key') };
+        await waitUntil('etcd', async () => (await httpStatus(`https://127.0.0.1:${l.ports.etcdClient}/health`, etcdTls)) === 200, { ...wait, process: etcd });
+        const apiserver = await start(cfg.apiserverCommand(l), binaries.kube);
+        const adminTls = { ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') };
+        await waitUntil('kube-apiserver', async () => (await httpStatus(`${apiServerURL(l)}/readyz`, adminTls)) === 200, { ...wait, timeoutMs: 120_000, process: apiserver });
+        await this.applyClusterObjects();
+        const cm = await start(cfg.controllerManagerCommand(l), binaries.kube);
+        const sched = await start(cfg.schedulerCommand(l), binaries.kube);
+        await waitUntil('kube-controller-manager', async () => (await httpStatus(`https://127.0.0.1:${l.ports.controllerManager}/healthz`, { insecure: true })) === 200, { ...wait, process: cm });
+        await waitUntil('kube-scheduler', async () => (await httpStatus(`https://127.0.0.1:${l.ports.scheduler}/healthz`, { insecure: true })) === 200, { ...wait, process: sched });
+      });
+
+      await progress.step('node (kubelet, kube-proxy) Ready', async () => {
+        await createCgroups(l.cgroupRoot);
+        const kubelet = await start(cfg.kubeletCommand(l), binaries.kube);
+        const proxy = await start(cfg.kubeProxyCommand(l), binaries.kube);
+        await waitUntil('kubelet', async () => (await httpStatus(`http://127.0.0.1:${l.ports.kubeletHealthz}/healthz`)) === 200, { ...wait, process: kubelet });
+        await waitForNodeReady(loadKubeConfig(l.kubeconfig), l.nodeName, 90_000, kubelet, signal);
+        await waitUntil('kube-proxy', async () => (await httpStatus(`http://127.0.0.1:${l.ports.proxyHealthz}/healthz`)) === 200, { ...wait, process: proxy });
+      });
+
+      await progress.step('DNS (CoreDNS) Ready', async () => {
+        const dns = await start(cfg.corednsCommand(l, binaries.coredns), binaries.coredns);
+        await waitUntil('coredns', async () => (await httpStatus(`http://127.0.0.1:${l.ports.dnsReady}/ready`)) === 200, { ...wait, process: dns });
+      });
+
+      await progress.step('service accounts ready in namespace default', () => waitForDefaultServiceAccount(loadKubeConfig(l.kubeconfig), 60_000, signal));
+
+      if (this.opts.mergeKubeconfig !== false) {
+        const file = defaultKubeconfigPath();
+        const previousContext = await mergeIntoFile(file, await fs.readFile(l.kubeconfig, 'utf8'));
+        state.mergedKubeconfig = { file, previousContext };
+        progress.info(`kubeconfig context "${l.name}" merged into ${file} (and made current)`);
+      }
+      state.ready = true;
+      await writeState(l.stateFile, state);
+      return new LocalCluster(l, state);
+    } catch (err) {
+      progress.info(`cluster did not come up; stopping what was started (logs stay in ${l.logDir} until the next up)`);
+      await this.preserveLogs();
+      await this.destroy({ progress }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Copies logs out of the data folder that destroy removes, so the error message's log path still reads. */
+  private async preserveLogs(): Promise<void> {
+    const keep = path.join(path.dirname(this.layout.dataDir), `${this.layout.name}-failed-logs`);
+    await fs.rm(keep, { recursive: true, force: true });
+    await fs.cp(this.layout.logDir, keep, { recursive: true }).catch(() => undefined);
+  }
+
+  private async writeConfigs(binaries: ClusterBinaries): Promise<void> {
+    const l = this.layout;
+    for (const d of [l.dataDir, l.runDir]) await fs.mkdir(d, { recursive: true, mode: 0o700 });
+    for (const d of [l.logDir, l.configDir, l.cniConfDir, l.cniIpamDir, l.kubeletRootDir, l.containerdRoot, l.containerdState]) {
+      await fs.mkdir(d, { recursive: true });
+    }
+    await fs.mkdir(l.etcdDataDir, { recursive: true, mode: 0o700 });
+    const { writePki } = await import('./pki.js');
+    await writePki(l.pkiDir, { nodeName: l.nodeName, nodeIP: l.network.nodeIP, apiServiceIP: l.network.apiServiceIP, clusterDomain: l.network.clusterDomain });
+    const conf = (f: string) => path.join(l.configDir, f);
+    for (const [file, cert] of [
+      ['controller-manager.kubeconfig', 'controller-manager'],
+      ['scheduler.kubeconfig', 'scheduler'],
+      ['kubelet.kubeconfig', 'kubelet-client'],
+      ['kube-proxy.kubeconfig', 'kube-proxy'],
+      ['coredns.kubeconfig', 'coredns'],
+    ] as const) {
+      await writeFileMode(conf(file), cfg.componentKubeconfig(l, cert), 0o600);
+    }
+    const read = (f: string) => fs.readFile(path.join(l.pkiDir, f), 'utf8');
+    await writeFileMode(l.kubeconfig, cfg.adminKubeconfig(l, await read('ca.crt'), await read('admin.crt'), await read('admin.key')), 0o600);
+    const resolvConf = conf('resolv.conf');
+    // No outside resolver exists here: pods get only the cluster's DNS.
+    await writeFileMode(resolvConf, '# initc: no upstream resolver\n');
+    await writeFileMode(conf('kubelet.yaml'), cfg.kubeletConfigYaml(l, this.opts.version, resolvConf));
+    await writeFileMode(conf('kube-proxy.yaml'), cfg.kubeProxyConfigYaml(l));
+    await writeFileMode(conf('containerd.toml'), cfg.containerdConfigToml(l, RUNC));
+    await writeFileMode(path.join(l.cniConfDir, '10-initc.conflist'), cfg.cniConfig(l));
+    await writeFileMode(conf('Corefile'), cfg.corefile(l));
+    void binaries;
+  }
+
+  /** Objects the control plane needs that no controller makes: CoreDNS's RBAC and the kube-dns Service. */
+  private async applyClusterObjects(): Promise<void> {
+    const l = this.layout;
+    const api = KubernetesObjectApi.makeApiClient(loadKubeConfig(l.kubeconfig));
+    const labels = { 'app.kubernetes.io/managed-by': 'initc' };
+    const objects: KubernetesObject[] = [
+      cfg.corednsRbac.clusterRole,
+      cfg.corednsRbac.binding,
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...labels, 'k8s-app': 'kube-dns' } },
+        spec: {
+          clusterIP: l.network.dnsServiceIP,
+          ports: [
+            { name: 'dns', port: 53, protocol: 'UDP', targetPort: l.ports.dns },
+            { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: l.ports.dns },
+          ],
+        },
+      } as KubernetesObject,
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'kube-dns-node', namespace: 'kube-system', labels: { ...labels, 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'initc' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: [l.network.nodeIP], conditions: { ready: true } }],
+        ports: [
+          { name: 'dns', port: l.ports.dns, protocol: 'UDP' },
+          { name: 'dns-tcp', port: l.ports.dns, protocol: 'TCP' },
+        ],
+      } as KubernetesObject,
+    ];
+    for (const o of objects) {
+      await waitUntil(`apply ${o.kind} ${o.metadata?.name}`, async () => {
+        await api.patch(o, undefined, undefined, 'initc', true, PatchStrategy.ServerSideApply);
+        return true;
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+    }
+  }
+
+  private async isHealthy(state: ClusterState): Promise<boolean> {
+    for (const p of state.processes) if (!(await isRunning(p))) return false;
+    const pki = (f: string) => path.join(this.layout.pkiDir, f);
+    return (await httpStatus(`${apiServerURL(this.layout)}/readyz`, { ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') })) === 200;
+  }
+
+  /** Stops everything `up` started and removes what it made; the build cache stays. Safe to call repeatedly. */
+  async destroy({ progress }: CreateOptions): Promise<void> {
+    requireRoot('stopping the embedded cluster');
+    const l = this.layout;
+    const state = await readState(l.stateFile);
+    const problems: string[] = [];
+    await progress.step('stop cluster processes', async () => {
+      const byName = new Map<string, ProcessRecord[]>();
+      for (const p of state?.processes ?? []) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+      for (const name of STOP_ORDER) {
+        if (name === 'containerd') {
+          // Pods first: kill their containers through their cgroups, then the runtime and its shims.
+          problems.push(...(await killAndRemoveCgroups(l.cgroupRoot)).map((d) => `cgroup ${d}`));
+        }
+        await Promise.all((byName.get(name) ?? []).map((p) => stopProcess(p)));
+        if (name === 'containerd') {
+          for (const pid of await pidsWithCmdline(l.containerdSocket)) {
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch {
+              /* gone */
+            }
+          }
+        }
+      }
+    });
+    await progress.step('remove network, mounts and files', async () => {
+      if (state?.binaries && (await exists(state.binaries.kube))) {
+        await execa(state.binaries.kube, ['kube-proxy', '--cleanup'], { reject: false });
+      }
+      problems.push(...(await teardownNetwork(l, state?.network)));
+      problems.push(...(await unmountAll([l.dataDir, l.runDir])).map((m) => `mount ${m}`));
+      problems.push(...(await killAndRemoveCgroups(l.cgroupRoot)).map((d) => `cgroup ${d}`));
+      if (state?.mergedKubeconfig) await removeFromFile(state.mergedKubeconfig.file, l.name, state.mergedKubeconfig.previousContext).catch(() => undefined);
+      if (!(await mountsUnder([l.dataDir, l.runDir])).length) {
+        await fs.rm(l.runDir, { recursive: true, force: true });
+        await fs.rm(l.dataDir, { recursive: true, force: true });
+      }
+    });
+    if (problems.length) throw new InitcError('componentFailed', `down left: ${problems.join('; ')}`);
+  }
+
+  /** Everything of this cluster still on the host: processes, mounts, network, folders. */
+  async leftovers(): Promise<string[]> {
+    const l = this.layout;
+    const left: string[] = [];
+    const state = await readState(l.stateFile);
+    for (const p of state?.processes ?? []) if (await isRunning(p)) left.push(`process ${p.name} (pid ${p.pid})`);
+    for (const pid of await pidsWithCmdline(l.dataDir)) left.push(`process pid ${pid} (uses ${l.dataDir})`);
+    for (const pid of await pidsWithCmdline(l.runDir)) left.push(`process pid ${pid} (uses ${l.runDir})`);
+    for (const m of await mountsUnder([l.dataDir, l.runDir])) left.push(`mount ${m}`);
+    left.push(...(await networkLeftovers(l)));
+    for (const d of [l.dataDir, l.runDir]) if (await exists(d)) left.push(`folder ${d}`);
+    return [...new Set(left)];
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const l = this.layout;
+    const state = await readState(l.stateFile);
+    if (!state) return { running: false, layout: l, processes: [] };
+    const processes = await Promise.all(state.processes.map(async (p) => ({ name: p.name, pid: p.pid, running: await isRunning(p), log: p.log })));
+    let nodeReady: boolean | undefined;
+    let serverVersion: string | undefined;
+    if (processes.every((p) => p.running) && state.ready) {
+      try {
+        const kc = loadKubeConfig(l.kubeconfig);
+        const node = await kc.makeApiClient(CoreV1Api).readNode({ name: l.nodeName });
+        nodeReady = isNodeReady(node);
+        serverVersion = await fetchServerVersion(kc);
+      } catch {
+        nodeReady = false;
+      }
+    }
+    return { running: processes.length > 0 && processes.every((p) => p.running), layout: l, state, processes, nodeReady, serverVersion };
+  }
+}
+
+export interface ClusterStatus {
+  running: boolean;
+  layout: ClusterLayout;
+  state?: ClusterState;
+  processes: Array<{ name: string; pid: number; running: boolean; log: string }>;
+  nodeReady?: boolean;
+  serverVersion?: string;
+}
+
+export const isNodeReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+export async function fetchServerVersion(kc: KubeConfig): Promise<string> {
+  const { VersionApi } = await import('@kubernetes/client-node');
+  return (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
+}
+
+/** Watches the node until its Ready condition is True. */
+export async function waitForNodeReady(kc: KubeConfig, nodeName: string, timeoutMs: number, kubelet: ProcessRecord, signal?: AbortSignal): Promise<void> {
+  const watch = new Watch(kc);
+  let controller: AbortController | undefined;
+  let ready = false;
+  let fail: (err: unknown) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new InitcError('componentFailed', `node ${nodeName} not Ready after ${timeoutMs / 1000}s (kubelet log: ${kubelet.log})`)), timeoutMs);
+    const finish = (err?: unknown) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    };
+    fail = finish;
+    signal?.addEventListener('abort', () => finish(new InitcError('interrupted', 'interrupted while waiting for the node')));
+    const startWatch = () => {
+      void watch
+        .watch(`/api/v1/nodes`, { fieldSelector: `metadata.name=${nodeName}` }, (_type, node: V1Node) => {
+          if (isNodeReady(node)) {
+            ready = true;
+            finish();
+          }
+        }, () => {
+          if (!ready) setTimeout(startWatch, 200); // the server closed the watch: open another
+        })
+        .then((c) => (controller = c), () => setTimeout(startWatch, 200));
+    };
+    startWatch();
+  });
+  const kubeletAlive = setInterval(() => {
+    void isRunning(kubelet).then((alive) => {
+      if (!alive) void describeFailure(kubelet).then((why) => fail(new InitcError('componentFailed', `node ${nodeName} not Ready: ${why}`)));
+    });
+  }, 500);
+  try {
+    await done;
+  } finally {
+    clearInterval(kubeletAlive);
+    ready = true;
+    controller?.abort();
+  }
+}
+
+/** Pods need their namespace's service account and kube-root-ca.crt before they can start. */
+async function waitForDefaultServiceAccount(kc: KubeConfig, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await waitUntil('service account "default" and ConfigMap kube-root-ca.crt in namespace default', async () => {
+    await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+    await core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: 'default' });
+    return true;
+  }, { timeoutMs, signal, intervalMs: 250 });
+}

@@ -1,0 +1,119 @@
+/**
+ * Host processes of the embedded cluster: started detached (they outlive `initc cluster up`), each
+ * with its own log file, and remembered by pid and kernel start time so that `down` ends exactly
+ * the processes it started, never a later process that reused the pid.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { isPidAlive, tail } from '../../util/fsx.js';
+
+export interface ProcessRecord {
+  name: string;
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat: with the pid, identifies the process uniquely. */
+  startTime: string;
+  log: string;
+  command: string[];
+}
+
+export async function procStartTime(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: split after its closing ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export async function isSameProcess(rec: Pick<ProcessRecord, 'pid' | 'startTime'>): Promise<boolean> {
+  return (await procStartTime(rec.pid)) === rec.startTime;
+}
+
+export interface StartOptions {
+  name: string;
+  binary: string;
+  /** argv[0] as the program sees it (the multi-call binary dispatches on it). */
+  argv0?: string;
+  args: string[];
+  logDir: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startProcess(o: StartOptions): Promise<ProcessRecord> {
+  await fs.mkdir(o.logDir, { recursive: true });
+  const log = path.join(o.logDir, `${o.name}.log`);
+  const fd = openSync(log, 'a');
+  try {
+    const child = spawn(o.binary, o.args, {
+      argv0: o.argv0 ?? o.binary,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: o.env ?? process.env,
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () => resolve(child.pid!));
+    });
+    child.unref();
+    const startTime = (await procStartTime(pid)) ?? '';
+    return { name: o.name, pid, startTime, log, command: [o.argv0 ?? o.binary, ...o.args] };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function isRunning(rec: ProcessRecord): Promise<boolean> {
+  return isPidAlive(rec.pid) && (await isSameProcess(rec));
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. Safe on an already-ended process. */
+export async function stopProcess(rec: Pick<ProcessRecord, 'pid' | 'startTime'>, graceMs = 10_000): Promise<void> {
+  if (!(await isSameProcess(rec))) return;
+  signal(rec.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!(await isSameProcess(rec)) || (await isZombie(rec.pid))) return;
+    await sleep(50);
+  }
+  signal(rec.pid, 'SIGKILL');
+  while ((await isSameProcess(rec)) && !(await isZombie(rec.pid))) await sleep(50);
+}
+
+async function isZombie(pid: number): Promise<boolean> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pids of processes whose command line contains `needle` (e.g. this cluster's containerd socket). */
+export async function pidsWithCmdline(needle: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.split('\0').join(' ').includes(needle)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Why a component is not up, for the error message: its exit, and the last lines of its log. */
+export async function describeFailure(rec: ProcessRecord): Promise<string> {
+  const alive = await isRunning(rec);
+  const lines = (await tail(rec.log, 4)).split('\n').map((l) => l.slice(0, 300)).join(' | ');
+  return `${rec.name} ${alive ? 'is running but not ready' : 'exited'}; last log lines: ${lines || '(empty)'} (log: ${rec.log})`;
+}

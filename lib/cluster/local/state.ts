@@ -1,0 +1,34 @@
+/**
+ * The running cluster's record, written after every step of `up` so that `down` (or a later
+ * `up`) can undo a half-started cluster after a crash or Ctrl-C.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ClusterBinaries } from './build.js';
+import type { NetworkState } from './network.js';
+import type { ProcessRecord } from './processes.js';
+
+export interface ClusterState {
+  gitVersion: string;
+  startedAt: string;
+  binaries?: ClusterBinaries;
+  network?: NetworkState;
+  processes: ProcessRecord[];
+  /** kubeconfig file we merged our context into, and whether we made it current there. */
+  mergedKubeconfig?: { file: string; previousContext?: string };
+  ready: boolean;
+}
+
+export async function readState(file: string): Promise<ClusterState | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as ClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeState(file: string, state: ClusterState): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await fs.writeFile(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
+  await fs.rename(`${file}.tmp`, file);
+}

@@ -1,0 +1,50 @@
+/**
+ * Errors a user can cause or fix, each with its own exit code. The CLI prints `message` on one
+ * line and exits with `exitCode`; anything else that escapes is a bug and gets a stack trace.
+ */
+export const ExitCode = {
+  ok: 0,
+  testsFailed: 1,
+  usage: 2,
+  unknownVersion: 3,
+  notRoot: 4,
+  portTaken: 5,
+  missingHostFeature: 6,
+  kubeconfig: 7,
+  componentFailed: 8,
+  buildFailed: 9,
+  notRunning: 10,
+  interrupted: 130,
+} as const;
+
+export type ExitCodeName = keyof typeof ExitCode;
+
+export class InitcError extends Error {
+  readonly exitCode: number;
+  readonly hint?: string;
+
+  constructor(kind: ExitCodeName, message: string, hint?: string) {
+    super(message);
+    this.name = 'InitcError';
+    this.exitCode = ExitCode[kind];
+    this.hint = hint;
+  }
+}
+
+export const usageError = (message: string) => new InitcError('usage', message);
+
+/** The exit-code table as the README and `initc --help` print it. */
+export const exitCodeDoc: ReadonlyArray<[number, string]> = [
+  [ExitCode.ok, 'success'],
+  [ExitCode.testsFailed, 'a suite ran and at least one test failed or was broken'],
+  [ExitCode.usage, 'unknown flag, command or bad flag value'],
+  [ExitCode.unknownVersion, 'unknown or unsupported Kubernetes version'],
+  [ExitCode.notRoot, 'the embedded cluster needs root'],
+  [ExitCode.portTaken, 'a port the embedded cluster needs is already taken'],
+  [ExitCode.missingHostFeature, 'a kernel feature or host tool is missing'],
+  [ExitCode.kubeconfig, 'kubeconfig cannot be read, has no such context, or its cluster cannot be reached'],
+  [ExitCode.componentFailed, 'a cluster component did not come up (its log file is named)'],
+  [ExitCode.buildFailed, 'building a component from the Go module proxy failed (its log file is named)'],
+  [ExitCode.notRunning, 'no embedded cluster of that name is running'],
+  [ExitCode.interrupted, 'interrupted (Ctrl-C); everything started was stopped'],
+];

@@ -1,0 +1,40 @@
+/**
+ * Every namespace a run creates carries the run's label, so the run (or a later one, after a
+ * crash) deletes exactly its own and nothing else.
+ */
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const RUN_LABEL = 'initc.dev/run';
+
+export const newRunId = () => `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+
+export const runLabels = (runId: string) => ({ [MANAGED_BY_LABEL]: 'initc', [RUN_LABEL]: runId });
+
+export async function createRunNamespace(kc: KubeConfig, runId: string, scenario: string): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const prefix = `initc-${scenario}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  const ns = await core.createNamespace({ body: { metadata: { generateName: `${prefix}-`, labels: { ...runLabels(runId), 'initc.dev/scenario': scenario } } } });
+  return ns.metadata!.name!;
+}
+
+export async function deleteNamespace(kc: KubeConfig, name: string): Promise<void> {
+  await kc
+    .makeApiClient(CoreV1Api)
+    .deleteNamespace({ name, gracePeriodSeconds: 0 })
+    .catch((err: { code?: number }) => {
+      if (err.code !== 404) throw err;
+    });
+}
+
+/** Deletes every namespace labelled with this run (all runs' when runId is undefined); returns their names. */
+export async function deleteRunNamespaces(kc: KubeConfig, runId?: string): Promise<string[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const selector = runId ? `${RUN_LABEL}=${runId}` : `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}`;
+  const list = await core.listNamespace({ labelSelector: selector });
+  const names = list.items.map((n) => n.metadata!.name!);
+  await Promise.all(names.map((n) => deleteNamespace(kc, n)));
+  return names;
+}
