@@ -100,6 +100,7 @@ export class LocalClusterProvider implements ClusterProvider {
     await progress.step('preflight checks', async () => {
       await checkKernel();
       await checkHostTools(l);
+      await checkPorts(l, ['127.0.0.1']);
     });
     const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, () => ensureBinaries(this.opts.version, progress));
     const images = await progress.step('images (pause, fixture)', async () => ({
@@ -116,7 +117,7 @@ export class LocalClusterProvider implements ClusterProvider {
         await writeState(l.stateFile, state);
         state.network = await setupNetwork(l);
         await writeState(l.stateFile, state);
-        await checkPorts(l);
+        await checkPorts(l, [l.network.nodeIP]);
       });
       const start = async (c: cfg.ComponentCommand, binary: string, env?: NodeJS.ProcessEnv) => {
         const rec = await startProcess({ name: c.name, binary, argv0: c.argv0, args: c.args, logDir: l.logDir, env });

@@ -64,9 +64,12 @@ function tryBind(e: Endpoint): Promise<NodeJS.ErrnoException | undefined> {
   });
 }
 
-/** Call after the node interface exists, so its address can be bound. */
-export async function checkPorts(l: ClusterLayout): Promise<void> {
-  for (const e of listenEndpoints(l)) {
+/**
+ * Checks that the endpoints on `hosts` are free. Loopback ones are checked before anything is
+ * built; the node address's only once its interface exists.
+ */
+export async function checkPorts(l: ClusterLayout, hosts: string[]): Promise<void> {
+  for (const e of listenEndpoints(l).filter((x) => hosts.includes(x.host))) {
     const err = await tryBind(e);
     if (err?.code === 'EADDRINUSE') {
       throw new InitcError('portTaken', `port ${e.host}:${e.port} (for ${e.owner}) is already taken by another process; stop it, or \`initc cluster down\` a leftover cluster`);
