@@ -34,5 +34,6 @@ export function chosenProvider(a: Partial<ProviderArgs>): 'local' | 'kubeconfig'
 
 export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
   if (chosenProvider(a) === 'kubeconfig') return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
-  return new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
+  // A run's cluster is its own: it does not touch the user's kubeconfig.
+  return new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), mergeKubeconfig: false });
 }
