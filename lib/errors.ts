@@ -29,6 +29,12 @@ export class InitcError extends Error {
     this.exitCode = ExitCode[kind];
     this.hint = hint;
   }
+
+  /** The same error with another message (e.g. a log path that moved). */
+  withMessage(message: string): InitcError {
+    const kind = (Object.keys(ExitCode) as ExitCodeName[]).find((k) => ExitCode[k] === this.exitCode)!;
+    return new InitcError(kind, message, this.hint);
+  }
 }
 
 export const usageError = (message: string) => new InitcError('usage', message);

@@ -179,18 +179,20 @@ export class LocalClusterProvider implements ClusterProvider {
       await writeState(l.stateFile, state);
       return new LocalCluster(l, state);
     } catch (err) {
-      progress.info(`cluster did not come up; stopping what was started (logs stay in ${l.logDir} until the next up)`);
-      await this.preserveLogs();
+      const kept = await this.preserveLogs();
+      progress.info(`cluster did not come up; stopping what was started (component logs copied to ${kept})`);
       await this.destroy({ progress }).catch(() => undefined);
+      if (err instanceof InitcError) throw err.withMessage(err.message.split(l.logDir).join(kept));
       throw err;
     }
   }
 
   /** Copies logs out of the data folder that destroy removes, so the error message's log path still reads. */
-  private async preserveLogs(): Promise<void> {
+  private async preserveLogs(): Promise<string> {
     const keep = path.join(path.dirname(this.layout.dataDir), `${this.layout.name}-failed-logs`);
     await fs.rm(keep, { recursive: true, force: true });
     await fs.cp(this.layout.logDir, keep, { recursive: true }).catch(() => undefined);
+    return keep;
   }
 
   private async writeConfigs(binaries: ClusterBinaries): Promise<void> {
