@@ -12,6 +12,7 @@ export const ENV = {
   context: 'INITC_CONTEXT',
   runId: 'INITC_RUN_ID',
   provider: 'INITC_PROVIDER',
+  keepOnFailure: 'INITC_KEEP_ON_FAILURE',
 } as const;
 
 let cached: { kc: KubeConfig; runId: string } | undefined;

@@ -9,7 +9,7 @@ describe('smoke: a pod with two init containers', function () {
     const { kc, runId } = session();
     const result = await runSmoke(kc, runId);
     expect(result.pod.status?.phase, 'pod phase').to.equal('Running');
-    expect(result.ledger.map((e) => e.container), `ledger printed by the app:\n${result.appLog}`).to.deep.equal(['init-a', 'init-b']);
+    expect(result.ledger.map((e) => e.container), `ledger printed by the app:\n${result.appLog}`).to.deep.equal(['init-a', 'init-b', 'app']);
     expect(result.ledger[0]!.uptime, 'init-a wrote before init-b (node uptime)').to.be.at.most(result.ledger[1]!.uptime);
   });
 });

@@ -1,107 +1,102 @@
 /**
  * Waits as objects: each knows what it waits for, its own timeout, and which states make waiting
- * pointless (waiting for Running when the pod already Failed fails at once, saying so). They are
- * driven by a watch of the one pod, resumed from the last resourceVersion when it drops.
+ * pointless (waiting for Running when the pod already Failed fails at once, saying so). A
+ * PodTimeline drives them from its watch.
  */
-import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { podStatus } from './status.js';
 
 export interface PodWait {
-  /** What is awaited, for messages: "pod Running". */
+  /** What is awaited, for messages: "phase Running". */
   readonly description: string;
   readonly timeoutMs: number;
   met(pod: V1Pod): boolean;
   /** Why the awaited state can no longer come, or undefined while it still can. */
   hopeless(pod: V1Pod): string | undefined;
+  /** Image pull failures are what this wait looks for, not infrastructure trouble. */
+  readonly imageTroubleExpected?: boolean;
 }
 
+/**
+ * The cluster did not do what was awaited: a behaviour failure. Its name makes reporters (Allure)
+ * count it as a failed assertion, not as broken infrastructure.
+ */
 export class WaitFailed extends Error {
   constructor(
     message: string,
     readonly lastSeen: V1Pod | undefined,
   ) {
     super(message);
-    this.name = 'WaitFailed';
+    this.name = 'AssertionError';
   }
 }
 
-export function podRunning(timeoutMs = 120_000): PodWait {
+/** Trouble of the test's own making or the cluster's plumbing (image missing, API unreachable): reported as broken. */
+export class InfrastructureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InfrastructureError';
+  }
+}
+
+const terminalPhase = (p: V1Pod) => (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded' ? `the pod is already ${p.status.phase}${p.status.reason ? ` (${p.status.reason})` : ''}` : undefined);
+
+export function phase(wanted: 'Running' | 'Failed' | 'Succeeded' | 'Pending', timeoutMs = 120_000): PodWait {
   return {
-    description: 'pod phase Running',
+    description: `phase ${wanted}`,
     timeoutMs,
-    met: (p) => p.status?.phase === 'Running',
-    hopeless: (p) => (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded' ? `the pod is already ${p.status.phase}` : undefined),
+    met: (p) => p.status?.phase === wanted,
+    hopeless: (p) => (wanted === 'Running' || wanted === 'Pending' ? terminalPhase(p) : p.status?.phase && p.status.phase !== wanted && terminalPhase(p)) || undefined,
   };
 }
 
-const summary = (p: V1Pod | undefined) => {
-  if (!p) return 'the pod was never seen';
-  const states = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]
-    .map((c) => `${c.name}=${Object.keys(c.state ?? {})[0] ?? '?'}${c.state?.waiting?.reason ? `(${c.state.waiting.reason})` : ''}${c.state?.terminated ? `(exit ${c.state.terminated.exitCode})` : ''}`)
-    .join(' ');
-  return `phase ${p.status?.phase ?? '?'}${states ? `, containers ${states}` : ''}`;
-};
+export const podRunning = (timeoutMs?: number) => phase('Running', timeoutMs);
 
-/** Resolves with the first observed pod that meets `wait`; rejects at once on a hopeless state or at its timeout. */
-export async function waitForPod(kc: KubeConfig, namespace: string, name: string, wait: PodWait, signal?: AbortSignal): Promise<V1Pod> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const watch = new Watch(kc);
-  let last: V1Pod | undefined;
-  let controller: AbortController | undefined;
-  let settled = false;
+/** The STATUS column shows `wanted` (exact, or matching a RegExp). */
+export function status(wanted: string | RegExp, timeoutMs = 120_000, printerMinor?: number): PodWait {
+  const matches = (s: string) => (typeof wanted === 'string' ? s === wanted : wanted.test(s));
+  return {
+    description: `STATUS ${String(wanted)}`,
+    timeoutMs,
+    met: (p) => matches(podStatus(p, printerMinor)),
+    hopeless: (p) => (matches(podStatus(p, printerMinor)) ? undefined : terminalPhase(p)),
+  };
+}
 
-  return new Promise<V1Pod>((resolve, reject) => {
-    const finish = (err: Error | undefined, pod?: V1Pod) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      controller?.abort();
-      if (err) reject(err);
-      else resolve(pod!);
-    };
-    const timer = setTimeout(
-      () => finish(new WaitFailed(`timed out after ${wait.timeoutMs / 1000}s waiting for ${wait.description} of ${namespace}/${name}; last seen: ${summary(last)}`, last)),
-      wait.timeoutMs,
-    );
-    signal?.addEventListener('abort', () => finish(new WaitFailed(`interrupted while waiting for ${wait.description} of ${namespace}/${name}`, last)));
-    const consider = (pod: V1Pod) => {
-      last = pod;
-      if (wait.met(pod)) return finish(undefined, pod);
-      const why = wait.hopeless(pod);
-      if (why) finish(new WaitFailed(`${wait.description} of ${namespace}/${name} cannot happen any more: ${why}; last seen: ${summary(pod)}`, pod));
-    };
-    const listAndWatch = async () => {
-      if (settled) return;
-      try {
-        const list = await core.listNamespacedPod({ namespace, fieldSelector: `metadata.name=${name}` });
-        list.items.forEach(consider);
-        await watchFrom(list.metadata?.resourceVersion);
-      } catch {
-        if (!settled) setTimeout(() => void listAndWatch(), 500);
-      }
-    };
-    const watchFrom = async (resourceVersion: string | undefined) => {
-      if (settled) return;
-      let rv = resourceVersion;
-      let gone = false;
-      controller = await watch.watch(
-        `/api/v1/namespaces/${namespace}/pods`,
-        { fieldSelector: `metadata.name=${name}`, resourceVersion: rv, allowWatchBookmarks: true },
-        (type, obj: V1Pod & { code?: number }) => {
-          if (type === 'ERROR') {
-            gone = obj.code === 410;
-            return;
-          }
-          rv = obj.metadata?.resourceVersion ?? rv;
-          if (type !== 'BOOKMARK') consider(obj);
-        },
-        () => {
-          if (settled) return;
-          // 410 Gone: our resourceVersion is too old, list again; otherwise resume where we were.
-          void (gone ? listAndWatch() : watchFrom(rv).catch(() => listAndWatch()));
-        },
-      );
-    };
-    void listAndWatch();
-  });
+/** Container `name` (init or app) has restarted at least `count` times. */
+export function restartsAtLeast(name: string, count: number, timeoutMs = 180_000): PodWait {
+  const restarts = (p: V1Pod) => [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].find((c) => c.name === name)?.restartCount ?? 0;
+  return {
+    description: `container ${name} restarted ${count} times`,
+    timeoutMs,
+    met: (p) => restarts(p) >= count,
+    hopeless: terminalPhase,
+  };
+}
+
+/** Any predicate, for the odd case. */
+export function podMatches(description: string, met: (p: V1Pod) => boolean, timeoutMs = 120_000, hopeless: (p: V1Pod) => string | undefined = terminalPhase): PodWait {
+  return { description, timeoutMs, met, hopeless };
+}
+
+/** Waits a running container cannot get out of on its own, for images that were supposed to be on the node. */
+const IMAGE_TROUBLE = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
+
+export function infrastructureTrouble(pod: V1Pod): string | undefined {
+  for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const reason = c.state?.waiting?.reason;
+    if (reason && IMAGE_TROUBLE.has(reason)) return `container ${c.name} cannot get its image ${c.image} (${reason}: ${c.state?.waiting?.message ?? ''}); is the fixture image loaded on the node?`;
+  }
+  return undefined;
+}
+
+/** One-off wait for a pod by name (records a timeline for the duration). */
+export async function waitForPod(kc: KubeConfig, namespace: string, name: string, wait: PodWait): Promise<V1Pod> {
+  const { PodTimeline } = await import('./timeline.js');
+  const timeline = await PodTimeline.start(kc, namespace, name, 34);
+  try {
+    return (await timeline.until(wait)).pod;
+  } finally {
+    await timeline.stop();
+  }
 }

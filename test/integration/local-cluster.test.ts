@@ -56,7 +56,7 @@ describe('embedded cluster (integration; root)', function () {
     const kc = loadKubeConfig(provider.layout.kubeconfig);
     const result = await runSmoke(kc, newRunId());
     expect(result.pod.status?.phase).to.equal('Running');
-    expect(result.ledger.map((e) => e.container), `app log:\n${result.appLog}`).to.deep.equal(['init-a', 'init-b']);
+    expect(result.ledger.map((e) => e.container), `app log:\n${result.appLog}`).to.deep.equal(['init-a', 'init-b', 'app']);
     expect(result.ledger[0]!.uptime).to.be.at.most(result.ledger[1]!.uptime);
     const inits = result.pod.status?.initContainerStatuses ?? [];
     expect(inits.map((c) => [c.name, c.state?.terminated?.exitCode])).to.deep.equal([['init-a', 0], ['init-b', 0]]);

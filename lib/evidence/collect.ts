@@ -1,0 +1,72 @@
+/**
+ * Evidence of what the cluster did in one scenario: the pod's timeline (readable and JSON), its
+ * spec as YAML, the namespace's events, and the logs of every container, previous attempts
+ * included. Collected for every test, passed or failed.
+ */
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig, V1Pod } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import type { PodTimeline } from '../observe/timeline.js';
+
+export interface EvidenceFile {
+  name: string;
+  contentType: 'text/plain' | 'application/json' | 'text/yaml';
+  content: string;
+}
+
+const when = (e: CoreV1Event) => String(e.eventTime ?? e.lastTimestamp ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? '');
+
+export function formatEvents(events: CoreV1Event[]): string {
+  const rows = [...events]
+    .sort((a, b) => new Date(when(a)).getTime() - new Date(when(b)).getTime())
+    .map((e) => [new Date(when(e)).toISOString(), e.type ?? '', e.reason ?? '', `${e.involvedObject.kind}/${e.involvedObject.name}${e.involvedObject.fieldPath ? ` ${e.involvedObject.fieldPath}` : ''}`, `${e.count && e.count > 1 ? `(x${e.count}) ` : ''}${e.message ?? ''}`]);
+  return ['TIME                      TYPE     REASON  OBJECT  MESSAGE', ...rows.map((r) => r.join('  '))].join('\n');
+}
+
+/** The pod as created (spec and metadata), without the status that the timeline already holds. */
+export function specYaml(pod: V1Pod): string {
+  const { status: _status, ...rest } = pod;
+  const metadata = { ...rest.metadata };
+  delete metadata.managedFields;
+  return yaml.dump({ ...rest, metadata }, { noRefs: true, lineWidth: 140 });
+}
+
+async function containerLogs(core: CoreV1Api, pod: V1Pod): Promise<EvidenceFile[]> {
+  const files: EvidenceFile[] = [];
+  const namespace = pod.metadata!.namespace!;
+  const name = pod.metadata!.name!;
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const s of statuses) {
+    const attempts: Array<[string, boolean]> = [];
+    if (s.state?.running || s.state?.terminated) attempts.push(['current', false]);
+    if ((s.restartCount ?? 0) > 0 || s.lastState?.terminated) attempts.push(['previous', true]);
+    for (const [label, previous] of attempts) {
+      const text = await core.readNamespacedPodLog({ namespace, name, container: s.name, previous, timestamps: true }).catch((err: Error) => `(no log: ${err.message.split('\n')[0]})`);
+      files.push({ name: `log ${name}/${s.name} (${label} attempt)`, contentType: 'text/plain', content: String(text) || '(empty)' });
+    }
+  }
+  return files;
+}
+
+/** Everything about one timeline's pod, plus the namespace's events once per namespace. */
+export async function collectEvidence(kc: KubeConfig, timelines: PodTimeline[]): Promise<EvidenceFile[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const files: EvidenceFile[] = [];
+  const namespaces = new Set<string>();
+  for (const t of timelines) {
+    namespaces.add(t.namespace);
+    files.push({ name: `timeline ${t.podName}`, contentType: 'text/plain', content: `${t.table()}\n${t.watchErrors.length ? `\nwatch errors:\n${t.watchErrors.join('\n')}\n` : ''}` });
+    files.push({ name: `timeline ${t.podName} (JSON)`, contentType: 'application/json', content: JSON.stringify(t.rows.map(({ pod: _pod, ...row }) => row), null, 2) });
+    const pod = await core.readNamespacedPod({ namespace: t.namespace, name: t.podName }).catch(() => t.latest?.pod);
+    if (pod) {
+      files.push({ name: `pod ${t.podName} spec`, contentType: 'text/yaml', content: specYaml(pod) });
+      files.push({ name: `pod ${t.podName} status`, contentType: 'text/yaml', content: yaml.dump(pod.status ?? {}, { noRefs: true, lineWidth: 140 }) });
+      files.push(...(await containerLogs(core, pod)));
+    }
+  }
+  for (const namespace of namespaces) {
+    const events = await core.listNamespacedEvent({ namespace }).then((l) => l.items, () => [] as CoreV1Event[]);
+    files.push({ name: `events ${namespace}`, contentType: 'text/plain', content: formatEvents(events) });
+  }
+  return files;
+}
