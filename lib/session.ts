@@ -13,6 +13,7 @@ export const ENV = {
   runId: 'INITC_RUN_ID',
   provider: 'INITC_PROVIDER',
   keepOnFailure: 'INITC_KEEP_ON_FAILURE',
+  recordDir: 'INITC_RECORD_DIR',
 } as const;
 
 let cached: { kc: KubeConfig; runId: string } | undefined;

@@ -66,18 +66,12 @@ export async function requestJson<T>(kc: KubeConfig, method: string, apiPath: st
   return parsed as T;
 }
 
-/** A watch: calls `onEvent` per line of the response; resolves when the server ends the stream. */
-export async function watchStream(
-  kc: KubeConfig,
-  apiPath: string,
-  accept: string,
-  onEvent: (event: { type: string; object: any }) => void,
-  signal: AbortSignal,
-): Promise<void> {
+/** A streamed response read line by line (a watch, a followed log); resolves when the server ends it. */
+export async function streamLines(kc: KubeConfig, apiPath: string, accept: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
   const res = await open(kc, 'GET', apiPath, accept, undefined, signal);
   if ((res.statusCode ?? 0) !== 200) {
     const text = await readAll(res);
-    throw new ApiError(`watch ${apiPath}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`, res.statusCode ?? 0, text);
+    throw new ApiError(`GET ${apiPath}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`, res.statusCode ?? 0, text);
   }
   let buffered = '';
   try {
@@ -85,12 +79,26 @@ export async function watchStream(
       buffered += chunk;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
+        const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
-        if (line) onEvent(JSON.parse(line));
+        onLine(line);
       }
     }
+    if (buffered) onLine(buffered);
   } catch (err) {
     if (!signal.aborted) throw err;
   }
+}
+
+/** A watch: calls `onEvent` per event of the response; resolves when the server ends the stream. */
+export function watchStream(
+  kc: KubeConfig,
+  apiPath: string,
+  accept: string,
+  onEvent: (event: { type: string; object: any }) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  return streamLines(kc, apiPath, accept, (line) => {
+    if (line.trim()) onEvent(JSON.parse(line));
+  }, signal);
 }

@@ -194,6 +194,17 @@ export class PodTimeline {
     for (const l of this.listeners) l(row);
   }
 
+  /** Milliseconds since the timeline started: the clock of the rows' elapsedMs. */
+  elapsedMs(): number {
+    return Date.now() - this.started;
+  }
+
+  /** Calls `listener` with every row from now on; returns the unsubscribe function. */
+  onRow(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   get latest(): TimelineRow | undefined {
     return this.rows.at(-1);
   }

@@ -13,11 +13,15 @@ import type { LedgerEntry, PodBuilder } from '../../fixtures/pod.js';
 import { parseLedger } from '../../fixtures/pod.js';
 import { attachEvidence } from '../evidence/attach.js';
 import { collectEvidence } from '../evidence/collect.js';
+import { streamLines } from '../kube/raw.js';
+import type { Recording } from '../checks/recording.js';
+import { recordRows } from '../checks/recording.js';
 import { PodTimeline } from '../observe/timeline.js';
 import type { ContainerSnapshot, TimelineRow } from '../observe/timeline.js';
 import type { PodWait } from '../observe/wait.js';
+import { InfrastructureError, WaitFailed } from '../observe/wait.js';
 import { ENV, session } from '../session.js';
-import { createRunNamespace, deleteNamespace, runLabels } from './namespace.js';
+import { createRunNamespace, deleteNamespace, keepNamespace, runLabels } from './namespace.js';
 
 export interface ServerInfo {
   gitVersion: string;
@@ -35,9 +39,6 @@ export function serverInfo(kc: KubeConfig): Promise<ServerInfo> {
 }
 
 export const keepOnFailure = () => process.env[ENV.keepOnFailure] === '1';
-
-/** Keeps namespaces of failed tests, reporting which; initc run prints them at the end. */
-export const keptNamespaces: string[] = [];
 
 export class PodRun {
   constructor(
@@ -79,6 +80,82 @@ export class PodRun {
     const unique = new Map(entries.map((e) => [`${e.uptime} ${e.container} ${e.event}`, e]));
     return [...unique.values()].sort((a, b) => a.uptime - b.uptime);
   }
+
+  /** The timeline so far and the ledger, for the checks. */
+  async recording(): Promise<Recording> {
+    return { rows: recordRows(this.timeline.rows), ledger: await this.ledgerFromLogs() };
+  }
+
+  /**
+   * Follows a container's log (from its start) and resolves with the first line matching
+   * `pattern`, rejecting when the log ends without one or after `timeoutMs`.
+   */
+  untilLog(container: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    const abort = new AbortController();
+    const lines: string[] = [];
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        abort.abort();
+        reject(new WaitFailed(`expected a line matching ${pattern} in the log of ${this.name}/${container} within ${timeoutMs / 1000}s; its log:\n${lines.join('\n') || '(empty)'}`, this.timeline.latest?.pod));
+      }, timeoutMs);
+      const path = `/api/v1/namespaces/${this.namespace}/pods/${this.name}/log?container=${encodeURIComponent(container)}&follow=true`;
+      streamLines(this.kc, path, 'text/plain', (line) => {
+        lines.push(line);
+        if (pattern.test(line)) {
+          clearTimeout(timer);
+          abort.abort();
+          resolve(line);
+        }
+      }, abort.signal).then(
+        () => {
+          clearTimeout(timer);
+          reject(new WaitFailed(`the log of ${this.name}/${container} ended without a line matching ${pattern}:\n${lines.join('\n') || '(empty)'}`, this.timeline.latest?.pod));
+        },
+        (err: Error) => {
+          clearTimeout(timer);
+          if (!abort.signal.aborted) reject(new InfrastructureError(`cannot follow the log of ${this.name}/${container}: ${err.message}`));
+        },
+      );
+    });
+  }
+
+  /** Follows a container's log in the background: `ended` resolves with every line when the container stops; `stop()` ends it early. */
+  followLog(container: string): { ended: Promise<string[]>; stop(): Promise<string[]> } {
+    const abort = new AbortController();
+    const lines: string[] = [];
+    const path = `/api/v1/namespaces/${this.namespace}/pods/${this.name}/log?container=${encodeURIComponent(container)}&follow=true`;
+    const ended = streamLines(this.kc, path, 'text/plain', (l) => lines.push(l), abort.signal).then(() => lines, () => lines);
+    return {
+      ended,
+      stop: async () => {
+        abort.abort();
+        return ended;
+      },
+    };
+  }
+
+  /**
+   * An observation window: resolves after `ms` if every row received meanwhile satisfies `holds`,
+   * rejects at the first that does not. For "stays initializing while X is absent".
+   */
+  holdsFor(ms: number, description: string, holds: (row: TimelineRow) => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const broken = (row: TimelineRow, when: string) => {
+        clearTimeout(timer);
+        unsubscribe();
+        reject(new WaitFailed(`expected ${description} for ${ms / 1000}s; ${when} row #${row.seq} (${row.status}) broke it:\n${this.timeline.table(6)}`, row.pod));
+      };
+      const timer = setTimeout(() => {
+        unsubscribe();
+        resolve();
+      }, ms);
+      const unsubscribe = this.timeline.onRow((row) => {
+        if (!holds(row)) broken(row, 'then');
+      });
+      const current = this.timeline.latest;
+      if (current && !holds(current)) broken(current, 'at the start');
+    });
+  }
 }
 
 export class ScenarioKit {
@@ -87,8 +164,22 @@ export class ScenarioKit {
   readonly runs: PodRun[] = [];
   private ns: string | undefined;
 
-  constructor(readonly scenario: string) {
+  skipped: string | undefined;
+
+  constructor(
+    readonly scenario: string,
+    private readonly mocha?: Mocha.Context,
+  ) {
     ({ kc: this.kc, runId: this.runId } = session());
+  }
+
+  /** Ends the test as skipped (never passed), saying why: a feature this server lacks. */
+  skip(reason: string): never {
+    this.skipped = reason;
+    this.attach('skipped', reason);
+    if (this.mocha?.test) this.mocha.test.title += ` (skipped: ${reason})`;
+    this.mocha?.skip();
+    throw new Error(`skipped: ${reason}`);
   }
 
   server(): Promise<ServerInfo> {
@@ -117,6 +208,29 @@ export class ScenarioKit {
     return KubernetesObjectApi.makeApiClient(this.kc).create(body);
   }
 
+  private readonly extra: Array<{ name: string; content: string }> = [];
+
+  /** Adds a file to this test's evidence (an API exchange, a streamed log). */
+  attach(name: string, content: string): void {
+    this.extra.push({ name, content });
+  }
+
+  /** The pod's recording for the checks (saved under INITC_RECORD_DIR when set). */
+  async recording(run: PodRun): Promise<Recording> {
+    const rec = await run.recording();
+    await this.saveRecording(run, rec);
+    return rec;
+  }
+
+  /** With INITC_RECORD_DIR set, saves a pod's recording there (to refresh the negative-control data). */
+  async saveRecording(run: PodRun, rec: Recording): Promise<void> {
+    const dir = process.env[ENV.recordDir];
+    if (!dir) return;
+    const { promises: fs } = await import('node:fs');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(`${dir}/${this.scenario}-${run.name}.json`, JSON.stringify(rec, null, 2));
+  }
+
   /** Every row where our STATUS and the server's disagreed, across this test's pods. */
   statusDisagreements(): string[] {
     return this.runs.flatMap((r) => r.timeline.mismatches().map((row) => `${r.name} rv ${row.resourceVersion}: initc computed "${row.status}", the server printed "${row.serverStatus}"`));
@@ -124,10 +238,13 @@ export class ScenarioKit {
 
   async finish(failed: boolean): Promise<void> {
     await Promise.all(this.runs.map((r) => r.timeline.stop()));
-    if (this.runs.length) await attachEvidence(await collectEvidence(this.kc, this.runs.map((r) => r.timeline))).then(undefined, () => undefined);
+    const files = this.runs.length ? await collectEvidence(this.kc, this.runs.map((r) => r.timeline)).catch(() => []) : [];
+    files.push(...this.extra.map((e) => ({ ...e, contentType: 'text/plain' as const })));
+    await attachEvidence(files).then(undefined, () => undefined);
     if (!this.ns) return;
     if (failed && keepOnFailure()) {
-      keptNamespaces.push(this.ns);
+      await keepNamespace(this.kc, this.ns, this.mocha?.test?.fullTitle() ?? this.scenario).catch(() => undefined);
+      process.stderr.write(`initc: kept namespace ${this.ns} of the failed test for debugging (--keep-on-failure)\n`);
       return;
     }
     await deleteNamespace(this.kc, this.ns);
@@ -147,7 +264,7 @@ export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<
   return it(title, async function () {
     if (opts.timeoutMs) this.timeout(opts.timeoutMs);
     const suiteTitle = this.test?.parent?.title ?? 'initc';
-    const kit = new ScenarioKit(opts.scenario ?? suiteTitle.split(':')[0]!.trim());
+    const kit = new ScenarioKit(opts.scenario ?? suiteTitle.split(':')[0]!.trim(), this);
     const info = await kit.server();
     await label('k8sVersion', info.gitVersion);
     await label('provider', process.env[ENV.provider] || 'kubeconfig');
@@ -161,6 +278,10 @@ export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<
       }
       failed = false;
     } catch (err) {
+      if (kit.skipped) {
+        failed = false;
+        throw err;
+      }
       if (err instanceof Error) err.message += evidenceHint(kit);
       throw err;
     } finally {

@@ -3,11 +3,13 @@
  * crash) deletes exactly its own and nothing else.
  */
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const RUN_LABEL = 'initc.dev/run';
+/** Marks a failed scenario's namespace kept for debugging (--keep-on-failure). */
+export const KEPT_LABEL = 'initc.dev/kept';
 
 export const newRunId = () => `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
 
@@ -29,12 +31,24 @@ export async function deleteNamespace(kc: KubeConfig, name: string): Promise<voi
     });
 }
 
-/** Deletes every namespace labelled with this run (all runs' when runId is undefined); returns their names. */
-export async function deleteRunNamespaces(kc: KubeConfig, runId?: string): Promise<string[]> {
+export async function keepNamespace(kc: KubeConfig, name: string, why: string): Promise<void> {
+  await kc.makeApiClient(CoreV1Api).patchNamespace(
+    { name, body: { metadata: { labels: { [KEPT_LABEL]: 'true' }, annotations: { 'initc.dev/kept-because': why.slice(0, 500) } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+/**
+ * Deletes the namespaces labelled with this run (every run's when runId is undefined), except
+ * those kept for debugging unless `includeKept`; returns the deleted and the kept names.
+ */
+export async function deleteRunNamespaces(kc: KubeConfig, runId?: string, includeKept = false): Promise<{ deleted: string[]; kept: string[] }> {
   const core = kc.makeApiClient(CoreV1Api);
   const selector = runId ? `${RUN_LABEL}=${runId}` : `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}`;
   const list = await core.listNamespace({ labelSelector: selector });
-  const names = list.items.map((n) => n.metadata!.name!);
-  await Promise.all(names.map((n) => deleteNamespace(kc, n)));
-  return names;
+  const isKept = (labels: Record<string, string> | undefined) => labels?.[KEPT_LABEL] === 'true' && !includeKept;
+  const kept = list.items.filter((n) => isKept(n.metadata?.labels)).map((n) => n.metadata!.name!);
+  const deleted = list.items.filter((n) => !isKept(n.metadata?.labels)).map((n) => n.metadata!.name!);
+  await Promise.all(deleted.map((n) => deleteNamespace(kc, n)));
+  return { deleted, kept };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -14,3 +15,12 @@ export function projectRoot(): string {
   const up = path.resolve(here, '..', '..');
   return path.basename(up) === 'dist' ? path.dirname(up) : up;
 }
+
+/** initc's own version, from package.json. */
+export const INITC_VERSION: string = (() => {
+  try {
+    return JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')).version as string;
+  } catch {
+    return 'unknown';
+  }
+})();

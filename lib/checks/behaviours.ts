@@ -1,0 +1,238 @@
+/**
+ * The assertions of the conformance suites, as pure functions of a Recording. Each throws an
+ * AssertionError that says what was expected and what the timeline or ledger showed.
+ */
+import type { Recording, RecordedRow } from './recording.js';
+import { attemptsOf, containerIn, everRan, fail, ledgerOf, statusesOf } from './recording.js';
+
+const last = (rec: Recording) => rec.rows.at(-1);
+
+/** Each init container wrote exactly one ledger line, in spec order, and the app started after the last. */
+export function checkRanInOrder(rec: Recording, inits: string[], app: string): void {
+  const seen = rec.ledger.filter((e) => inits.includes(e.container) || e.container === app).map((e) => e.container);
+  const expected = [...inits, app];
+  if (JSON.stringify(seen) !== JSON.stringify(expected)) fail(`ledger order ${expected.join(' → ')}`, seen.join(' → ') || 'no ledger lines');
+  for (let i = 1; i < rec.ledger.length; i++) {
+    if (rec.ledger[i]!.uptime < rec.ledger[i - 1]!.uptime) fail('ledger lines in time order', `${rec.ledger[i]!.container} at uptime ${rec.ledger[i]!.uptime} before ${rec.ledger[i - 1]!.container} at ${rec.ledger[i - 1]!.uptime}`);
+  }
+}
+
+/**
+ * The STATUS a user sees only moves forward through Init:0/N … Init:N-1/N, PodInitializing, Running
+ * (a fast kubelet may skip steps), and ends at Running.
+ */
+export function checkStatusProgression(rec: Recording, initCount: number): void {
+  const order = ['Pending', ...Array.from({ length: initCount }, (_, i) => `Init:${i}/${initCount}`), 'PodInitializing', 'Running'];
+  const seen = statusesOf(rec.rows);
+  let at = 0;
+  for (const s of seen) {
+    const i = order.indexOf(s);
+    if (i < 0) fail(`only the statuses ${order.join(', ')}`, `"${s}" in ${seen.join(' → ')}`, rec.rows);
+    if (i < at) fail(`STATUS to move forward through ${order.join(' → ')}`, `it went back to "${s}" in ${seen.join(' → ')}`, rec.rows);
+    at = i;
+  }
+  if (seen.at(-1) !== 'Running') fail('the STATUS to end at Running', seen.join(' → '), rec.rows);
+  if (!seen.some((s) => s.startsWith('Init:'))) fail('an Init:k/N status while initializing', seen.join(' → '), rec.rows);
+}
+
+/** Initialized goes False (ContainersNotInitialized) → True and never back. */
+export function checkInitializedCondition(rec: Recording): void {
+  const values = rec.rows.map((r) => r.conditions.Initialized).filter((v): v is string => v !== undefined);
+  const distinct = values.filter((v, i) => v !== values[i - 1]);
+  if (distinct[0] !== 'False (ContainersNotInitialized)') fail('condition Initialized first False with reason ContainersNotInitialized', distinct.join(' → ') || 'no Initialized condition', rec.rows);
+  if (distinct.at(-1) !== 'True' || distinct.length !== 2) fail('Initialized False → True, once', distinct.join(' → '), rec.rows);
+}
+
+/** restartPolicy Never: the failed init container fails the pod; nothing after it ever runs. */
+export function checkFailedWithoutRestart(rec: Recording, failing: string, exitCode: number, later: string[]): void {
+  const end = last(rec)!;
+  if (end.phase !== 'Failed') fail('phase Failed', `phase ${end.phase}`, rec.rows.slice(-5));
+  const okStatuses = ['Init:Error', `Init:ExitCode:${exitCode}`];
+  if (!okStatuses.includes(end.status)) fail(`STATUS ${okStatuses.join(' or ')}`, `"${end.status}"`, rec.rows.slice(-5));
+  const c = containerIn(end, failing);
+  if (c?.state !== 'terminated' || c.exitCode !== exitCode) fail(`${failing} terminated with exit code ${exitCode}`, JSON.stringify(c), rec.rows.slice(-5));
+  if (c.restartCount !== 0) fail(`${failing} never restarted`, `restartCount ${c.restartCount}`, rec.rows.slice(-5));
+  for (const name of later) {
+    if (everRan(rec.rows, name)) fail(`${name} never to run`, `it ran`, rec.rows);
+    if (ledgerOf(rec.ledger, name).length) fail(`no ledger line of ${name}`, `${ledgerOf(rec.ledger, name).length}`);
+  }
+}
+
+/**
+ * restartPolicy OnFailure/Always: only the failed init container restarts (with back-off); the
+ * earlier ones ran exactly once, the later ones and the app never ran, and the pod stays Pending.
+ */
+export function checkOnlyFailedRestarts(rec: Recording, earlier: string[], failing: string, later: string[], minRestarts: number): void {
+  const end = last(rec)!;
+  const restarts = containerIn(end, failing)?.restartCount ?? 0;
+  if (restarts < minRestarts) fail(`${failing} restarted at least ${minRestarts} times`, `restartCount ${restarts}`, rec.rows.slice(-5));
+  const seen = statusesOf(rec.rows);
+  if (!seen.includes('Init:CrashLoopBackOff')) fail('STATUS Init:CrashLoopBackOff at some point', seen.join(' → '), rec.rows);
+  const notPending = rec.rows.find((r) => r.phase !== 'Pending');
+  if (notPending) fail('phase Pending throughout', `phase ${notPending.phase} at row #${notPending.seq}`, [notPending]);
+  for (const name of earlier) {
+    const lines = ledgerOf(rec.ledger, name).length;
+    if (lines !== 1) fail(`${name} to run exactly once`, `${lines} ledger lines`);
+    const rc = Math.max(...rec.rows.map((r) => containerIn(r, name)?.restartCount ?? 0));
+    if (rc !== 0) fail(`${name} never restarted`, `restartCount ${rc}`, rec.rows);
+  }
+  for (const name of later) if (everRan(rec.rows, name) || ledgerOf(rec.ledger, name).length) fail(`${name} never to run`, 'it ran', rec.rows);
+}
+
+/** Seconds from the end of each attempt of `name` to the start of the next. */
+export function backoffIntervals(rec: Recording, name: string): number[] {
+  const attempts = attemptsOf(rec.rows, name);
+  const out: number[] = [];
+  for (let i = 1; i < attempts.length; i++) {
+    const prevEnd = attempts[i - 1]!.finishedAt;
+    if (!prevEnd) continue;
+    out.push((Date.parse(attempts[i]!.startedAt) - Date.parse(prevEnd)) / 1000);
+  }
+  return out;
+}
+
+export interface BackoffSchedule {
+  initialSec: number;
+  factor: number;
+  capSec: number;
+  /** Allowed earliness (seconds): container timestamps have one-second resolution. */
+  earlySec: number;
+  /** Allowed lateness: the kubelet restarts on its next pod sync after the back-off expires. */
+  lateFactor: number;
+  lateSec: number;
+}
+
+/** The kubelet's CrashLoopBackOff: 10 s, doubling, capped at 300 s (pkg/kubelet/kuberuntime, flowcontrol.Backoff). */
+export const KUBELET_BACKOFF: BackoffSchedule = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1, lateFactor: 1.3, lateSec: 2 };
+
+export const expectedBackoff = (i: number, s: BackoffSchedule = KUBELET_BACKOFF) => Math.min(s.initialSec * s.factor ** i, s.capSec);
+
+export function checkBackoffSchedule(intervals: number[], minIntervals: number, s: BackoffSchedule = KUBELET_BACKOFF): void {
+  if (intervals.length < minIntervals) fail(`at least ${minIntervals} restart intervals`, `${intervals.length}: ${intervals.join(', ')}`);
+  intervals.forEach((got, i) => {
+    const want = expectedBackoff(i, s);
+    const lo = want - s.earlySec;
+    const hi = want * s.lateFactor + s.lateSec;
+    if (got < lo || got > hi) {
+      fail(`restart ${i + 1} after ${want}s of back-off (accepted ${lo}–${hi.toFixed(1)}s)`, `${got}s; all intervals: ${intervals.join('s, ')}s`);
+    }
+  });
+}
+
+/** A flaky init container that fails k times, then succeeds: the pod runs, restartCount = k. */
+export function checkFlakyRecovered(rec: Recording, name: string, failures: number): void {
+  const end = last(rec)!;
+  if (end.phase !== 'Running') fail('phase Running', `phase ${end.phase}`, rec.rows.slice(-5));
+  const rc = containerIn(end, name)?.restartCount;
+  if (rc !== failures) fail(`${name} restartCount ${failures}`, `${rc}`, rec.rows.slice(-5));
+  const events = ledgerOf(rec.ledger, name).map((e) => e.event);
+  const want = [...Array.from({ length: failures }, (_, i) => `attempt-${i + 1}-failed`), `attempt-${failures + 1}-succeeded`];
+  if (JSON.stringify(events) !== JSON.stringify(want)) fail(`ledger of ${name}: ${want.join(', ')}`, events.join(', ') || 'nothing');
+}
+
+/** While the slow first init container runs, the STATUS stays Init:0/N; Running comes no sooner than it finishes. */
+export function checkSlowHoldsStatus(rec: Recording, slowName: string, seconds: number, initCount: number): void {
+  const started = rec.rows.findIndex((r) => containerIn(r, slowName)?.state === 'running');
+  const finished = rec.rows.findIndex((r) => containerIn(r, slowName)?.state === 'terminated');
+  if (started < 0 || finished < 0) fail(`${slowName} seen running, then terminated`, `running at row ${started}, terminated at row ${finished}`, rec.rows);
+  const during = rec.rows.slice(started, finished);
+  const other = during.find((r) => r.status !== `Init:0/${initCount}`);
+  if (other) fail(`STATUS Init:0/${initCount} while ${slowName} runs`, `"${other.status}" at row #${other.seq}`, during);
+  const running = rec.rows.find((r) => r.phase === 'Running');
+  const ledger = ledgerOf(rec.ledger, slowName);
+  if (!running) fail('phase Running after the slow init container', 'never Running', rec.rows.slice(-5));
+  if (ledger.length !== 2) fail(`${slowName}'s start and finish in the ledger`, `${ledger.length} lines`);
+  const took = ledger[1]!.uptime - ledger[0]!.uptime;
+  if (took < seconds - 0.5) fail(`${slowName} to take ${seconds}s`, `${took.toFixed(2)}s`);
+}
+
+/** activeDeadlineSeconds shorter than init: phase Failed, reason DeadlineExceeded, the app never ran. */
+export function checkDeadlineExceeded(rec: Recording, app: string): void {
+  const end = last(rec)!;
+  if (end.phase !== 'Failed' || end.podReason !== 'DeadlineExceeded') fail('phase Failed with reason DeadlineExceeded', `phase ${end.phase}, reason ${end.podReason ?? 'none'}`, rec.rows.slice(-5));
+  if (everRan(rec.rows, app)) fail(`${app} never to run`, 'it ran', rec.rows);
+}
+
+/** The pod stayed initializing until the Service existed, then reached Running. */
+export function checkWaitedForService(rec: Recording, serviceCreatedMs: number): void {
+  const early = rec.rows.filter((r) => r.elapsedMs < serviceCreatedMs);
+  const runningEarly = early.find((r) => r.phase === 'Running' || r.conditions.Initialized === 'True');
+  if (runningEarly) fail(`the pod initializing until the Service was created at t+${(serviceCreatedMs / 1000).toFixed(2)}s`, `row #${runningEarly.seq}: ${runningEarly.status}`, early);
+  if (!early.some((r) => r.status.startsWith('Init:'))) fail('STATUS Init:… before the Service existed', statusesOf(early).join(' → ') || 'no rows', early);
+  const running = rec.rows.find((r) => r.phase === 'Running');
+  if (!running) fail('phase Running once the Service existed', statusesOf(rec.rows).join(' → '), rec.rows.slice(-5));
+}
+
+export type IdempotencyVerdict = 'idempotent' | 'not idempotent';
+
+/** An init container that re-ran is idempotent when the shared volume holds exactly one result. */
+export function idempotencyVerdict(results: string[]): IdempotencyVerdict {
+  return results.filter((l) => l.trim()).length === 1 ? 'idempotent' : 'not idempotent';
+}
+
+export function checkIdempotent(results: string[], reran: number): void {
+  if (reran < 1) fail('the init container to have re-run at least once', `${reran} restarts`);
+  const verdict = idempotencyVerdict(results);
+  if (verdict !== 'idempotent') fail('exactly one result in the shared volume after re-runs', `${results.length} results: ${results.join(' | ')}`);
+}
+
+/**
+ * Sidecar (restartable init container): it starts first; the next init container starts only
+ * after the sidecar's startup probe passed; it runs beside the app.
+ */
+export function checkSidecarStart(rec: Recording, sidecar: string, init: string, app: string, startupDelaySec: number): void {
+  const sStart = ledgerOf(rec.ledger, sidecar).find((e) => e.event === 'started');
+  const iRan = ledgerOf(rec.ledger, init)[0];
+  const aStart = ledgerOf(rec.ledger, app).find((e) => e.event === 'started');
+  if (!sStart || !iRan || !aStart) fail(`ledger lines of ${sidecar}, ${init} and ${app}`, rec.ledger.map((e) => `${e.container} ${e.event}`).join(', '));
+  if (iRan.uptime < sStart.uptime + startupDelaySec - 0.5) {
+    fail(`${init} to start after ${sidecar}'s startup probe passed (≥ ${startupDelaySec}s after it started)`, `${(iRan.uptime - sStart.uptime).toFixed(2)}s after`);
+  }
+  if (aStart.uptime < iRan.uptime) fail(`${app} after ${init}`, `${app} at ${aStart.uptime}, ${init} at ${iRan.uptime}`);
+  const beside = rec.rows.some((r: RecordedRow) => containerIn(r, sidecar)?.state === 'running' && containerIn(r, app)?.state === 'running');
+  if (!beside) fail(`${sidecar} running beside ${app}`, 'never both running', rec.rows);
+}
+
+/** Shutdown: the app stops first, sidecars after it, in reverse order of their start. */
+export function checkReverseShutdown(stopping: Array<{ container: string; uptime: number }>, order: string[]): void {
+  const seen = [...stopping].sort((a, b) => a.uptime - b.uptime).map((e) => e.container);
+  if (JSON.stringify(seen) !== JSON.stringify(order)) fail(`shutdown order ${order.join(' → ')}`, seen.join(' → ') || 'no stop lines');
+}
+
+export interface StatusCause {
+  reason?: string;
+  field?: string;
+  message?: string;
+}
+
+export interface ApiRejection {
+  httpStatus: number;
+  body: { kind?: string; reason?: string; code?: number; details?: { causes?: StatusCause[] } } | string;
+}
+
+export const FORBIDDEN_MESSAGE = 'may not be set for init containers without restartPolicy=Always';
+
+/**
+ * The API server refused the pod with HTTP 422, reason Invalid, and exactly one FieldValueForbidden
+ * cause per forbidden field, at spec.initContainers[index].<field> (pkg/apis/core/validation).
+ */
+export function checkForbiddenInitFields(rejection: ApiRejection, index: number, fields: string[]): void {
+  const body = typeof rejection.body === 'string' ? {} : rejection.body;
+  if (rejection.httpStatus !== 422) fail('HTTP 422 Unprocessable Entity', `HTTP ${rejection.httpStatus}: ${JSON.stringify(rejection.body).slice(0, 300)}`);
+  if (body.reason !== 'Invalid') fail('Status reason Invalid', `reason ${body.reason}`);
+  const causes = body.details?.causes ?? [];
+  const expected = fields.map((f) => `spec.initContainers[${index}].${f}`).sort();
+  const got = causes.map((c) => c.field ?? '').sort();
+  if (JSON.stringify(got) !== JSON.stringify(expected)) fail(`one cause per field at ${expected.join(', ')}`, `causes at ${got.join(', ') || 'none'}`);
+  const wrong = causes.find((c) => c.reason !== 'FieldValueForbidden' || !c.message?.includes(FORBIDDEN_MESSAGE));
+  if (wrong) fail(`every cause FieldValueForbidden, "${FORBIDDEN_MESSAGE}"`, JSON.stringify(wrong));
+}
+
+/** A server-side dry run answers exactly as the real request does (status, reason, causes). */
+export function checkSameRejection(real: ApiRejection, dryRun: ApiRejection): void {
+  const key = (r: ApiRejection) => {
+    const b = typeof r.body === 'string' ? {} : r.body;
+    return JSON.stringify([r.httpStatus, b.reason, (b.details?.causes ?? []).map((c) => [c.reason, c.field, c.message]).sort()]);
+  };
+  if (key(real) !== key(dryRun)) fail(`the dry run to answer as the real request: ${key(real)}`, key(dryRun));
+}

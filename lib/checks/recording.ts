@@ -1,0 +1,71 @@
+/**
+ * What a check reads: a pod's recorded timeline (without the full pod objects) and its ledger.
+ * Suites build one from a live run; the negative-control tests load recorded ones from disk, alter
+ * the behaviour, and expect the same check to fail.
+ */
+import { AssertionError } from 'chai';
+import type { LedgerEntry } from '../../fixtures/pod.js';
+import type { ContainerSnapshot, TimelineRow } from '../observe/timeline.js';
+
+export type RecordedRow = Omit<TimelineRow, 'pod'>;
+
+export interface Recording {
+  rows: RecordedRow[];
+  ledger: LedgerEntry[];
+}
+
+export const recordRows = (rows: TimelineRow[]): RecordedRow[] => rows.map(({ pod: _pod, ...rest }) => rest);
+
+/** Throws an AssertionError saying what was expected and what was observed. */
+export function fail(expected: string, observed: string, rows?: RecordedRow[]): never {
+  const table = rows?.length ? `\nTimeline rows:\n${formatRows(rows)}` : '';
+  throw new AssertionError(`expected ${expected}; observed ${observed}${table}`);
+}
+
+export function formatRows(rows: RecordedRow[]): string {
+  return rows
+    .map((r) => `#${r.seq} t+${(r.elapsedMs / 1000).toFixed(2)}s ${r.phase} ${r.status} ${r.containers.map((c) => `${c.name}:${c.state}${c.reason ? `(${c.reason})` : ''}${c.restartCount ? `↻${c.restartCount}` : ''}`).join(' ')}`)
+    .join('\n');
+}
+
+/** Consecutive distinct STATUS values. */
+export function statusesOf(rows: RecordedRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) if (out.at(-1) !== r.status) out.push(r.status);
+  return out;
+}
+
+export function containerIn(row: RecordedRow, name: string): ContainerSnapshot | undefined {
+  return row.containers.find((c) => c.name === name);
+}
+
+/** Whether the container ever ran (running or terminated, now or in its last state) in any row. */
+export function everRan(rows: RecordedRow[], name: string): boolean {
+  return rows.some((r) => {
+    const c = containerIn(r, name);
+    return Boolean(c && (c.state === 'running' || c.state === 'terminated' || c.last));
+  });
+}
+
+export interface Attempt {
+  startedAt: string;
+  finishedAt?: string;
+  exitCode?: number;
+}
+
+/** Every distinct run of a container seen in the timeline, oldest first (from its current and last states). */
+export function attemptsOf(rows: RecordedRow[], name: string): Attempt[] {
+  const byStart = new Map<string, Attempt>();
+  for (const r of rows) {
+    const c = containerIn(r, name);
+    if (!c) continue;
+    if (c.last?.startedAt) byStart.set(c.last.startedAt, { startedAt: c.last.startedAt, finishedAt: c.last.finishedAt, exitCode: c.last.exitCode });
+    if (c.startedAt && (c.state === 'running' || c.state === 'terminated')) {
+      const prev = byStart.get(c.startedAt);
+      byStart.set(c.startedAt, { startedAt: c.startedAt, finishedAt: c.finishedAt ?? prev?.finishedAt, exitCode: c.exitCode ?? prev?.exitCode });
+    }
+  }
+  return [...byStart.values()].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+}
+
+export const ledgerOf = (ledger: LedgerEntry[], container: string) => ledger.filter((e) => e.container === container);
