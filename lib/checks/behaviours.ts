@@ -97,24 +97,32 @@ export interface BackoffSchedule {
   capSec: number;
   /** Allowed earliness (seconds): container timestamps have one-second resolution. */
   earlySec: number;
-  /** Allowed lateness: the kubelet restarts on its next pod sync after the back-off expires. */
-  lateFactor: number;
+  /**
+   * Allowed lateness: after a back-off error the kubelet's pod worker requeues the pod after
+   * 10 s × jitter(0.5), i.e. 10–15 s (pkg/kubelet/pod_workers.go), and restarts the container at
+   * the first sync after the back-off expired; plus one second of timestamp resolution.
+   */
   lateSec: number;
 }
 
-/** The kubelet's CrashLoopBackOff: 10 s, doubling, capped at 300 s (pkg/kubelet/kuberuntime, flowcontrol.Backoff). */
-export const KUBELET_BACKOFF: BackoffSchedule = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1, lateFactor: 1.3, lateSec: 2 };
+/**
+ * The kubelet's CrashLoopBackOff (pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff,
+ * client-go flowcontrol.Backoff): the first restart of a failed container is immediate (no
+ * back-off entry exists yet); from the second on it waits 10 s, doubling, capped at 300 s.
+ */
+export const KUBELET_BACKOFF: BackoffSchedule = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1, lateSec: 16 };
 
-export const expectedBackoff = (i: number, s: BackoffSchedule = KUBELET_BACKOFF) => Math.min(s.initialSec * s.factor ** i, s.capSec);
+/** The back-off before restart i+1 (i = 0: the first restart). */
+export const expectedBackoff = (i: number, s: BackoffSchedule = KUBELET_BACKOFF) => (i === 0 ? 0 : Math.min(s.initialSec * s.factor ** (i - 1), s.capSec));
 
 export function checkBackoffSchedule(intervals: number[], minIntervals: number, s: BackoffSchedule = KUBELET_BACKOFF): void {
   if (intervals.length < minIntervals) fail(`at least ${minIntervals} restart intervals`, `${intervals.length}: ${intervals.join(', ')}`);
   intervals.forEach((got, i) => {
     const want = expectedBackoff(i, s);
-    const lo = want - s.earlySec;
-    const hi = want * s.lateFactor + s.lateSec;
+    const lo = Math.max(0, want - s.earlySec);
+    const hi = want + s.lateSec;
     if (got < lo || got > hi) {
-      fail(`restart ${i + 1} after ${want}s of back-off (accepted ${lo}–${hi.toFixed(1)}s)`, `${got}s; all intervals: ${intervals.join('s, ')}s`);
+      fail(`restart ${i + 1} after ${want}s of back-off (accepted ${lo}–${hi}s)`, `${got}s; all intervals: ${intervals.join('s, ')}s`);
     }
   });
 }

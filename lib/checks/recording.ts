@@ -48,24 +48,33 @@ export function everRan(rows: RecordedRow[], name: string): boolean {
 }
 
 export interface Attempt {
+  containerID: string;
   startedAt: string;
   finishedAt?: string;
   exitCode?: number;
 }
 
-/** Every distinct run of a container seen in the timeline, oldest first (from its current and last states). */
+/**
+ * Every distinct run of a container seen in the timeline, oldest first, from its current and last
+ * states. Runs are told apart by container ID: an immediate restart can start in the same second
+ * (the timestamps' resolution) as the run before it finished.
+ */
 export function attemptsOf(rows: RecordedRow[], name: string): Attempt[] {
-  const byStart = new Map<string, Attempt>();
+  const byId = new Map<string, Attempt>();
+  const merge = (a: Attempt) => {
+    const prev = byId.get(a.containerID);
+    byId.set(a.containerID, { ...prev, ...Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) } as Attempt);
+  };
   for (const r of rows) {
     const c = containerIn(r, name);
     if (!c) continue;
-    if (c.last?.startedAt) byStart.set(c.last.startedAt, { startedAt: c.last.startedAt, finishedAt: c.last.finishedAt, exitCode: c.last.exitCode });
+    if (c.last?.startedAt) merge({ containerID: c.last.containerID ?? `last@${c.last.startedAt}`, startedAt: c.last.startedAt, finishedAt: c.last.finishedAt, exitCode: c.last.exitCode });
     if (c.startedAt && (c.state === 'running' || c.state === 'terminated')) {
-      const prev = byStart.get(c.startedAt);
-      byStart.set(c.startedAt, { startedAt: c.startedAt, finishedAt: c.finishedAt ?? prev?.finishedAt, exitCode: c.exitCode ?? prev?.exitCode });
+      merge({ containerID: c.containerID ?? `current@${c.startedAt}`, startedAt: c.startedAt, finishedAt: c.finishedAt, exitCode: c.exitCode });
     }
   }
-  return [...byStart.values()].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+  // Ties at one-second resolution keep the order in which the runs were first seen.
+  return [...byId.values()].map((a, i) => ({ a, i })).sort((x, y) => Date.parse(x.a.startedAt) - Date.parse(y.a.startedAt) || x.i - y.i).map(({ a }) => a);
 }
 
 export const ledgerOf = (ledger: LedgerEntry[], container: string) => ledger.filter((e) => e.container === container);

@@ -23,7 +23,9 @@ export interface ContainerSnapshot {
   ready: boolean;
   startedAt?: string;
   finishedAt?: string;
-  last?: { exitCode: number; reason?: string; startedAt?: string; finishedAt?: string };
+  /** The runtime's id of this attempt (one per start). */
+  containerID?: string;
+  last?: { exitCode: number; reason?: string; startedAt?: string; finishedAt?: string; containerID?: string };
 }
 
 export interface TimelineRow {
@@ -73,7 +75,8 @@ function snapshot(s: V1ContainerStatus, kind: ContainerSnapshot['kind']): Contai
     ready: s.ready,
     startedAt: toIso(st.running?.startedAt ?? st.terminated?.startedAt),
     finishedAt: toIso(st.terminated?.finishedAt),
-    last: last ? { exitCode: last.exitCode, reason: last.reason, startedAt: toIso(last.startedAt), finishedAt: toIso(last.finishedAt) } : undefined,
+    containerID: st.terminated?.containerID ?? (st.running ? s.containerID : undefined),
+    last: last ? { exitCode: last.exitCode, reason: last.reason, startedAt: toIso(last.startedAt), finishedAt: toIso(last.finishedAt), containerID: last.containerID } : undefined,
   };
 }
 

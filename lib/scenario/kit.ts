@@ -19,7 +19,7 @@ import { recordRows } from '../checks/recording.js';
 import { PodTimeline } from '../observe/timeline.js';
 import type { ContainerSnapshot, TimelineRow } from '../observe/timeline.js';
 import type { PodWait } from '../observe/wait.js';
-import { InfrastructureError, WaitFailed } from '../observe/wait.js';
+import { InfrastructureError, WaitFailed, podMatches } from '../observe/wait.js';
 import { ENV, session } from '../session.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, runLabels } from './namespace.js';
 
@@ -39,6 +39,9 @@ export function serverInfo(kc: KubeConfig): Promise<ServerInfo> {
 }
 
 export const keepOnFailure = () => process.env[ENV.keepOnFailure] === '1';
+
+const containerStarted = (p: V1Pod, name: string) =>
+  [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].some((c) => c.name === name && (c.state?.running || c.state?.terminated || c.lastState?.terminated));
 
 export class PodRun {
   constructor(
@@ -66,18 +69,19 @@ export class PodRun {
   }
 
   /**
-   * Ledger lines from every container's log (current and previous attempt), in ledger order.
-   * Each ledger line is also echoed to the container's stdout, so this works when the app never
-   * started and no container is left to read the shared file.
+   * The ledger, from every container's log (current and previous attempt). Each ledger line is
+   * echoed to its container's stdout, and an app that prints the ledger file repeats all of them,
+   * which covers init attempts whose containers the kubelet already removed. Lines are unique by
+   * (uptime, container, event), in ledger order.
    */
   async ledgerFromLogs(): Promise<LedgerEntry[]> {
     const pod = await this.pod();
-    const entries: LedgerEntry[] = [];
+    const texts: string[] = [];
     for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-      if (s.state?.running || s.state?.terminated) entries.push(...parseLedger(await this.log(s.name).catch(() => '')).filter((e) => e.container === s.name));
-      if (s.lastState?.terminated) entries.push(...parseLedger(await this.log(s.name, true).catch(() => '')).filter((e) => e.container === s.name));
+      if (s.state?.running || s.state?.terminated) texts.push(await this.log(s.name).catch(() => ''));
+      if (s.lastState?.terminated) texts.push(await this.log(s.name, true).catch(() => ''));
     }
-    const unique = new Map(entries.map((e) => [`${e.uptime} ${e.container} ${e.event}`, e]));
+    const unique = new Map(texts.flatMap(parseLedger).map((e) => [`${e.uptime} ${e.container} ${e.event}`, e]));
     return [...unique.values()].sort((a, b) => a.uptime - b.uptime);
   }
 
@@ -90,7 +94,13 @@ export class PodRun {
    * Follows a container's log (from its start) and resolves with the first line matching
    * `pattern`, rejecting when the log ends without one or after `timeoutMs`.
    */
-  untilLog(container: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  async untilLog(container: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    // A log can be followed once its container has started.
+    await this.until(podMatches(`container ${container} started`, (p) => containerStarted(p, container), timeoutMs));
+    return this.followUntil(container, pattern, timeoutMs);
+  }
+
+  private followUntil(container: string, pattern: RegExp, timeoutMs: number): Promise<string> {
     const abort = new AbortController();
     const lines: string[] = [];
     return new Promise<string>((resolve, reject) => {
@@ -99,7 +109,7 @@ export class PodRun {
         reject(new WaitFailed(`expected a line matching ${pattern} in the log of ${this.name}/${container} within ${timeoutMs / 1000}s; its log:\n${lines.join('\n') || '(empty)'}`, this.timeline.latest?.pod));
       }, timeoutMs);
       const path = `/api/v1/namespaces/${this.namespace}/pods/${this.name}/log?container=${encodeURIComponent(container)}&follow=true`;
-      streamLines(this.kc, path, 'text/plain', (line) => {
+      streamLines(this.kc, path, '*/*', (line) => {
         lines.push(line);
         if (pattern.test(line)) {
           clearTimeout(timer);
@@ -124,7 +134,7 @@ export class PodRun {
     const abort = new AbortController();
     const lines: string[] = [];
     const path = `/api/v1/namespaces/${this.namespace}/pods/${this.name}/log?container=${encodeURIComponent(container)}&follow=true`;
-    const ended = streamLines(this.kc, path, 'text/plain', (l) => lines.push(l), abort.signal).then(() => lines, () => lines);
+    const ended = streamLines(this.kc, path, '*/*', (l) => lines.push(l), abort.signal).then(() => lines, () => lines);
     return {
       ended,
       stop: async () => {
