@@ -23,6 +23,7 @@ describe('idempotency: init code that re-runs', function () {
     await Promise.all([good.until(phase('Running', 120_000)), bad.until(phase('Running', 120_000))]);
     const [goodResults, badResults] = await Promise.all([resultsPrinted(good), resultsPrinted(bad)]);
     const reran = good.container('init-writer')?.restartCount ?? 0;
+    await kit.saveRecord('results', { goodResults, badResults, reran });
     checkIdempotent(goodResults, reran);
     expect(idempotencyVerdict(badResults), `negative control: the appending writer left ${badResults.length} results after ${FAILURES} re-runs`).to.equal('not idempotent');
     expect(badResults, 'one result per attempt of the appending writer').to.have.length(FAILURES + 1);

@@ -19,6 +19,7 @@ describe('service: an init container waits for a dependent Service', function ()
     await kit.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'backend' }, spec: { ports: [{ port: 80 }], selector: { app: 'backend' } } });
     kit.attach('service created', `Service backend created at t+${(createdMs / 1000).toFixed(2)}s of the timeline`);
     await run.until(phase('Running', 60_000));
+    await kit.saveRecord('service-created', { createdMs });
     checkWaitedForService(await kit.recording(run), createdMs);
   });
 });

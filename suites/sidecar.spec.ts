@@ -38,6 +38,7 @@ describe('sidecar: restartable init containers (restartPolicy Always)', function
     for (const { c, lines } of all) kit.attach(`log ${run.name}/${c} (followed through deletion)`, lines.join('\n'));
     expect(ended, 'every container stopped within 45 s of the pod\'s deletion').to.not.equal(undefined);
     const stops = all.flatMap(({ lines }) => parseLedger(lines.join('\n')).filter((e) => e.event === 'stopping'));
+    await kit.saveRecord('stops', stops);
     checkReverseShutdown(stops, ['app', 'side-2', 'side-1']);
   });
 });

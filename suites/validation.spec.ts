@@ -43,6 +43,7 @@ async function expectRejected(kit: ScenarioKit, name: string, fields: string[]):
   const dry = await submit(kit, body, true);
   expect(real, 'the API server refused the pod').to.not.equal(undefined);
   expect(dry, 'the API server refused the dry run').to.not.equal(undefined);
+  await kit.saveRecord(name, { real, dry });
   checkForbiddenInitFields(real!, 1, fields);
   checkSameRejection(real!, dry!);
   await expectNotCreated(kit, name);

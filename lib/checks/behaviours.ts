@@ -244,3 +244,11 @@ export function checkSameRejection(real: ApiRejection, dryRun: ApiRejection): vo
   };
   if (key(real) !== key(dryRun)) fail(`the dry run to answer as the real request: ${key(real)}`, key(dryRun));
 }
+
+/** The app printed `file` (as printsLedger does: a "== <file>" line) followed by exactly `content`. */
+export function checkAppPrintedFile(appLog: string, file: string, content: string): void {
+  const lines = appLog.split('\n');
+  const at = lines.indexOf(`== ${file}`);
+  if (at < 0) fail(`the app to print ${file}`, `its log:\n${appLog}`);
+  if (lines[at + 1] !== content) fail(`${file} to hold "${content}"`, `"${lines[at + 1]}"`);
+}

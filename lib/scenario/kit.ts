@@ -233,12 +233,17 @@ export class ScenarioKit {
   }
 
   /** With INITC_RECORD_DIR set, saves a pod's recording there (to refresh the negative-control data). */
-  async saveRecording(run: PodRun, rec: Recording): Promise<void> {
+  saveRecording(run: PodRun, rec: Recording): Promise<void> {
+    return this.saveRecord(run.name, rec);
+  }
+
+  /** With INITC_RECORD_DIR set, saves `data` as <dir>/<scenario>-<name>.json. */
+  async saveRecord(name: string, data: unknown): Promise<void> {
     const dir = process.env[ENV.recordDir];
     if (!dir) return;
     const { promises: fs } = await import('node:fs');
     await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(`${dir}/${this.scenario}-${run.name}.json`, JSON.stringify(rec, null, 2));
+    await fs.writeFile(`${dir}/${this.scenario}-${name}.json`, JSON.stringify(data, null, 2));
   }
 
   /** Every row where our STATUS and the server's disagreed, across this test's pods. */
