@@ -1,7 +1,7 @@
 /** The CrashLoopBackOff scenario shared by the OnFailure and Always suites (one file each, so they run in parallel). */
 import { fails, pod, sleeps, succeeds } from '../fixtures/pod.js';
 import type { RestartPolicy } from '../fixtures/pod.js';
-import { KUBELET_BACKOFF, backoffIntervals, checkBackoffSchedule, checkOnlyFailedRestarts, expectedBackoff } from '../lib/checks/behaviours.js';
+import { KUBELET_BACKOFF, backoffFloorMs, backoffIntervals, checkBackoffSchedule, checkOnlyFailedRestarts, expectedBackoff } from '../lib/checks/behaviours.js';
 import { restartsAtLeast } from '../lib/observe/wait.js';
 import { scenarioTest } from '../lib/scenario/kit.js';
 
@@ -10,7 +10,7 @@ export const CRASHLOOP_RESTARTS = 4;
 
 export function crashLoopScenario(policy: Exclude<RestartPolicy, 'Never'>): void {
   // The kubelet's floor: the back-off waits before each restart (0, 10, 20, 40 s); the wait allows each its lateness.
-  const floorMs = Array.from({ length: CRASHLOOP_RESTARTS }, (_, i) => expectedBackoff(i) * 1000).reduce((a, b) => a + b, 0);
+  const floorMs = backoffFloorMs(CRASHLOOP_RESTARTS);
   const waitMs = floorMs + CRASHLOOP_RESTARTS * KUBELET_BACKOFF.lateSec * 1000 + 30_000;
   scenarioTest(
     `only the failing init container restarts (at once, then after 10 s doubling back-off); earlier ones ran once, later ones and the app never`,
@@ -23,6 +23,6 @@ export function crashLoopScenario(policy: Exclude<RestartPolicy, 'Never'>): void
       kit.attach('back-off intervals (s)', `measured: ${intervals.join(', ')}\nexpected: ${intervals.map((_, i) => expectedBackoff(i)).join(', ')}`);
       checkBackoffSchedule(intervals, CRASHLOOP_RESTARTS);
     },
-    { timeoutMs: waitMs + 60_000 },
+    { timeoutMs: waitMs + 60_000, floorMs },
   );
 }

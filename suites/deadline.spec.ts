@@ -12,5 +12,5 @@ describe('deadline: activeDeadlineSeconds counts init time', function () {
     const run = await kit.start(pod('deadline').activeDeadlineSeconds(DEADLINE).init(slow('init-slow', 60)).app(sleeps('app')));
     await run.until(phase('Failed', 60_000));
     checkDeadlineExceeded(await kit.recording(run), 'app');
-  });
+  }, { floorMs: DEADLINE * 1000 });
 });

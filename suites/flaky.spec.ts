@@ -1,5 +1,5 @@
 import { flaky, pod, printsLedger } from '../fixtures/pod.js';
-import { checkFlakyRecovered } from '../lib/checks/behaviours.js';
+import { backoffFloorMs, checkFlakyRecovered } from '../lib/checks/behaviours.js';
 import { phase } from '../lib/observe/wait.js';
 import { scenarioTest } from '../lib/scenario/kit.js';
 
@@ -13,5 +13,5 @@ describe('flaky: an init container that fails k times, then succeeds', function 
     await run.until(phase('Running', 120_000));
     await run.untilLog('app', / app started$/);
     checkFlakyRecovered(await kit.recording(run), 'init-flaky', FAILURES);
-  });
+  }, { floorMs: backoffFloorMs(FAILURES) });
 });

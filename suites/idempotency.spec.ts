@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { pod, printsLedger, writesResult } from '../fixtures/pod.js';
-import { checkIdempotent, idempotencyVerdict } from '../lib/checks/behaviours.js';
+import { backoffFloorMs, checkIdempotent, idempotencyVerdict } from '../lib/checks/behaviours.js';
 import { phase } from '../lib/observe/wait.js';
 import type { PodRun } from '../lib/scenario/kit.js';
 import { scenarioTest } from '../lib/scenario/kit.js';
@@ -27,5 +27,5 @@ describe('idempotency: init code that re-runs', function () {
     checkIdempotent(goodResults, reran);
     expect(idempotencyVerdict(badResults), `negative control: the appending writer left ${badResults.length} results after ${FAILURES} re-runs`).to.equal('not idempotent');
     expect(badResults, 'one result per attempt of the appending writer').to.have.length(FAILURES + 1);
-  });
+  }, { floorMs: backoffFloorMs(FAILURES) });
 });

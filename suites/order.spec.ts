@@ -14,5 +14,5 @@ describe('order: init containers run one at a time, in spec order, before the ap
     checkRanInOrder(rec, ['init-a', 'init-b', 'init-c'], 'app');
     checkStatusProgression(rec, 3);
     checkInitializedCondition(rec);
-  });
+  }, { floorMs: 3000 });
 });

@@ -40,5 +40,5 @@ describe('sidecar: restartable init containers (restartPolicy Always)', function
     const stops = all.flatMap(({ lines }) => parseLedger(lines.join('\n')).filter((e) => e.event === 'stopping'));
     await kit.saveRecord('stops', stops);
     checkReverseShutdown(stops, ['app', 'side-2', 'side-1']);
-  });
+  }, { floorMs: 2 * DELAY * 1000 });
 });

@@ -12,5 +12,5 @@ describe('slow: a slow init container holds the pod at Init:0/N', function () {
     const run = await kit.start(pod('slow').init(slow('init-slow', SECONDS)).init(succeeds('init-b')).app(sleeps('app')));
     await run.until(phase('Running', 60_000));
     checkSlowHoldsStatus(await kit.recording(run), 'init-slow', SECONDS, 2);
-  });
+  }, { floorMs: SECONDS * 1000 });
 });

@@ -115,6 +115,10 @@ export const KUBELET_BACKOFF: BackoffSchedule = { initialSec: 10, factor: 2, cap
 /** The back-off before restart i+1 (i = 0: the first restart). */
 export const expectedBackoff = (i: number, s: BackoffSchedule = KUBELET_BACKOFF) => (i === 0 ? 0 : Math.min(s.initialSec * s.factor ** (i - 1), s.capSec));
 
+/** The back-off the kubelet makes a container sit through before its `restarts`-th restart, in total. */
+export const backoffFloorMs = (restarts: number, s: BackoffSchedule = KUBELET_BACKOFF) =>
+  Array.from({ length: restarts }, (_, i) => expectedBackoff(i, s) * 1000).reduce((a, b) => a + b, 0);
+
 export function checkBackoffSchedule(intervals: number[], minIntervals: number, s: BackoffSchedule = KUBELET_BACKOFF): void {
   if (intervals.length < minIntervals) fail(`at least ${minIntervals} restart intervals`, `${intervals.length}: ${intervals.join(', ')}`);
   intervals.forEach((got, i) => {

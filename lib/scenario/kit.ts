@@ -49,10 +49,13 @@ export class PodRun {
     readonly namespace: string,
     readonly name: string,
     readonly timeline: PodTimeline,
+    private readonly onMet: () => void = () => undefined,
   ) {}
 
-  until(wait: PodWait): Promise<TimelineRow> {
-    return this.timeline.until(wait);
+  async until(wait: PodWait): Promise<TimelineRow> {
+    const row = await this.timeline.until(wait);
+    this.onMet();
+    return row;
   }
 
   /** The container's state in the latest row. */
@@ -175,6 +178,8 @@ export class ScenarioKit {
   private ns: string | undefined;
 
   skipped: string | undefined;
+  /** When the last awaited pod state arrived: what the cluster took, before our own reading and checking. */
+  lastMetAt: number | undefined;
 
   constructor(
     readonly scenario: string,
@@ -205,7 +210,7 @@ export class ScenarioKit {
   async start(builder: PodBuilder): Promise<PodRun> {
     const namespace = await this.namespace();
     const timeline = await PodTimeline.start(this.kc, namespace, builder.name, (await this.server()).minor);
-    const run = new PodRun(this.kc, namespace, builder.name, timeline);
+    const run = new PodRun(this.kc, namespace, builder.name, timeline, () => (this.lastMetAt = Date.now()));
     this.runs.push(run);
     await this.kc.makeApiClient(CoreV1Api).createNamespacedPod({ namespace, body: builder.build(namespace, runLabels(this.runId)) });
     return run;
@@ -275,8 +280,19 @@ const evidenceHint = (kit: ScenarioKit) =>
  * A Mocha test around a ScenarioKit. The test's labels carry the suite, the server's version and
  * the provider; its failure message ends with where the evidence is.
  */
-export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<void>, opts: { timeoutMs?: number; scenario?: string } = {}): Mocha.Test {
+export interface ScenarioOptions {
+  timeoutMs?: number;
+  scenario?: string;
+  /**
+   * The time the scenario cannot beat: back-off the kubelet must sit through, or delays the
+   * fixture makes on purpose. scripts/bench-suites compares the time to verdict with it.
+   */
+  floorMs?: number;
+}
+
+export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<void>, opts: ScenarioOptions = {}): Mocha.Test {
   return it(title, async function () {
+    const started = Date.now();
     if (opts.timeoutMs) this.timeout(opts.timeoutMs);
     const suiteTitle = this.test?.parent?.title ?? 'initc';
     const kit = new ScenarioKit(opts.scenario ?? suiteTitle.split(':')[0]!.trim(), this);
@@ -287,6 +303,9 @@ export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<
     let failed = true;
     try {
       await body(kit);
+      await label('initc.verdictMs', String(Date.now() - started));
+      await label('initc.floorMs', String(opts.floorMs ?? 0));
+      await label('initc.clusterMs', String((kit.lastMetAt ?? Date.now()) - started));
       const disagreements = kit.statusDisagreements();
       if (disagreements.length) {
         throw new AssertionError(`STATUS disagreement between initc's printPod port and the server's Table on ${disagreements.length} transition(s):\n${disagreements.join('\n')}`);

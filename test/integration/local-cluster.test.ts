@@ -3,6 +3,9 @@
  * the cluster up, check the node and the server version, run the smoke pod, bring it down and
  * check that nothing of it remains. A cold machine builds everything here (about 15 minutes).
  */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { LocalClusterProvider, fetchServerVersion, isNodeReady } from '../../lib/cluster/local/local.js';
@@ -60,6 +63,25 @@ describe('embedded cluster (integration; root)', function () {
     expect(result.ledger[0]!.uptime).to.be.at.most(result.ledger[1]!.uptime);
     const inits = result.pod.status?.initContainerStatuses ?? [];
     expect(inits.map((c) => [c.name, c.state?.terminated?.exitCode])).to.deep.equal([['init-a', 0], ['init-b', 0]]);
+  });
+
+  it('`initc run` passes every conformance suite on it and writes the Allure report and JUnit XML', async () => {
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-run-'));
+    try {
+      const run = await initc(['run', '--kubeconfig', provider.layout.kubeconfig, '--out', out], { stdout: 'inherit', stderr: 'inherit' });
+      const junit = await fs.readFile(path.join(out, 'junit.xml'), 'utf8');
+      const attr = (name: string) => Number(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`).exec(junit)?.[1] ?? NaN);
+      expect(run.exitCode, 'initc run exit code (its output is above; the report is in ' + out + ')').to.equal(0);
+      expect(attr('tests'), 'tests in junit.xml').to.be.at.least(17);
+      expect(attr('failures') + attr('errors'), 'failed tests in junit.xml').to.equal(0);
+      expect(attr('skipped'), 'skipped tests in junit.xml (the embedded cluster supports every feature)').to.equal(0);
+      const report = await fs.stat(path.join(out, 'allure-report', 'index.html'));
+      expect(report.size, 'single-file Allure report').to.be.greaterThan(100_000);
+      const left = await loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=initc' });
+      expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces of the run not deleted').to.deep.equal([]);
+    } finally {
+      await fs.rm(out, { recursive: true, force: true });
+    }
   });
 
   it('`initc cluster down` leaves no process, mount, interface, chain or folder of the cluster', async () => {
