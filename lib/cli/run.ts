@@ -120,11 +120,43 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     const reportDir = path.join(out, 'allure-report');
     await ctx.progress.step('Allure report', () => generateAllureReport(resultsDir, reportDir));
+    process.stdout.write(`\n${formatSummary(await readResults(resultsDir))}\n`);
     ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}`);
     if (ctx.signal.aborted) throw new InitcError('interrupted', 'interrupted; the run\'s namespaces were deleted');
     if (failures > 0) throw new InitcError('testsFailed', `${failures} test(s) failed; see the report`);
   },
 };
+
+interface ResultFile {
+  name: string;
+  status: string;
+  statusDetails?: { message?: string };
+  labels: Array<{ name: string; value: string }>;
+}
+
+async function readResults(dir: string): Promise<ResultFile[]> {
+  const files = (await fs.readdir(dir)).filter((f) => f.endsWith('-result.json'));
+  return Promise.all(files.map(async (f) => JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as ResultFile));
+}
+
+/** One screen: per suite, how many tests passed, failed, were broken or skipped; then each failure's first line. */
+export function formatSummary(results: ResultFile[]): string {
+  const statuses = ['passed', 'failed', 'broken', 'skipped'] as const;
+  const bySuite = new Map<string, Record<string, number>>();
+  for (const r of results) {
+    const suite = (r.labels.find((l) => l.name === 'parentSuite' || l.name === 'suite')?.value ?? r.name).split(':')[0]!;
+    const counts = bySuite.get(suite) ?? Object.fromEntries(statuses.map((st) => [st, 0]));
+    counts[r.status] = (counts[r.status] ?? 0) + 1;
+    bySuite.set(suite, counts);
+  }
+  const total = Object.fromEntries(statuses.map((st) => [st, results.filter((r) => r.status === st).length]));
+  const line = (name: string, c: Record<string, number>) => `  ${name.padEnd(14)}${statuses.map((st) => String(c[st] ?? 0).padStart(8)).join('')}`;
+  const rows = [...bySuite.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([n, c]) => line(n, c));
+  const problems = results
+    .filter((r) => r.status === 'failed' || r.status === 'broken')
+    .map((r) => `  ${r.status.toUpperCase()} ${r.name}\n    ${(r.statusDetails?.message ?? '').split('\n')[0]}`);
+  return ['Summary', `  ${'suite'.padEnd(14)}${statuses.map((st) => st.padStart(8)).join('')}`, ...rows, line('total', total), ...(problems.length ? ['', ...problems] : [])].join('\n');
+}
 
 /** The Allure report's environment section: what the cluster is made of. */
 async function describeEnvironment(kc: KubeConfig, provider: string): Promise<Record<string, string>> {
