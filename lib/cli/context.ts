@@ -10,8 +10,10 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
-let interrupts = 0;
+let firstInterruptAt = 0;
 const controller = new AbortController();
+/** Repeats within this window are the same interruption (Mocha's parallel runner re-raises SIGINT on itself). */
+const REPEAT_WINDOW_MS = 3000;
 
 export function commandContext(): CommandContext {
   return { progress: new ConsoleProgress(), signal: controller.signal };
@@ -19,11 +21,11 @@ export function commandContext(): CommandContext {
 
 export function installSignalHandlers(): void {
   const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write(`\ninitc: ${sig} received, stopping what this command started (press Ctrl-C again to leave it as it is)\n`);
+    if (!firstInterruptAt) {
+      firstInterruptAt = Date.now();
+      process.stderr.write(`\ninitc: ${sig} received, stopping what this command started (Ctrl-C again, a few seconds later, leaves it as it is)\n`);
       controller.abort(new Error(sig));
-    } else {
+    } else if (Date.now() - firstInterruptAt > REPEAT_WINDOW_MS) {
       process.exit(130);
     }
   };

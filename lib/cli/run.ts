@@ -108,7 +108,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
         for (const s of suites) mocha.addFile(await suiteFile(SUITES[s]!.file));
         return new Promise<number>((resolve) => {
           const runner = mocha.run((f) => resolve(f));
-          ctx.signal.addEventListener('abort', () => runner.abort());
+          // An aborted parallel run may never call back: stop waiting for it and clean up.
+          ctx.signal.addEventListener('abort', () => {
+            runner.abort();
+            resolve(0);
+          });
         });
       });
     } finally {

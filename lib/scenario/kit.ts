@@ -176,6 +176,7 @@ export class ScenarioKit {
   readonly runId: string;
   readonly runs: PodRun[] = [];
   private ns: string | undefined;
+  private nsPromise: Promise<string> | undefined;
 
   skipped: string | undefined;
   /** When the last awaited pod state arrived: what the cluster took, before our own reading and checking. */
@@ -201,9 +202,10 @@ export class ScenarioKit {
     return serverInfo(this.kc);
   }
 
-  async namespace(): Promise<string> {
-    this.ns ??= await createRunNamespace(this.kc, this.runId, this.scenario);
-    return this.ns;
+  /** The test's namespace, made on first use (one, however many pods start at once). */
+  namespace(): Promise<string> {
+    this.nsPromise ??= createRunNamespace(this.kc, this.runId, this.scenario).then((ns) => (this.ns = ns));
+    return this.nsPromise;
   }
 
   /** Creates the fixture pod with its timeline already recording. */
