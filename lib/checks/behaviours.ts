@@ -97,11 +97,8 @@ export interface BackoffSchedule {
   capSec: number;
   /** Allowed earliness (seconds): container timestamps have one-second resolution. */
   earlySec: number;
-  /**
-   * Allowed lateness: after a back-off error the kubelet's pod worker requeues the pod after
-   * 10 s × jitter(0.5), i.e. 10–15 s (pkg/kubelet/pod_workers.go), and restarts the container at
-   * the first sync after the back-off expired; plus one second of timestamp resolution.
-   */
+  /** Allowed lateness: lateFactor × the back-off + lateSec (see kubeletBackoff). */
+  lateFactor: number;
   lateSec: number;
 }
 
@@ -109,8 +106,19 @@ export interface BackoffSchedule {
  * The kubelet's CrashLoopBackOff (pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff,
  * client-go flowcontrol.Backoff): the first restart of a failed container is immediate (no
  * back-off entry exists yet); from the second on it waits 10 s, doubling, capped at 300 s.
+ *
+ * The container restarts at the first pod sync after the back-off expired, and when that sync
+ * comes differs by release (pkg/kubelet/pod_workers.go completeWork): up to 1.34 a backed-off pod
+ * is requeued after 10 s × jitter 0.5, i.e. 10–15 s, so a restart is at most ~15 s late; from 1.35
+ * it is requeued at the back-off's expiry × jitter 0.5, so a restart comes up to half the back-off
+ * late. One more second each way for the timestamps' resolution.
  */
-export const KUBELET_BACKOFF: BackoffSchedule = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1, lateSec: 16 };
+export function kubeletBackoff(serverMinor: number): BackoffSchedule {
+  const base = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1 };
+  return serverMinor >= 35 ? { ...base, lateFactor: 0.5, lateSec: 2 } : { ...base, lateFactor: 0, lateSec: 16 };
+}
+
+export const KUBELET_BACKOFF: BackoffSchedule = kubeletBackoff(34);
 
 /** The back-off before restart i+1 (i = 0: the first restart). */
 export const expectedBackoff = (i: number, s: BackoffSchedule = KUBELET_BACKOFF) => (i === 0 ? 0 : Math.min(s.initialSec * s.factor ** (i - 1), s.capSec));
@@ -124,7 +132,7 @@ export function checkBackoffSchedule(intervals: number[], minIntervals: number, 
   intervals.forEach((got, i) => {
     const want = expectedBackoff(i, s);
     const lo = Math.max(0, want - s.earlySec);
-    const hi = want + s.lateSec;
+    const hi = want + want * s.lateFactor + s.lateSec;
     if (got < lo || got > hi) {
       fail(`restart ${i + 1} after ${want}s of back-off (accepted ${lo}–${hi}s)`, `${got}s; all intervals: ${intervals.join('s, ')}s`);
     }

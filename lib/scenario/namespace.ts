@@ -48,7 +48,8 @@ export async function deleteRunNamespaces(kc: KubeConfig, runId?: string, includ
   const list = await core.listNamespace({ labelSelector: selector });
   const isKept = (labels: Record<string, string> | undefined) => labels?.[KEPT_LABEL] === 'true' && !includeKept;
   const kept = list.items.filter((n) => isKept(n.metadata?.labels)).map((n) => n.metadata!.name!);
-  const deleted = list.items.filter((n) => !isKept(n.metadata?.labels)).map((n) => n.metadata!.name!);
+  // Namespaces already being deleted (by their test) need nothing more.
+  const deleted = list.items.filter((n) => !isKept(n.metadata?.labels) && !n.metadata?.deletionTimestamp).map((n) => n.metadata!.name!);
   await Promise.all(deleted.map((n) => deleteNamespace(kc, n)));
   return { deleted, kept };
 }
