@@ -155,6 +155,15 @@ async function goBuildWithProgress(pkgs: string[], args: string[], cwd: string, 
   });
 }
 
+/** The build of a generated module: resolve its requirements, then build its one binary into the output folder. */
+const tidyThenBuild =
+  (binary: string, ldflags: string): CachedBuild['build'] =>
+  async ({ workDir, outDir, log, step }) => {
+    step.update('go mod tidy');
+    await go(['mod', 'tidy'], workDir, log);
+    await goBuildWithProgress(['.'], ['-ldflags', ldflags, '-o', path.join(outDir, binary)], workDir, log, step);
+  };
+
 async function moduleInfo(mod: string, cwd: string, log: NodeJS.WritableStream): Promise<{ Dir: string; GoMod: string }> {
   const out = await go(['mod', 'download', '-json', mod], cwd, log);
   const info = JSON.parse(out) as { Dir?: string; GoMod?: string; Error?: string };
@@ -190,11 +199,7 @@ export async function buildKube(version: KubeVersion, progress: Progress, goVer:
       version: version.gitVersion,
       files,
       keyExtras: [ldflags, goVer],
-      build: async ({ workDir, outDir, log, step }) => {
-        step.update('go mod tidy');
-        await go(['mod', 'tidy'], workDir, log);
-        await goBuildWithProgress(['.'], ['-ldflags', ldflags, '-o', path.join(outDir, 'kube')], workDir, log, step);
-      },
+      build: tidyThenBuild('kube', ldflags),
     },
     progress,
   );
@@ -246,11 +251,7 @@ export async function buildCoredns(progress: Progress, goVer: string): Promise<s
       version: COREDNS_VERSION,
       files,
       keyExtras: [ldflags, goVer],
-      build: async ({ workDir, outDir, log, step }) => {
-        step.update('go mod tidy');
-        await go(['mod', 'tidy'], workDir, log);
-        await goBuildWithProgress(['.'], ['-ldflags', ldflags, '-o', path.join(outDir, 'coredns')], workDir, log, step);
-      },
+      build: tidyThenBuild('coredns', ldflags),
     },
     progress,
   );
