@@ -14,7 +14,8 @@ const versionOption = <T>(y: Argv<T>) =>
     describe: `Kubernetes version (${Object.entries(PINNED_PATCHES).map(([m, p]) => `${m} → ${p}`).join(', ')})`,
   });
 
-const localProvider = (version?: string) => new LocalClusterProvider({ version: resolveKubeVersion(version) });
+/** The embedded cluster's provider for commands that act on whatever runs (the layout does not depend on the version). */
+const localProvider = () => new LocalClusterProvider({ version: resolveKubeVersion(undefined) });
 
 const up: CommandModule<object, { 'k8s-version': string; 'merge-kubeconfig': boolean }> = {
   command: 'up',
@@ -39,7 +40,7 @@ const down: CommandModule = {
   describe: 'stop every process of the embedded cluster and remove its network, mounts and files (the build cache stays)',
   handler: async () => {
     const ctx = commandContext();
-    const provider = new LocalClusterProvider({ version: resolveKubeVersion(undefined) });
+    const provider = localProvider();
     await provider.destroy(ctx);
     const left = await provider.leftovers();
     if (left.length) throw new InitcError('componentFailed', `down left: ${left.join('; ')}`);
@@ -52,7 +53,7 @@ const status: CommandModule<object, { json: boolean }> = {
   describe: 'versions, pids and readiness of the embedded cluster (exit 10 when it is not running)',
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   handler: async (a) => {
-    const s = await new LocalClusterProvider({ version: resolveKubeVersion(undefined) }).status();
+    const s = await localProvider().status();
     if (a.json) {
       console.log(JSON.stringify({ running: s.running, gitVersion: s.state?.gitVersion, serverVersion: s.serverVersion, nodeReady: s.nodeReady, processes: s.processes, kubeconfig: s.layout.kubeconfig }, null, 2));
     } else if (!s.state) {

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy, VersionApi, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject, V1Node } from '@kubernetes/client-node';
 import { InitcError } from '../../errors.js';
 import type { Progress } from '../../progress.js';
@@ -15,7 +15,6 @@ import { defaultKubeconfigPath, mergeIntoFile, removeFromFile } from '../kubecon
 import type { ClusterProvider, CreateOptions, ImageLoader, RunningCluster } from '../provider.js';
 import { loadKubeConfig } from '../provider.js';
 import { ensureBinaries } from './build.js';
-import type { ClusterBinaries } from './build.js';
 import * as cfg from './configs.js';
 import { httpStatus, waitUntil } from './health.js';
 import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
@@ -23,6 +22,7 @@ import { buildFixtureImage, buildPauseImage, importImage } from './images.js';
 import type { ClusterLayout } from './layout.js';
 import { apiServerURL, clusterLayout } from './layout.js';
 import { networkLeftovers, setupNetwork, teardownNetwork } from './network.js';
+import { writePki } from './pki.js';
 import { checkHostTools, checkKernel, checkPorts, requireRoot, RUNC } from './preflight.js';
 import type { ProcessRecord } from './processes.js';
 import { describeFailure, isRunning, pidsWithCmdline, startProcess, stopProcess } from './processes.js';
@@ -111,7 +111,7 @@ export class LocalClusterProvider implements ClusterProvider {
     const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], ready: false };
     await writeState(l.stateFile, state);
     try {
-      await progress.step('configuration and certificates', () => this.writeConfigs(binaries));
+      await progress.step('configuration and certificates', () => this.writeConfigs());
       await progress.step('node network', async () => {
         state.network = { ipForwardBefore: (await fs.readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() };
         await writeState(l.stateFile, state);
@@ -195,14 +195,13 @@ export class LocalClusterProvider implements ClusterProvider {
     return keep;
   }
 
-  private async writeConfigs(binaries: ClusterBinaries): Promise<void> {
+  private async writeConfigs(): Promise<void> {
     const l = this.layout;
     for (const d of [l.dataDir, l.runDir]) await fs.mkdir(d, { recursive: true, mode: 0o700 });
     for (const d of [l.logDir, l.configDir, l.cniConfDir, l.cniIpamDir, l.kubeletRootDir, l.containerdRoot, l.containerdState]) {
       await fs.mkdir(d, { recursive: true });
     }
     await fs.mkdir(l.etcdDataDir, { recursive: true, mode: 0o700 });
-    const { writePki } = await import('./pki.js');
     await writePki(l.pkiDir, { nodeName: l.nodeName, nodeIP: l.network.nodeIP, apiServiceIP: l.network.apiServiceIP, clusterDomain: l.network.clusterDomain });
     const conf = (f: string) => path.join(l.configDir, f);
     for (const [file, cert] of [
@@ -224,7 +223,6 @@ export class LocalClusterProvider implements ClusterProvider {
     await writeFileMode(conf('containerd.toml'), cfg.containerdConfigToml(l, RUNC));
     await writeFileMode(path.join(l.cniConfDir, '10-initc.conflist'), cfg.cniConfig(l));
     await writeFileMode(conf('Corefile'), cfg.corefile(l));
-    void binaries;
   }
 
   /** Objects the control plane needs that no controller makes: CoreDNS's RBAC and the kube-dns Service. */
@@ -362,7 +360,6 @@ export interface ClusterStatus {
 export const isNodeReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 export async function fetchServerVersion(kc: KubeConfig): Promise<string> {
-  const { VersionApi } = await import('@kubernetes/client-node');
   return (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
 }
 
