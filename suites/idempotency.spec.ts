@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { pod, printsLedger, writesResult } from '../fixtures/pod.js';
 import { backoffFloorMs, checkIdempotent, idempotencyVerdict } from '../lib/checks/behaviours.js';
 import { phase } from '../lib/observe/wait.js';
-import type { PodRun } from '../lib/scenario/kit.js';
+import type { PodRun } from '../lib/scenario/pod-run.js';
 import { scenarioTest } from '../lib/scenario/kit.js';
 
 const FAILURES = 2;
