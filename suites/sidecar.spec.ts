@@ -34,6 +34,7 @@ describe('sidecar: restartable init containers (restartPolicy Always)', function
       Promise.all(logs.map(async ({ c, follow }) => ({ c, lines: await follow.ended }))),
       new Promise<undefined>((r) => setTimeout(r, 45_000)),
     ]);
+    kit.observed();
     const all = ended ?? (await Promise.all(logs.map(async ({ c, follow }) => ({ c, lines: await follow.stop() }))));
     for (const { c, lines } of all) kit.attach(`log ${run.name}/${c} (followed through deletion)`, lines.join('\n'));
     expect(ended, 'every container stopped within 45 s of the pod\'s deletion').to.not.equal(undefined);

@@ -53,6 +53,11 @@ export class ScenarioKit {
     ({ kc: this.kc, runId: this.runId } = session());
   }
 
+  /** Notes that the cluster just delivered something awaited outside a pod wait (a log stream ending). */
+  observed(): void {
+    this.lastMetAt = Date.now();
+  }
+
   /** Ends the test as skipped (never passed), saying why: a feature this server lacks. */
   skip(reason: string): never {
     this.skipped = reason;
