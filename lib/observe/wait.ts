@@ -3,7 +3,7 @@
  * pointless (waiting for Running when the pod already Failed fails at once, saying so). A
  * PodTimeline drives them from its watch.
  */
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { podStatus } from './status.js';
 
 export interface PodWait {
@@ -88,15 +88,4 @@ export function infrastructureTrouble(pod: V1Pod): string | undefined {
     if (reason && IMAGE_TROUBLE.has(reason)) return `container ${c.name} cannot get its image ${c.image} (${reason}: ${c.state?.waiting?.message ?? ''}); is the fixture image loaded on the node?`;
   }
   return undefined;
-}
-
-/** One-off wait for a pod by name (records a timeline for the duration). */
-export async function waitForPod(kc: KubeConfig, namespace: string, name: string, wait: PodWait): Promise<V1Pod> {
-  const { PodTimeline } = await import('./timeline.js');
-  const timeline = await PodTimeline.start(kc, namespace, name, 34);
-  try {
-    return (await timeline.until(wait)).pod;
-  } finally {
-    await timeline.stop();
-  }
 }

@@ -33,7 +33,7 @@ export function serverInfo(kc: KubeConfig): Promise<ServerInfo> {
   return server;
 }
 
-export const keepOnFailure = () => process.env[ENV.keepOnFailure] === '1';
+const keepOnFailure = () => process.env[ENV.keepOnFailure] === '1';
 
 export class ScenarioKit {
   readonly kc: KubeConfig;

@@ -9,7 +9,6 @@ import { execa } from 'execa';
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, VersionApi, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject, V1Node } from '@kubernetes/client-node';
 import { InitcError } from '../../errors.js';
-import type { Progress } from '../../progress.js';
 import { exists, writeFileMode } from '../../util/fsx.js';
 import { defaultKubeconfigPath, mergeIntoFile, removeFromFile } from '../kubeconfig-file.js';
 import type { ClusterProvider, CreateOptions, ImageLoader, RunningCluster } from '../provider.js';
@@ -113,6 +112,7 @@ export class LocalClusterProvider implements ClusterProvider {
     try {
       await progress.step('configuration and certificates', () => this.writeConfigs());
       await progress.step('node network', async () => {
+        // Recorded before the change, so a crash inside setupNetwork still lets down restore it.
         state.network = { ipForwardBefore: (await fs.readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() };
         await writeState(l.stateFile, state);
         state.network = await setupNetwork(l);
