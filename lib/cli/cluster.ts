@@ -1,5 +1,6 @@
 /** `initc cluster up | down | status | kubeconfig | export-logs`: the embedded cluster's lifecycle. */
 import { promises as fs } from 'node:fs';
+import { execa } from 'execa';
 import type { Argv, CommandModule } from 'yargs';
 import { InitcError } from '../errors.js';
 import { LocalClusterProvider } from '../cluster/local/local.js';
@@ -91,6 +92,20 @@ const exportLogs: CommandModule<object, { dir: string }> = {
     const { LocalCluster } = await import('../cluster/local/local.js');
     const files = await new LocalCluster(provider.layout, s.state).exportLogs(a.dir);
     console.log(files.join('\n'));
+  },
+};
+
+/** `initc kubectl ARGS`: the kubectl built with the running embedded cluster, pointed at it. */
+export const kubectlCommand: CommandModule<object, { args?: string[] }> = {
+  command: 'kubectl [args..]',
+  describe: 'run the embedded cluster\'s own kubectl against it (e.g. initc kubectl get pods -A)',
+  builder: (y) => y.positional('args', { type: 'string', array: true }).parserConfiguration({ 'unknown-options-as-args': true }).strict(false),
+  handler: async (a) => {
+    const provider = localProvider();
+    const s = await provider.status();
+    if (!s.state?.binaries) throw new InitcError('notRunning', 'no embedded cluster is running: start it with `initc cluster up`');
+    const r = await execa(s.state.binaries.kube, ['kubectl', `--kubeconfig=${provider.layout.kubeconfig}`, ...(a.args ?? []).map(String)], { stdio: 'inherit', reject: false });
+    process.exitCode = r.exitCode ?? 1;
   },
 };
 

@@ -6,7 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, exitCodeDoc, InitcError } from '../errors.js';
-import { clusterCommand } from './cluster.js';
+import { clusterCommand, kubectlCommand } from './cluster.js';
 import { commandContext, installSignalHandlers } from './context.js';
 import { runCommand } from './run.js';
 
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     .usage('$0 <command> [options]\n\nChaos and conformance tests of how a Kubernetes cluster runs init containers.')
     .command(clusterCommand)
     .command(runCommand)
+    .command(kubectlCommand)
     .demandCommand(1, 'name a command: cluster or run')
     .strict()
     .epilogue(`Exit codes:\n${exitCodeDoc.map(([code, what]) => `  ${String(code).padStart(3)}  ${what}`).join('\n')}`)
