@@ -183,7 +183,7 @@ async function describeEnvironment(kc: KubeConfig, provider: string): Promise<Re
 
 export async function generateAllureReport(resultsDir: string, reportDir: string): Promise<void> {
   const config = path.join(path.dirname(resultsDir), 'allurerc.json');
-  await fs.writeFile(config, JSON.stringify({ name: 'initc', output: reportDir, plugins: { awesome: { options: { singleFile: true, reportName: 'initc' } } } }, null, 2));
+  await fs.writeFile(config, JSON.stringify({ name: 'initc', output: reportDir, plugins: { awesome: { options: { singleFile: true, reportName: 'initc', groupBy: ['feature'] } } } }, null, 2));
   const allure = path.join(projectRoot(), 'node_modules', '.bin', 'allure');
   const r = await execa(allure, ['generate', resultsDir, '--config', config, '--output', reportDir], { reject: false });
   if (r.exitCode !== 0) throw new InitcError('componentFailed', `allure generate failed: ${String(r.stderr || r.stdout).trim().split('\n').pop()}`);
