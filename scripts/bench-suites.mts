@@ -8,6 +8,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { readResults, suiteOf } from '../lib/cli/run.js';
+import type { ResultFile } from '../lib/cli/run.js';
 import { LocalClusterProvider } from '../lib/cluster/local/local.js';
 import { resolveKubeVersion } from '../lib/cluster/local/versions.js';
 import { silentProgress } from '../lib/progress.js';
@@ -26,27 +28,17 @@ if (!kubeconfig) {
   kubeconfig = (await local.create({ progress: silentProgress })).kubeconfigPath;
 }
 
-interface Result {
-  name: string;
-  fullName?: string;
-  status: string;
-  start: number;
-  stop: number;
-  labels: Array<{ name: string; value: string }>;
-}
-
 const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-bench-'));
 try {
   const wallStart = Date.now();
   const run = await execa(path.join(projectRoot(), 'node_modules', '.bin', 'tsx'), [path.join(projectRoot(), 'lib', 'cli', 'main.ts'), 'run', '--kubeconfig', kubeconfig, '--out', out], { reject: false });
   const wallMs = Date.now() - wallStart;
   const dir = path.join(out, 'allure-results');
-  const results: Result[] = [];
-  for (const f of await fs.readdir(dir)) if (f.endsWith('-result.json')) results.push(JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')));
+  const results = await readResults(dir);
   if (run.exitCode !== 0) console.log(`initc run exited ${run.exitCode}; figures below include failed tests\n${String(run.stderr).split('\n').slice(-5).join('\n')}`);
-  const label = (r: Result, n: string) => Number(r.labels.find((l) => l.name === n)?.value ?? NaN);
+  const label = (r: ResultFile, n: string) => Number(r.labels.find((l) => l.name === n)?.value ?? NaN);
   const rows = results
-    .map((r) => ({ name: r.labels.find((l) => l.name === 'parentSuite' || l.name === 'suite')?.value.split(':')[0] ?? r.name, test: r.name, status: r.status, verdict: label(r, 'initc.verdictMs'), floor: label(r, 'initc.floorMs'), cluster: label(r, 'initc.clusterMs'), duration: r.stop - r.start }))
+    .map((r) => ({ name: suiteOf(r), test: r.name, status: r.status, verdict: label(r, 'initc.verdictMs'), floor: label(r, 'initc.floorMs'), cluster: label(r, 'initc.clusterMs'), duration: r.stop - r.start }))
     .sort((a, b) => b.verdict - a.verdict);
   const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`.padStart(7);
   // kubelet floor: when the last awaited pod state arrived (measured); nominal: the back-off and

@@ -12,7 +12,6 @@ import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../errors.js';
 import { LocalClusterProvider } from '../cluster/local/local.js';
-import { readState } from '../cluster/local/state.js';
 import { deleteRunNamespaces, newRunId } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
 import { exists } from '../util/fsx.js';
@@ -84,7 +83,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await fs.mkdir(resultsDir, { recursive: true });
 
     const local = provider instanceof LocalClusterProvider ? provider : undefined;
-    const wasRunning = local ? Boolean((await readState(local.layout.stateFile))?.ready) : true;
+    // A recorded but dead cluster is started afresh by create, so it counts as not running.
+    const wasRunning = local ? (await local.status()).running : true;
     const cluster = await provider.create(ctx);
     const runId = newRunId();
     let failures = 0;
@@ -131,24 +131,30 @@ export const runCommand: CommandModule<object, RunArgs> = {
   },
 };
 
-interface ResultFile {
+/** One test's Allure result file, the parts initc reads. */
+export interface ResultFile {
   name: string;
   status: string;
+  start: number;
+  stop: number;
   statusDetails?: { message?: string };
   labels: Array<{ name: string; value: string }>;
 }
 
-async function readResults(dir: string): Promise<ResultFile[]> {
+export async function readResults(dir: string): Promise<ResultFile[]> {
   const files = (await fs.readdir(dir)).filter((f) => f.endsWith('-result.json'));
   return Promise.all(files.map(async (f) => JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as ResultFile));
 }
+
+/** The suite a result belongs to: its describe title up to the colon ("order: …" → "order"). */
+export const suiteOf = (r: ResultFile) => (r.labels.find((l) => l.name === 'parentSuite' || l.name === 'suite')?.value ?? r.name).split(':')[0]!;
 
 /** One screen: per suite, how many tests passed, failed, were broken or skipped; then each failure's first line. */
 export function formatSummary(results: ResultFile[]): string {
   const statuses = ['passed', 'failed', 'broken', 'skipped'] as const;
   const bySuite = new Map<string, Record<string, number>>();
   for (const r of results) {
-    const suite = (r.labels.find((l) => l.name === 'parentSuite' || l.name === 'suite')?.value ?? r.name).split(':')[0]!;
+    const suite = suiteOf(r);
     const counts = bySuite.get(suite) ?? Object.fromEntries(statuses.map((st) => [st, 0]));
     counts[r.status] = (counts[r.status] ?? 0) + 1;
     bySuite.set(suite, counts);

@@ -6,6 +6,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { CoreV1Event, KubeConfig, V1Pod } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { allContainerStatuses } from '../observe/status.js';
 import type { PodTimeline } from '../observe/timeline.js';
 
 export interface EvidenceFile {
@@ -35,7 +36,7 @@ async function containerLogs(core: CoreV1Api, pod: V1Pod): Promise<EvidenceFile[
   const files: EvidenceFile[] = [];
   const namespace = pod.metadata!.namespace!;
   const name = pod.metadata!.name!;
-  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const statuses = allContainerStatuses(pod);
   for (const s of statuses) {
     const attempts: Array<[string, boolean]> = [];
     if (s.state?.running || s.state?.terminated) attempts.push(['current', false]);

@@ -98,3 +98,6 @@ export function podColumns(pod: V1Pod, printerMinor = 34): PodColumns {
 }
 
 export const podStatus = (pod: V1Pod, printerMinor?: number) => podColumns(pod, printerMinor).status;
+
+/** Every container status of the pod: init containers (sidecars included) first, then app containers. */
+export const allContainerStatuses = (pod: V1Pod): V1ContainerStatus[] => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];

@@ -214,10 +214,12 @@ export class PodTimeline {
 
   /** Resolves with the first row (already recorded or to come) meeting `wait`; rejects on a hopeless row or at the wait's timeout. */
   until(wait: PodWait): Promise<TimelineRow> {
+    const where = `${wait.description} of pod ${this.namespace}/${this.podName}`;
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      const seen = this.rows.find((row) => wait.met(row.pod));
+      if (seen) return resolve(seen);
       const done = (err?: Error, row?: TimelineRow) => {
-        this.listeners.delete(check);
+        unsubscribe();
         clearTimeout(timer);
         if (err) reject(err);
         else resolve(row!);
@@ -225,22 +227,16 @@ export class PodTimeline {
       const check = (row: TimelineRow) => {
         if (wait.met(row.pod)) return done(undefined, row);
         const trouble = wait.imageTroubleExpected ? undefined : infrastructureTrouble(row.pod);
-        if (trouble) return done(new InfrastructureError(`while waiting for ${wait.description} of pod ${this.namespace}/${this.podName}: ${trouble}`));
+        if (trouble) return done(new InfrastructureError(`while waiting for ${where}: ${trouble}`));
         const why = wait.hopeless(row.pod);
-        if (why) done(new WaitFailed(`expected ${wait.description} of pod ${this.namespace}/${this.podName}, but it cannot happen any more: ${why}.\nObserved:\n${this.table(8)}`, row.pod));
+        if (why) done(new WaitFailed(`expected ${where}, but it cannot happen any more: ${why}.\nObserved:\n${this.table(8)}`, row.pod));
       };
-      for (const row of this.rows) {
-        if (wait.met(row.pod)) return resolve(row);
-      }
-      const last = this.latest;
-      this.listeners.add(check);
-      if (last) check(last);
-      timer = setTimeout(
-        () => done(new WaitFailed(`expected ${wait.description} of pod ${this.namespace}/${this.podName} within ${wait.timeoutMs / 1000}s; it did not happen.\nObserved:\n${this.table(8)}`, this.latest?.pod)),
-        wait.timeoutMs,
-      );
+      const timer = setTimeout(() => done(new WaitFailed(`expected ${where} within ${wait.timeoutMs / 1000}s; it did not happen.\nObserved:\n${this.table(8)}`, this.latest?.pod)), wait.timeoutMs);
+      const unsubscribe = this.onRow(check);
+      if (this.latest) check(this.latest);
     });
   }
+
 
   async stop(): Promise<void> {
     this.abort.abort();

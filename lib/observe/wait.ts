@@ -4,7 +4,7 @@
  * PodTimeline drives them from its watch.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { podStatus } from './status.js';
+import { allContainerStatuses, podStatus } from './status.js';
 
 export interface PodWait {
   /** What is awaited, for messages: "phase Running". */
@@ -65,7 +65,7 @@ export function status(wanted: string | RegExp, timeoutMs = 120_000, printerMino
 
 /** Container `name` (init or app) has restarted at least `count` times. */
 export function restartsAtLeast(name: string, count: number, timeoutMs = 180_000): PodWait {
-  const restarts = (p: V1Pod) => [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].find((c) => c.name === name)?.restartCount ?? 0;
+  const restarts = (p: V1Pod) => allContainerStatuses(p).find((c) => c.name === name)?.restartCount ?? 0;
   return {
     description: `container ${name} restarted ${count} times`,
     timeoutMs,
@@ -83,7 +83,7 @@ export function podMatches(description: string, met: (p: V1Pod) => boolean, time
 const IMAGE_TROUBLE = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
 export function infrastructureTrouble(pod: V1Pod): string | undefined {
-  for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+  for (const c of allContainerStatuses(pod)) {
     const reason = c.state?.waiting?.reason;
     if (reason && IMAGE_TROUBLE.has(reason)) return `container ${c.name} cannot get its image ${c.image} (${reason}: ${c.state?.waiting?.message ?? ''}); is the fixture image loaded on the node?`;
   }

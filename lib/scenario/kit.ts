@@ -5,6 +5,7 @@
  * that our STATUS agreed with the server's on every transition, and deletes the namespace
  * (kept on failure when INITC_KEEP_ON_FAILURE is set).
  */
+import { promises as fs } from 'node:fs';
 import { CoreV1Api, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { AssertionError } from 'chai';
@@ -41,6 +42,7 @@ export class ScenarioKit {
   readonly runs: PodRun[] = [];
   private ns: string | undefined;
   private nsPromise: Promise<string> | undefined;
+  private readonly extra: Array<{ name: string; content: string }> = [];
 
   skipped: string | undefined;
   /** When the last awaited pod state arrived: what the cluster took, before our own reading and checking. */
@@ -81,7 +83,7 @@ export class ScenarioKit {
   async start(builder: PodBuilder): Promise<PodRun> {
     const namespace = await this.namespace();
     const timeline = await PodTimeline.start(this.kc, namespace, builder.name, (await this.server()).minor);
-    const run = new PodRun(this.kc, namespace, builder.name, timeline, () => (this.lastMetAt = Date.now()));
+    const run = new PodRun(this.kc, namespace, builder.name, timeline, () => this.observed());
     this.runs.push(run);
     await this.kc.makeApiClient(CoreV1Api).createNamespacedPod({ namespace, body: builder.build(namespace, runLabels(this.runId)) });
     return run;
@@ -94,8 +96,6 @@ export class ScenarioKit {
     return KubernetesObjectApi.makeApiClient(this.kc).create(body);
   }
 
-  private readonly extra: Array<{ name: string; content: string }> = [];
-
   /** Adds a file to this test's evidence (an API exchange, a streamed log). */
   attach(name: string, content: string): void {
     this.extra.push({ name, content });
@@ -104,20 +104,14 @@ export class ScenarioKit {
   /** The pod's recording for the checks (saved under INITC_RECORD_DIR when set). */
   async recording(run: PodRun): Promise<Recording> {
     const rec = await run.recording();
-    await this.saveRecording(run, rec);
+    await this.saveRecord(run.name, rec);
     return rec;
   }
 
-  /** With INITC_RECORD_DIR set, saves a pod's recording there (to refresh the negative-control data). */
-  saveRecording(run: PodRun, rec: Recording): Promise<void> {
-    return this.saveRecord(run.name, rec);
-  }
-
-  /** With INITC_RECORD_DIR set, saves `data` as <dir>/<scenario>-<name>.json. */
+  /** With INITC_RECORD_DIR set, saves `data` as <dir>/<scenario>-<name>.json (to refresh the negative-control data). */
   async saveRecord(name: string, data: unknown): Promise<void> {
     const dir = process.env[ENV.recordDir];
     if (!dir) return;
-    const { promises: fs } = await import('node:fs');
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(`${dir}/${this.scenario}-${name}.json`, JSON.stringify(data, null, 2));
   }

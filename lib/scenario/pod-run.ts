@@ -9,12 +9,13 @@ import { parseLedger } from '../../fixtures/pod.js';
 import type { Recording } from '../checks/recording.js';
 import { recordRows } from '../checks/recording.js';
 import { streamLines } from '../kube/raw.js';
+import { allContainerStatuses } from '../observe/status.js';
 import type { PodTimeline, ContainerSnapshot, TimelineRow } from '../observe/timeline.js';
 import type { PodWait } from '../observe/wait.js';
 import { InfrastructureError, WaitFailed, podMatches } from '../observe/wait.js';
 
 const containerStarted = (p: V1Pod, name: string) =>
-  [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].some((c) => c.name === name && (c.state?.running || c.state?.terminated || c.lastState?.terminated));
+  allContainerStatuses(p).some((c) => c.name === name && (c.state?.running || c.state?.terminated || c.lastState?.terminated));
 
 export class PodRun {
   constructor(
@@ -53,7 +54,7 @@ export class PodRun {
   async ledgerFromLogs(): Promise<LedgerEntry[]> {
     const pod = await this.pod();
     const texts: string[] = [];
-    for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    for (const s of allContainerStatuses(pod)) {
       if (s.state?.running || s.state?.terminated) texts.push(await this.log(s.name).catch(() => ''));
       if (s.lastState?.terminated) texts.push(await this.log(s.name, true).catch(() => ''));
     }
@@ -76,6 +77,12 @@ export class PodRun {
     return this.followUntil(container, pattern, timeoutMs);
   }
 
+  /** Streams a container's log from its start, following it until the container stops or `signal` aborts. */
+  private followStream(container: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const path = `/api/v1/namespaces/${this.namespace}/pods/${this.name}/log?container=${encodeURIComponent(container)}&follow=true`;
+    return streamLines(this.kc, path, '*/*', onLine, signal);
+  }
+
   private followUntil(container: string, pattern: RegExp, timeoutMs: number): Promise<string> {
     const abort = new AbortController();
     const lines: string[] = [];
@@ -84,8 +91,7 @@ export class PodRun {
         abort.abort();
         reject(new WaitFailed(`expected a line matching ${pattern} in the log of ${this.name}/${container} within ${timeoutMs / 1000}s; its log:\n${lines.join('\n') || '(empty)'}`, this.timeline.latest?.pod));
       }, timeoutMs);
-      const path = `/api/v1/namespaces/${this.namespace}/pods/${this.name}/log?container=${encodeURIComponent(container)}&follow=true`;
-      streamLines(this.kc, path, '*/*', (line) => {
+      this.followStream(container, (line) => {
         lines.push(line);
         if (pattern.test(line)) {
           clearTimeout(timer);
@@ -109,8 +115,7 @@ export class PodRun {
   followLog(container: string): { ended: Promise<string[]>; stop(): Promise<string[]> } {
     const abort = new AbortController();
     const lines: string[] = [];
-    const path = `/api/v1/namespaces/${this.namespace}/pods/${this.name}/log?container=${encodeURIComponent(container)}&follow=true`;
-    const ended = streamLines(this.kc, path, '*/*', (l) => lines.push(l), abort.signal).then(() => lines, () => lines);
+    const ended = this.followStream(container, (l) => lines.push(l), abort.signal).then(() => lines, () => lines);
     return {
       ended,
       stop: async () => {
