@@ -4,7 +4,7 @@
  * the behaviour, and expect the same check to fail.
  */
 import { AssertionError } from 'chai';
-import type { LedgerEntry } from '../../fixtures/pod.js';
+import type { LedgerEntry } from '../pod/ledger.js';
 import type { ContainerSnapshot, TimelineRow } from '../observe/timeline.js';
 
 export type RecordedRow = Omit<TimelineRow, 'pod'>;
@@ -77,4 +77,4 @@ export function attemptsOf(rows: RecordedRow[], name: string): Attempt[] {
   return [...byId.values()].map((a, i) => ({ a, i })).sort((x, y) => Date.parse(x.a.startedAt) - Date.parse(y.a.startedAt) || x.i - y.i).map(({ a }) => a);
 }
 
-export const ledgerOf = (ledger: LedgerEntry[], container: string) => ledger.filter((e) => e.container === container);
+export { ledgerOf } from '../pod/ledger.js';

@@ -3,7 +3,7 @@
  * feature gate may be on or off whatever the release.
  */
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import { pod, sidecar, sleeps } from '../../fixtures/pod.js';
+import { pod, shell } from '../pod/builder.js';
 import { requestJson } from '../kube/raw.js';
 
 export interface Support {
@@ -16,7 +16,7 @@ export interface Support {
  * drops an init container's restartPolicy. A dry-run create shows whether it kept it.
  */
 export async function supportsSidecars(kc: KubeConfig, namespace: string): Promise<Support> {
-  const body = pod('initc-sidecar-probe').init(sidecar('probe')).app(sleeps('app')).build(namespace);
+  const body = pod('initc-sidecar-probe').init({ ...shell('probe', 'exec sleep 3600'), restartPolicy: 'Always' }).app(shell('app', 'exec sleep 3600')).build(namespace);
   const created = await requestJson<V1Pod>(kc, 'POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, { body });
   const kept = created.spec?.initContainers?.[0]?.restartPolicy === 'Always';
   return kept

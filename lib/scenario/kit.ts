@@ -10,7 +10,7 @@ import { CoreV1Api, KubernetesObjectApi, VersionApi } from '@kubernetes/client-n
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { AssertionError } from 'chai';
 import { label } from 'allure-js-commons';
-import type { PodBuilder } from '../../fixtures/pod.js';
+import type { PodBuilder } from '../pod/builder.js';
 import type { Recording } from '../checks/recording.js';
 import { attachEvidence } from '../evidence/attach.js';
 import { collectEvidence } from '../evidence/collect.js';

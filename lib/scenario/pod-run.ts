@@ -4,8 +4,8 @@
  */
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import type { LedgerEntry } from '../../fixtures/pod.js';
-import { parseLedger } from '../../fixtures/pod.js';
+import type { LedgerEntry } from '../pod/ledger.js';
+import { parseLedger } from '../pod/ledger.js';
 import type { Recording } from '../checks/recording.js';
 import { recordRows } from '../checks/recording.js';
 import { streamLines } from '../kube/raw.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { parseLedger } from '../../fixtures/pod.js';
 import { smokePod } from '../../fixtures/smoke.js';
-import { FIXTURE_IMAGE } from '../../fixtures/image.js';
+import { FIXTURE_IMAGE } from '../../lib/fixture-image.js';
 
 describe('fixture pods', () => {
   it('builds the smoke pod from the local fixture image, never pulling', () => {

@@ -11,7 +11,7 @@ import type { ApiRejection } from '../../lib/checks/behaviours.js';
 import type { Recording, RecordedRow } from '../../lib/checks/recording.js';
 import { attemptsOf, containerIn } from '../../lib/checks/recording.js';
 import { projectRoot } from '../../lib/util/paths.js';
-import type { LedgerEntry } from '../../fixtures/pod.js';
+import type { LedgerEntry } from '../../lib/pod/ledger.js';
 
 const load = <T = Recording>(name: string): T => JSON.parse(readFileSync(path.join(projectRoot(), 'test', 'fixtures', 'recordings', `${name}.json`), 'utf8')) as T;
 const clone = <T>(x: T): T => structuredClone(x);

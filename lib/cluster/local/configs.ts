@@ -10,7 +10,6 @@ import type { KubeVersion } from './versions.js';
 import { kubeletNeedsFailCgroupV1Off } from './versions.js';
 
 export const PAUSE_IMAGE = 'localhost/initc/pause:v1';
-export const FIXTURE_IMAGE = 'localhost/initc/fixture:v1';
 
 const pki = (l: ClusterLayout, file: string) => path.join(l.pkiDir, file);
 

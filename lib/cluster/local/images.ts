@@ -10,7 +10,8 @@ import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { exists, sha256 } from '../../util/fsx.js';
 import { cacheRoot } from '../../util/paths.js';
-import { FIXTURE_IMAGE, PAUSE_IMAGE } from './configs.js';
+import { FIXTURE_IMAGE } from '../../fixture-image.js';
+import { PAUSE_IMAGE } from './configs.js';
 
 export const BUSYBOX = '/bin/busybox';
 
