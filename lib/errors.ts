@@ -14,6 +14,10 @@ export const ExitCode = {
   componentFailed: 8,
   buildFailed: 9,
   notRunning: 10,
+  reportFailed: 11,
+  nothingRan: 12,
+  busy: 13,
+  cleanupFailed: 14,
   interrupted: 130,
 } as const;
 
@@ -52,5 +56,9 @@ export const exitCodeDoc: ReadonlyArray<[number, string]> = [
   [ExitCode.componentFailed, 'a cluster component did not come up (its log file is named)'],
   [ExitCode.buildFailed, 'building a component from the Go module proxy failed (its log file is named)'],
   [ExitCode.notRunning, 'no embedded cluster of that name is running'],
+  [ExitCode.reportFailed, 'the Allure report could not be generated (the results folder is named)'],
+  [ExitCode.nothingRan, 'no test ran: --suite/--grep selected nothing, or every selected test was skipped'],
+  [ExitCode.busy, 'the embedded cluster is busy: another initc process is starting, stopping or running suites on it'],
+  [ExitCode.cleanupFailed, 'the run could not delete every namespace it created (they are named)'],
   [ExitCode.interrupted, 'interrupted (Ctrl-C); everything started was stopped'],
 ];

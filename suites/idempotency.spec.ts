@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { pod, printsLedger, writesResult } from '../fixtures/pod.js';
+import { PRINTOUT_END, pod, printsLedger, resultLine, writesResult } from '../fixtures/pod.js';
 import { backoffFloorMs, checkIdempotent, idempotencyVerdict } from '../lib/checks/behaviours.js';
 import { phase } from '../lib/observe/wait.js';
 import type { PodRun } from '../lib/scenario/pod-run.js';
@@ -8,7 +8,7 @@ import { scenarioTest } from '../lib/scenario/kit.js';
 const FAILURES = 2;
 
 async function resultsPrinted(run: PodRun): Promise<string[]> {
-  await run.untilLog('app', /^== \/data\/results$/);
+  await run.untilLog('app', new RegExp(`^${PRINTOUT_END}$`));
   return (await run.log('app')).split('\n').filter((l) => l.startsWith('result of '));
 }
 
@@ -24,8 +24,8 @@ describe('idempotency: init code that re-runs', function () {
     const [goodResults, badResults] = await Promise.all([resultsPrinted(good), resultsPrinted(bad)]);
     const reran = good.container('init-writer')?.restartCount ?? 0;
     await kit.saveRecord('results', { goodResults, badResults, reran });
-    checkIdempotent(goodResults, reran);
+    checkIdempotent(goodResults, reran, resultLine('init-writer', 1));
     expect(idempotencyVerdict(badResults), `negative control: the appending writer left ${badResults.length} results after ${FAILURES} re-runs`).to.equal('not idempotent');
-    expect(badResults, 'one result per attempt of the appending writer').to.have.length(FAILURES + 1);
+    expect(badResults, 'one result per attempt of the appending writer').to.deep.equal(Array.from({ length: FAILURES + 1 }, (_, i) => resultLine('init-writer', i + 1)));
   }, { floorMs: backoffFloorMs(FAILURES) });
 });

@@ -1,15 +1,15 @@
-import { expect } from 'chai';
-import { runSmoke } from '../fixtures/smoke.js';
-import { session } from '../lib/session.js';
+import { smokePod } from '../fixtures/smoke.js';
+import { checkRanInOrder } from '../lib/checks/behaviours.js';
+import { podRunning } from '../lib/observe/wait.js';
+import { scenarioTest } from '../lib/scenario/kit.js';
 
 describe('smoke: a pod with two init containers', function () {
   this.timeout(180_000);
 
-  it('runs the init containers one after the other, in spec order, then the app', async () => {
-    const { kc, runId } = session();
-    const result = await runSmoke(kc, runId);
-    expect(result.pod.status?.phase, 'pod phase').to.equal('Running');
-    expect(result.ledger.map((e) => e.container), `ledger printed by the app:\n${result.appLog}`).to.deep.equal(['init-a', 'init-b', 'app']);
-    expect(result.ledger[0]!.uptime, 'init-a wrote before init-b (node uptime)').to.be.at.most(result.ledger[1]!.uptime);
+  scenarioTest('runs the init containers one after the other, in spec order, then the app', async (kit) => {
+    const run = await kit.start(smokePod());
+    await run.until(podRunning(120_000));
+    await run.untilLog('app', / app started$/);
+    checkRanInOrder(await kit.recording(run), ['init-a', 'init-b'], 'app');
   });
 });

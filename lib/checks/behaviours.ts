@@ -2,19 +2,37 @@
  * The assertions of the conformance suites, as pure functions of a Recording. Each throws an
  * AssertionError that says what was expected and what the timeline or ledger showed.
  */
+import type { LedgerEntry } from '../pod/ledger.js';
 import type { Recording, RecordedRow } from './recording.js';
 import { attemptsOf, containerIn, everRan, fail, ledgerOf, statusesOf } from './recording.js';
 
 const last = (rec: Recording) => rec.rows.at(-1);
 
-/** Each init container wrote exactly one ledger line, in spec order, and the app started after the last. */
+/** The one ledger line of `event` that `container` wrote; fails when there is none or more than one. */
+function onlyLine(rec: Recording, container: string, event: string): LedgerEntry {
+  const lines = ledgerOf(rec.ledger, container).filter((e) => e.event === event);
+  if (lines.length !== 1) fail(`exactly one "${event}" ledger line of ${container}`, `${lines.length}: ${ledgerOf(rec.ledger, container).map((e) => `${e.event}@${e.uptime}`).join(', ') || 'none'}`);
+  return lines[0]!;
+}
+
+/**
+ * One at a time, in spec order: each init container (which writes "started" when it begins and
+ * "ran" when it ends) ran exactly once, finished before the next one started, and the app
+ * started after the last one finished. Times are the node's uptime, one clock for all.
+ */
 export function checkRanInOrder(rec: Recording, inits: string[], app: string): void {
-  const seen = rec.ledger.filter((e) => inits.includes(e.container) || e.container === app).map((e) => e.container);
-  const expected = [...inits, app];
-  if (JSON.stringify(seen) !== JSON.stringify(expected)) fail(`ledger order ${expected.join(' → ')}`, seen.join(' → ') || 'no ledger lines');
-  for (let i = 1; i < rec.ledger.length; i++) {
-    if (rec.ledger[i]!.uptime < rec.ledger[i - 1]!.uptime) fail('ledger lines in time order', `${rec.ledger[i]!.container} at uptime ${rec.ledger[i]!.uptime} before ${rec.ledger[i - 1]!.container} at ${rec.ledger[i - 1]!.uptime}`);
+  let previous: { name: string; end: LedgerEntry } | undefined;
+  for (const name of inits) {
+    const start = onlyLine(rec, name, 'started');
+    const end = onlyLine(rec, name, 'ran');
+    if (end.uptime < start.uptime) fail(`${name} to finish after it started`, `started at uptime ${start.uptime}, finished at ${end.uptime}`);
+    if (previous && start.uptime < previous.end.uptime) {
+      fail(`${name} to start only after ${previous.name} finished (one at a time, in spec order)`, `${name} started at uptime ${start.uptime}, ${previous.name} finished at ${previous.end.uptime}`);
+    }
+    previous = { name, end };
   }
+  const appStart = onlyLine(rec, app, 'started');
+  if (previous && appStart.uptime < previous.end.uptime) fail(`${app} to start after ${previous.name} finished`, `${app} started at uptime ${appStart.uptime}, ${previous.name} finished at ${previous.end.uptime}`);
 }
 
 /**
@@ -71,21 +89,24 @@ export function checkOnlyFailedRestarts(rec: Recording, earlier: string[], faili
   const notPending = rec.rows.find((r) => r.phase !== 'Pending');
   if (notPending) fail('phase Pending throughout', `phase ${notPending.phase} at row #${notPending.seq}`, [notPending]);
   for (const name of earlier) {
-    const lines = ledgerOf(rec.ledger, name).length;
-    if (lines !== 1) fail(`${name} to run exactly once`, `${lines} ledger lines`);
+    const lines = ledgerOf(rec.ledger, name).filter((e) => e.event === 'ran').length;
+    if (lines !== 1) fail(`${name} to run exactly once`, `${lines} "ran" ledger lines`);
     const rc = Math.max(...rec.rows.map((r) => containerIn(r, name)?.restartCount ?? 0));
     if (rc !== 0) fail(`${name} never restarted`, `restartCount ${rc}`, rec.rows);
   }
   for (const name of later) if (everRan(rec.rows, name) || ledgerOf(rec.ledger, name).length) fail(`${name} never to run`, 'it ran', rec.rows);
 }
 
-/** Seconds from the end of each attempt of `name` to the start of the next. */
+/**
+ * Seconds from the end of each attempt of `name` to the start of the next. Every attempt but the
+ * last must have been seen ending: skipping one would pair later intervals with the wrong back-off.
+ */
 export function backoffIntervals(rec: Recording, name: string): number[] {
   const attempts = attemptsOf(rec.rows, name);
   const out: number[] = [];
   for (let i = 1; i < attempts.length; i++) {
     const prevEnd = attempts[i - 1]!.finishedAt;
-    if (!prevEnd) continue;
+    if (!prevEnd) fail(`the end of attempt ${i} of ${name} in the timeline (it was followed by attempt ${i + 1})`, `attempt ${i} (${attempts[i - 1]!.containerID}) started at ${attempts[i - 1]!.startedAt} with no finishedAt`, rec.rows);
     out.push((Date.parse(attempts[i]!.startedAt) - Date.parse(prevEnd)) / 1000);
   }
   return out;
@@ -150,19 +171,21 @@ export function checkFlakyRecovered(rec: Recording, name: string, failures: numb
   if (JSON.stringify(events) !== JSON.stringify(want)) fail(`ledger of ${name}: ${want.join(', ')}`, events.join(', ') || 'nothing');
 }
 
-/** While the slow first init container runs, the STATUS stays Init:0/N; Running comes no sooner than it finishes. */
+/**
+ * The slow first init container: while it runs the STATUS stays Init:0/N; it took its `seconds`
+ * (ledger); the pod reaches phase Running, and no sooner than the row where it finished.
+ */
 export function checkSlowHoldsStatus(rec: Recording, slowName: string, seconds: number, initCount: number): void {
   const started = rec.rows.findIndex((r) => containerIn(r, slowName)?.state === 'running');
   const finished = rec.rows.findIndex((r) => containerIn(r, slowName)?.state === 'terminated');
-  if (started < 0 || finished < 0) fail(`${slowName} seen running, then terminated`, `running at row ${started}, terminated at row ${finished}`, rec.rows);
+  if (started < 0 || finished < started) fail(`${slowName} seen running, then terminated`, `running at row index ${started}, terminated at row index ${finished}`, rec.rows);
   const during = rec.rows.slice(started, finished);
   const other = during.find((r) => r.status !== `Init:0/${initCount}`);
   if (other) fail(`STATUS Init:0/${initCount} while ${slowName} runs`, `"${other.status}" at row #${other.seq}`, during);
-  const running = rec.rows.find((r) => r.phase === 'Running');
-  const ledger = ledgerOf(rec.ledger, slowName);
-  if (!running) fail('phase Running after the slow init container', 'never Running', rec.rows.slice(-5));
-  if (ledger.length !== 2) fail(`${slowName}'s start and finish in the ledger`, `${ledger.length} lines`);
-  const took = ledger[1]!.uptime - ledger[0]!.uptime;
+  const running = rec.rows.findIndex((r) => r.phase === 'Running');
+  if (running < 0) fail('phase Running after the slow init container', 'never Running', rec.rows.slice(-5));
+  if (running < finished) fail(`phase Running no sooner than ${slowName} finished (row #${rec.rows[finished]!.seq})`, `Running at row #${rec.rows[running]!.seq}`, rec.rows.slice(running, finished + 1));
+  const took = onlyLine(rec, slowName, 'finished').uptime - onlyLine(rec, slowName, 'started').uptime;
   if (took < seconds - 0.5) fail(`${slowName} to take ${seconds}s`, `${took.toFixed(2)}s`);
 }
 
@@ -190,10 +213,15 @@ export function idempotencyVerdict(results: string[]): IdempotencyVerdict {
   return results.filter((l) => l.trim()).length === 1 ? 'idempotent' : 'not idempotent';
 }
 
-export function checkIdempotent(results: string[], reran: number): void {
+/**
+ * The idempotent writer (fixtures' writesResult) writes its result only when none is there yet,
+ * naming the attempt that wrote it. After `reran` re-runs the volume must hold exactly the first
+ * attempt's result: the re-runs saw it (the emptyDir outlived the restarts) and left it alone.
+ */
+export function checkIdempotent(results: string[], reran: number, firstResult: string): void {
   if (reran < 1) fail('the init container to have re-run at least once', `${reran} restarts`);
-  const verdict = idempotencyVerdict(results);
-  if (verdict !== 'idempotent') fail('exactly one result in the shared volume after re-runs', `${results.length} results: ${results.join(' | ')}`);
+  if (idempotencyVerdict(results) !== 'idempotent') fail('exactly one result in the shared volume after re-runs', `${results.length} results: ${results.join(' | ') || 'none'}`);
+  if (results[0] !== firstResult) fail(`the result of the first attempt ("${firstResult}"), kept by the re-runs`, `"${results[0]}"`);
 }
 
 /**
@@ -201,14 +229,13 @@ export function checkIdempotent(results: string[], reran: number): void {
  * after the sidecar's startup probe passed; it runs beside the app.
  */
 export function checkSidecarStart(rec: Recording, sidecar: string, init: string, app: string, startupDelaySec: number): void {
-  const sStart = ledgerOf(rec.ledger, sidecar).find((e) => e.event === 'started');
-  const iRan = ledgerOf(rec.ledger, init)[0];
-  const aStart = ledgerOf(rec.ledger, app).find((e) => e.event === 'started');
-  if (!sStart || !iRan || !aStart) fail(`ledger lines of ${sidecar}, ${init} and ${app}`, rec.ledger.map((e) => `${e.container} ${e.event}`).join(', '));
-  if (iRan.uptime < sStart.uptime + startupDelaySec - 0.5) {
-    fail(`${init} to start after ${sidecar}'s startup probe passed (≥ ${startupDelaySec}s after it started)`, `${(iRan.uptime - sStart.uptime).toFixed(2)}s after`);
+  const sStart = onlyLine(rec, sidecar, 'started');
+  const iStart = onlyLine(rec, init, 'started');
+  const aStart = onlyLine(rec, app, 'started');
+  if (iStart.uptime < sStart.uptime + startupDelaySec - 0.5) {
+    fail(`${init} to start after ${sidecar}'s startup probe passed (≥ ${startupDelaySec}s after it started)`, `${(iStart.uptime - sStart.uptime).toFixed(2)}s after`);
   }
-  if (aStart.uptime < iRan.uptime) fail(`${app} after ${init}`, `${app} at ${aStart.uptime}, ${init} at ${iRan.uptime}`);
+  if (aStart.uptime < iStart.uptime) fail(`${app} to start after ${init} started`, `${app} at uptime ${aStart.uptime}, ${init} at ${iStart.uptime}`);
   const beside = rec.rows.some((r: RecordedRow) => containerIn(r, sidecar)?.state === 'running' && containerIn(r, app)?.state === 'running');
   if (!beside) fail(`${sidecar} running beside ${app}`, 'never both running', rec.rows);
 }

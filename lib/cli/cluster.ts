@@ -32,6 +32,7 @@ const up: CommandModule<object, { 'k8s-version': string; 'merge-kubeconfig': boo
     const started = Date.now();
     const provider = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), mergeKubeconfig: a['merge-kubeconfig'] });
     const cluster = await provider.create(ctx);
+    await cluster.release();
     ctx.progress.info(`embedded cluster ${cluster.state.gitVersion} ready in ${seconds(Date.now() - started)}; kubeconfig: ${cluster.kubeconfigPath}`);
   },
 };

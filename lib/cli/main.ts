@@ -38,8 +38,9 @@ async function main(): Promise<void> {
     .epilogue(`Exit codes:\n${exitCodeDoc.map(([code, what]) => `  ${String(code).padStart(3)}  ${what}`).join('\n')}`)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`initc: ${msg}\n       see \`initc --help\`\n`);
+      // yargs wraps what a coerce function throws (a bad flag value) in a YError: that is a usage error too.
+      if (err && err.name !== 'YError') throw err;
+      process.stderr.write(`initc: ${msg || err?.message}\n       see \`initc --help\`\n`);
       process.exit(ExitCode.usage);
     })
     .parseAsync();

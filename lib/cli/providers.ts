@@ -4,6 +4,7 @@ import { KubeconfigProvider } from '../cluster/kubeconfig.js';
 import { LocalClusterProvider } from '../cluster/local/local.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import type { ClusterProvider } from '../cluster/provider.js';
+import { nonEmpty } from './validate.js';
 
 export interface ProviderArgs {
   provider: 'local' | 'kubeconfig';
@@ -21,10 +22,12 @@ export function withProviderOptions<T>(y: Argv<T>) {
     .option('k8s-version', {
       type: 'string',
       default: DEFAULT_MINOR,
+      requiresArg: true,
+      coerce: nonEmpty('--k8s-version'),
       describe: `Kubernetes version of the embedded cluster (${Object.keys(PINNED_PATCHES).join(', ')})`,
     })
-    .option('kubeconfig', { type: 'string', describe: 'kubeconfig of an existing cluster (implies --provider kubeconfig); default $KUBECONFIG or ~/.kube/config' })
-    .option('context', { type: 'string', describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' });
+    .option('kubeconfig', { type: 'string', requiresArg: true, coerce: nonEmpty('--kubeconfig'), describe: 'kubeconfig of an existing cluster (implies --provider kubeconfig); default $KUBECONFIG or ~/.kube/config' })
+    .option('context', { type: 'string', requiresArg: true, coerce: nonEmpty('--context'), describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' });
 }
 
 /** --kubeconfig or --context without --provider means the existing cluster they name. */

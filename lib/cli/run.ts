@@ -11,30 +11,31 @@ import type { CommandModule } from 'yargs';
 import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../errors.js';
-import { LocalClusterProvider } from '../cluster/local/local.js';
 import { deleteRunNamespaces, newRunId } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
 import { exists } from '../util/fsx.js';
 import { INITC_VERSION, projectRoot } from '../util/paths.js';
 import { commandContext } from './context.js';
+import { nonEmpty, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
 import { chosenProvider, makeProvider, withProviderOptions } from './providers.js';
 
 /** Suite name → file stem under suites/ and what it asserts (for --help and the README). */
-export const SUITES: Record<string, { file: string; about: string; inDefault: boolean }> = {
-  order: { file: 'order.spec', about: 'init containers run one at a time in spec order; STATUS and Initialized move forward', inDefault: true },
-  never: { file: 'never.spec', about: 'restartPolicy Never: a failing init container fails the pod', inDefault: true },
-  onfailure: { file: 'onfailure.spec', about: 'restartPolicy OnFailure: only the failing init container restarts, 10 s doubling back-off', inDefault: true },
-  always: { file: 'always.spec', about: 'restartPolicy Always: the same, under Always', inDefault: true },
-  flaky: { file: 'flaky.spec', about: 'fails k times then succeeds: Running with restartCount k', inDefault: true },
-  slow: { file: 'slow.spec', about: 'a slow init container holds Init:0/N', inDefault: true },
-  deadline: { file: 'deadline.spec', about: 'activeDeadlineSeconds counts init time: Failed, DeadlineExceeded', inDefault: true },
-  validation: { file: 'validation.spec', about: 'probes and lifecycle on plain init containers are refused (422); accepted on sidecars', inDefault: true },
-  service: { file: 'service.spec', about: 'an init container waiting for a Service holds the pod until it exists', inDefault: true },
-  volume: { file: 'volume.spec', about: 'an init container populates a volume the app reads', inDefault: true },
-  idempotency: { file: 'idempotency.spec', about: 're-run init code leaves one result; a non-idempotent control is caught', inDefault: true },
-  sidecar: { file: 'sidecar.spec', about: 'sidecars start in order, gate the next init, run beside the app, stop in reverse', inDefault: true },
-  smoke: { file: 'smoke.spec', about: 'two init containers write their lines in order, the app prints them', inDefault: false },
+/** Suite name → file stem under suites/, and whether `--suite all` (the default) includes it. What each asserts is in the README. */
+export const SUITES: Record<string, { file: string; inDefault: boolean }> = {
+  order: { file: 'order.spec', inDefault: true },
+  never: { file: 'never.spec', inDefault: true },
+  onfailure: { file: 'onfailure.spec', inDefault: true },
+  always: { file: 'always.spec', inDefault: true },
+  flaky: { file: 'flaky.spec', inDefault: true },
+  slow: { file: 'slow.spec', inDefault: true },
+  deadline: { file: 'deadline.spec', inDefault: true },
+  validation: { file: 'validation.spec', inDefault: true },
+  service: { file: 'service.spec', inDefault: true },
+  volume: { file: 'volume.spec', inDefault: true },
+  idempotency: { file: 'idempotency.spec', inDefault: true },
+  sidecar: { file: 'sidecar.spec', inDefault: true },
+  smoke: { file: 'smoke.spec', inDefault: false },
 };
 
 interface RunArgs extends ProviderArgs {
@@ -67,12 +68,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'run the conformance suites against a cluster and write the reports',
   builder: (y) =>
     withProviderOptions(y)
-      .option('suite', { type: 'string', array: true, default: ['all'], describe: `suites to run, comma-separated (${Object.keys(SUITES).join(', ')}); default all but smoke` })
-      .option('grep', { type: 'string', describe: 'only tests whose title matches (passed to Mocha --grep)' })
-      .option('out', { type: 'string', default: 'reports', describe: 'folder for allure-results/, allure-report/, junit.xml' })
+      .option('suite', { type: 'string', requiresArg: true, array: true, default: ['all'], describe: `suites to run, comma-separated (${Object.keys(SUITES).join(', ')}); default all but smoke` })
+      .option('grep', { type: 'string', requiresArg: true, coerce: regexValue('--grep'), describe: 'only tests whose title matches this regular expression (passed to Mocha --grep)' })
+      .option('out', { type: 'string', requiresArg: true, default: 'reports', coerce: nonEmpty('--out'), describe: 'folder for allure-results/, allure-report/, junit.xml' })
       .option('keep-cluster', { type: 'boolean', default: false, describe: 'leave the embedded cluster running afterwards' })
       .option('keep-on-failure', { type: 'boolean', default: false, describe: 'keep the namespaces of failed scenarios (labelled initc.dev/kept=true) and say which' })
-      .option('jobs', { type: 'number', default: 12, describe: 'suite files run in parallel (each scenario has its own namespace)' }) as never,
+      .option('jobs', { type: 'string', requiresArg: true, default: '12', coerce: positiveInteger('--jobs'), describe: 'suite files run in parallel (each scenario has its own namespace)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
     const suites = selectSuites(a.suite);
@@ -82,12 +83,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await fs.rm(resultsDir, { recursive: true, force: true });
     await fs.mkdir(resultsDir, { recursive: true });
 
-    const local = provider instanceof LocalClusterProvider ? provider : undefined;
-    // A recorded but dead cluster is started afresh by create, so it counts as not running.
-    const wasRunning = local ? (await local.status()).running : true;
     const cluster = await provider.create(ctx);
     const runId = newRunId();
-    let failures = 0;
+    let cleanupProblem: string | undefined;
+    let mochaFailures = 0;
     try {
       process.env[ENV.kubeconfig] = cluster.kubeconfigPath;
       process.env[ENV.context] = cluster.context ?? '';
@@ -96,7 +95,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (a['keep-on-failure']) process.env[ENV.keepOnFailure] = '1';
       const environmentInfo = await describeEnvironment(cluster.kubeConfig(), chosenProvider(a));
       ctx.progress.info(`cluster: ${Object.entries(environmentInfo).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      failures = await ctx.progress.step(`suites ${suites.join(', ')} (run ${runId})`, async () => {
+      await ctx.progress.step(`suites ${suites.join(', ')} (run ${runId})`, async () => {
         const mocha = new Mocha({
           reporter: 'allure-mocha',
           reporterOptions: { resultsDir, environmentInfo, extraReporters: [['spec', {}], ['xunit', { output: path.join(out, 'junit.xml') }]] },
@@ -106,30 +105,56 @@ export const runCommand: CommandModule<object, RunArgs> = {
           jobs: a.jobs,
         });
         for (const s of suites) mocha.addFile(await suiteFile(SUITES[s]!.file));
-        return new Promise<number>((resolve) => {
-          const runner = mocha.run((f) => resolve(f));
+        await new Promise<void>((resolve) => {
+          const runner = mocha.run((f) => {
+            mochaFailures = f;
+            resolve();
+          });
           // An aborted parallel run may never call back: stop waiting for it and clean up.
           ctx.signal.addEventListener('abort', () => {
             runner.abort();
-            resolve(0);
+            resolve();
           });
         });
       });
     } finally {
-      const { deleted, kept } = await deleteRunNamespaces(cluster.kubeConfig(), runId, !a['keep-on-failure']).catch(() => ({ deleted: [], kept: [] }));
-      if (deleted.length) ctx.progress.info(`deleted the run's namespaces: ${deleted.join(', ')}`);
-      if (kept.length) ctx.progress.info(`kept for debugging (--keep-on-failure): ${kept.join(', ')}; delete them with kubectl delete ns -l initc.dev/run=${runId}`);
-      if (local && !wasRunning && !a['keep-cluster'] && !kept.length) await local.destroy(ctx);
-      else if (local && kept.length && !wasRunning) ctx.progress.info('the embedded cluster stays up with the kept namespaces; `initc cluster down` when done');
+      let kept: string[] = [];
+      try {
+        const r = await deleteRunNamespaces(cluster.kubeConfig(), runId, !a['keep-on-failure']);
+        kept = r.kept;
+        if (r.deleted.length) ctx.progress.info(`deleted the run's namespaces: ${r.deleted.join(', ')}`);
+        if (kept.length) ctx.progress.info(`kept for debugging (--keep-on-failure): ${kept.join(', ')}; delete them with kubectl delete ns -l initc.dev/run=${runId}`);
+      } catch (err) {
+        cleanupProblem = `could not delete the run's namespaces (label initc.dev/run=${runId}): ${(err as Error).message.split('\n')[0]}`;
+        ctx.progress.info(`✘ ${cleanupProblem}`);
+      }
+      if (cluster.startedHere && !a['keep-cluster'] && !kept.length && !cleanupProblem) await provider.destroy(ctx);
+      else if (cluster.startedHere && (kept.length || cleanupProblem)) ctx.progress.info('the embedded cluster stays up with what the run left; `initc cluster down` when done');
+      await cluster.release();
     }
     const reportDir = path.join(out, 'allure-report');
     await ctx.progress.step('Allure report', () => generateAllureReport(resultsDir, reportDir));
-    process.stdout.write(`\n${formatSummary(await readResults(resultsDir))}\n`);
+    const results = await readResults(resultsDir);
+    process.stdout.write(`\n${formatSummary(results)}\n`);
     ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}`);
     if (ctx.signal.aborted) throw new InitcError('interrupted', 'interrupted; the run\'s namespaces were deleted');
-    if (failures > 0) throw new InitcError('testsFailed', `${failures} test(s) failed; see the report`);
+    const verdict = runVerdict(results, mochaFailures);
+    if (verdict) throw verdict;
+    if (cleanupProblem) throw new InitcError('cleanupFailed', cleanupProblem);
   },
 };
+
+/** The run's outcome from its results: failed or broken tests fail it; a run where nothing passed is not a pass. */
+export function runVerdict(results: ResultFile[], mochaFailures: number): InitcError | undefined {
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  // A failing hook has no test result of its own: Mocha's count covers it.
+  const bad = Math.max(count('failed') + count('broken'), mochaFailures);
+  if (bad) return new InitcError('testsFailed', `${bad} test(s) failed or broke; see the report`);
+  if (results.length === 0) return new InitcError('nothingRan', 'no test ran: --suite/--grep selected nothing');
+  if (count('passed') === 0) return new InitcError('nothingRan', `no test passed: all ${results.length} were skipped (${results.map((r) => r.name).join('; ').slice(0, 300)})`);
+  return undefined;
+}
+
 
 /** One test's Allure result file, the parts initc reads. */
 export interface ResultFile {
@@ -192,5 +217,5 @@ export async function generateAllureReport(resultsDir: string, reportDir: string
   await fs.writeFile(config, JSON.stringify({ name: 'initc', output: reportDir, plugins: { awesome: { options: { singleFile: true, reportName: 'initc', groupBy: ['feature'] } } } }, null, 2));
   const allure = path.join(projectRoot(), 'node_modules', '.bin', 'allure');
   const r = await execa(allure, ['generate', resultsDir, '--config', config, '--output', reportDir], { reject: false });
-  if (r.exitCode !== 0) throw new InitcError('componentFailed', `allure generate failed: ${String(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  if (r.exitCode !== 0) throw new InitcError('reportFailed', `allure generate failed on ${resultsDir}: ${String(r.stderr || r.stdout).trim().split('\n').pop()}`);
 }

@@ -18,6 +18,7 @@ export interface KubeconfigProviderOptions {
 
 export class ExistingCluster implements RunningCluster {
   readonly provider = 'kubeconfig' as const;
+  readonly startedHere = false;
 
   constructor(
     readonly kubeconfigPath: string,
@@ -31,6 +32,10 @@ export class ExistingCluster implements RunningCluster {
 
   async exportLogs(): Promise<string[]> {
     return []; // an existing cluster's component logs are not ours to read
+  }
+
+  async release(): Promise<void> {
+    /* nothing is held on a cluster that is not ours */
   }
 }
 

@@ -23,12 +23,16 @@ export interface ClusterProvider {
 
 export interface RunningCluster {
   readonly provider: ProviderName;
+  /** Whether this provider's create() brought the cluster up (false: it was running already, or is not ours). */
+  readonly startedHere: boolean;
   /** The kubeconfig file to use, and its context (undefined: the file's current context). */
   readonly kubeconfigPath: string;
   readonly context?: string;
   kubeConfig(): KubeConfig;
   /** Copies the cluster's component logs into `dir`; returns the files written. */
   exportLogs(dir: string): Promise<string[]>;
+  /** Ends this process's hold on the cluster (the embedded cluster's lock); the cluster keeps running. */
+  release(): Promise<void>;
 }
 
 export interface ImageLoader {

@@ -32,42 +32,81 @@ export function specYaml(pod: V1Pod): string {
   return yaml.dump({ ...rest, metadata }, { noRefs: true, lineWidth: 140 });
 }
 
-async function containerLogs(core: CoreV1Api, pod: V1Pod): Promise<EvidenceFile[]> {
+/**
+ * The kubelet keeps only the latest exited attempt of each init container and removes older ones
+ * before starting the next (pkg/kubelet/kuberuntime/kuberuntime_manager.go,
+ * pruneInitContainersBeforeStart): asking for an init container's previous log may then get
+ * HTTP 400. The ledger on the shared volume has every attempt.
+ */
+export const INIT_PRUNED = '(previous attempt removed by the kubelet, which keeps only the latest exited attempt of an init container; see the ledger)';
+export const isGone = (err: unknown) => (err as { code?: number }).code === 400 || (err as { code?: number }).code === 404;
+
+async function containerLogs(core: CoreV1Api, pod: V1Pod, problems: string[]): Promise<EvidenceFile[]> {
   const files: EvidenceFile[] = [];
   const namespace = pod.metadata!.namespace!;
   const name = pod.metadata!.name!;
   const statuses = allContainerStatuses(pod);
+  const plainInit = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map((c) => c.name));
   for (const s of statuses) {
     const attempts: Array<[string, boolean]> = [];
     if (s.state?.running || s.state?.terminated) attempts.push(['current', false]);
     if ((s.restartCount ?? 0) > 0 || s.lastState?.terminated) attempts.push(['previous', true]);
     for (const [label, previous] of attempts) {
-      const text = await core.readNamespacedPodLog({ namespace, name, container: s.name, previous, timestamps: true }).catch((err: Error) => `(no log: ${err.message.split('\n')[0]})`);
+      const text = await core.readNamespacedPodLog({ namespace, name, container: s.name, previous, timestamps: true }).catch((err: unknown) => {
+        if (previous && plainInit.has(s.name) && isGone(err)) return INIT_PRUNED;
+        problems.push(`log of ${name}/${s.name} (${label} attempt): ${firstLine(err)}`);
+        return `(no log: ${firstLine(err)})`;
+      });
       files.push({ name: `log ${name}/${s.name} (${label} attempt)`, contentType: 'text/plain', content: String(text) || '(empty)' });
     }
   }
   return files;
 }
 
-/** Everything about one timeline's pod, plus the namespace's events once per namespace. */
-export async function collectEvidence(kc: KubeConfig, timelines: PodTimeline[]): Promise<EvidenceFile[]> {
+export interface Evidence {
+  files: EvidenceFile[];
+  /** What could not be collected, each with why: the caller makes it visible, never drops it. */
+  problems: string[];
+}
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
+/**
+ * Everything about one timeline's pod, plus the namespace's events once per namespace. A pod the
+ * test deleted itself is described from its last timeline row; its logs are then gone with it.
+ */
+export async function collectEvidence(kc: KubeConfig, timelines: PodTimeline[]): Promise<Evidence> {
   const core = kc.makeApiClient(CoreV1Api);
   const files: EvidenceFile[] = [];
+  const problems: string[] = [];
   const namespaces = new Set<string>();
   for (const t of timelines) {
     namespaces.add(t.namespace);
     files.push({ name: `timeline ${t.podName}`, contentType: 'text/plain', content: `${t.table()}\n${t.watchErrors.length ? `\nwatch errors:\n${t.watchErrors.join('\n')}\n` : ''}` });
     files.push({ name: `timeline ${t.podName} (JSON)`, contentType: 'application/json', content: JSON.stringify(t.rows.map(({ pod: _pod, ...row }) => row), null, 2) });
-    const pod = await core.readNamespacedPod({ namespace: t.namespace, name: t.podName }).catch(() => t.latest?.pod);
+    let pod: V1Pod | undefined;
+    let live = false;
+    try {
+      pod = await core.readNamespacedPod({ namespace: t.namespace, name: t.podName });
+      live = true;
+    } catch (err) {
+      pod = t.latest?.pod;
+      const deleted = t.latest?.event === 'DELETED' || (err as { code?: number }).code === 404;
+      if (!deleted || !pod) problems.push(`pod ${t.namespace}/${t.podName}: ${firstLine(err)}`);
+    }
     if (pod) {
       files.push({ name: `pod ${t.podName} spec`, contentType: 'text/yaml', content: specYaml(pod) });
       files.push({ name: `pod ${t.podName} status`, contentType: 'text/yaml', content: yaml.dump(pod.status ?? {}, { noRefs: true, lineWidth: 140 }) });
-      files.push(...(await containerLogs(core, pod)));
+      if (live) files.push(...(await containerLogs(core, pod, problems)));
     }
   }
   for (const namespace of namespaces) {
-    const events = await core.listNamespacedEvent({ namespace }).then((l) => l.items, () => [] as CoreV1Event[]);
-    files.push({ name: `events ${namespace}`, contentType: 'text/plain', content: formatEvents(events) });
+    try {
+      const events = (await core.listNamespacedEvent({ namespace })).items;
+      files.push({ name: `events ${namespace}`, contentType: 'text/plain', content: formatEvents(events) });
+    } catch (err) {
+      problems.push(`events of ${namespace}: ${firstLine(err)}`);
+    }
   }
-  return files;
+  return { files, problems };
 }

@@ -92,6 +92,17 @@ export function describeContainers(pod: V1Pod): ContainerSnapshot[] {
 
 type Listener = (row: TimelineRow) => void;
 
+const abortableSleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+
 export class PodTimeline {
   readonly rows: TimelineRow[] = [];
   private readonly listeners = new Set<Listener>();
@@ -135,8 +146,10 @@ export class PodTimeline {
 
   private async watchLoop(fromRv: string): Promise<void> {
     let rv = fromRv;
+    let failures = 0;
     while (!this.abort.signal.aborted) {
       let gone = false;
+      let progressed = false;
       try {
         await watchStream(
           this.kc,
@@ -149,6 +162,7 @@ export class PodTimeline {
               return;
             }
             const table = ev.object as TableJson;
+            progressed = true;
             if (ev.type === 'BOOKMARK') {
               rv = table.metadata?.resourceVersion ?? (ev.object?.metadata?.resourceVersion as string) ?? rv;
               return;
@@ -165,9 +179,20 @@ export class PodTimeline {
         if (this.abort.signal.aborted) return;
         this.watchErrors.push(`${new Date().toISOString()} watch dropped: ${(err as Error).message}`);
         gone = gone || (err as { statusCode?: number }).statusCode === 410;
-        await new Promise((r) => setTimeout(r, 200));
+        progressed = false;
       }
-      if (gone && !this.abort.signal.aborted) rv = await this.list().catch(() => rv);
+      if (gone && !this.abort.signal.aborted) {
+        try {
+          rv = await this.list();
+          progressed = true;
+        } catch (err) {
+          this.watchErrors.push(`${new Date().toISOString()} list again after 410 failed: ${(err as Error).message}`);
+          progressed = false;
+        }
+      }
+      // A watch that delivered nothing, or a relist that failed, waits before the next try: 0.2 s doubling to 5 s.
+      failures = progressed ? 0 : failures + 1;
+      if (failures) await abortableSleep(Math.min(200 * 2 ** (failures - 1), 5000), this.abort.signal);
     }
   }
 
@@ -241,18 +266,6 @@ export class PodTimeline {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running?.catch(() => undefined);
-  }
-
-  /** Consecutive distinct STATUS values, as a user watching `kubectl get pod -w` would have seen them. */
-  statuses(): string[] {
-    const out: string[] = [];
-    for (const r of this.rows) if (out.at(-1) !== r.status) out.push(r.status);
-    return out;
-  }
-
-  /** Rows where our STATUS and the server's differ. */
-  mismatches(): TimelineRow[] {
-    return this.rows.filter((r) => r.serverStatus !== undefined && r.serverStatus !== r.status);
   }
 
   /** Rows whose observable summary differs from the previous row's (managedFields-only updates dropped). */

@@ -8,13 +8,15 @@
 import { promises as fs } from 'node:fs';
 import { CoreV1Api, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { AssertionError } from 'chai';
 import { label } from 'allure-js-commons';
 import type { PodBuilder } from '../pod/builder.js';
 import type { Recording } from '../checks/recording.js';
+import { recordRows } from '../checks/recording.js';
+import { checkStatusAgreement } from '../checks/status-agreement.js';
 import { attachEvidence } from '../evidence/attach.js';
 import { collectEvidence } from '../evidence/collect.js';
 import { PodTimeline } from '../observe/timeline.js';
+import { InfrastructureError } from '../observe/wait.js';
 import { ENV, session } from '../session.js';
 import { PodRun } from './pod-run.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, runLabels } from './namespace.js';
@@ -116,23 +118,32 @@ export class ScenarioKit {
     await fs.writeFile(`${dir}/${this.scenario}-${name}.json`, JSON.stringify(data, null, 2));
   }
 
-  /** Every row where our STATUS and the server's disagreed, across this test's pods. */
-  statusDisagreements(): string[] {
-    return this.runs.flatMap((r) => r.timeline.mismatches().map((row) => `${r.name} rv ${row.resourceVersion}: initc computed "${row.status}", the server printed "${row.serverStatus}"`));
+  /** The STATUS cross-check over every pod this test watched (none watched: nothing to check). */
+  checkStatusAgreement(): void {
+    checkStatusAgreement(this.runs.map((r) => ({ pod: r.name, rows: recordRows(r.timeline.rows) })));
   }
 
-  async finish(failed: boolean): Promise<void> {
+  /**
+   * Stops the timelines, attaches the evidence, and deletes (or keeps) the namespace. Returns what
+   * went wrong on the way, for the test to report: a verdict without its evidence is not earned.
+   */
+  async finish(failed: boolean): Promise<string[]> {
+    const problems: string[] = [];
+    const describe = (what: string) => (err: unknown) => void problems.push(`${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     await Promise.all(this.runs.map((r) => r.timeline.stop()));
-    const files = this.runs.length ? await collectEvidence(this.kc, this.runs.map((r) => r.timeline)).catch(() => []) : [];
-    files.push(...this.extra.map((e) => ({ ...e, contentType: 'text/plain' as const })));
-    await attachEvidence(files).then(undefined, () => undefined);
-    if (!this.ns) return;
+    const evidence = this.runs.length ? await collectEvidence(this.kc, this.runs.map((r) => r.timeline)).catch((err: unknown) => (describe('collecting evidence')(err), undefined)) : undefined;
+    problems.push(...(evidence?.problems ?? []));
+    const files = [...(evidence?.files ?? []), ...this.extra.map((e) => ({ ...e, contentType: 'text/plain' as const }))];
+    if (problems.length) files.push({ name: 'evidence problems', contentType: 'text/plain', content: problems.join('\n') });
+    await attachEvidence(files).catch(describe('attaching evidence'));
+    if (!this.ns) return problems;
     if (failed && keepOnFailure()) {
-      await keepNamespace(this.kc, this.ns, this.mocha?.test?.fullTitle() ?? this.scenario).catch(() => undefined);
+      await keepNamespace(this.kc, this.ns, this.mocha?.test?.fullTitle() ?? this.scenario).catch(describe(`labelling namespace ${this.ns} kept`));
       process.stderr.write(`initc: kept namespace ${this.ns} of the failed test for debugging (--keep-on-failure)\n`);
-      return;
+      return problems;
     }
-    await deleteNamespace(this.kc, this.ns);
+    await deleteNamespace(this.kc, this.ns).catch(describe(`deleting namespace ${this.ns}`));
+    return problems;
   }
 }
 
@@ -165,27 +176,36 @@ export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<
     await label('k8sVersion', info.gitVersion);
     await label('provider', process.env[ENV.provider] || 'kubeconfig');
     await label('feature', suiteTitle);
-    let failed = true;
+    let failure: unknown;
     try {
       await body(kit);
       await label('initc.verdictMs', String(Date.now() - started));
       await label('initc.floorMs', String(opts.floorMs ?? 0));
       await label('initc.clusterMs', String((kit.lastMetAt ?? Date.now()) - started));
-      const disagreements = kit.statusDisagreements();
-      if (disagreements.length) {
-        throw new AssertionError(`STATUS disagreement between initc's printPod port and the server's Table on ${disagreements.length} transition(s):\n${disagreements.join('\n')}`);
-      }
-      failed = false;
     } catch (err) {
-      if (kit.skipped) {
-        failed = false;
-        throw err;
-      }
-      if (err instanceof Error) err.message += evidenceHint(kit);
-      throw err;
-    } finally {
-      await kit.finish(failed);
+      failure = err;
     }
+    if (kit.skipped) {
+      await kit.finish(false);
+      throw failure;
+    }
+    // The cross-check runs whatever the outcome: a failed test's message says when it also disagreed.
+    let disagreement: Error | undefined;
+    try {
+      kit.checkStatusAgreement();
+    } catch (err) {
+      disagreement = err as Error;
+    }
+    failure ??= disagreement;
+    const problems = await kit.finish(failure !== undefined);
+    if (failure instanceof Error) {
+      if (disagreement && disagreement !== failure) failure.message += `\nAlso: ${disagreement.message}`;
+      if (problems.length) failure.message += `\nEvidence incomplete: ${problems.join('; ')}`;
+      failure.message += evidenceHint(kit);
+      throw failure;
+    }
+    if (failure !== undefined) throw failure;
+    if (problems.length) throw new InfrastructureError(`the checks passed, but the evidence is incomplete, so the verdict is not earned: ${problems.join('; ')}`);
   });
 }
 

@@ -8,6 +8,7 @@ import type { LedgerEntry } from '../pod/ledger.js';
 import { parseLedger } from '../pod/ledger.js';
 import type { Recording } from '../checks/recording.js';
 import { recordRows } from '../checks/recording.js';
+import { isGone } from '../evidence/collect.js';
 import { streamLines } from '../kube/raw.js';
 import { allContainerStatuses } from '../observe/status.js';
 import type { PodTimeline, ContainerSnapshot, TimelineRow } from '../observe/timeline.js';
@@ -54,9 +55,16 @@ export class PodRun {
   async ledgerFromLogs(): Promise<LedgerEntry[]> {
     const pod = await this.pod();
     const texts: string[] = [];
+    // A log that cannot be read would hide ledger lines (and make "never ran" look true): fail instead.
+    const plainInit = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map((c) => c.name));
+    const read = (name: string, previous: boolean) =>
+      this.log(name, previous).catch((err: Error) => {
+        if (previous && plainInit.has(name) && isGone(err)) return ''; // pruned by the kubelet (see INIT_PRUNED)
+        throw new InfrastructureError(`cannot read the ${previous ? 'previous' : 'current'} log of ${this.namespace}/${this.name}/${name} for the ledger: ${err.message.split('\n')[0]}`);
+      });
     for (const s of allContainerStatuses(pod)) {
-      if (s.state?.running || s.state?.terminated) texts.push(await this.log(s.name).catch(() => ''));
-      if (s.lastState?.terminated) texts.push(await this.log(s.name, true).catch(() => ''));
+      if (s.state?.running || s.state?.terminated) texts.push(await read(s.name, false));
+      if (s.lastState?.terminated) texts.push(await read(s.name, true));
     }
     const unique = new Map(texts.flatMap(parseLedger).map((e) => [`${e.uptime} ${e.container} ${e.event}`, e]));
     return [...unique.values()].sort((a, b) => a.uptime - b.uptime);

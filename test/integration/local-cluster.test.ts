@@ -12,6 +12,8 @@ import { LocalClusterProvider, fetchServerVersion, isNodeReady } from '../../lib
 import { resolveKubeVersion } from '../../lib/cluster/local/versions.js';
 import { loadKubeConfig } from '../../lib/cluster/provider.js';
 import { runSmoke } from '../../fixtures/smoke.js';
+import { checkRanInOrder } from '../../lib/checks/behaviours.js';
+import { checkStatusAgreement } from '../../lib/checks/status-agreement.js';
 import { newRunId } from '../../lib/scenario/namespace.js';
 import { initc } from '../support/cli.js';
 
@@ -59,8 +61,8 @@ describe('embedded cluster (integration; root)', function () {
     const kc = loadKubeConfig(provider.layout.kubeconfig);
     const result = await runSmoke(kc, newRunId());
     expect(result.pod.status?.phase).to.equal('Running');
-    expect(result.ledger.map((e) => e.container), `app log:\n${result.appLog}`).to.deep.equal(['init-a', 'init-b', 'app']);
-    expect(result.ledger[0]!.uptime).to.be.at.most(result.ledger[1]!.uptime);
+    checkRanInOrder({ rows: result.rows, ledger: result.ledger }, ['init-a', 'init-b'], 'app');
+    checkStatusAgreement([{ pod: 'smoke', rows: result.rows }]);
     const inits = result.pod.status?.initContainerStatuses ?? [];
     expect(inits.map((c) => [c.name, c.state?.terminated?.exitCode])).to.deep.equal([['init-a', 0], ['init-b', 0]]);
   });

@@ -7,6 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { KubeConfig } from '@kubernetes/client-node';
+import { recordRows } from '../../lib/checks/recording.js';
+import { checkStatusAgreement } from '../../lib/checks/status-agreement.js';
 import { PodTimeline } from '../../lib/observe/timeline.js';
 import { phase } from '../../lib/observe/wait.js';
 
@@ -81,7 +83,8 @@ describe('pod timeline watch', () => {
         ['MODIFIED', '14'],
       ]);
       expect(t.rows[1]!.serverStatus).to.equal('Init:0/1');
-      expect(t.mismatches().map((r) => r.resourceVersion), 'rows where the server printed what our printPod port did not').to.deep.equal(['11']);
+      expect(() => checkStatusAgreement([{ pod: 'p', rows: recordRows(t.rows) }])).to.throw(/1 disagreement\(s\):\np #2 rv 11: initc computed "Pending", the server printed "Init:0\/1"/);
+      expect(() => checkStatusAgreement([{ pod: 'p', rows: recordRows([t.rows[0]!, t.rows[2]!, t.rows[3]!]) }]), 'the rows that agree').not.to.throw();
       expect(t.watchErrors.join('\n')).to.include('too old resource version');
     } finally {
       await t.stop();
@@ -98,6 +101,45 @@ describe('pod timeline watch', () => {
       expect(err?.message).to.match(/expected phase Succeeded .* cannot happen any more: it went Init:0\/1/).and.include('server STATUS');
     } finally {
       await t.stop();
+    }
+  });
+});
+
+describe('pod timeline watch when the server keeps failing', () => {
+  it('waits longer and longer between tries when the list after 410 Gone fails (no busy loop)', async () => {
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      const watching = url.searchParams.get('watch') === '1';
+      requests.push(watching ? 'watch' : 'list');
+      res.setHeader('Content-Type', 'application/json');
+      if (!watching && requests.length === 1) return res.end(JSON.stringify(table('10', [row('10', 'Pending')])));
+      if (!watching) {
+        res.statusCode = 500;
+        return res.end('{}');
+      }
+      res.write(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, message: 'too old resource version' } })}\n`);
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const t = await PodTimeline.start(kc, 'ns', 'p', 34);
+    try {
+      await new Promise((r) => setTimeout(r, 1600));
+      const lists = requests.filter((r) => r === 'list').length;
+      // 0.2 + 0.4 + 0.8 s of waiting fit in 1.6 s: the first list and at most 4 failed relists.
+      expect(lists, `requests: ${requests.join(' ')}`).to.be.within(3, 5);
+      expect(t.watchErrors.join('\n')).to.include('list again after 410 failed');
+    } finally {
+      await t.stop();
+      server.closeAllConnections();
+      server.close();
     }
   });
 });

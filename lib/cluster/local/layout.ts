@@ -22,6 +22,8 @@ export interface ClusterLayout {
   logDir: string;
   configDir: string;
   stateFile: string;
+  /** Held by whoever starts, stops or uses the cluster (lock.ts); beside runDir, which down removes. */
+  lockFile: string;
   kubeconfig: string;
   etcdDataDir: string;
   kubeletRootDir: string;
@@ -76,6 +78,7 @@ export function clusterLayout(opts: { dataRoot?: string; runRoot?: string } = {}
     logDir: path.join(dataDir, 'logs'),
     configDir: path.join(dataDir, 'config'),
     stateFile: path.join(runDir, 'state.json'),
+    lockFile: path.join(path.dirname(runDir), `${name}.lock`),
     kubeconfig: path.join(dataDir, 'kubeconfig'),
     etcdDataDir: path.join(dataDir, 'etcd'),
     kubeletRootDir: path.join(dataDir, 'kubelet'),

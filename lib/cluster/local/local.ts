@@ -21,6 +21,8 @@ import { buildFixtureImage, buildPauseImage, importImage } from './images.js';
 import type { ClusterLayout } from './layout.js';
 import { apiServerURL, clusterLayout } from './layout.js';
 import { networkLeftovers, setupNetwork, teardownNetwork } from './network.js';
+import type { HeldLock } from './lock.js';
+import { takeLock } from './lock.js';
 import { writePki } from './pki.js';
 import { checkHostTools, checkKernel, checkPorts, requireRoot, RUNC } from './preflight.js';
 import type { ProcessRecord } from './processes.js';
@@ -45,8 +47,14 @@ export class LocalCluster implements RunningCluster, ImageLoader {
   constructor(
     readonly layout: ClusterLayout,
     readonly state: ClusterState,
+    readonly startedHere = false,
+    private readonly lock?: HeldLock,
   ) {
     this.context = layout.name;
+  }
+
+  async release(): Promise<void> {
+    await this.lock?.release();
   }
 
   get kubeconfigPath(): string {
@@ -81,8 +89,24 @@ export class LocalClusterProvider implements ClusterProvider {
     this.layout = opts.layout ?? clusterLayout();
   }
 
-  async create({ progress, signal }: CreateOptions): Promise<LocalCluster> {
+  /** Takes the cluster's lock for this process (re-entrant), naming the command line that holds it. */
+  lock(): Promise<HeldLock> {
+    return takeLock(this.layout.lockFile, `initc ${process.argv.slice(2).join(' ')}`.slice(0, 200), this.layout.name);
+  }
+
+  /** Brings the cluster up (or finds it up) and keeps its lock until the returned cluster's release(). */
+  async create(o: CreateOptions): Promise<LocalCluster> {
     requireRoot('the embedded cluster');
+    const lock = await this.lock();
+    try {
+      return await this.createLocked(o, lock);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  private async createLocked({ progress, signal }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
     const l = this.layout;
     const existing = await readState(l.stateFile);
     if (existing) {
@@ -91,7 +115,7 @@ export class LocalClusterProvider implements ClusterProvider {
           throw new InitcError('usage', `an embedded cluster of ${existing.gitVersion} is already running; \`initc cluster down\` it first to start ${this.opts.version.gitVersion}`);
         }
         progress.info(`✔ embedded cluster ${existing.gitVersion} already running (kubeconfig: ${l.kubeconfig})`);
-        return new LocalCluster(l, existing);
+        return new LocalCluster(l, existing, false, lock);
       }
       progress.info('found a stopped or half-started embedded cluster: cleaning it up first');
       await this.destroy({ progress, signal });
@@ -177,7 +201,7 @@ export class LocalClusterProvider implements ClusterProvider {
       }
       state.ready = true;
       await writeState(l.stateFile, state);
-      return new LocalCluster(l, state);
+      return new LocalCluster(l, state, true, lock);
     } catch (err) {
       const kept = await this.preserveLogs();
       progress.info(`cluster did not come up; stopping what was started (component logs copied to ${kept})`);
@@ -272,8 +296,17 @@ export class LocalClusterProvider implements ClusterProvider {
   }
 
   /** Stops everything `up` started and removes what it made; the build cache stays. Safe to call repeatedly. */
-  async destroy({ progress }: CreateOptions): Promise<void> {
+  async destroy(o: CreateOptions): Promise<void> {
     requireRoot('stopping the embedded cluster');
+    const lock = await this.lock();
+    try {
+      await this.destroyLocked(o);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async destroyLocked({ progress }: CreateOptions): Promise<void> {
     const l = this.layout;
     const state = await readState(l.stateFile);
     const problems: string[] = [];

@@ -1,0 +1,21 @@
+import { usageError } from '../errors.js';
+
+/** yargs coercions: a bad value is a one-line usage error (exit 2), never a run with NaN or ''. */
+export const nonEmpty = (flag: string) => (v: unknown) => {
+  if (typeof v !== 'string' || v.trim() === '') throw usageError(`${flag} needs a value`);
+  return v;
+};
+export const positiveInteger = (flag: string) => (v: unknown) => {
+  const s = String(v).trim();
+  if (!/^[1-9]\d*$/.test(s)) throw usageError(`${flag} must be a whole number of at least 1, not "${String(v)}"`);
+  return Number(s);
+};
+export const regexValue = (flag: string) => (v: unknown) => {
+  const s = nonEmpty(flag)(v);
+  try {
+    new RegExp(s);
+  } catch (err) {
+    throw usageError(`${flag} is not a valid regular expression: ${(err as Error).message}`);
+  }
+  return s;
+};
