@@ -46,7 +46,8 @@ export function phase(wanted: 'Running' | 'Failed' | 'Succeeded' | 'Pending', ti
     description: `phase ${wanted}`,
     timeoutMs,
     met: (p) => p.status?.phase === wanted,
-    hopeless: (p) => (wanted === 'Running' || wanted === 'Pending' ? terminalPhase(p) : p.status?.phase && p.status.phase !== wanted && terminalPhase(p)) || undefined,
+    // A terminal phase other than the one awaited can never change (for Running or Pending, any terminal phase).
+    hopeless: (p) => (p.status?.phase === wanted ? undefined : terminalPhase(p)),
   };
 }
 
@@ -80,12 +81,12 @@ export function podMatches(description: string, met: (p: V1Pod) => boolean, time
 }
 
 /** Waits a running container cannot get out of on its own, for images that were supposed to be on the node. */
-const IMAGE_TROUBLE = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
+const IMAGE_TROUBLE = new Set<string | undefined>(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
 export function infrastructureTrouble(pod: V1Pod): string | undefined {
   for (const c of allContainerStatuses(pod)) {
-    const reason = c.state?.waiting?.reason;
-    if (reason && IMAGE_TROUBLE.has(reason)) return `container ${c.name} cannot get its image ${c.image} (${reason}: ${c.state?.waiting?.message ?? ''}); is the fixture image loaded on the node?`;
+    const waiting = c.state?.waiting;
+    if (waiting && IMAGE_TROUBLE.has(waiting.reason)) return `container ${c.name} cannot get its image ${c.image} (${waiting.reason}: ${waiting.message ?? ''}); is the fixture image loaded on the node?`;
   }
   return undefined;
 }

@@ -1,0 +1,157 @@
+/**
+ * Runs StrykerJS (stryker.config.mjs; incremental, so a re-run after a small change is quick), then
+ * reads Stryker's own JSON report (reports/mutation/mutation.json) and prints one line per mutated
+ * file with its score:
+ *
+ *   (killed + timeout) / (all − ignored − invalid − listed equivalents)
+ *
+ * where "invalid" are the mutants Stryker itself leaves out of its score (CompileError,
+ * RuntimeError) and "listed equivalents" are the surviving (or uncovered) mutants named in
+ * test/mutation-equivalents.json, matched by file + mutator + line + replacement (and column when
+ * the entry gives one). A listed mutant that is now killed or no longer exists is a stale entry:
+ * warned about, not counted. Exits 1 when the total is under 95 %, 2 when Stryker failed.
+ *
+ *   scripts/mutation                 # run Stryker, then score
+ *   scripts/mutation --report-only   # score the last report without running Stryker
+ *   scripts/mutation --force         # extra flags go to `stryker run` (here: ignore the incremental file)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CONFIG = path.join(root, 'stryker.config.mjs');
+const config = ((await import(pathToFileURL(CONFIG).href)) as { default: { incrementalFile: string; jsonReporter: { fileName: string }; htmlReporter: { fileName: string } } }).default;
+const REPORT = path.join(root, config.jsonReporter.fileName);
+const INCREMENTAL = path.join(root, config.incrementalFile);
+const EQUIVALENTS = path.join(root, 'test/mutation-equivalents.json');
+const THRESHOLD = 95;
+
+type Status = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
+interface Mutant {
+  id: string;
+  mutatorName: string;
+  static?: boolean;
+  replacement?: string;
+  status: Status;
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+interface Report {
+  files: Record<string, { source: string; mutants: Mutant[] }>;
+}
+interface Equivalent {
+  file: string;
+  line: number;
+  /** 1-based, as Stryker's reports show it; only needed when two mutants share file, mutator, line and replacement. */
+  column?: number;
+  mutator: string;
+  replacement: string;
+  /** Optional: the code the mutant replaces, for the reader. */
+  original?: string;
+  why: string;
+}
+
+const args = process.argv.slice(2);
+const reportOnly = args.includes('--report-only');
+const strykerArgs = args.filter((a) => a !== '--report-only');
+
+/**
+ * Stryker's incremental mode reuses a surviving mutant's result unless a test now covers it; static
+ * mutants (evaluated when a module loads, e.g. a module-level constant) are covered by no test, so a
+ * new test that kills one would never be tried. Forget those results so they run again (each costs
+ * one fresh test process); killed ones are kept, as Stryker keeps them.
+ */
+function forgetSurvivingStaticMutants(): number {
+  if (!existsSync(INCREMENTAL)) return 0;
+  const incremental = JSON.parse(readFileSync(INCREMENTAL, 'utf8')) as Report;
+  let forgotten = 0;
+  for (const f of Object.values(incremental.files)) {
+    const kept = f.mutants.filter((m) => !m.static || m.status === 'Killed' || m.status === 'Timeout');
+    forgotten += f.mutants.length - kept.length;
+    f.mutants = kept;
+  }
+  if (forgotten) writeFileSync(INCREMENTAL, JSON.stringify(incremental));
+  return forgotten;
+}
+
+const started = Date.now();
+if (!reportOnly) {
+  if (!strykerArgs.includes('--force')) {
+    const n = forgetSurvivingStaticMutants();
+    if (n) console.log(`[mutation] re-testing ${n} static mutant(s) that survived last time (incremental mode would reuse their result)`);
+  }
+  const r = spawnSync(path.join(root, 'node_modules/.bin/stryker'), ['run', path.relative(root, CONFIG), ...strykerArgs], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`[mutation] stryker run failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
+    process.exit(2);
+  }
+}
+
+const report = JSON.parse(readFileSync(REPORT, 'utf8')) as Report;
+const equivalents = JSON.parse(readFileSync(EQUIVALENTS, 'utf8')) as Equivalent[];
+const sameMutant = (e: Equivalent, file: string, m: Mutant) =>
+  e.file === file && e.mutator === m.mutatorName && e.line === m.location.start.line && e.replacement === m.replacement && (e.column === undefined || e.column === m.location.start.column + 1);
+const alive = (m: Mutant) => m.status === 'Survived' || m.status === 'NoCoverage';
+const invalid = (m: Mutant) => m.status === 'CompileError' || m.status === 'RuntimeError';
+const describe = (e: Equivalent) => `${e.file}:${e.line}${e.column ? `:${e.column}` : ''} ${e.mutator} → ${e.replacement.replace(/\s+/g, ' ')}`;
+
+const pct = (n: number, d: number) => (d === 0 ? 100 : (100 * n) / d);
+const fmt = (n: number) => `${n.toFixed(2).padStart(6)} %`;
+const warnings: string[] = [];
+const listed = new Set<Mutant>();
+const equivalentLines: string[] = [];
+for (const e of equivalents) {
+  const matches = Object.entries(report.files).flatMap(([file, f]) => f.mutants.filter((m) => sameMutant(e, file, m)));
+  const surviving = matches.filter(alive);
+  if (matches.length === 0) warnings.push(`stale equivalent (no such mutant any more): ${describe(e)}`);
+  else if (surviving.length === 0) warnings.push(`stale equivalent (now ${matches.map((m) => m.status).join(', ')}): ${describe(e)}`);
+  else {
+    if (matches.length > 1) warnings.push(`ambiguous equivalent (${matches.length} mutants match; give "column"): ${describe(e)}`);
+    for (const m of surviving) listed.add(m);
+    equivalentLines.push(`  ${describe(e)}: ${e.why}`);
+  }
+}
+
+let total = { score: 0, denominator: 0 };
+const rows: string[] = [];
+for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+  const count = (p: (m: Mutant) => boolean) => f.mutants.filter(p).length;
+  const detected = count((m) => m.status === 'Killed' || m.status === 'Timeout');
+  const ignored = count((m) => m.status === 'Ignored');
+  const bad = count(invalid);
+  const equivalent = count((m) => listed.has(m));
+  const survived = count((m) => m.status === 'Survived' && !listed.has(m));
+  const noCoverage = count((m) => m.status === 'NoCoverage' && !listed.has(m));
+  const denominator = f.mutants.length - ignored - bad - equivalent;
+  total = { score: total.score + detected, denominator: total.denominator + denominator };
+  rows.push(
+    `${fmt(pct(detected, denominator))}  ${file}  (${detected}/${denominator} detected; ${survived} survived, ${noCoverage} no coverage, ${equivalent} equivalent${ignored ? `, ${ignored} ignored` : ''}${bad ? `, ${bad} invalid` : ''})`,
+  );
+}
+
+const survivors: string[] = [];
+for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+  const lines = f.source.split('\n');
+  const original = ({ start, end }: Mutant['location']) =>
+    start.line === end.line ? lines[start.line - 1]!.slice(start.column - 1, end.column - 1) : `${lines[start.line - 1]!.slice(start.column - 1)} … ${lines[end.line - 1]!.slice(0, end.column - 1)}`;
+  const oneLine = (t: string) => {
+    const s = t.replace(/\s+/g, ' ').trim();
+    return s.length > 90 ? `${s.slice(0, 87)}...` : s;
+  };
+  for (const m of f.mutants.filter((x) => alive(x) && !listed.has(x)).sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column))
+    survivors.push(`  ${file}:${m.location.start.line}:${m.location.start.column + 1} ${m.status === 'NoCoverage' ? '(no coverage) ' : ''}${m.mutatorName} ${oneLine(original(m.location))} → ${oneLine(m.replacement ?? '')}`);
+}
+
+const totalPct = pct(total.score, total.denominator);
+if (survivors.length) console.log(`\nSurviving mutants (${survivors.length}; list an equivalent one in test/mutation-equivalents.json with why):\n${survivors.join('\n')}`);
+console.log('\nMutation score per file ((killed + timeout) / (all − ignored − invalid − listed equivalents)):');
+for (const r of rows) console.log(r);
+console.log(`${fmt(totalPct)}  total  (${total.score}/${total.denominator}; threshold ${THRESHOLD} %)`);
+if (equivalentLines.length) console.log(`\nListed equivalents taken out (${listed.size} mutants, test/mutation-equivalents.json):\n${equivalentLines.join('\n')}`);
+for (const w of warnings) console.warn(`[mutation] warning: ${w}`);
+console.log(`\nReports: ${config.htmlReporter.fileName}, ${config.jsonReporter.fileName}; ${reportOnly ? 'scored' : 'ran'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+if (totalPct < THRESHOLD) {
+  console.log(`[mutation] FAIL: total ${totalPct.toFixed(2)} % is under ${THRESHOLD} %`);
+  process.exit(1);
+}
