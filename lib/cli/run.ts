@@ -16,7 +16,7 @@ import { ENV } from '../session.js';
 import { exists } from '../util/fsx.js';
 import { INITC_VERSION, projectRoot } from '../util/paths.js';
 import { commandContext } from './context.js';
-import { nonEmpty, positiveInteger, regexValue } from './validate.js';
+import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
 import { chosenProvider, makeProvider, withProviderOptions } from './providers.js';
 
@@ -39,7 +39,7 @@ export const SUITES: Record<string, { file: string; inDefault: boolean }> = {
 };
 
 interface RunArgs extends ProviderArgs {
-  suite: string[];
+  suite?: string[];
   grep?: string;
   out: string;
   'keep-cluster': boolean;
@@ -68,7 +68,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'run the conformance suites against a cluster and write the reports',
   builder: (y) =>
     withProviderOptions(y)
-      .option('suite', { type: 'string', requiresArg: true, array: true, default: ['all'], describe: `suites to run, comma-separated (${Object.keys(SUITES).join(', ')}); default all but smoke` })
+      // No yargs default: yargs would put it in place of an empty `--suite`, which must be an error.
+      .option('suite', { type: 'string', array: true, coerce: nonEmptyList('--suite'), describe: `suites to run, comma-separated (${Object.keys(SUITES).join(', ')}); default all but smoke` })
       .option('grep', { type: 'string', requiresArg: true, coerce: regexValue('--grep'), describe: 'only tests whose title matches this regular expression (passed to Mocha --grep)' })
       .option('out', { type: 'string', requiresArg: true, default: 'reports', coerce: nonEmpty('--out'), describe: 'folder for allure-results/, allure-report/, junit.xml' })
       .option('keep-cluster', { type: 'boolean', default: false, describe: 'leave the embedded cluster running afterwards' })
@@ -76,7 +77,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('jobs', { type: 'string', requiresArg: true, default: '12', coerce: positiveInteger('--jobs'), describe: 'suite files run in parallel (each scenario has its own namespace)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
-    const suites = selectSuites(a.suite);
+    const suites = selectSuites(a.suite ?? ['all']);
     const provider = makeProvider(a);
     const out = path.resolve(a.out);
     const resultsDir = path.join(out, 'allure-results');

@@ -19,3 +19,8 @@ export const regexValue = (flag: string) => (v: unknown) => {
   }
   return s;
 };
+export const nonEmptyList = (flag: string) => (v: unknown) => {
+  const items = (Array.isArray(v) ? v : [v]).map(String);
+  if (items.length === 0 || items.some((s) => s.trim() === '')) throw usageError(`${flag} needs a value`);
+  return items;
+};

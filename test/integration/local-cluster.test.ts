@@ -3,13 +3,17 @@
  * the cluster up, check the node and the server version, run the smoke pod, bring it down and
  * check that nothing of it remains. A cold machine builds everything here (about 15 minutes).
  */
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { LocalClusterProvider, fetchServerVersion, isNodeReady } from '../../lib/cluster/local/local.js';
 import { resolveKubeVersion } from '../../lib/cluster/local/versions.js';
+import { procStartTime } from '../../lib/cluster/local/processes.js';
+import { ExitCode } from '../../lib/errors.js';
 import { loadKubeConfig } from '../../lib/cluster/provider.js';
 import { runSmoke } from '../../fixtures/smoke.js';
 import { checkRanInOrder } from '../../lib/checks/behaviours.js';
@@ -33,6 +37,19 @@ describe('embedded cluster (integration; root)', function () {
   after(async () => {
     // Whatever failed above, leave nothing running.
     if ((await provider.status()).state) await initc(['cluster', 'down']);
+  });
+
+  it('a port already taken exits 5 before anything is built or started', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(2379, '127.0.0.1', resolve));
+    try {
+      const r = await initc(['cluster', 'up']);
+      expect(r.exitCode, String(r.stderr)).to.equal(ExitCode.portTaken);
+      expect(String(r.stderr)).to.match(/127\.0\.0\.1:2379 \(for etcd \(client\)\) is already taken/);
+      expect(await provider.leftovers(), 'a refused up leaves nothing').to.deep.equal([]);
+    } finally {
+      server.close();
+    }
   });
 
   it('`initc cluster up` brings up a node that is Ready, serving the pinned version', async () => {
@@ -84,6 +101,32 @@ describe('embedded cluster (integration; root)', function () {
     } finally {
       await fs.rm(out, { recursive: true, force: true });
     }
+  });
+
+  it('`initc run` that runs no test exits 12, not 0', async () => {
+    const run = await initc(['run', '--kubeconfig', provider.layout.kubeconfig, '--grep', 'no test has this title', '--out', await fs.mkdtemp(path.join(os.tmpdir(), 'initc-none-'))]);
+    expect(run.exitCode, String(run.stderr)).to.equal(ExitCode.nothingRan);
+    expect(String(run.stderr)).to.match(/no test ran/);
+  });
+
+  it('while another live process holds the cluster, `up`, `down` and `run` refuse with exit 13 and the cluster keeps running', async () => {
+    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await fs.writeFile(provider.layout.lockFile, JSON.stringify({ pid: holder.pid, startTime: await procStartTime(holder.pid!), purpose: 'initc run (test holder)', since: new Date().toISOString() }));
+      for (const args of [['cluster', 'down'], ['cluster', 'up', '--no-merge-kubeconfig'], ['run', '--suite', 'order']]) {
+        const r = await initc(args);
+        expect(r.exitCode, `initc ${args.join(' ')}: ${String(r.stderr)}`).to.equal(ExitCode.busy);
+        expect(String(r.stderr)).to.match(/is busy: `initc run \(test holder\)` \(pid \d+\)/);
+      }
+      expect((await provider.status()).running, 'the cluster still runs').to.equal(true);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+    }
+    // The holder died without releasing: the next taker takes the stale lock over.
+    const status = await initc(['cluster', 'up', '--no-merge-kubeconfig']);
+    expect(status.exitCode, String(status.stderr)).to.equal(0);
+    await fs.access(provider.layout.lockFile).then(() => expect.fail('up left its lock behind'), () => undefined);
   });
 
   it('`initc cluster down` leaves no process, mount, interface, chain or folder of the cluster', async () => {

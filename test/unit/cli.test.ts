@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ExitCode } from '../../lib/errors.js';
-import { selectSuites } from '../../lib/cli/run.js';
+import { runVerdict, selectSuites } from '../../lib/cli/run.js';
+import type { ResultFile } from '../../lib/cli/run.js';
 import { initc } from '../support/cli.js';
 
 /** One line on stderr, no stack trace. */
@@ -29,6 +29,23 @@ describe('initc command line: bad input', function () {
   it('an unknown Kubernetes version exits 3', async () => {
     expectOneLineError(await initc(['cluster', 'up', '--k8s-version', '1.99']), ExitCode.unknownVersion, /unsupported Kubernetes version "1\.99"/);
   });
+
+  for (const [args, message] of [
+    [['run', '--out'], /Not enough arguments following: out/],
+    [['run', '--out='], /--out needs a value/],
+    [['run', '--jobs', 'abc'], /--jobs must be a whole number of at least 1, not "abc"/],
+    [['run', '--jobs', '0'], /--jobs must be a whole number of at least 1, not "0"/],
+    [['run', '--jobs', '1.5'], /--jobs must be a whole number/],
+    [['run', '--grep', '('], /--grep is not a valid regular expression/],
+    [['run', '--kubeconfig'], /Not enough arguments following: kubeconfig/],
+    [['run', '--context='], /--context needs a value/],
+    [['run', '--k8s-version='], /--k8s-version needs a value/],
+    [['run', '--suite'], /--suite needs a value/],
+  ] as Array<[string[], RegExp]>) {
+    it(`\`initc ${args.join(' ')}\` exits 2 before doing anything`, async () => {
+      expectOneLineError(await initc(args), ExitCode.usage, message);
+    });
+  }
 
   it('an unknown suite exits 2', () => {
     expect(() => selectSuites(['smoke,nosuch'])).to.throw(/unknown suite nosuch/);
@@ -65,14 +82,25 @@ current-context: x
     expectOneLineError(r, ExitCode.notRoot, /needs root/);
   });
 
-  it('a port already taken exits 5 before anything is built or started', async () => {
-    const server = net.createServer();
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(2379, '127.0.0.1', resolve));
-    try {
-      const r = await initc(['cluster', 'up']);
-      expectOneLineError(r, ExitCode.portTaken, /127\.0\.0\.1:2379 \(for etcd \(client\)\) is already taken/);
-    } finally {
-      server.close();
-    }
+});
+
+describe('initc run verdict', () => {
+  const result = (status: string, name = status): ResultFile => ({ name, status, start: 0, stop: 1, labels: [] });
+  const code = (results: ResultFile[], mochaFailures = 0) => runVerdict(results, mochaFailures)?.exitCode ?? ExitCode.ok;
+
+  it('passes when something passed and nothing failed (skips beside passes are fine)', () => {
+    expect(code([result('passed'), result('skipped')])).to.equal(ExitCode.ok);
+  });
+  it('fails (1) on a failed or broken test, or a failing hook Mocha counted', () => {
+    expect(code([result('passed'), result('failed')])).to.equal(ExitCode.testsFailed);
+    expect(code([result('passed'), result('broken')])).to.equal(ExitCode.testsFailed);
+    expect(code([result('passed')], 1)).to.equal(ExitCode.testsFailed);
+    expect(runVerdict([result('failed'), result('broken')], 0)?.message).to.equal('2 test(s) failed or broke; see the report');
+  });
+  it('is not a pass (12) when nothing ran or everything was skipped', () => {
+    expect(code([])).to.equal(ExitCode.nothingRan);
+    expect(code([result('skipped', 'a'), result('skipped', 'b')])).to.equal(ExitCode.nothingRan);
+    expect(runVerdict([], 0)?.message).to.match(/no test ran/);
+    expect(runVerdict([result('skipped', 'sidecar test')], 0)?.message).to.match(/all 1 were skipped \(sidecar test\)/);
   });
 });
