@@ -58,7 +58,7 @@ export function checkInitializedCondition(rec: Recording): void {
   const values = rec.rows.map((r) => r.conditions.Initialized).filter((v): v is string => v !== undefined);
   const distinct = values.filter((v, i) => v !== values[i - 1]);
   if (distinct[0] !== 'False (ContainersNotInitialized)') fail('condition Initialized first False with reason ContainersNotInitialized', distinct.join(' → ') || 'no Initialized condition', rec.rows);
-  if (distinct.at(-1) !== 'True' || distinct.length !== 2) fail('Initialized False → True, once', distinct.join(' → '), rec.rows);
+  if (distinct.length !== 2 || distinct[1] !== 'True') fail('Initialized False → True, once', distinct.join(' → '), rec.rows);
 }
 
 /** restartPolicy Never: the failed init container fails the pod; nothing after it ever runs. */

@@ -69,12 +69,13 @@ export function attemptsOf(rows: RecordedRow[], name: string): Attempt[] {
     const c = containerIn(r, name);
     if (!c) continue;
     if (c.last?.startedAt) merge({ containerID: c.last.containerID ?? `last@${c.last.startedAt}`, startedAt: c.last.startedAt, finishedAt: c.last.finishedAt, exitCode: c.last.exitCode });
-    if (c.startedAt && (c.state === 'running' || c.state === 'terminated')) {
+    // A snapshot carries startedAt only when it is running or terminated (snapshot in observe/timeline.ts).
+    if (c.startedAt) {
       merge({ containerID: c.containerID ?? `current@${c.startedAt}`, startedAt: c.startedAt, finishedAt: c.finishedAt, exitCode: c.exitCode });
     }
   }
-  // Ties at one-second resolution keep the order in which the runs were first seen.
-  return [...byId.values()].map((a, i) => ({ a, i })).sort((x, y) => Date.parse(x.a.startedAt) - Date.parse(y.a.startedAt) || x.i - y.i).map(({ a }) => a);
+  // Array.prototype.sort is stable: ties at one-second resolution keep the order in which the runs were first seen.
+  return [...byId.values()].sort((x, y) => Date.parse(x.startedAt) - Date.parse(y.startedAt));
 }
 
 export { ledgerOf } from '../pod/ledger.js';

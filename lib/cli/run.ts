@@ -15,14 +15,27 @@ import { deleteRunNamespaces, newRunId } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
 import { exists } from '../util/fsx.js';
 import { INITC_VERSION, projectRoot } from '../util/paths.js';
+import { ensureNodeRunning } from '../chaos/node-faults.js';
+import { hasNodeAccess } from '../cluster/provider.js';
 import { commandContext } from './context.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
 import { chosenProvider, makeProvider, withProviderOptions } from './providers.js';
 
 /** Suite name → file stem under suites/ and what it asserts (for --help and the README). */
-/** Suite name → file stem under suites/, and whether `--suite all` (the default) includes it. What each asserts is in the README. */
-export const SUITES: Record<string, { file: string; inDefault: boolean }> = {
+/**
+ * Suite name → file stem under suites/, whether `--suite all` (the default) includes it, whether it
+ * injects faults (left out by --no-chaos; `--suite chaos` names them all), and whether it disturbs
+ * the whole node (run alone, after the others). What each asserts is in the README.
+ */
+export interface SuiteInfo {
+  file: string;
+  inDefault: boolean;
+  chaos?: boolean;
+  wholeNode?: boolean;
+}
+
+export const SUITES: Record<string, SuiteInfo> = {
   order: { file: 'order.spec', inDefault: true },
   never: { file: 'never.spec', inDefault: true },
   onfailure: { file: 'onfailure.spec', inDefault: true },
@@ -36,6 +49,9 @@ export const SUITES: Record<string, { file: string; inDefault: boolean }> = {
   idempotency: { file: 'idempotency.spec', inDefault: true },
   sidecar: { file: 'sidecar.spec', inDefault: true },
   smoke: { file: 'smoke.spec', inDefault: false },
+  'chaos-kill': { file: 'chaos/kill.spec', inDefault: true, chaos: true },
+  'chaos-sandbox': { file: 'chaos/sandbox.spec', inDefault: true, chaos: true },
+  'chaos-node': { file: 'chaos/node.spec', inDefault: true, chaos: true, wholeNode: true },
 };
 
 interface RunArgs extends ProviderArgs {
@@ -43,16 +59,20 @@ interface RunArgs extends ProviderArgs {
   grep?: string;
   out: string;
   'keep-cluster': boolean;
+  chaos: boolean;
   'keep-on-failure': boolean;
   jobs: number;
 }
 
-export function selectSuites(requested: string[]): string[] {
+/** The suites `--suite` names (`all`: the default set; `chaos`: every chaos suite), less the chaos suites with --no-chaos. */
+export function selectSuites(requested: string[], chaos = true): string[] {
   const names = requested.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0 || names.includes('all')) return Object.keys(SUITES).filter((n) => SUITES[n]!.inDefault);
-  const unknown = names.filter((n) => !SUITES[n]);
-  if (unknown.length) throw new InitcError('usage', `unknown suite ${unknown.join(', ')}; suites: ${Object.keys(SUITES).join(', ')}`);
-  return [...new Set(names)];
+  const unknown = names.filter((n) => !SUITES[n] && n !== 'all' && n !== 'chaos');
+  if (unknown.length) throw new InitcError('usage', `unknown suite ${unknown.join(', ')}; suites: all, chaos, ${Object.keys(SUITES).join(', ')}`);
+  const expanded = names.flatMap((n) => (n === 'all' ? Object.keys(SUITES).filter((s) => SUITES[s]!.inDefault) : n === 'chaos' ? Object.keys(SUITES).filter((s) => SUITES[s]!.chaos) : [n]));
+  const chosen = [...new Set(expanded)].filter((n) => chaos || !SUITES[n]!.chaos);
+  if (!chosen.length) throw new InitcError('usage', `--no-chaos leaves none of the suites ${names.join(', ')}`);
+  return chosen;
 }
 
 async function suiteFile(stem: string): Promise<string> {
@@ -72,12 +92,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('suite', { type: 'string', array: true, coerce: nonEmptyList('--suite'), describe: `suites to run, comma-separated (${Object.keys(SUITES).join(', ')}); default all but smoke` })
       .option('grep', { type: 'string', requiresArg: true, coerce: regexValue('--grep'), describe: 'only tests whose title matches this regular expression (passed to Mocha --grep)' })
       .option('out', { type: 'string', requiresArg: true, default: 'reports', coerce: nonEmpty('--out'), describe: 'folder for allure-results/, allure-report/, junit.xml' })
+      .option('chaos', { type: 'boolean', default: true, describe: 'include the chaos suites (faults injected into pods and the node); --no-chaos leaves them out' })
       .option('keep-cluster', { type: 'boolean', default: false, describe: 'leave the embedded cluster running afterwards' })
       .option('keep-on-failure', { type: 'boolean', default: false, describe: 'keep the namespaces of failed scenarios (labelled initc.dev/kept=true) and say which' })
       .option('jobs', { type: 'string', requiresArg: true, default: '12', coerce: positiveInteger('--jobs'), describe: 'suite files run in parallel (each scenario has its own namespace)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
-    const suites = selectSuites(a.suite ?? ['all']);
+    const suites = selectSuites(a.suite ?? ['all'], a.chaos);
     const provider = makeProvider(a);
     const out = path.resolve(a.out);
     const resultsDir = path.join(out, 'allure-results');
@@ -96,29 +117,24 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (a['keep-on-failure']) process.env[ENV.keepOnFailure] = '1';
       const environmentInfo = await describeEnvironment(cluster.kubeConfig(), chosenProvider(a));
       ctx.progress.info(`cluster: ${Object.entries(environmentInfo).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      await ctx.progress.step(`suites ${suites.join(', ')} (run ${runId})`, async () => {
-        const mocha = new Mocha({
-          reporter: 'allure-mocha',
-          reporterOptions: { resultsDir, environmentInfo, extraReporters: [['spec', {}], ['xunit', { output: path.join(out, 'junit.xml') }]] },
-          grep: a.grep,
-          timeout: 600_000,
-          parallel: suites.length > 1 && a.jobs > 1,
-          jobs: a.jobs,
-        });
-        for (const s of suites) mocha.addFile(await suiteFile(SUITES[s]!.file));
-        await new Promise<void>((resolve) => {
-          const runner = mocha.run((f) => {
-            mochaFailures = f;
-            resolve();
-          });
-          // An aborted parallel run may never call back: stop waiting for it and clean up.
-          ctx.signal.addEventListener('abort', () => {
-            runner.abort();
-            resolve();
-          });
-        });
-      });
+      // Suites that disturb the whole node run alone, after the others, so no other test sees their faults.
+      const phases = [suites.filter((s) => !SUITES[s]!.wholeNode), suites.filter((s) => SUITES[s]!.wholeNode)].filter((p) => p.length);
+      const junitParts: string[] = [];
+      for (const [i, phase] of phases.entries()) {
+        if (ctx.signal.aborted) break;
+        const junit = path.join(out, `junit-${i + 1}.xml`);
+        junitParts.push(junit);
+        const whole = phase.some((s) => SUITES[s]!.wholeNode);
+        mochaFailures += await ctx.progress.step(`suites ${phase.join(', ')}${whole ? ' (alone: they disturb the whole node)' : ''} (run ${runId})`, () =>
+          runMocha(phase, { resultsDir, environmentInfo, junit, grep: a.grep, jobs: whole ? 1 : a.jobs, signal: ctx.signal }),
+        );
+      }
+      await mergeJUnit(junitParts, path.join(out, 'junit.xml'));
     } finally {
+      if (hasNodeAccess(cluster)) {
+        // A fault's undo runs in the test; a run cut short (Ctrl-C, a killed worker) may not have got there.
+        await ensureNodeRunning(cluster).catch((err: Error) => ctx.progress.info(`✘ could not start the node's kubelet and containerd again: ${err.message}`));
+      }
       let kept: string[] = [];
       try {
         const r = await deleteRunNamespaces(cluster.kubeConfig(), runId, !a['keep-on-failure']);
@@ -156,6 +172,49 @@ export function runVerdict(results: ResultFile[], mochaFailures: number): InitcE
   return undefined;
 }
 
+
+interface MochaPhase {
+  resultsDir: string;
+  environmentInfo: Record<string, string>;
+  junit: string;
+  grep?: string;
+  jobs: number;
+  signal: AbortSignal;
+}
+
+/** Runs suite files with Mocha (in parallel workers when jobs > 1); resolves with the failure count. */
+async function runMocha(suites: string[], o: MochaPhase): Promise<number> {
+  const parallel = suites.length > 1 && o.jobs > 1;
+  const mocha = new Mocha({
+    reporter: 'allure-mocha',
+    reporterOptions: { resultsDir: o.resultsDir, environmentInfo: o.environmentInfo, extraReporters: [['spec', {}], ['xunit', { output: o.junit }]] },
+    grep: o.grep,
+    timeout: 600_000,
+    parallel,
+    jobs: o.jobs,
+  });
+  for (const s of suites) mocha.addFile(await suiteFile(SUITES[s]!.file));
+  if (!parallel) await mocha.loadFilesAsync();
+  return new Promise<number>((resolve) => {
+    const runner = mocha.run((failures) => resolve(failures));
+    // An aborted parallel run may never call back: stop waiting for it and clean up.
+    o.signal.addEventListener('abort', () => {
+      runner.abort();
+      resolve(0);
+    });
+  });
+}
+
+/** Joins the phases' JUnit files (one <testsuite> each, from Mocha's xunit reporter) into one <testsuites> file. */
+export async function mergeJUnit(parts: string[], out: string): Promise<void> {
+  const suites: string[] = [];
+  for (const p of parts) {
+    const xml = await fs.readFile(p, 'utf8').catch(() => '');
+    suites.push(...(xml.match(/<testsuite[\s\S]*?<\/testsuite>/g) ?? []));
+    await fs.rm(p, { force: true });
+  }
+  await fs.writeFile(out, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join('\n')}\n</testsuites>\n`);
+}
 
 /** One test's Allure result file, the parts initc reads. */
 export interface ResultFile {

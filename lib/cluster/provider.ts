@@ -40,6 +40,28 @@ export interface ImageLoader {
   loadImageArchive(tarFile: string): Promise<void>;
 }
 
+/** The node's own processes that the chaos injectors stop and start. */
+export type NodeComponent = 'kubelet' | 'containerd';
+
+/**
+ * Access to the node itself, for failure injection: its container runtime through the CRI
+ * (crictl), its processes, and its kubelet and runtime as services. Only providers that can reach
+ * the node implement it (the embedded cluster: host processes; kind: `docker exec`).
+ */
+export interface NodeAccess {
+  readonly nodeName: string;
+  /** Runs crictl against the node's runtime; resolves with its stdout, rejects with its stderr. */
+  crictl(args: string[]): Promise<string>;
+  /** Sends a signal to a process of the node, by its pid as the node sees it. */
+  signalProcess(pid: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+  stopComponent(c: NodeComponent): Promise<void>;
+  startComponent(c: NodeComponent): Promise<void>;
+  componentRunning(c: NodeComponent): Promise<boolean>;
+}
+
+export const hasNodeAccess = (c: RunningCluster): c is RunningCluster & NodeAccess =>
+  typeof (c as Partial<NodeAccess>).crictl === 'function' && typeof (c as Partial<NodeAccess>).startComponent === 'function';
+
 export const canLoadImages = (c: RunningCluster): c is RunningCluster & ImageLoader =>
   typeof (c as Partial<ImageLoader>).loadImageArchive === 'function';
 

@@ -33,12 +33,12 @@ export function specYaml(pod: V1Pod): string {
 }
 
 /**
- * The kubelet keeps only the latest exited attempt of each init container and removes older ones
- * before starting the next (pkg/kubelet/kuberuntime/kuberuntime_manager.go,
- * pruneInitContainersBeforeStart): asking for an init container's previous log may then get
- * HTTP 400. The ledger on the shared volume has every attempt.
+ * A previous attempt's container may be gone from the node, so its log too (HTTP 400): the kubelet
+ * keeps only the latest exited attempt of each init container (pkg/kubelet/kuberuntime/
+ * kuberuntime_manager.go, pruneInitContainersBeforeStart), and a lost sandbox takes its containers
+ * with it. The attachment says so; the ledger on the shared volume has every attempt.
  */
-export const INIT_PRUNED = '(previous attempt removed by the kubelet, which keeps only the latest exited attempt of an init container; see the ledger)';
+export const PREVIOUS_GONE = '(the previous attempt\'s container no longer exists on the node: the kubelet keeps only the latest exited attempt of an init container, and a lost sandbox takes its containers with it; see the ledger)';
 export const isGone = (err: unknown) => (err as { code?: number }).code === 400 || (err as { code?: number }).code === 404;
 
 async function containerLogs(core: CoreV1Api, pod: V1Pod, problems: string[]): Promise<EvidenceFile[]> {
@@ -46,14 +46,13 @@ async function containerLogs(core: CoreV1Api, pod: V1Pod, problems: string[]): P
   const namespace = pod.metadata!.namespace!;
   const name = pod.metadata!.name!;
   const statuses = allContainerStatuses(pod);
-  const plainInit = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map((c) => c.name));
   for (const s of statuses) {
     const attempts: Array<[string, boolean]> = [];
     if (s.state?.running || s.state?.terminated) attempts.push(['current', false]);
     if ((s.restartCount ?? 0) > 0 || s.lastState?.terminated) attempts.push(['previous', true]);
     for (const [label, previous] of attempts) {
       const text = await core.readNamespacedPodLog({ namespace, name, container: s.name, previous, timestamps: true }).catch((err: unknown) => {
-        if (previous && plainInit.has(s.name) && isGone(err)) return INIT_PRUNED;
+        if (previous && isGone(err)) return PREVIOUS_GONE;
         problems.push(`log of ${name}/${s.name} (${label} attempt): ${firstLine(err)}`);
         return `(no log: ${firstLine(err)})`;
       });
@@ -83,7 +82,7 @@ export async function collectEvidence(kc: KubeConfig, timelines: PodTimeline[]):
   for (const t of timelines) {
     namespaces.add(t.namespace);
     files.push({ name: `timeline ${t.podName}`, contentType: 'text/plain', content: `${t.table()}\n${t.watchErrors.length ? `\nwatch errors:\n${t.watchErrors.join('\n')}\n` : ''}` });
-    files.push({ name: `timeline ${t.podName} (JSON)`, contentType: 'application/json', content: JSON.stringify(t.rows.map(({ pod: _pod, ...row }) => row), null, 2) });
+    files.push({ name: `timeline ${t.podName} (JSON)`, contentType: 'application/json', content: JSON.stringify({ rows: t.rows.map(({ pod: _pod, ...row }) => row), marks: t.marks }, null, 2) });
     let pod: V1Pod | undefined;
     let live = false;
     try {

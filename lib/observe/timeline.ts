@@ -90,6 +90,13 @@ export function describeContainers(pod: V1Pod): ContainerSnapshot[] {
   ];
 }
 
+/** Something done to the pod or its node from outside (an injected fault), placed among the rows by time. */
+export interface TimelineMark {
+  elapsedMs: number;
+  at: string;
+  text: string;
+}
+
 type Listener = (row: TimelineRow) => void;
 
 const abortableSleep = (ms: number, signal: AbortSignal) =>
@@ -105,6 +112,7 @@ const abortableSleep = (ms: number, signal: AbortSignal) =>
 
 export class PodTimeline {
   readonly rows: TimelineRow[] = [];
+  readonly marks: TimelineMark[] = [];
   private readonly listeners = new Set<Listener>();
   private readonly abort = new AbortController();
   private readonly started = Date.now();
@@ -280,9 +288,16 @@ export class PodTimeline {
     return out;
   }
 
-  /** The readable table of transitions; `lastN` keeps only the last rows. */
+  /** Records an outside action (a fault injected, undone) at this moment, for the evidence. */
+  mark(text: string): void {
+    this.marks.push({ elapsedMs: this.elapsedMs(), at: new Date().toISOString(), text });
+  }
+
+  /** The readable table of transitions, with the marks in between; `lastN` keeps only the last rows. */
   table(lastN?: number): string {
-    return formatTimeline(lastN ? this.transitions().slice(-lastN) : this.transitions());
+    const rows = lastN ? this.transitions().slice(-lastN) : this.transitions();
+    const from = lastN && rows.length ? rows[0]!.elapsedMs : -Infinity;
+    return formatTimeline(rows, this.marks.filter((m) => m.elapsedMs >= from));
   }
 }
 
@@ -291,7 +306,7 @@ const containerCell = (c: ContainerSnapshot) =>
 
 const summaryKey = (r: TimelineRow) => JSON.stringify([r.phase, r.status, r.serverStatus, r.conditions, r.containers.map(containerCell), r.event === 'DELETED']);
 
-export function formatTimeline(rows: TimelineRow[]): string {
+export function formatTimeline(rows: TimelineRow[], marks: TimelineMark[] = []): string {
   const header = ['#', 't+s', 'rv', 'event', 'phase', 'STATUS', 'server STATUS', 'Initialized', 'containers'];
   const lines = rows.map((r) => [
     String(r.seq),
@@ -306,5 +321,9 @@ export function formatTimeline(rows: TimelineRow[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [fmt(header), ...lines.map(fmt)].join('\n');
+  const out = lines.map((l, i) => ({ elapsedMs: rows[i]!.elapsedMs, text: fmt(l) }));
+  for (const m of marks) out.push({ elapsedMs: m.elapsedMs, text: `>>  ${(m.elapsedMs / 1000).toFixed(2)}  ${m.text}` });
+  // Stable: a mark at the same millisecond as a row comes after it.
+  out.sort((a, b) => a.elapsedMs - b.elapsedMs);
+  return [fmt(header), ...out.map((o) => o.text)].join('\n');
 }

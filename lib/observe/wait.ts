@@ -90,3 +90,12 @@ export function infrastructureTrouble(pod: V1Pod): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The app container running in a sandbox made after the first init container ran again (its
+ * restartCount ≥ 1): "Running" alone may be a row from before a fault.
+ */
+export function appRunningAfterRerun(firstInit = 'init-a', app = 'app', timeoutMs = 90_000): PodWait {
+  const restarts = (p: V1Pod, name: string) => allContainerStatuses(p).find((c) => c.name === name)?.restartCount ?? 0;
+  return podMatches(`${app} running after ${firstInit} ran again`, (p) => restarts(p, firstInit) >= 1 && Boolean(allContainerStatuses(p).find((c) => c.name === app)?.state?.running), timeoutMs);
+}

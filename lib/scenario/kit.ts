@@ -16,6 +16,10 @@ import { checkStatusAgreement } from '../checks/status-agreement.js';
 import { attachEvidence } from '../evidence/attach.js';
 import { collectEvidence } from '../evidence/collect.js';
 import { PodTimeline } from '../observe/timeline.js';
+import type { Fault, Injection } from '../chaos/fault.js';
+import { injectFault } from '../chaos/fault.js';
+import { nodeAccessFor } from '../cluster/node-access.js';
+import type { NodeAccess } from '../cluster/provider.js';
 import { InfrastructureError } from '../observe/wait.js';
 import { ENV, session } from '../session.js';
 import { PodRun } from './pod-run.js';
@@ -45,6 +49,8 @@ export class ScenarioKit {
   private ns: string | undefined;
   private nsPromise: Promise<string> | undefined;
   private readonly extra: Array<{ name: string; content: string }> = [];
+  private readonly undos: Array<() => Promise<void>> = [];
+  readonly injections: Injection[] = [];
 
   skipped: string | undefined;
   /** When the last awaited pod state arrived: what the cluster took, before our own reading and checking. */
@@ -98,6 +104,23 @@ export class ScenarioKit {
     return KubernetesObjectApi.makeApiClient(this.kc).create(body);
   }
 
+  /** The node's access for fault injection; a cluster without it ends the test as skipped, saying why. */
+  nodeAccess(): NodeAccess {
+    const { access, why } = nodeAccessFor(process.env[ENV.provider]);
+    if (!access) this.skip(why!);
+    return access;
+  }
+
+  /**
+   * Injects `fault` while `run`'s timeline records, and returns its undo; whatever the test does,
+   * finish() undoes every fault still in force before it collects the evidence.
+   */
+  async inject(run: PodRun, fault: Fault): Promise<() => Promise<void>> {
+    const undo = await injectFault(this.nodeAccess(), run.timeline, fault, this.injections);
+    this.undos.push(undo);
+    return undo;
+  }
+
   /** Adds a file to this test's evidence (an API exchange, a streamed log). */
   attach(name: string, content: string): void {
     this.extra.push({ name, content });
@@ -130,6 +153,8 @@ export class ScenarioKit {
   async finish(failed: boolean): Promise<string[]> {
     const problems: string[] = [];
     const describe = (what: string) => (err: unknown) => void problems.push(`${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    for (const undo of this.undos) await undo().catch(describe('undoing an injected fault'));
+    if (this.injections.length) this.attach('injected faults', JSON.stringify(this.injections, null, 2));
     await Promise.all(this.runs.map((r) => r.timeline.stop()));
     const evidence = this.runs.length ? await collectEvidence(this.kc, this.runs.map((r) => r.timeline)).catch((err: unknown) => (describe('collecting evidence')(err), undefined)) : undefined;
     problems.push(...(evidence?.problems ?? []));

@@ -56,10 +56,9 @@ export class PodRun {
     const pod = await this.pod();
     const texts: string[] = [];
     // A log that cannot be read would hide ledger lines (and make "never ran" look true): fail instead.
-    const plainInit = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map((c) => c.name));
     const read = (name: string, previous: boolean) =>
       this.log(name, previous).catch((err: Error) => {
-        if (previous && plainInit.has(name) && isGone(err)) return ''; // pruned by the kubelet (see INIT_PRUNED)
+        if (previous && isGone(err)) return ''; // its container is gone from the node (see PREVIOUS_GONE)
         throw new InfrastructureError(`cannot read the ${previous ? 'previous' : 'current'} log of ${this.namespace}/${this.name}/${name} for the ledger: ${err.message.split('\n')[0]}`);
       });
     for (const s of allContainerStatuses(pod)) {

@@ -84,18 +84,21 @@ describe('embedded cluster (integration; root)', function () {
     expect(inits.map((c) => [c.name, c.state?.terminated?.exitCode])).to.deep.equal([['init-a', 0], ['init-b', 0]]);
   });
 
-  it('`initc run` passes every conformance suite on it and writes the Allure report and JUnit XML', async () => {
+  it('`initc run` passes every conformance and chaos suite on it and writes the Allure report and JUnit XML; the node runs as before', async () => {
     const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-run-'));
     try {
-      const run = await initc(['run', '--kubeconfig', provider.layout.kubeconfig, '--out', out], { stdout: 'inherit', stderr: 'inherit' });
+      // The embedded cluster's own provider: it offers node access, so the chaos suites run too.
+      const run = await initc(['run', '--out', out], { stdout: 'inherit', stderr: 'inherit' });
       const junit = await fs.readFile(path.join(out, 'junit.xml'), 'utf8');
-      const attr = (name: string) => Number(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`).exec(junit)?.[1] ?? NaN);
+      const attr = (name: string) => [...junit.matchAll(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`, 'g'))].reduce((sum, m) => sum + Number(m[1]), 0);
       expect(run.exitCode, 'initc run exit code (its output is above; the report is in ' + out + ')').to.equal(0);
-      expect(attr('tests'), 'tests in junit.xml').to.be.at.least(17);
+      expect(attr('tests'), 'tests in junit.xml').to.be.at.least(29);
       expect(attr('failures') + attr('errors'), 'failed tests in junit.xml').to.equal(0);
       expect(attr('skipped'), 'skipped tests in junit.xml (the embedded cluster supports every feature)').to.equal(0);
       const report = await fs.stat(path.join(out, 'allure-report', 'index.html'));
       expect(report.size, 'single-file Allure report').to.be.greaterThan(100_000);
+      const s = await provider.status();
+      expect(s.running && s.nodeReady, `after the chaos suites every component runs and the node is Ready: ${JSON.stringify(s.processes)}`).to.equal(true);
       const left = await loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=initc' });
       expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces of the run not deleted').to.deep.equal([]);
     } finally {

@@ -20,6 +20,7 @@ import {
   parseUpstreamKubeMod,
 } from './gosrc.js';
 import type { KubeVersion } from './versions.js';
+import { crictlVersionFor } from './versions.js';
 
 export const CONTAINERD_VERSION = 'v2.2.9';
 export const COREDNS_VERSION = 'v1.14.7';
@@ -33,6 +34,8 @@ export interface ClusterBinaries {
   ctr: string;
   coredns: string;
   pause: string;
+  /** CRI client, for the chaos injectors (crictlVersionFor). Missing in the state of a cluster started before it was built. */
+  crictl?: string;
   goVersion: string;
 }
 
@@ -275,6 +278,25 @@ export async function buildPause(progress: Progress, goVer: string): Promise<str
   return path.join(out, 'pause');
 }
 
+export async function buildCrictl(version: string, progress: Progress, goVer: string): Promise<string> {
+  const pkg = `sigs.k8s.io/cri-tools/cmd/crictl@${version}`;
+  const ldflags = `-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=${version}`;
+  const out = await cachedBuild(
+    {
+      component: 'crictl',
+      version,
+      files: { 'go.mod': 'module initc.local/crictl\n' },
+      keyExtras: [pkg, ldflags, goVer],
+      build: async ({ workDir, outDir, log }) => {
+        // `go install pkg@version` builds with cri-tools' own go.mod, as upstream pins it.
+        await go(['install', '-trimpath', '-ldflags', ldflags, pkg], workDir, log, undefined, { GOBIN: outDir });
+      },
+    },
+    progress,
+  );
+  return path.join(out, 'crictl');
+}
+
 /** Builds (or finds in the cache) every binary the embedded cluster runs. */
 export async function ensureBinaries(version: KubeVersion, progress: Progress): Promise<ClusterBinaries> {
   const goVer = await goVersion();
@@ -282,8 +304,10 @@ export async function ensureBinaries(version: KubeVersion, progress: Progress): 
   const containerdDir = await buildContainerd(progress, goVer);
   const coredns = await buildCoredns(progress, goVer);
   const kube = await buildKube(version, progress, goVer);
+  const crictl = await buildCrictl(crictlVersionFor(version), progress, goVer);
   return {
     kube,
+    crictl,
     containerd: path.join(containerdDir, 'containerd'),
     containerdShim: path.join(containerdDir, 'containerd-shim-runc-v2'),
     ctr: path.join(containerdDir, 'ctr'),

@@ -11,7 +11,8 @@ import type { KubeConfig, KubernetesObject, V1Node } from '@kubernetes/client-no
 import { InitcError } from '../../errors.js';
 import { exists, writeFileMode } from '../../util/fsx.js';
 import { defaultKubeconfigPath, mergeIntoFile, removeFromFile } from '../kubeconfig-file.js';
-import type { ClusterProvider, CreateOptions, ImageLoader, RunningCluster } from '../provider.js';
+import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, RunningCluster } from '../provider.js';
+import { LocalNode } from './node.js';
 import { loadKubeConfig } from '../provider.js';
 import { ensureBinaries } from './build.js';
 import * as cfg from './configs.js';
@@ -40,9 +41,10 @@ export interface LocalClusterOptions {
 
 const STOP_ORDER = ['coredns', 'kube-proxy', 'kubelet', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'kube-apiserver', 'etcd'];
 
-export class LocalCluster implements RunningCluster, ImageLoader {
+export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
   readonly provider = 'local' as const;
   readonly context: string;
+  private readonly node: LocalNode;
 
   constructor(
     readonly layout: ClusterLayout,
@@ -51,10 +53,30 @@ export class LocalCluster implements RunningCluster, ImageLoader {
     private readonly lock?: HeldLock,
   ) {
     this.context = layout.name;
+    this.node = new LocalNode(layout);
   }
 
   async release(): Promise<void> {
     await this.lock?.release();
+  }
+
+  get nodeName(): string {
+    return this.layout.nodeName;
+  }
+  crictl(args: string[]): Promise<string> {
+    return this.node.crictl(args);
+  }
+  signalProcess(pid: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    return this.node.signalProcess(pid, signal);
+  }
+  stopComponent(c: NodeComponent): Promise<void> {
+    return this.node.stopComponent(c);
+  }
+  startComponent(c: NodeComponent): Promise<void> {
+    return this.node.startComponent(c);
+  }
+  componentRunning(c: NodeComponent): Promise<boolean> {
+    return this.node.componentRunning(c);
   }
 
   get kubeconfigPath(): string {

@@ -14,7 +14,11 @@ export interface ProcessRecord {
   /** Field 22 of /proc/<pid>/stat: with the pid, identifies the process uniquely. */
   startTime: string;
   log: string;
+  /** argv as the program saw it (argv[0] first). */
   command: string[];
+  /** The executable and the PATH it was given, so the same process can be started again (chaos restarts). */
+  binary?: string;
+  envPath?: string;
 }
 
 export async function procStartTime(pid: number): Promise<string | undefined> {
@@ -58,10 +62,23 @@ export async function startProcess(o: StartOptions): Promise<ProcessRecord> {
     });
     child.unref();
     const startTime = (await procStartTime(pid)) ?? '';
-    return { name: o.name, pid, startTime, log, command: [o.argv0 ?? o.binary, ...o.args] };
+    return { name: o.name, pid, startTime, log, command: [o.argv0 ?? o.binary, ...o.args], binary: o.binary, envPath: o.env?.PATH };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Starts the process `rec` describes again, as it was started (same executable, argv, PATH, log file). */
+export async function startAgain(rec: ProcessRecord): Promise<ProcessRecord> {
+  if (!rec.binary) throw new Error(`${rec.name} was started by an older initc that did not record how: restart the cluster`);
+  return startProcess({
+    name: rec.name,
+    binary: rec.binary,
+    argv0: rec.command[0],
+    args: rec.command.slice(1),
+    logDir: path.dirname(rec.log),
+    env: rec.envPath ? { ...process.env, PATH: rec.envPath } : undefined,
+  });
 }
 
 export async function isRunning(rec: ProcessRecord): Promise<boolean> {

@@ -61,3 +61,10 @@ export const kubeletNeedsFailCgroupV1Off = (v: KubeVersion) => v.major === 1 && 
 
 /** The kubelet constructor took a context from 1.34 on. */
 export const kubeletCommandTakesContext = (v: KubeVersion) => v.major === 1 && v.minor >= 34;
+
+/**
+ * crictl (sigs.k8s.io/cri-tools) for the chaos injectors. The Go module proxy serves only v1.34.0
+ * and v1.37.0: each release speaks CRI v1, so 1.33–1.34 get v1.34.0 and 1.35–1.36 the nearest
+ * later release, v1.37.0.
+ */
+export const crictlVersionFor = (v: KubeVersion) => (v.major === 1 && v.minor <= 34 ? 'v1.34.0' : 'v1.37.0');

@@ -1,0 +1,27 @@
+/** Finding a pod's sandbox and containers on the node through the CRI, by the kubelet's labels. */
+import type { NodeAccess } from '../cluster/provider.js';
+
+const podLabels = (namespace: string, pod: string) => ['--label', `io.kubernetes.pod.namespace=${namespace}`, '--label', `io.kubernetes.pod.name=${pod}`];
+const ids = (out: string) => out.split('\n').map((l) => l.trim()).filter(Boolean);
+
+export async function sandboxIds(node: NodeAccess, namespace: string, pod: string, readyOnly = true): Promise<string[]> {
+  return ids(await node.crictl(['pods', ...podLabels(namespace, pod), ...(readyOnly ? ['--state', 'ready'] : []), '-q']));
+}
+
+export async function runningContainerId(node: NodeAccess, namespace: string, pod: string, container: string): Promise<string> {
+  const found = ids(await node.crictl(['ps', ...podLabels(namespace, pod), '--label', `io.kubernetes.container.name=${container}`, '--state', 'running', '-q']));
+  if (found.length !== 1) throw new Error(`expected one running container ${container} of ${namespace}/${pod} on the node, found ${found.length}`);
+  return found[0]!;
+}
+
+/** The pid, as the node sees it, of a container's main process (or a sandbox's pause process). */
+export async function pidOf(node: NodeAccess, id: string, sandbox = false): Promise<number> {
+  const out = await node.crictl([sandbox ? 'inspectp' : 'inspect', '--output', 'go-template', '--template', '{{.info.pid}}', id]);
+  const pid = Number(out.trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no pid for ${sandbox ? 'sandbox' : 'container'} ${id}: "${out.trim()}"`);
+  return pid;
+}
+
+export async function allSandboxIds(node: NodeAccess): Promise<string[]> {
+  return ids(await node.crictl(['pods', '-q']));
+}

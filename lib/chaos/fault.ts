@@ -1,0 +1,75 @@
+/**
+ * Faults as declared objects (as chaos-mesh and litmus do): each says what it does, injects it,
+ * and knows how to undo it. `injectFault` records both moments on the pod's timeline, with how
+ * long each took, and always undoes: when the test goes on, when it fails, and when the run is
+ * interrupted (the undo is registered before the injection starts).
+ */
+import type { NodeAccess } from '../cluster/provider.js';
+import type { PodTimeline } from '../observe/timeline.js';
+
+export interface Fault {
+  /** What is done, in words that stand in the timeline: "SIGKILL to init-b's process (pid 4242)". */
+  readonly description: string;
+  inject(node: NodeAccess): Promise<void>;
+  /** Puts back what inject changed; safe to call when inject failed half-way or never ran. */
+  undo(node: NodeAccess): Promise<void>;
+  /** What undo does, for the timeline ("nothing: the kubelet restarts the container"). */
+  readonly undoDescription: string;
+}
+
+export interface Injection {
+  fault: string;
+  injectedAt: string;
+  injectMs: number;
+  undoneAt?: string;
+  undoMs?: number;
+  error?: string;
+}
+
+const pending = new Set<() => Promise<void>>();
+
+/** Undoes every fault still in force in this process (on Ctrl-C, or after a failed test). */
+export async function undoAllFaults(): Promise<void> {
+  for (const undo of [...pending]) await undo().catch(() => undefined);
+}
+
+/**
+ * Injects `fault`, recording it on `timeline`; returns the undo to call when the test has seen what
+ * it needed (the kit also calls it when the test ends). `undo` runs at most once.
+ */
+export async function injectFault(node: NodeAccess, timeline: PodTimeline, fault: Fault, log: Injection[]): Promise<() => Promise<void>> {
+  const record: Injection = { fault: fault.description, injectedAt: new Date().toISOString(), injectMs: 0 };
+  log.push(record);
+  let undone: Promise<void> | undefined;
+  const undo = () => {
+    undone ??= (async () => {
+      pending.delete(undo);
+      const t0 = Date.now();
+      try {
+        await fault.undo(node);
+      } catch (err) {
+        record.error = `undo failed: ${(err as Error).message}`;
+        timeline.mark(`UNDO FAILED ${fault.description}: ${(err as Error).message}`);
+        throw err;
+      } finally {
+        record.undoneAt = new Date().toISOString();
+        record.undoMs = Date.now() - t0;
+      }
+      timeline.mark(`undone (${record.undoMs} ms): ${fault.undoDescription}`);
+    })();
+    return undone;
+  };
+  pending.add(undo);
+  const t0 = Date.now();
+  timeline.mark(`INJECT ${fault.description}`);
+  try {
+    await fault.inject(node);
+  } catch (err) {
+    record.error = `inject failed: ${(err as Error).message}`;
+    await undo().catch(() => undefined);
+    throw err;
+  }
+  record.injectMs = Date.now() - t0;
+  timeline.mark(`injected (${record.injectMs} ms): ${fault.description}`);
+  return undo;
+}

@@ -1,0 +1,45 @@
+/**
+ * Faults of the node itself: its kubelet or its container runtime restarted (stopped, down for a
+ * while, started again), and a node reboot (kubelet stopped, every sandbox and container removed,
+ * the runtime restarted, the kubelet started: what a node finds after a reboot). Their undo always
+ * leaves both components running, whatever happened in between.
+ */
+import type { NodeAccess, NodeComponent } from '../cluster/provider.js';
+import { allSandboxIds } from './cri.js';
+import type { Fault } from './fault.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function ensureNodeRunning(node: NodeAccess): Promise<void> {
+  for (const c of ['containerd', 'kubelet'] as const) if (!(await node.componentRunning(c))) await node.startComponent(c);
+}
+
+export function restartComponent(component: NodeComponent, downMs: number): Fault {
+  return {
+    description: `restart ${component} (stopped with SIGTERM, down for ${downMs / 1000}s)`,
+    undoDescription: 'containerd and the kubelet running',
+    async inject(node: NodeAccess) {
+      await node.stopComponent(component);
+      await sleep(downMs);
+      await node.startComponent(component);
+    },
+    undo: ensureNodeRunning,
+  };
+}
+
+export function rebootNode(): Fault {
+  return {
+    description: 'node reboot: kubelet stopped, every sandbox stopped and removed, containerd restarted, kubelet started',
+    undoDescription: 'containerd and the kubelet running',
+    async inject(node: NodeAccess) {
+      await node.stopComponent('kubelet');
+      const sandboxes = await allSandboxIds(node);
+      for (const id of sandboxes) await node.crictl(['stopp', id]);
+      for (const id of sandboxes) await node.crictl(['rmp', '--force', id]);
+      await node.stopComponent('containerd');
+      await node.startComponent('containerd');
+      await node.startComponent('kubelet');
+    },
+    undo: ensureNodeRunning,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * What the cluster must do after an injected fault, as pure checks over a Recording (timeline
+ * rows + ledger). Upstream (pkg/kubelet/kuberuntime/kuberuntime_manager.go, computePodActions):
+ * a failed or killed init container restarts alone (the ones before it stay done); a pod whose
+ * sandbox changed (lost, killed, node rebooted) runs every init container again from the first.
+ */
+import type { LedgerEntry } from '../pod/ledger.js';
+import type { Recording } from './recording.js';
+import { attemptsOf, containerIn, fail, ledgerOf } from './recording.js';
+
+const describeLedger = (entries: LedgerEntry[]) => entries.map((e) => `${e.container} ${e.event}`).join(', ') || 'nothing';
+
+/** The "started" and "ran" ledger lines of these containers, in the node's time order. */
+const ledgerFor = (rec: Recording, names: string[]) =>
+  rec.ledger.filter((e) => names.includes(e.container) && (e.event === 'started' || e.event === 'ran')).sort((a, b) => a.uptime - b.uptime);
+
+/** One complete pass: each init container started and ran, in spec order, then the app started. */
+const completePass = (inits: string[], app: string) => [...inits.flatMap((n) => [`${n} started`, `${n} ran`]), `${app} started`];
+
+/**
+ * A killed init container re-ran alone: its first attempt ended with `exitCode` (137 for SIGKILL,
+ * 143 for SIGTERM), it ran once more and finished, the init containers before it ran exactly once
+ * and never restarted, and the rest (`later`, then the app) ran once, after it.
+ */
+export function checkOnlyKilledReran(rec: Recording, earlier: string[], killed: string, later: string[], app: string, exitCode: number): void {
+  const attempts = attemptsOf(rec.rows, killed);
+  if (attempts.length < 2) fail(`${killed} to run again after the kill`, `${attempts.length} attempt(s) in the timeline`, rec.rows.slice(-5));
+  if (attempts[0]!.exitCode !== exitCode) fail(`${killed}'s killed attempt to end with exit code ${exitCode}`, `exit code ${attempts[0]!.exitCode}`, rec.rows);
+  const end = rec.rows.at(-1)!;
+  const restarts = containerIn(end, killed)?.restartCount;
+  if (restarts !== 1) fail(`${killed} restarted exactly once`, `restartCount ${restarts}`, rec.rows.slice(-3));
+  for (const name of earlier) {
+    const ran = ledgerOf(rec.ledger, name).filter((e) => e.event === 'ran').length;
+    if (ran !== 1) fail(`${name}, before the killed one, to have run exactly once`, `${ran} "ran" ledger lines: ${describeLedger(ledgerOf(rec.ledger, name))}`);
+    const rc = Math.max(...rec.rows.map((r) => containerIn(r, name)?.restartCount ?? 0));
+    if (rc !== 0) fail(`${name}, before the killed one, never restarted`, `restartCount ${rc}`, rec.rows);
+  }
+  const seq = ledgerFor(rec, [killed, ...later, app]).map((e) => `${e.container} ${e.event}`);
+  const want = [`${killed} started`, ...completePass([killed, ...later], app)];
+  if (JSON.stringify(seq) !== JSON.stringify(want)) fail(`the ledger from the kill on: ${want.join(', ')}`, seq.join(', ') || 'nothing');
+  if (end.phase !== 'Running') fail('phase Running in the end', `phase ${end.phase}`, rec.rows.slice(-3));
+}
+
+/**
+ * After the pod's sandbox was lost, every init container ran again from the first: the ledger
+ * ends with one complete pass (each init container started and ran, in spec order, then the app),
+ * after a first pass that was complete (`firstPass` 'complete': the loss came after init) or cut
+ * short (the loss came during init); the API shows a restart of every init container that had
+ * finished before the loss; the pod is Running again. (The one the loss cut short may show none:
+ * after SIGKILL to the pause process, 1.34 reported the interrupted init-b's second run with
+ * restartCount 0, while after `crictl rmp` it reported 1.)
+ *
+ * Not asserted: that the STATUS goes back to Init:0/N. The kubelet reports the new sandbox's
+ * containers in its next status update, and a first init container that re-runs within that
+ * second is never seen running: on the embedded 1.34 cluster the STATUS went
+ * Init:1/3 → Init:2/3 with init-a "Completed ↻1", never back to Init:0/3.
+ */
+export function checkRanAgainFromFirst(rec: Recording, inits: string[], app: string, firstPass: 'complete' | 'interrupted'): void {
+  const seq = ledgerFor(rec, [...inits, app]).map((e) => `${e.container} ${e.event}`);
+  const first = `${inits[0]} started`;
+  const starts = seq.flatMap((s, i) => (s === first ? [i] : []));
+  if (starts.length !== 2) fail(`${inits[0]} to start exactly twice (once per sandbox)`, `${starts.length} times; ledger: ${seq.join(', ')}`);
+  const [pass1, pass2] = [seq.slice(0, starts[1]), seq.slice(starts[1])];
+  const pass = completePass(inits, app);
+  if (JSON.stringify(pass2) !== JSON.stringify(pass)) fail(`a complete second pass from the first init container: ${pass.join(', ')}`, pass2.join(', '));
+  if (firstPass === 'complete' && JSON.stringify(pass1) !== JSON.stringify(pass)) fail(`a complete first pass before the loss: ${pass.join(', ')}`, pass1.join(', '));
+  if (firstPass === 'interrupted') {
+    const cut = pass1.length === 0 || pass1.length >= pass.length || JSON.stringify(pass1) !== JSON.stringify(pass.slice(0, pass1.length));
+    if (cut || pass1.includes(`${app} started`)) fail(`a first pass cut short during init (a prefix of ${pass.join(', ')} without the app)`, pass1.join(', '));
+  }
+  const end = rec.rows.at(-1)!;
+  for (const name of inits.filter((n) => pass1.includes(`${n} ran`))) {
+    const rc = containerIn(end, name)?.restartCount ?? 0;
+    if (rc < 1) fail(`${name}, which had finished before the loss, to show a restart`, `restartCount ${rc}`, rec.rows.slice(-3));
+  }
+  if (rec.rows.at(-1)!.phase !== 'Running') fail('phase Running in the end', `phase ${rec.rows.at(-1)!.phase}`, rec.rows.slice(-3));
+}
+
+/**
+ * A restart of the kubelet or of the container runtime is not a sandbox change: the pod's
+ * containers keep running (or finish) as they were, no init container runs twice, and the pod
+ * reaches Running with one complete pass in the ledger.
+ */
+export function checkNothingReran(rec: Recording, inits: string[], app: string): void {
+  const seq = ledgerFor(rec, [...inits, app]).map((e) => `${e.container} ${e.event}`);
+  const pass = completePass(inits, app);
+  if (JSON.stringify(seq) !== JSON.stringify(pass)) fail(`exactly one pass: ${pass.join(', ')}`, seq.join(', ') || 'nothing');
+  for (const name of inits) {
+    const rc = Math.max(...rec.rows.map((r) => containerIn(r, name)?.restartCount ?? 0));
+    if (rc !== 0) fail(`${name} never restarted`, `restartCount ${rc}`, rec.rows);
+  }
+  if (rec.rows.at(-1)!.phase !== 'Running') fail('phase Running in the end', `phase ${rec.rows.at(-1)!.phase}`, rec.rows.slice(-3));
+}

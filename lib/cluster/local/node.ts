@@ -1,0 +1,69 @@
+/**
+ * The embedded cluster's node, for the chaos injectors: its containerd through crictl, its
+ * processes, and its kubelet and containerd started and stopped as the cluster's own records say.
+ * A restarted component's new pid goes into the state file at once, so `down` (or a later run)
+ * stops the process that is really running.
+ */
+import { execa } from 'execa';
+import { InitcError } from '../../errors.js';
+import { ConsoleProgress } from '../../progress.js';
+import type { NodeAccess, NodeComponent } from '../provider.js';
+import { buildCrictl, goVersion } from './build.js';
+import type { ClusterLayout } from './layout.js';
+import { isRunning, startAgain, stopProcess } from './processes.js';
+import { readState, writeState } from './state.js';
+import type { ClusterState } from './state.js';
+import { crictlVersionFor, parseKubeVersion } from './versions.js';
+
+export class LocalNode implements NodeAccess {
+  readonly nodeName: string;
+  private crictlPath: Promise<string> | undefined;
+
+  constructor(private readonly layout: ClusterLayout) {
+    this.nodeName = layout.nodeName;
+  }
+
+  private async state(): Promise<ClusterState> {
+    const state = await readState(this.layout.stateFile);
+    if (!state?.ready) throw new InitcError('notRunning', `the embedded cluster "${this.layout.name}" is not running`);
+    return state;
+  }
+
+  /** crictl of the cluster's release, built on first use when the cluster was started without it. */
+  private binary(): Promise<string> {
+    this.crictlPath ??= this.state().then(async (s) => s.binaries?.crictl ?? buildCrictl(crictlVersionFor(parseKubeVersion(s.gitVersion.replace(/^v/, ''))), new ConsoleProgress(), await goVersion()));
+    return this.crictlPath;
+  }
+
+  async crictl(args: string[]): Promise<string> {
+    const r = await execa(await this.binary(), ['--runtime-endpoint', `unix://${this.layout.containerdSocket}`, '--timeout', '20s', ...args], { reject: false });
+    if (r.exitCode !== 0) throw new Error(`crictl ${args.join(' ')}: ${String(r.stderr).trim() || `exit ${r.exitCode}`}`);
+    return String(r.stdout);
+  }
+
+  async signalProcess(pid: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    process.kill(pid, signal);
+  }
+
+  private async record(c: NodeComponent) {
+    const state = await this.state();
+    const i = state.processes.map((p) => p.name).lastIndexOf(c);
+    if (i < 0) throw new Error(`the embedded cluster's state has no ${c} process`);
+    return { state, i, rec: state.processes[i]! };
+  }
+
+  async componentRunning(c: NodeComponent): Promise<boolean> {
+    return isRunning((await this.record(c)).rec);
+  }
+
+  async stopComponent(c: NodeComponent): Promise<void> {
+    await stopProcess((await this.record(c)).rec);
+  }
+
+  async startComponent(c: NodeComponent): Promise<void> {
+    const { state, i, rec } = await this.record(c);
+    if (await isRunning(rec)) return;
+    state.processes[i] = await startAgain(rec);
+    await writeState(this.layout.stateFile, state);
+  }
+}
