@@ -8,8 +8,8 @@ import { scenarioTest } from '../../lib/scenario/kit.js';
 
 const EXIT = { SIGKILL: 137, SIGTERM: 143 } as const;
 
-const killedPod = (policy: RestartPolicy) =>
-  pod(`killed-${policy.toLowerCase()}`).restartPolicy(policy).init(succeeds('init-a')).init(holdsFirstAttempt('init-b')).init(succeeds('init-c')).app(printsLedger('app'));
+const killedPod = (policy: RestartPolicy, signal: keyof typeof EXIT) =>
+  pod(`killed-${policy.toLowerCase()}-${signal.toLowerCase()}`).restartPolicy(policy).init(succeeds('init-a')).init(holdsFirstAttempt('init-b')).init(succeeds('init-c')).app(printsLedger('app'));
 
 describe('chaos-kill: an init container killed mid-run', function () {
   this.timeout(120_000);
@@ -17,7 +17,7 @@ describe('chaos-kill: an init container killed mid-run', function () {
   for (const policy of ['Always', 'OnFailure'] as const) {
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
       scenarioTest(`restartPolicy ${policy}, ${signal}: only the killed init container runs again (exit ${EXIT[signal]}, restartCount 1); the one before it ran once; then the rest and the app`, async (kit) => {
-        const run = await kit.start(killedPod(policy));
+        const run = await kit.start(killedPod(policy, signal));
         await run.untilLog('init-b', / init-b started$/);
         await kit.inject(run, killContainer(run.namespace, run.name, 'init-b', signal));
         await run.until(phase('Running', 60_000));
@@ -28,7 +28,7 @@ describe('chaos-kill: an init container killed mid-run', function () {
   }
 
   scenarioTest('restartPolicy Never, SIGKILL: the pod fails (Init:Error, exit 137), nothing after the killed init container runs', async (kit) => {
-    const run = await kit.start(killedPod('Never'));
+    const run = await kit.start(killedPod('Never', 'SIGKILL'));
     await run.untilLog('init-b', / init-b started$/);
     await kit.inject(run, killContainer(run.namespace, run.name, 'init-b', 'SIGKILL'));
     await run.until(phase('Failed', 60_000));
