@@ -80,7 +80,8 @@ function snapshot(s: V1ContainerStatus, kind: ContainerSnapshot['kind']): Contai
   };
 }
 
-const toIso = (d: Date | string | undefined) => (d === undefined ? undefined : d instanceof Date ? d.toISOString() : String(d));
+// The kubelet reports a lost sandbox's containers (ContainerStatusUnknown) with null timestamps.
+const toIso = (d: Date | string | null | undefined) => (d === undefined || d === null ? undefined : d instanceof Date ? d.toISOString() : String(d));
 
 export function describeContainers(pod: V1Pod): ContainerSnapshot[] {
   const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));

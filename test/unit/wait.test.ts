@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import type { V1ContainerState, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { InfrastructureError, WaitFailed, infrastructureTrouble, phase, podMatches, podRunning, restartsAtLeast, status } from '../../lib/observe/wait.js';
+import { InfrastructureError, WaitFailed, appRunningAfterRerun, infrastructureTrouble, phase, podMatches, podRunning, restartsAtLeast, status } from '../../lib/observe/wait.js';
 
 const cs = (name: string, state: V1ContainerState | undefined, extra: Partial<V1ContainerStatus> = {}): V1ContainerStatus => ({
   name,
@@ -188,6 +188,61 @@ describe('predicate waits', () => {
     const custom = podMatches('x', hasIp, 3_000, never);
     expect(custom.timeoutMs).to.equal(3_000);
     expect(custom.hopeless).to.equal(never);
+  });
+});
+
+describe('app running after a re-run', () => {
+  /** A pod of init-a, init-b and app, as a lost sandbox leaves it: init-a restarted `aRestarts` times, app in `appState`. */
+  const p = (aRestarts: number, appState: V1ContainerState | undefined, phaseName = 'Running', bRestarts = 0) =>
+    pod(phaseName, {
+      inits: ['init-a', 'init-b'],
+      init: [cs('init-a', done(0, 'Completed'), { restartCount: aRestarts }), cs('init-b', done(0, 'Completed'), { restartCount: bRestarts })],
+      app: [cs('app', appState)],
+    });
+
+  it('describe the app and the first init container, and wait 90 s unless told', () => {
+    const w = appRunningAfterRerun();
+    expect(w.description).to.equal('app running after init-a ran again');
+    expect(w.timeoutMs).to.equal(90_000);
+    const given = appRunningAfterRerun('init-x', 'web', 120_000);
+    expect(given.description).to.equal('web running after init-x ran again');
+    expect(given.timeoutMs).to.equal(120_000);
+  });
+
+  it('are met once the first init container has restarted and the app runs: neither alone', () => {
+    const w = appRunningAfterRerun();
+    expect(w.met(p(1, running)), 'restarted, app running').to.equal(true);
+    expect(w.met(p(2, running)), 'restarted twice, app running').to.equal(true);
+    expect(w.met(p(0, running)), 'app running before any re-run (a row from before the fault)').to.equal(false);
+    expect(w.met(p(1, waiting('PodInitializing'))), 'restarted, app not started yet').to.equal(false);
+    expect(w.met(p(1, done(137, 'Error'))), 'restarted, app terminated').to.equal(false);
+    expect(w.met(p(1, undefined)), 'restarted, app with no state').to.equal(false);
+  });
+
+  it('look at the named containers only', () => {
+    // init-b restarted, init-a not: the first init container did not run again.
+    expect(appRunningAfterRerun().met(p(0, running, 'Running', 1))).to.equal(false);
+    expect(appRunningAfterRerun('init-b').met(p(0, running, 'Running', 1))).to.equal(true);
+    expect(appRunningAfterRerun('init-b').met(p(1, running, 'Running', 0))).to.equal(false);
+    // Another app container running is not the app.
+    const twoApps = pod('Running', { inits: ['init-a'], init: [cs('init-a', done(0, 'Completed'), { restartCount: 1 })], apps: ['side', 'app'], app: [cs('side', running), cs('app', waiting('PodInitializing'))] });
+    expect(appRunningAfterRerun().met(twoApps)).to.equal(false);
+    expect(appRunningAfterRerun('init-a', 'side').met(twoApps)).to.equal(true);
+  });
+
+  it('count containers with no status yet as not restarted and not running', () => {
+    const w = appRunningAfterRerun();
+    expect(w.met(noStatus)).to.equal(false);
+    expect(w.met(emptyStatus)).to.equal(false);
+    expect(w.met(pod('Running', { app: [cs('app', running)] })), 'no status of init-a').to.equal(false);
+    expect(w.met(pod('Running', { inits: ['init-a'], init: [cs('init-a', done(0, 'Completed'), { restartCount: 1 })], app: [] })), 'no status of the app').to.equal(false);
+  });
+
+  it('are hopeless once the pod is terminal', () => {
+    expect(appRunningAfterRerun().hopeless(p(0, waiting('PodInitializing'), 'Pending'))).to.equal(undefined);
+    expect(appRunningAfterRerun().hopeless(p(1, running))).to.equal(undefined);
+    expect(appRunningAfterRerun().hopeless(p(1, done(1, 'Error'), 'Failed'))).to.equal('the pod is already Failed');
+    expect(appRunningAfterRerun().hopeless(pod('Succeeded', { reason: 'Completed' }))).to.equal('the pod is already Succeeded (Completed)');
   });
 });
 

@@ -10,6 +10,7 @@ import { ConsoleProgress } from '../../progress.js';
 import type { NodeAccess, NodeComponent } from '../provider.js';
 import { buildCrictl, goVersion } from './build.js';
 import type { ClusterLayout } from './layout.js';
+import { httpStatus, waitUntil } from './health.js';
 import { isRunning, startAgain, stopProcess } from './processes.js';
 import { readState, writeState } from './state.js';
 import type { ClusterState } from './state.js';
@@ -60,10 +61,17 @@ export class LocalNode implements NodeAccess {
     await stopProcess((await this.record(c)).rec);
   }
 
+  /** Starts the component again and waits until it serves (the kubelet exits at once when containerd does not answer yet). */
   async startComponent(c: NodeComponent): Promise<void> {
     const { state, i, rec } = await this.record(c);
     if (await isRunning(rec)) return;
-    state.processes[i] = await startAgain(rec);
+    const started = await startAgain(rec);
+    state.processes[i] = started;
     await writeState(this.layout.stateFile, state);
+    const serving =
+      c === 'containerd'
+        ? async () => (await this.crictl(['version']), true)
+        : async () => (await httpStatus(`http://127.0.0.1:${this.layout.ports.kubeletHealthz}/healthz`)) === 200;
+    await waitUntil(`${c} started again`, serving, { timeoutMs: 60_000, intervalMs: 200, process: started });
   }
 }

@@ -81,8 +81,9 @@ export async function startAgain(rec: ProcessRecord): Promise<ProcessRecord> {
   });
 }
 
+/** Alive, the same process (pid and start time), and not a zombie waiting to be reaped. */
 export async function isRunning(rec: ProcessRecord): Promise<boolean> {
-  return isPidAlive(rec.pid) && (await isSameProcess(rec));
+  return isPidAlive(rec.pid) && (await isSameProcess(rec)) && !(await isZombie(rec.pid));
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. Safe on an already-ended process. */

@@ -1,0 +1,385 @@
+/**
+ * Negative controls of the chaos checks (lib/checks/chaos.ts), in the manner of
+ * negative-controls.test.ts: each check runs on the recordings of real chaos runs on the embedded
+ * cluster (test/fixtures/recordings/chaos-*.json), first as recorded (it passes), then with one
+ * behaviour altered, where it must fail with the message of the expectation that alteration breaks,
+ * matched whole (what was expected and what was observed) and with the timeline rows it quotes.
+ * Where a check has a limit, a copy altered to sit exactly at the limit must still pass.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { checkFailedWithoutRestart } from '../../lib/checks/behaviours.js';
+import { checkNothingReran, checkOnlyKilledReran, checkRanAgainFromFirst } from '../../lib/checks/chaos.js';
+import type { Recording, RecordedRow } from '../../lib/checks/recording.js';
+import { attemptsOf, containerIn } from '../../lib/checks/recording.js';
+import type { LedgerEntry } from '../../lib/pod/ledger.js';
+import { projectRoot } from '../../lib/util/paths.js';
+
+const load = (name: string): Recording => JSON.parse(readFileSync(path.join(projectRoot(), 'test', 'fixtures', 'recordings', `${name}.json`), 'utf8')) as Recording;
+const clone = <T>(x: T): T => structuredClone(x);
+
+/**
+ * An alteration, the message it must fail with and, when given, the sequence numbers of the
+ * timeline rows the message must quote (its "Timeline rows:" table; [] for no table).
+ */
+type Alteration<T> = [alter: (r: T) => void, failsWith: RegExp, quotes?: number[]];
+
+/** The sequence numbers of the rows a failure message quotes under "Timeline rows:". */
+const quotedRows = (message: string): number[] => {
+  const table = message.split('\nTimeline rows:\n')[1];
+  return table === undefined ? [] : table.split('\n').map((l) => Number(/^#(\d+) t\+/.exec(l)?.[1]));
+};
+const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** `check` must throw an AssertionError whose message matches `failsWith` (and quotes the rows `quotes`). */
+function expectFailure<T>(check: (r: T) => void, altered: T, failsWith: RegExp, quotes?: number[]): void {
+  let thrown: unknown;
+  try {
+    check(altered);
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown, 'the check passed on the altered behaviour').to.be.instanceOf(Error);
+  expect((thrown as Error).name).to.equal('AssertionError');
+  expect((thrown as Error).message).to.match(failsWith);
+  if (quotes) expect(quotedRows((thrown as Error).message), 'the timeline rows the message quotes').to.deep.equal(quotes);
+}
+
+/**
+ * Runs `check` on the recording as is (must pass) and on each `alter(copy)`: it must throw an
+ * AssertionError whose message matches that alteration's `failsWith` (and quotes its rows).
+ */
+function control<T>(recorded: T, check: (r: T) => void, alterations: Record<string, Alteration<T>>): void {
+  it('passes on the recorded behaviour', () => check(clone(recorded)));
+  for (const [what, [alter, failsWith, quotes]] of Object.entries(alterations)) {
+    it(`fails when ${what}`, () => {
+      const altered = clone(recorded);
+      alter(altered);
+      expectFailure(check, altered, failsWith, quotes);
+    });
+  }
+}
+
+/** Runs `check` on each `alter(copy)` of the recording that stays within what the check allows: it must pass. */
+function passes<T>(recorded: T, check: (r: T) => void, alterations: Record<string, (r: T) => void>): void {
+  for (const [what, alter] of Object.entries(alterations)) {
+    it(`passes when ${what}`, () => {
+      const altered = clone(recorded);
+      alter(altered);
+      check(altered);
+    });
+  }
+}
+
+const row = (rows: RecordedRow[], seq: number) => {
+  const r = rows.find((x) => x.seq === seq);
+  if (!r) throw new Error(`recording lacks the row #${seq} this alteration needs`);
+  return r;
+};
+/** The `nth` (0-based) ledger line of `container` with `event`, in ledger order. */
+const line = (ledger: LedgerEntry[], container: string, event: string, nth = 0) => {
+  const e = ledger.filter((x) => x.container === container && x.event === event)[nth];
+  if (!e) throw new Error(`recording lacks the ledger line ${container} ${event} #${nth + 1}`);
+  return e;
+};
+/** `container`'s status in row `seq` (it must have one). */
+const status = (r: Recording, seq: number, container: string) => {
+  const c = containerIn(row(r.rows, seq), container);
+  if (!c) throw new Error(`row #${seq} carries no status of ${container}`);
+  return c;
+};
+/** Drops `name` from a row's containers (the row carries no status of it). */
+const withoutContainer = (r: RecordedRow, name: string) => (r.containers = r.containers.filter((c) => c.name !== name));
+/** Drops the ledger lines from index `from` on. */
+const ledgerUpTo = (r: Recording, from: number) => r.ledger.splice(from);
+/** Moves a ledger line to the front of the array (its uptime unchanged): the ledger read out of time order. */
+const toFront = (r: Recording, e: LedgerEntry) => r.ledger.splice(0, 0, ...r.ledger.splice(r.ledger.indexOf(e), 1));
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The whole message `text`, or `text` followed by the table of quoted rows when `table`. */
+const says = (text: string, table = false) => new RegExp(`^${escape(text)}${table ? '\\nTimeline rows:\\n' : '$'}`);
+
+const INITS = ['init-a', 'init-b', 'init-c'];
+/** One complete pass of INITS and the app, as the checks print it. */
+const PASS = 'init-a started, init-a ran, init-b started, init-b ran, init-c started, init-c ran, app started';
+
+describe('chaos negative controls (recorded chaos runs, altered behaviour)', () => {
+  describe('kill: only the killed init container re-runs', () => {
+    const killed = (exitCode: number) => (r: Recording) => checkOnlyKilledReran(r, ['init-a'], 'init-b', ['init-c'], 'app', exitCode);
+    const FROM_KILL = 'init-b started, init-b started, init-b ran, init-c started, init-c ran, app started';
+    const fromKill = `expected the ledger from the kill on: ${FROM_KILL}; observed `;
+    const rec = load('chaos-kill-killed-always-sigkill');
+    /** Sets the exit code of init-b's first (killed) attempt wherever a row shows it. */
+    const killedExit = (code: number) => (r: Recording) => {
+      const first = attemptsOf(r.rows, 'init-b')[0]!.containerID;
+      for (const x of r.rows) {
+        const c = containerIn(x, 'init-b');
+        if (c?.containerID === first && c.exitCode !== undefined) c.exitCode = code;
+        if (c?.last?.containerID === first) c.last.exitCode = code;
+      }
+    };
+    control(rec, killed(137), {
+      'the killed init container never ran again': [(r) => r.rows.splice(6), says('expected init-b to run again after the kill; observed 1 attempt(s) in the timeline', true), seqs(2, 6)],
+      'the killed init container was never seen at all': [(r) => r.rows.forEach((x) => withoutContainer(x, 'init-b')), says('expected init-b to run again after the kill; observed 0 attempt(s) in the timeline', true), seqs(5, 9)],
+      'its killed attempt ended with exit code 1 (a failure, not the kill)': [killedExit(1), says("expected init-b's killed attempt to end with exit code 137; observed exit code 1", true), seqs(1, 9)],
+      'its killed attempt ended with exit code 143 (SIGTERM, where SIGKILL was sent)': [killedExit(143), says("expected init-b's killed attempt to end with exit code 137; observed exit code 143", true), seqs(1, 9)],
+      'it restarted twice (restartCount 2)': [(r) => (status(r, 9, 'init-b').restartCount = 2), says('expected init-b restarted exactly once; observed restartCount 2', true), seqs(7, 9)],
+      'the last row carries no status of the killed init container': [(r) => withoutContainer(row(r.rows, 9), 'init-b'), says('expected init-b restarted exactly once; observed restartCount undefined', true), seqs(7, 9)],
+      'an earlier init container re-ran after the kill (ledger)': [
+        (r) => r.ledger.push({ ...line(r.ledger, 'init-a', 'started'), uptime: 2359.5 }, { ...line(r.ledger, 'init-a', 'ran'), uptime: 2359.6 }),
+        says('expected init-a, before the killed one, to have run exactly once; observed 2 "ran" ledger lines: init-a started, init-a ran, init-a started, init-a ran'),
+        [],
+      ],
+      'an earlier init container never finished (no "ran" line)': [
+        (r) => r.ledger.splice(r.ledger.indexOf(line(r.ledger, 'init-a', 'ran')), 1),
+        says('expected init-a, before the killed one, to have run exactly once; observed 0 "ran" ledger lines: init-a started'),
+      ],
+      'an earlier init container left no ledger line': [
+        (r) => (r.ledger = r.ledger.filter((e) => e.container !== 'init-a')),
+        says('expected init-a, before the killed one, to have run exactly once; observed 0 "ran" ledger lines: nothing'),
+      ],
+      'an earlier init container restarted (restartCount 1 in a row before the end)': [
+        (r) => (status(r, 8, 'init-a').restartCount = 1),
+        says('expected init-a, before the killed one, never restarted; observed restartCount 1', true),
+        seqs(1, 9),
+      ],
+      "the app started before the killed one's second run finished": [
+        (r) => (line(r.ledger, 'app', 'started').uptime = (line(r.ledger, 'init-b', 'started', 1).uptime + line(r.ledger, 'init-b', 'ran').uptime) / 2),
+        says(`${fromKill}init-b started, init-b started, app started, init-b ran, init-c started, init-c ran`),
+        [],
+      ],
+      'the killed attempt had already finished (it wrote "ran" before the second start)': [
+        (r) => r.ledger.push({ ...line(r.ledger, 'init-b', 'ran'), uptime: (line(r.ledger, 'init-b', 'started').uptime + line(r.ledger, 'init-b', 'started', 1).uptime) / 2 }),
+        says(`${fromKill}init-b started, init-b ran, init-b started, init-b ran, init-c started, init-c ran, app started`),
+      ],
+      'a later init container ran before the killed one ran again': [
+        (r) => {
+          line(r.ledger, 'init-c', 'started').uptime = 2358;
+          line(r.ledger, 'init-c', 'ran').uptime = 2358.5;
+        },
+        says(`${fromKill}init-b started, init-c started, init-c ran, init-b started, init-b ran, app started`),
+      ],
+      'a later init container ran twice': [
+        (r) => r.ledger.push({ ...line(r.ledger, 'init-c', 'started'), uptime: 2362 }, { ...line(r.ledger, 'init-c', 'ran'), uptime: 2362.5 }),
+        says(`${fromKill}init-b started, init-b started, init-b ran, init-c started, init-c ran, app started, init-c started, init-c ran`),
+      ],
+      'the app never started': [(r) => r.ledger.pop(), says(`${fromKill}init-b started, init-b started, init-b ran, init-c started, init-c ran`)],
+      'nothing from the kill on reached the ledger': [(r) => ledgerUpTo(r, 2), says(`${fromKill}nothing`)],
+      'the pod was not Running in the end': [(r) => (row(r.rows, 9).phase = 'Failed'), says('expected phase Running in the end; observed phase Failed', true), seqs(7, 9)],
+    });
+    passes(rec, killed(137), {
+      'the ledger lines were read out of time order': (r) => toFront(r, line(r.ledger, 'app', 'started')),
+      'a later init container finished in the centisecond the killed one finished its second run': (r) => {
+        line(r.ledger, 'init-c', 'started').uptime = line(r.ledger, 'init-b', 'ran').uptime;
+        line(r.ledger, 'init-c', 'ran').uptime = line(r.ledger, 'init-b', 'ran').uptime;
+      },
+    });
+    for (const [name, exitCode] of [
+      ['chaos-kill-killed-always-sigterm', 143],
+      ['chaos-kill-killed-onfailure-sigkill', 137],
+      ['chaos-kill-killed-onfailure-sigterm', 143],
+      ['chaos-sandbox-belief-killed', 137],
+    ] as const) {
+      describe(name, () =>
+        control(load(name), killed(exitCode), {
+          [`the exit code of the killed attempt was not ${exitCode}`]: [killedExit(exitCode + 1), says(`expected init-b's killed attempt to end with exit code ${exitCode}; observed exit code ${exitCode + 1}`, true), seqs(1, 9)],
+        }),
+      );
+    }
+  });
+
+  describe('kill under restartPolicy Never: the pod fails, nothing after the killed one runs', () => {
+    control(load('chaos-kill-killed-never-sigkill'), (r) => checkFailedWithoutRestart(r, 'init-b', 137, ['init-c', 'app']), {
+      'the killed init container was restarted': [(r) => (status(r, 7, 'init-b').restartCount = 1), says('expected init-b never restarted; observed restartCount 1', true), seqs(3, 7)],
+      'the pod did not fail': [(r) => (row(r.rows, 7).phase = 'Pending'), says('expected phase Failed; observed phase Pending', true), seqs(3, 7)],
+      'the app wrote to the ledger': [(r) => r.ledger.push({ ...line(r.ledger, 'init-b', 'started'), container: 'app', uptime: 2390 }), says('expected no ledger line of app; observed 1')],
+    });
+  });
+
+  describe('sandbox lost during init: every init container runs again from the first', () => {
+    const again = (r: Recording) => checkRanAgainFromFirst(r, INITS, 'app', 'interrupted');
+    const rec = load('chaos-sandbox-lost-during-init');
+    // Ledger: init-a started, init-a ran, init-b started | (loss) | init-a started, ..., app started.
+    control(rec, again, {
+      'nothing ran again after the loss (no second pass)': [
+        (r) => ledgerUpTo(r, 3),
+        says('expected init-a to start exactly twice (once per sandbox); observed 1 times; ledger: init-a started, init-a ran, init-b started'),
+        [],
+      ],
+      'nothing reached the ledger': [(r) => (r.ledger = []), says('expected init-a to start exactly twice (once per sandbox); observed 0 times; ledger: ')],
+      'the first init container started a third time': [
+        (r) => r.ledger.push({ ...line(r.ledger, 'init-a', 'started'), uptime: 2400 }),
+        says(`expected init-a to start exactly twice (once per sandbox); observed 3 times; ledger: init-a started, init-a ran, init-b started, ${PASS}, init-a started`),
+      ],
+      'the second pass skipped an init container': [
+        (r) => (r.ledger = r.ledger.filter((e) => !(e.container === 'init-b' && e.uptime > 2306))),
+        says(`expected a complete second pass from the first init container: ${PASS}; observed init-a started, init-a ran, init-c started, init-c ran, app started`),
+      ],
+      'the second pass ran two init containers out of order': [
+        (r) => {
+          const [b, c] = [line(r.ledger, 'init-b', 'started', 1), line(r.ledger, 'init-c', 'started')];
+          const [bRan, cRan] = [line(r.ledger, 'init-b', 'ran'), line(r.ledger, 'init-c', 'ran')];
+          [b.uptime, c.uptime, bRan.uptime, cRan.uptime] = [c.uptime, b.uptime, cRan.uptime, bRan.uptime];
+        },
+        says(`expected a complete second pass from the first init container: ${PASS}; observed init-a started, init-a ran, init-c started, init-c ran, init-b started, init-b ran, app started`),
+      ],
+      'the second pass never reached the app': [(r) => r.ledger.pop(), says(`expected a complete second pass from the first init container: ${PASS}; observed init-a started, init-a ran, init-b started, init-b ran, init-c started, init-c ran`)],
+      'the first pass had already reached the app (it was not cut short)': [
+        (r) =>
+          r.ledger.splice(
+            3,
+            0,
+            ...(
+              [
+                ['init-b', 'ran', 2305],
+                ['init-c', 'started', 2305.1],
+                ['init-c', 'ran', 2305.2],
+                ['app', 'started', 2305.3],
+              ] as const
+            ).map(([container, event, uptime]) => ({ time: '2026-11-26T22:46:00Z', container, event, uptime })),
+          ),
+        says(`expected a first pass cut short during init (a prefix of ${PASS} without the app); observed ${PASS}`),
+      ],
+      'the first pass ran two init containers at once (init-b started before init-a finished)': [
+        (r) => (line(r.ledger, 'init-a', 'ran').uptime = 2305),
+        says(`expected a first pass cut short during init (a prefix of ${PASS} without the app); observed init-a started, init-b started, init-a ran`),
+      ],
+      'an init container ran before the first one in the first pass': [
+        (r) => r.ledger.unshift({ ...line(r.ledger, 'init-c', 'started'), uptime: 2300 }),
+        says(`expected a first pass cut short during init (a prefix of ${PASS} without the app); observed init-c started, init-a started, init-a ran, init-b started`),
+      ],
+      'the first init container, which had finished before the loss, shows no restart': [
+        (r) => (status(r, 10, 'init-a').restartCount = 0),
+        says('expected init-a, which had finished before the loss, to show a restart; observed restartCount 0', true),
+        seqs(8, 10),
+      ],
+      'the last row carries no status of the first init container': [
+        (r) => withoutContainer(row(r.rows, 10), 'init-a'),
+        says('expected init-a, which had finished before the loss, to show a restart; observed restartCount 0', true),
+        seqs(8, 10),
+      ],
+      'the pod was not Running in the end': [(r) => (row(r.rows, 10).phase = 'Failed'), says('expected phase Running in the end; observed phase Failed', true), seqs(8, 10)],
+    });
+    passes(rec, again, {
+      'the first init container shows exactly one restart and init-b, cut short by the loss, none (as after SIGKILL to the pause process)': (r) => {
+        status(r, 10, 'init-a').restartCount = 1;
+        status(r, 10, 'init-b').restartCount = 0;
+      },
+      'the first init container shows two restarts': (r) => (status(r, 10, 'init-a').restartCount = 2),
+      'the ledger lines were read out of time order': (r) => toFront(r, line(r.ledger, 'app', 'started')),
+      'the loss cut the first pass short right after the first start': (r) => r.ledger.splice(1, 2),
+    });
+    for (const name of ['chaos-sandbox-pause-killed', 'chaos-sandbox-belief-sandbox-lost']) {
+      describe(name, () =>
+        control(load(name), again, {
+          'the first init container shows no restart': [
+            (r) => (containerIn(r.rows.at(-1)!, 'init-a')!.restartCount = 0),
+            says('expected init-a, which had finished before the loss, to show a restart; observed restartCount 0', true),
+            seqs(8, 10),
+          ],
+        }),
+      );
+    }
+  });
+
+  describe('sandbox lost after init: two complete passes', () => {
+    const again = (r: Recording) => checkRanAgainFromFirst(r, INITS, 'app', 'complete');
+    const rec = load('chaos-sandbox-lost-after-init');
+    control(rec, again, {
+      'the first pass never reached the app': [
+        (r) => r.ledger.splice(r.ledger.indexOf(line(r.ledger, 'app', 'started')), 1),
+        says(`expected a complete first pass before the loss: ${PASS}; observed init-a started, init-a ran, init-b started, init-b ran, init-c started, init-c ran`),
+      ],
+      'the first pass skipped an init container': [
+        (r) => (r.ledger = r.ledger.filter((e) => !(e.container === 'init-b' && e.uptime < 2313))),
+        says(`expected a complete first pass before the loss: ${PASS}; observed init-a started, init-a ran, init-c started, init-c ran, app started`),
+      ],
+      'the second pass skipped the last init container': [
+        (r) => (r.ledger = r.ledger.filter((e) => !(e.container === 'init-c' && e.uptime > 2313))),
+        says(`expected a complete second pass from the first init container: ${PASS}; observed init-a started, init-a ran, init-b started, init-b ran, app started`),
+      ],
+      'the last init container, which had finished before the loss, shows no restart': [
+        (r) => (status(r, 12, 'init-c').restartCount = 0),
+        says('expected init-c, which had finished before the loss, to show a restart; observed restartCount 0', true),
+        seqs(10, 12),
+      ],
+      'the pod was not Running in the end': [(r) => (row(r.rows, 12).phase = 'Succeeded'), says('expected phase Running in the end; observed phase Succeeded', true), seqs(10, 12)],
+      'the first pass was claimed complete but was cut short': [
+        (r) => Object.assign(r, load('chaos-sandbox-lost-during-init')),
+        says(`expected a complete first pass before the loss: ${PASS}; observed init-a started, init-a ran, init-b started`),
+      ],
+    });
+    it('fails when a complete first pass is judged as one the loss cut short', () =>
+      expectFailure((r: Recording) => checkRanAgainFromFirst(r, INITS, 'app', 'interrupted'), clone(rec), says(`expected a first pass cut short during init (a prefix of ${PASS} without the app); observed ${PASS}`), []));
+    passes(rec, again, {
+      'every init container shows exactly one restart': (r) => INITS.forEach((n) => (status(r, 12, n).restartCount = 1)),
+    });
+  });
+
+  describe('node reboot: every init container runs again from the first', () => {
+    const again = (r: Recording) => checkRanAgainFromFirst(r, ['init-a', 'init-writer'], 'app', 'complete');
+    const PASS2 = 'init-a started, init-a ran, init-writer started, init-writer ran, app started';
+    // The writer's ledger also holds its result lines (attempt-1-wrote-result, ...): only "started" and "ran" count.
+    control(load('chaos-node-reboot-idempotent'), again, {
+      'the writer did not run again': [
+        (r) => (r.ledger = r.ledger.filter((e) => !(e.container === 'init-writer' && e.uptime > 2280))),
+        says(`expected a complete second pass from the first init container: ${PASS2}; observed init-a started, init-a ran, app started`),
+      ],
+      'the writer shows no restart': [
+        (r) => (status(r, 10, 'init-writer').restartCount = 0),
+        says('expected init-writer, which had finished before the loss, to show a restart; observed restartCount 0', true),
+        seqs(8, 10),
+      ],
+    });
+  });
+
+  for (const name of ['chaos-node-kubelet-restart', 'chaos-node-containerd-restart']) {
+    describe(`${name.replace('chaos-node-', '')}: nothing re-runs`, () => {
+      const nothing = (r: Recording) => checkNothingReran(r, INITS, 'app');
+      const once = `expected exactly one pass: ${PASS}; observed `;
+      const rec = load(name);
+      const bStarted = line(rec.ledger, 'init-b', 'started').uptime;
+      control(rec, nothing, {
+        'the restart re-ran the first init container': [
+          (r) => r.ledger.push({ ...line(r.ledger, 'init-a', 'started'), uptime: bStarted + 3 }, { ...line(r.ledger, 'init-a', 'ran'), uptime: bStarted + 3.1 }),
+          says(`${once}init-a started, init-a ran, init-b started, init-a started, init-a ran, init-b ran, init-c started, init-c ran, app started`),
+          [],
+        ],
+        'the restart started the running init container again': [
+          (r) => r.ledger.push({ ...line(r.ledger, 'init-b', 'started'), uptime: bStarted + 3 }),
+          says(`${once}init-a started, init-a ran, init-b started, init-b started, init-b ran, init-c started, init-c ran, app started`),
+        ],
+        'the app never started': [(r) => r.ledger.pop(), says(`${once}init-a started, init-a ran, init-b started, init-b ran, init-c started, init-c ran`)],
+        'nothing reached the ledger': [(r) => (r.ledger = []), says(`${once}nothing`)],
+        'an init container shows a restart (in a row before the end)': [(r) => (status(r, 6, 'init-b').restartCount = 1), says('expected init-b never restarted; observed restartCount 1', true), seqs(1, 8)],
+        'the last init container shows a restart': [(r) => (status(r, 8, 'init-c').restartCount = 2), says('expected init-c never restarted; observed restartCount 2', true), seqs(1, 8)],
+        'the pod was not Running in the end': [(r) => (row(r.rows, 8).phase = 'Failed'), says('expected phase Running in the end; observed phase Failed', true), seqs(6, 8)],
+      });
+      passes(rec, nothing, {
+        'the ledger lines were read out of time order': (r) => toFront(r, line(r.ledger, 'app', 'started')),
+        "the app restarted (the check is about the init containers' runs)": (r) => (status(r, 8, 'app').restartCount = 1),
+      });
+    });
+  }
+
+  describe('the belief, checked: a killed init container and a lost sandbox are told apart', () => {
+    // The lost sandbox took init-b's first attempt along: no row shows that attempt ending (its
+    // lastState, ContainerStatusUnknown 137, carries neither container ID nor times).
+    it('a lost sandbox is not a kill: the end of the interrupted attempt was never seen', () =>
+      expectFailure(
+        (r: Recording) => checkOnlyKilledReran(r, ['init-a'], 'init-b', ['init-c'], 'app', 137),
+        load('chaos-sandbox-belief-sandbox-lost'),
+        says("expected init-b's killed attempt to end with exit code 137; observed exit code undefined", true),
+        seqs(1, 10),
+      ));
+    it('a kill is not a lost sandbox: the first init container started once', () =>
+      expectFailure(
+        (r: Recording) => checkRanAgainFromFirst(r, INITS, 'app', 'interrupted'),
+        load('chaos-sandbox-belief-killed'),
+        says(`expected init-a to start exactly twice (once per sandbox); observed 1 times; ledger: init-a started, init-a ran, init-b started, init-b started, init-b ran, init-c started, init-c ran, app started`),
+        [],
+      ));
+    it('a lost sandbox is no kubelet restart: every init container ran again', () =>
+      expectFailure((r: Recording) => checkNothingReran(r, INITS, 'app'), load('chaos-sandbox-lost-after-init'), says(`expected exactly one pass: ${PASS}; observed ${PASS}, ${PASS}`), []));
+  });
+});
