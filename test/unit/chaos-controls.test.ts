@@ -126,7 +126,10 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
       'it restarted twice (restartCount 2)': [(r) => (status(r, 9, 'init-b').restartCount = 2), says('expected init-b restarted exactly once; observed restartCount 2', true), seqs(7, 9)],
       'the last row carries no status of the killed init container': [(r) => withoutContainer(row(r.rows, 9), 'init-b'), says('expected init-b restarted exactly once; observed restartCount undefined', true), seqs(7, 9)],
       'an earlier init container re-ran after the kill (ledger)': [
-        (r) => r.ledger.push({ ...line(r.ledger, 'init-a', 'started'), uptime: 2359.5 }, { ...line(r.ledger, 'init-a', 'ran'), uptime: 2359.6 }),
+        (r) => {
+          const bRan = line(r.ledger, 'init-b', 'ran').uptime;
+          r.ledger.push({ ...line(r.ledger, 'init-a', 'started'), uptime: bRan + 0.4 }, { ...line(r.ledger, 'init-a', 'ran'), uptime: bRan + 0.5 });
+        },
         says('expected init-a, before the killed one, to have run exactly once; observed 2 "ran" ledger lines: init-a started, init-a ran, init-a started, init-a ran'),
         [],
       ],
@@ -143,8 +146,13 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
         says('expected init-a, before the killed one, never restarted; observed restartCount 1', true),
         seqs(1, 9),
       ],
+      // The recorded second run started and finished in the same centisecond: it is made to last 0.5 s, the app starting halfway.
       "the app started before the killed one's second run finished": [
-        (r) => (line(r.ledger, 'app', 'started').uptime = (line(r.ledger, 'init-b', 'started', 1).uptime + line(r.ledger, 'init-b', 'ran').uptime) / 2),
+        (r) => {
+          const second = line(r.ledger, 'init-b', 'started', 1).uptime;
+          line(r.ledger, 'init-b', 'ran').uptime = second + 0.5;
+          line(r.ledger, 'app', 'started').uptime = second + 0.25;
+        },
         says(`${fromKill}init-b started, init-b started, app started, init-b ran, init-c started, init-c ran`),
         [],
       ],
@@ -154,13 +162,17 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
       ],
       'a later init container ran before the killed one ran again': [
         (r) => {
-          line(r.ledger, 'init-c', 'started').uptime = 2358;
-          line(r.ledger, 'init-c', 'ran').uptime = 2358.5;
+          const [first, second] = [line(r.ledger, 'init-b', 'started').uptime, line(r.ledger, 'init-b', 'started', 1).uptime];
+          line(r.ledger, 'init-c', 'started').uptime = first + (second - first) / 3;
+          line(r.ledger, 'init-c', 'ran').uptime = first + (2 * (second - first)) / 3;
         },
         says(`${fromKill}init-b started, init-c started, init-c ran, init-b started, init-b ran, app started`),
       ],
       'a later init container ran twice': [
-        (r) => r.ledger.push({ ...line(r.ledger, 'init-c', 'started'), uptime: 2362 }, { ...line(r.ledger, 'init-c', 'ran'), uptime: 2362.5 }),
+        (r) => {
+          const app = line(r.ledger, 'app', 'started').uptime;
+          r.ledger.push({ ...line(r.ledger, 'init-c', 'started'), uptime: app + 1 }, { ...line(r.ledger, 'init-c', 'ran'), uptime: app + 1.5 });
+        },
         says(`${fromKill}init-b started, init-b started, init-b ran, init-c started, init-c ran, app started, init-c started, init-c ran`),
       ],
       'the app never started': [(r) => r.ledger.pop(), says(`${fromKill}init-b started, init-b started, init-b ran, init-c started, init-c ran`)],
@@ -174,15 +186,16 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
         line(r.ledger, 'init-c', 'ran').uptime = line(r.ledger, 'init-b', 'ran').uptime;
       },
     });
-    for (const [name, exitCode] of [
-      ['chaos-kill-killed-always-sigterm', 143],
-      ['chaos-kill-killed-onfailure-sigkill', 137],
-      ['chaos-kill-killed-onfailure-sigterm', 143],
-      ['chaos-sandbox-belief-killed', 137],
+    // [recording, exit code of the kill, sequence number of its last row]
+    for (const [name, exitCode, lastSeq] of [
+      ['chaos-kill-killed-always-sigterm', 143, 9],
+      ['chaos-kill-killed-onfailure-sigkill', 137, 9],
+      ['chaos-kill-killed-onfailure-sigterm', 143, 9],
+      ['chaos-sandbox-belief-killed', 137, 10],
     ] as const) {
       describe(name, () =>
         control(load(name), killed(exitCode), {
-          [`the exit code of the killed attempt was not ${exitCode}`]: [killedExit(exitCode + 1), says(`expected init-b's killed attempt to end with exit code ${exitCode}; observed exit code ${exitCode + 1}`, true), seqs(1, 9)],
+          [`the exit code of the killed attempt was not ${exitCode}`]: [killedExit(exitCode + 1), says(`expected init-b's killed attempt to end with exit code ${exitCode}; observed exit code ${exitCode + 1}`, true), seqs(1, lastSeq)],
         }),
       );
     }
@@ -192,7 +205,10 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
     control(load('chaos-kill-killed-never-sigkill'), (r) => checkFailedWithoutRestart(r, 'init-b', 137, ['init-c', 'app']), {
       'the killed init container was restarted': [(r) => (status(r, 7, 'init-b').restartCount = 1), says('expected init-b never restarted; observed restartCount 1', true), seqs(3, 7)],
       'the pod did not fail': [(r) => (row(r.rows, 7).phase = 'Pending'), says('expected phase Failed; observed phase Pending', true), seqs(3, 7)],
-      'the app wrote to the ledger': [(r) => r.ledger.push({ ...line(r.ledger, 'init-b', 'started'), container: 'app', uptime: 2390 }), says('expected no ledger line of app; observed 1')],
+      'the app wrote to the ledger': [
+        (r) => r.ledger.push({ ...line(r.ledger, 'init-b', 'started'), container: 'app', uptime: line(r.ledger, 'init-b', 'started').uptime + 3 }),
+        says('expected no ledger line of app; observed 1'),
+      ],
     });
   });
 
@@ -200,6 +216,8 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
     const again = (r: Recording) => checkRanAgainFromFirst(r, INITS, 'app', 'interrupted');
     const rec = load('chaos-sandbox-lost-during-init');
     // Ledger: init-a started, init-a ran, init-b started | (loss) | init-a started, ..., app started.
+    /** The uptime of the second sandbox's first ledger line (init-a's second start): everything before it ran before the loss. */
+    const loss = (r: Recording) => line(r.ledger, 'init-a', 'started', 1).uptime;
     control(rec, again, {
       'nothing ran again after the loss (no second pass)': [
         (r) => ledgerUpTo(r, 3),
@@ -208,11 +226,14 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
       ],
       'nothing reached the ledger': [(r) => (r.ledger = []), says('expected init-a to start exactly twice (once per sandbox); observed 0 times; ledger: ')],
       'the first init container started a third time': [
-        (r) => r.ledger.push({ ...line(r.ledger, 'init-a', 'started'), uptime: 2400 }),
+        (r) => r.ledger.push({ ...line(r.ledger, 'init-a', 'started'), uptime: line(r.ledger, 'app', 'started').uptime + 1 }),
         says(`expected init-a to start exactly twice (once per sandbox); observed 3 times; ledger: init-a started, init-a ran, init-b started, ${PASS}, init-a started`),
       ],
       'the second pass skipped an init container': [
-        (r) => (r.ledger = r.ledger.filter((e) => !(e.container === 'init-b' && e.uptime > 2306))),
+        (r) => {
+          const after = loss(r);
+          r.ledger = r.ledger.filter((e) => !(e.container === 'init-b' && e.uptime > after));
+        },
         says(`expected a complete second pass from the first init container: ${PASS}; observed init-a started, init-a ran, init-c started, init-c ran, app started`),
       ],
       'the second pass ran two init containers out of order': [
@@ -225,27 +246,29 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
       ],
       'the second pass never reached the app': [(r) => r.ledger.pop(), says(`expected a complete second pass from the first init container: ${PASS}; observed init-a started, init-a ran, init-b started, init-b ran, init-c started, init-c ran`)],
       'the first pass had already reached the app (it was not cut short)': [
-        (r) =>
+        (r) => {
+          const { time, uptime } = line(r.ledger, 'init-b', 'started');
           r.ledger.splice(
             3,
             0,
             ...(
               [
-                ['init-b', 'ran', 2305],
-                ['init-c', 'started', 2305.1],
-                ['init-c', 'ran', 2305.2],
-                ['app', 'started', 2305.3],
+                ['init-b', 'ran', 0.1],
+                ['init-c', 'started', 0.2],
+                ['init-c', 'ran', 0.3],
+                ['app', 'started', 0.4],
               ] as const
-            ).map(([container, event, uptime]) => ({ time: '2026-11-26T22:46:00Z', container, event, uptime })),
-          ),
+            ).map(([container, event, later]) => ({ time, container, event, uptime: uptime + later })),
+          );
+        },
         says(`expected a first pass cut short during init (a prefix of ${PASS} without the app); observed ${PASS}`),
       ],
       'the first pass ran two init containers at once (init-b started before init-a finished)': [
-        (r) => (line(r.ledger, 'init-a', 'ran').uptime = 2305),
+        (r) => (line(r.ledger, 'init-a', 'ran').uptime = (line(r.ledger, 'init-b', 'started').uptime + loss(r)) / 2),
         says(`expected a first pass cut short during init (a prefix of ${PASS} without the app); observed init-a started, init-b started, init-a ran`),
       ],
       'an init container ran before the first one in the first pass': [
-        (r) => r.ledger.unshift({ ...line(r.ledger, 'init-c', 'started'), uptime: 2300 }),
+        (r) => r.ledger.unshift({ ...line(r.ledger, 'init-c', 'started'), uptime: line(r.ledger, 'init-a', 'started').uptime - 1 }),
         says(`expected a first pass cut short during init (a prefix of ${PASS} without the app); observed init-c started, init-a started, init-a ran, init-b started`),
       ],
       'the first init container, which had finished before the loss, shows no restart': [
@@ -285,17 +308,25 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
   describe('sandbox lost after init: two complete passes', () => {
     const again = (r: Recording) => checkRanAgainFromFirst(r, INITS, 'app', 'complete');
     const rec = load('chaos-sandbox-lost-after-init');
+    /** The uptime of the second sandbox's first ledger line (init-a's second start): everything before it ran before the loss. */
+    const loss = (r: Recording) => line(r.ledger, 'init-a', 'started', 1).uptime;
     control(rec, again, {
       'the first pass never reached the app': [
         (r) => r.ledger.splice(r.ledger.indexOf(line(r.ledger, 'app', 'started')), 1),
         says(`expected a complete first pass before the loss: ${PASS}; observed init-a started, init-a ran, init-b started, init-b ran, init-c started, init-c ran`),
       ],
       'the first pass skipped an init container': [
-        (r) => (r.ledger = r.ledger.filter((e) => !(e.container === 'init-b' && e.uptime < 2313))),
+        (r) => {
+          const before = loss(r);
+          r.ledger = r.ledger.filter((e) => !(e.container === 'init-b' && e.uptime < before));
+        },
         says(`expected a complete first pass before the loss: ${PASS}; observed init-a started, init-a ran, init-c started, init-c ran, app started`),
       ],
       'the second pass skipped the last init container': [
-        (r) => (r.ledger = r.ledger.filter((e) => !(e.container === 'init-c' && e.uptime > 2313))),
+        (r) => {
+          const after = loss(r);
+          r.ledger = r.ledger.filter((e) => !(e.container === 'init-c' && e.uptime > after));
+        },
         says(`expected a complete second pass from the first init container: ${PASS}; observed init-a started, init-a ran, init-b started, init-b ran, app started`),
       ],
       'the last init container, which had finished before the loss, shows no restart': [
@@ -322,7 +353,10 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
     // The writer's ledger also holds its result lines (attempt-1-wrote-result, ...): only "started" and "ran" count.
     control(load('chaos-node-reboot-idempotent'), again, {
       'the writer did not run again': [
-        (r) => (r.ledger = r.ledger.filter((e) => !(e.container === 'init-writer' && e.uptime > 2280))),
+        (r) => {
+          const reboot = line(r.ledger, 'init-a', 'started', 1).uptime;
+          r.ledger = r.ledger.filter((e) => !(e.container === 'init-writer' && e.uptime > reboot));
+        },
         says(`expected a complete second pass from the first init container: ${PASS2}; observed init-a started, init-a ran, app started`),
       ],
       'the writer shows no restart': [
