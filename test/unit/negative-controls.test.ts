@@ -5,66 +5,13 @@
  * that alteration breaks (not any "expected"), so every expectation of a check is shown to bite.
  * Where a check has a limit, a copy altered to sit exactly at the limit must still pass.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import * as b from '../../lib/checks/behaviours.js';
 import type { ApiRejection } from '../../lib/checks/behaviours.js';
 import type { Recording, RecordedRow } from '../../lib/checks/recording.js';
 import { attemptsOf, containerIn } from '../../lib/checks/recording.js';
-import { projectRoot } from '../../lib/util/paths.js';
+import { clone, control, load, passes, seqs } from '../support/controls.js';
 import type { LedgerEntry } from '../../lib/pod/ledger.js';
-
-const load = <T = Recording>(name: string): T => JSON.parse(readFileSync(path.join(projectRoot(), 'test', 'fixtures', 'recordings', `${name}.json`), 'utf8')) as T;
-const clone = <T>(x: T): T => structuredClone(x);
-
-/**
- * An alteration, the message it must fail with and, when given, the sequence numbers of the
- * timeline rows the message must quote (its "Timeline rows:" table; [] for no table).
- */
-type Alteration<T> = [alter: (r: T) => void, failsWith: RegExp, quotes?: number[]];
-
-/** The sequence numbers of the rows a failure message quotes under "Timeline rows:". */
-const quotedRows = (message: string): number[] => {
-  const table = message.split('\nTimeline rows:\n')[1];
-  return table === undefined ? [] : table.split('\n').map((l) => Number(/^#(\d+) t\+/.exec(l)?.[1]));
-};
-const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/**
- * Runs `check` on the recording as is (must pass) and on each `alter(copy)`: it must throw an
- * AssertionError whose message matches that alteration's `failsWith` (and quotes its rows).
- */
-function control<T>(recorded: T, check: (r: T) => void, alterations: Record<string, Alteration<T>>): void {
-  it('passes on the recorded behaviour', () => check(clone(recorded)));
-  for (const [what, [alter, failsWith, quotes]] of Object.entries(alterations)) {
-    it(`fails when ${what}`, () => {
-      const altered = clone(recorded);
-      alter(altered);
-      let thrown: unknown;
-      try {
-        check(altered);
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown, 'the check passed on the altered behaviour').to.be.instanceOf(Error);
-      expect((thrown as Error).name).to.equal('AssertionError');
-      expect((thrown as Error).message).to.match(failsWith);
-      if (quotes) expect(quotedRows((thrown as Error).message), 'the timeline rows the message quotes').to.deep.equal(quotes);
-    });
-  }
-}
-
-/** Runs `check` on each `alter(copy)` of the recording that stays within what the check allows: it must pass. */
-function passes<T>(recorded: T, check: (r: T) => void, alterations: Record<string, (r: T) => void>): void {
-  for (const [what, alter] of Object.entries(alterations)) {
-    it(`passes when ${what}`, () => {
-      const altered = clone(recorded);
-      alter(altered);
-      check(altered);
-    });
-  }
-}
 
 const rowWith = (rows: RecordedRow[], pred: (r: RecordedRow) => boolean) => {
   const r = rows.find(pred);
