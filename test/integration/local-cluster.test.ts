@@ -106,6 +106,22 @@ describe('embedded cluster (integration; root)', function () {
     }
   });
 
+  it('Ctrl-C during `initc run` exits 130, deletes the run\'s namespaces and leaves the cluster running', async () => {
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-int-'));
+    const child = initc(['run', '--suite', 'never,order,chaos-kill', '--out', out]);
+    let seen = '';
+    child.stderr?.on('data', (d: Buffer) => (seen += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (seen += d.toString()));
+    for (let i = 0; i < 120 && !/init-b|✔ exit code 3|✔ three init/.test(seen); i++) await new Promise((r) => setTimeout(r, 250));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, seen.slice(-2000)).to.equal(ExitCode.interrupted);
+    const left = await loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=initc' });
+    expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces of the interrupted run').to.deep.equal([]);
+    const s = await provider.status();
+    expect(s.running && s.nodeReady, 'every component runs and the node is Ready').to.equal(true);
+  });
+
   it('`initc run` that runs no test exits 12, not 0', async () => {
     const run = await initc(['run', '--kubeconfig', provider.layout.kubeconfig, '--grep', 'no test has this title', '--out', await fs.mkdtemp(path.join(os.tmpdir(), 'initc-none-'))]);
     expect(run.exitCode, String(run.stderr)).to.equal(ExitCode.nothingRan);
