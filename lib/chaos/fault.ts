@@ -7,12 +7,13 @@
 import type { NodeAccess } from '../cluster/provider.js';
 import type { PodTimeline } from '../observe/timeline.js';
 
-export interface Fault {
+/** A fault, acting on its target: the node (NodeAccess) for most, the API (a KubeConfig) for a Service outage. */
+export interface Fault<Target = NodeAccess> {
   /** What is done, in words that stand in the timeline: "SIGKILL to init-b's process (pid 4242)". */
   readonly description: string;
-  inject(node: NodeAccess): Promise<void>;
+  inject(target: Target): Promise<void>;
   /** Puts back what inject changed; safe to call when inject failed half-way or never ran. */
-  undo(node: NodeAccess): Promise<void>;
+  undo(target: Target): Promise<void>;
   /** What undo does, for the timeline ("nothing: the kubelet restarts the container"). */
   readonly undoDescription: string;
 }
@@ -37,7 +38,7 @@ export async function undoAllFaults(): Promise<void> {
  * Injects `fault`, recording it on `timeline`; returns the undo to call when the test has seen what
  * it needed (the kit also calls it when the test ends). `undo` runs at most once.
  */
-export async function injectFault(node: NodeAccess, timeline: PodTimeline, fault: Fault, log: Injection[]): Promise<() => Promise<void>> {
+export async function injectFault<T>(target: T, timeline: PodTimeline, fault: Fault<T>, log: Injection[]): Promise<() => Promise<void>> {
   const record: Injection = { fault: fault.description, injectedAt: new Date().toISOString(), injectMs: 0 };
   log.push(record);
   let undone: Promise<void> | undefined;
@@ -46,7 +47,7 @@ export async function injectFault(node: NodeAccess, timeline: PodTimeline, fault
       pending.delete(undo);
       const t0 = Date.now();
       try {
-        await fault.undo(node);
+        await fault.undo(target);
       } catch (err) {
         record.error = `undo failed: ${(err as Error).message}`;
         timeline.mark(`UNDO FAILED ${fault.description}: ${(err as Error).message}`);
@@ -63,7 +64,7 @@ export async function injectFault(node: NodeAccess, timeline: PodTimeline, fault
   const t0 = Date.now();
   timeline.mark(`INJECT ${fault.description}`);
   try {
-    await fault.inject(node);
+    await fault.inject(target);
   } catch (err) {
     record.error = `inject failed: ${(err as Error).message}`;
     await undo().catch(() => undefined);

@@ -91,3 +91,23 @@ export function checkNothingReran(rec: Recording, inits: string[], app: string):
   }
   if (rec.rows.at(-1)!.phase !== 'Running') fail('phase Running in the end', `phase ${rec.rows.at(-1)!.phase}`, rec.rows.slice(-3));
 }
+
+/**
+ * A dependency's outage while an init container waits for it: the init container saw it go
+ * ("dependency-lost" after "dependency-up"), kept waiting instead of failing (it never restarted),
+ * the pod stayed initializing until the dependency was back (no row with Initialized True or the
+ * app running before `backAtMs`, on the timeline's clock), then finished ("ran") and the pod runs.
+ */
+export function checkWaitedThroughOutage(rec: Recording, waiter: string, app: string, backAtMs: number): void {
+  const events = ledgerOf(rec.ledger, waiter).map((e) => e.event);
+  const up = events.indexOf('dependency-up');
+  const lost = events.indexOf('dependency-lost', up);
+  if (up < 0 || lost < 0) fail(`${waiter} to see the dependency up, then lose it`, events.join(', ') || 'nothing');
+  if (events.at(-1) !== 'ran') fail(`${waiter} to finish once the dependency was back`, events.join(', '));
+  const rc = Math.max(...rec.rows.map((r) => containerIn(r, waiter)?.restartCount ?? 0));
+  if (rc !== 0) fail(`${waiter} to wait through the outage, not fail`, `restartCount ${rc}`, rec.rows);
+  const early = rec.rows.find((r) => r.elapsedMs < backAtMs && (r.conditions.Initialized === 'True' || containerIn(r, app)?.state === 'running'));
+  if (early) fail(`the pod initializing until the dependency was back at t+${(backAtMs / 1000).toFixed(2)}s`, `row #${early.seq} at t+${(early.elapsedMs / 1000).toFixed(2)}s: ${early.status}`, [early]);
+  const end = rec.rows.at(-1)!;
+  if (end.phase !== 'Running') fail('phase Running in the end', `phase ${end.phase}`, rec.rows.slice(-3));
+}

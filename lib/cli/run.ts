@@ -51,6 +51,7 @@ export const SUITES: Record<string, SuiteInfo> = {
   smoke: { file: 'smoke.spec', inDefault: false },
   'chaos-kill': { file: 'chaos/kill.spec', inDefault: true, chaos: true },
   'chaos-sandbox': { file: 'chaos/sandbox.spec', inDefault: true, chaos: true },
+  'chaos-outage': { file: 'chaos/outage.spec', inDefault: true, chaos: true },
   'chaos-node': { file: 'chaos/node.spec', inDefault: true, chaos: true, wholeNode: true },
 };
 

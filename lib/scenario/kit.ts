@@ -115,8 +115,16 @@ export class ScenarioKit {
    * Injects `fault` while `run`'s timeline records, and returns its undo; whatever the test does,
    * finish() undoes every fault still in force before it collects the evidence.
    */
-  async inject(run: PodRun, fault: Fault): Promise<() => Promise<void>> {
-    const undo = await injectFault(this.nodeAccess(), run.timeline, fault, this.injections);
+  async inject(run: PodRun, fault: Fault<NodeAccess>): Promise<() => Promise<void>> {
+    return this.track(await injectFault(this.nodeAccess(), run.timeline, fault, this.injections));
+  }
+
+  /** Injects a fault made through the API (a Service taken away), recorded and undone as `inject` does. */
+  async injectThroughApi(run: PodRun, fault: Fault<KubeConfig>): Promise<() => Promise<void>> {
+    return this.track(await injectFault(this.kc, run.timeline, fault, this.injections));
+  }
+
+  private track(undo: () => Promise<void>): () => Promise<void> {
     this.undos.push(undo);
     return undo;
   }

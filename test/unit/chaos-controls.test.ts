@@ -7,7 +7,7 @@
  * Where a check has a limit, a copy altered to sit exactly at the limit must still pass.
  */
 import { checkFailedWithoutRestart } from '../../lib/checks/behaviours.js';
-import { checkNothingReran, checkOnlyKilledReran, checkRanAgainFromFirst } from '../../lib/checks/chaos.js';
+import { checkNothingReran, checkOnlyKilledReran, checkRanAgainFromFirst, checkWaitedThroughOutage } from '../../lib/checks/chaos.js';
 import type { Recording, RecordedRow } from '../../lib/checks/recording.js';
 import { attemptsOf, containerIn } from '../../lib/checks/recording.js';
 import type { LedgerEntry } from '../../lib/pod/ledger.js';
@@ -356,5 +356,53 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
       ));
     it('a lost sandbox is no kubelet restart: every init container ran again', () =>
       expectFailure((r: Recording) => checkNothingReran(r, INITS, 'app'), load('chaos-sandbox-lost-after-init'), says(`expected exactly one pass: ${PASS}; observed ${PASS}, ${PASS}`), []));
+  });
+
+  describe('checkWaitedThroughOutage (a dependency\'s Service deleted while the init container waited)', () => {
+    const rec = load('chaos-outage-waiter');
+    const { backAtMs } = load<{ backAtMs: number }>('chaos-outage-back-at');
+    const W = 'wait-for-backend';
+    const check = (r: Recording) => checkWaitedThroughOutage(r, W, 'app', backAtMs);
+    const events = (r: Recording) => r.ledger.filter((e) => e.container === W);
+    const rowAt = (r: Recording, seq: number) => r.rows.find((x) => x.seq === seq)!;
+    control(rec, check, {
+      'the waiter never saw the dependency go': [(r) => (r.ledger = r.ledger.filter((e) => e.event !== 'dependency-lost')), /^expected wait-for-backend to see the dependency up, then lose it; observed started, dependency-up, ran$/, []],
+      'the waiter never saw the dependency up': [(r) => (r.ledger = r.ledger.filter((e) => e.event !== 'dependency-up')), /^expected wait-for-backend to see the dependency up, then lose it; observed started, dependency-lost, ran$/, []],
+      'it lost the dependency before it ever came up': [
+        (r) => {
+          const [up, lost] = [events(r).find((e) => e.event === 'dependency-up')!, events(r).find((e) => e.event === 'dependency-lost')!];
+          [up.event, lost.event] = ['dependency-lost', 'dependency-up'];
+        },
+        /^expected wait-for-backend to see the dependency up, then lose it; observed started, dependency-lost, dependency-up, ran$/,
+        [],
+      ],
+      'it never saw the dependency up, and its last line is the loss': [
+        (r) => (r.ledger = r.ledger.filter((e) => !(e.container === W && (e.event === 'dependency-up' || e.event === 'ran')))),
+        /^expected wait-for-backend to see the dependency up, then lose it; observed started, dependency-lost$/,
+        [],
+      ],
+      'the waiter wrote nothing': [(r) => (r.ledger = r.ledger.filter((e) => e.container !== W)), /^expected wait-for-backend to see the dependency up, then lose it; observed nothing$/, []],
+      'the waiter never finished': [(r) => (r.ledger = r.ledger.filter((e) => !(e.container === W && e.event === 'ran'))), /^expected wait-for-backend to finish once the dependency was back; observed started, dependency-up, dependency-lost$/, []],
+      'the waiter failed and was restarted instead of waiting': [(r) => (containerIn(rowAt(r, 5), W)!.restartCount = 1), /^expected wait-for-backend to wait through the outage, not fail; observed restartCount 1\nTimeline rows:\n/, seqs(1, 6)],
+      'the pod was initialized during the outage': [(r) => (rowAt(r, 4).conditions.Initialized = 'True'), new RegExp(`^expected the pod initializing until the dependency was back at t\\+${(backAtMs / 1000).toFixed(2)}s; observed row #4 at t\\+1\\.00s: Init:0/1\\nTimeline rows:\\n`), [4]],
+      'the app ran during the outage': [(r) => (containerIn(rowAt(r, 4), 'app')!.state = 'running'), /^expected the pod initializing until the dependency was back .*; observed row #4 at/, [4]],
+      'the pod was not Running in the end': [(r) => (r.rows.at(-1)!.phase = 'Pending'), /^expected phase Running in the end; observed phase Pending\nTimeline rows:\n/, seqs(4, 6)],
+      'the pod was not Running in the end (the first row missing: the message quotes the last three rows)': [
+        (r) => {
+          r.rows.shift();
+          r.rows.at(-1)!.phase = 'Pending';
+        },
+        /^expected phase Running in the end; observed phase Pending\nTimeline rows:\n/,
+        seqs(4, 6),
+      ],
+    });
+    passes(rec, check, {
+      'the pod was initialized exactly when the dependency was back': (r) => {
+        rowAt(r, 4).elapsedMs = backAtMs;
+        rowAt(r, 4).conditions.Initialized = 'True';
+      },
+      "the waiter's status is missing from the first rows": (r) => r.rows.slice(0, 3).forEach((x) => (x.containers = [])),
+      'the dependency came up at the waiter\'s very first line (no "started" line)': (r) => (r.ledger = r.ledger.filter((e) => !(e.container === W && e.event === 'started'))),
+    });
   });
 });
