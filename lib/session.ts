@@ -14,6 +14,7 @@ export const ENV = {
   provider: 'INITC_PROVIDER',
   keepOnFailure: 'INITC_KEEP_ON_FAILURE',
   recordDir: 'INITC_RECORD_DIR',
+  seed: 'INITC_SEED',
 } as const;
 
 let cached: { kc: KubeConfig; runId: string } | undefined;

@@ -111,3 +111,20 @@ export function checkWaitedThroughOutage(rec: Recording, waiter: string, app: st
   const end = rec.rows.at(-1)!;
   if (end.phase !== 'Running') fail('phase Running in the end', `phase ${end.phase}`, rec.rows.slice(-3));
 }
+
+/**
+ * A flaky init container under random kills converged: its attempts ended exactly as planned (137
+ * for each kill, 1 for each scripted failure, in that order), its restartCount is kills plus
+ * scripted failures, it finished once, and the pod runs.
+ */
+export function checkConvergedUnderKills(rec: Recording, name: string, plannedExits: number[]): void {
+  const ended = attemptsOf(rec.rows, name).map((a) => a.exitCode);
+  const want = [...plannedExits, 0];
+  if (JSON.stringify(ended) !== JSON.stringify(want)) fail(`the attempts of ${name} to end with exit codes ${want.join(', ')} (kills 137, scripted failures 1, then success)`, ended.join(', '), rec.rows);
+  const end = rec.rows.at(-1)!;
+  const rc = containerIn(end, name)?.restartCount;
+  if (rc !== plannedExits.length) fail(`${name} restartCount ${plannedExits.length} (kills plus scripted failures)`, `restartCount ${rc}`, rec.rows.slice(-3));
+  const ran = ledgerOf(rec.ledger, name).filter((e) => e.event === 'ran').length;
+  if (ran !== 1) fail(`${name} to finish exactly once`, `${ran} "ran" ledger lines`);
+  if (end.phase !== 'Running') fail('phase Running in the end', `phase ${end.phase}`, rec.rows.slice(-3));
+}

@@ -16,6 +16,7 @@ import { ENV } from '../session.js';
 import { exists } from '../util/fsx.js';
 import { INITC_VERSION, projectRoot } from '../util/paths.js';
 import { ensureNodeRunning } from '../chaos/node-faults.js';
+import { newSeed } from '../chaos/random.js';
 import { hasNodeAccess } from '../cluster/provider.js';
 import { commandContext } from './context.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
@@ -61,6 +62,7 @@ interface RunArgs extends ProviderArgs {
   out: string;
   'keep-cluster': boolean;
   chaos: boolean;
+  seed?: number;
   'keep-on-failure': boolean;
   jobs: number;
 }
@@ -93,6 +95,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('suite', { type: 'string', array: true, coerce: nonEmptyList('--suite'), describe: `suites to run, comma-separated (${Object.keys(SUITES).join(', ')}); default all but smoke` })
       .option('grep', { type: 'string', requiresArg: true, coerce: regexValue('--grep'), describe: 'only tests whose title matches this regular expression (passed to Mocha --grep)' })
       .option('out', { type: 'string', requiresArg: true, default: 'reports', coerce: nonEmpty('--out'), describe: 'folder for allure-results/, allure-report/, junit.xml' })
+      .option('seed', { type: 'string', requiresArg: true, coerce: positiveInteger('--seed'), describe: 'seed of the chaos suites\' random choices (printed by every run; repeat a run with it)' })
       .option('chaos', { type: 'boolean', default: true, describe: 'include the chaos suites (faults injected into pods and the node); --no-chaos leaves them out' })
       .option('keep-cluster', { type: 'boolean', default: false, describe: 'leave the embedded cluster running afterwards' })
       .option('keep-on-failure', { type: 'boolean', default: false, describe: 'keep the namespaces of failed scenarios (labelled initc.dev/kept=true) and say which' })
@@ -116,7 +119,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       process.env[ENV.runId] = runId;
       process.env[ENV.provider] = chosenProvider(a);
       if (a['keep-on-failure']) process.env[ENV.keepOnFailure] = '1';
-      const environmentInfo = await describeEnvironment(cluster.kubeConfig(), chosenProvider(a));
+      const seed = a.seed ?? newSeed();
+      process.env[ENV.seed] = String(seed);
+      const environmentInfo = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a))), 'chaos seed': String(seed) };
+      if (suites.some((s) => SUITES[s]!.chaos)) ctx.progress.info(`chaos seed ${seed} (repeat this run's random choices with --seed ${seed})`);
       ctx.progress.info(`cluster: ${Object.entries(environmentInfo).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       // Suites that disturb the whole node run alone, after the others, so no other test sees their faults.
       const phases = [suites.filter((s) => !SUITES[s]!.wholeNode), suites.filter((s) => SUITES[s]!.wholeNode)].filter((p) => p.length);

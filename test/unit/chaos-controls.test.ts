@@ -6,8 +6,10 @@
  * matched whole (what was expected and what was observed) and with the timeline rows it quotes.
  * Where a check has a limit, a copy altered to sit exactly at the limit must still pass.
  */
+import { expect } from 'chai';
 import { checkFailedWithoutRestart } from '../../lib/checks/behaviours.js';
-import { checkNothingReran, checkOnlyKilledReran, checkRanAgainFromFirst, checkWaitedThroughOutage } from '../../lib/checks/chaos.js';
+import { checkConvergedUnderKills, checkNothingReran, checkOnlyKilledReran, checkRanAgainFromFirst, checkWaitedThroughOutage } from '../../lib/checks/chaos.js';
+import { seededRandom } from '../../lib/chaos/random.js';
 import type { Recording, RecordedRow } from '../../lib/checks/recording.js';
 import { attemptsOf, containerIn } from '../../lib/checks/recording.js';
 import type { LedgerEntry } from '../../lib/pod/ledger.js';
@@ -403,6 +405,40 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
       },
       "the waiter's status is missing from the first rows": (r) => r.rows.slice(0, 3).forEach((x) => (x.containers = [])),
       'the dependency came up at the waiter\'s very first line (no "started" line)': (r) => (r.ledger = r.ledger.filter((e) => !(e.container === W && e.event === 'started'))),
+    });
+  });
+
+  describe('checkConvergedUnderKills (a flaky init container killed at seeded random moments; recorded with --seed 12345)', () => {
+    const rec = load('chaos-kill-flaky-under-kills');
+    // Seed 12345's plan: attempts 1 and 2 killed, attempt 3 the scripted failure, attempt 4 succeeds.
+    const PLAN = [137, 137, 1];
+    const check = (r: Recording) => checkConvergedUnderKills(r, 'init-flaky', PLAN);
+    const last = (r: Recording) => containerIn(r.rows.at(-1)!, 'init-flaky')!;
+    control(rec, check, {
+      'an attempt ended otherwise than planned (the scripted failure came first)': [
+        (r) =>
+          r.rows.forEach((x) =>
+            x.containers.forEach((c) => {
+              if (c.name !== 'init-flaky') return;
+              if (c.exitCode === 1) c.exitCode = 137;
+              if (c.last?.exitCode === 1) c.last.exitCode = 137;
+            }),
+          ),
+        /^expected the attempts of init-flaky to end with exit codes 137, 137, 1, 0 \(kills 137, scripted failures 1, then success\); observed 137, 137, 137, 0\nTimeline rows:\n/,
+      ],
+      'the restart count is off by one': [(r) => (last(r).restartCount = 4), /^expected init-flaky restartCount 3 \(kills plus scripted failures\); observed restartCount 4\nTimeline rows:\n/, seqs(12, 14)],
+      'the last row carries no status of it': [(r) => (r.rows.at(-1)!.containers = r.rows.at(-1)!.containers.filter((c) => c.name !== 'init-flaky')), /^expected init-flaky restartCount 3 \(kills plus scripted failures\); observed restartCount undefined\nTimeline rows:\n/, seqs(12, 14)],
+      'it finished twice': [(r) => r.ledger.push({ ...r.ledger.find((e) => e.event === 'ran')!, uptime: 1e9 }), /^expected init-flaky to finish exactly once; observed 2 "ran" ledger lines$/, []],
+      'the pod was not Running in the end': [(r) => (r.rows.at(-1)!.phase = 'Pending'), /^expected phase Running in the end; observed phase Pending\nTimeline rows:\n/, seqs(12, 14)],
+    });
+    it('fails when the plan had one kill fewer than the cluster saw', () =>
+      expectFailure((r: Recording) => checkConvergedUnderKills(r, 'init-flaky', [137, 1]), clone(rec), /^expected the attempts of init-flaky to end with exit codes 137, 1, 0 .*; observed 137, 137, 1, 0\n/));
+    it('the seed gives the same plan every time, and another seed another one', () => {
+      const draws = (seed: number) => Array.from({ length: 5 }, seededRandom(seed, 'flaky-under-kills'));
+      expect(draws(12345)).to.deep.equal(draws(12345));
+      expect(draws(12345)).not.to.deep.equal(draws(12346));
+      expect(draws(12345)).not.to.deep.equal(Array.from({ length: 5 }, seededRandom(12345, 'another test')));
+      for (const x of draws(7)) expect(x).to.be.within(0, 1);
     });
   });
 });
