@@ -11,13 +11,13 @@ import type { Fault } from './fault.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function ensureNodeRunning(node: NodeAccess): Promise<void> {
-  for (const c of ['containerd', 'kubelet'] as const) if (!(await node.componentRunning(c))) await node.startComponent(c);
+  for (const c of ['kube-apiserver', 'containerd', 'kubelet'] as const) if (!(await node.componentRunning(c))) await node.startComponent(c);
 }
 
 export function restartComponent(component: NodeComponent, downMs: number): Fault {
   return {
     description: `restart ${component} (stopped with SIGTERM, down for ${downMs / 1000}s)`,
-    undoDescription: 'containerd and the kubelet running',
+    undoDescription: 'the API server, containerd and the kubelet running',
     async inject(node: NodeAccess) {
       await node.stopComponent(component);
       await sleep(downMs);

@@ -5,7 +5,7 @@
  * sandbox changed (lost, killed, node rebooted) runs every init container again from the first.
  */
 import type { LedgerEntry } from '../pod/ledger.js';
-import type { Recording } from './recording.js';
+import type { RecordedRow, Recording } from './recording.js';
 import { attemptsOf, containerIn, fail, ledgerOf } from './recording.js';
 
 const describeLedger = (entries: LedgerEntry[]) => entries.map((e) => `${e.container} ${e.event}`).join(', ') || 'nothing';
@@ -127,4 +127,19 @@ export function checkConvergedUnderKills(rec: Recording, name: string, plannedEx
   const ran = ledgerOf(rec.ledger, name).filter((e) => e.event === 'ran').length;
   if (ran !== 1) fail(`${name} to finish exactly once`, `${ran} "ran" ledger lines`);
   if (end.phase !== 'Running') fail('phase Running in the end', `phase ${end.phase}`, rec.rows.slice(-3));
+}
+
+/**
+ * The timeline recorder kept every transition through a disturbance (an API server restart): the
+ * resourceVersions and STATUS it recorded, each object once (a row, then the same object listed
+ * after 410 Gone, count once), are exactly those a second, independent watch saw.
+ */
+export function checkSameTransitions(recorded: RecordedRow[], independent: Array<{ rv: string; status: string }>): void {
+  const mine = recorded.filter((r, i) => r.resourceVersion !== recorded[i - 1]?.resourceVersion).map((r) => `${r.resourceVersion} ${r.status}`);
+  const theirs = independent.map((s) => `${s.rv} ${s.status}`);
+  const missing = theirs.filter((t) => !mine.includes(t));
+  const extra = mine.filter((m) => !theirs.includes(m));
+  if (mine.join('\n') !== theirs.join('\n')) {
+    fail('the recorder\'s transitions to be exactly those of the independent watch, in order', `missing from the recorder: ${missing.join('; ') || 'none'}; only in the recorder: ${extra.join('; ') || 'none'}; recorder: ${mine.join(', ')}; independent: ${theirs.join(', ')}`);
+  }
 }

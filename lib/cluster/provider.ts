@@ -40,8 +40,8 @@ export interface ImageLoader {
   loadImageArchive(tarFile: string): Promise<void>;
 }
 
-/** The node's own processes that the chaos injectors stop and start. */
-export type NodeComponent = 'kubelet' | 'containerd';
+/** The node's own processes that the chaos injectors stop and start (the API server: where the provider runs it on the node). */
+export type NodeComponent = 'kubelet' | 'containerd' | 'kube-apiserver';
 
 /**
  * Access to the node itself, for failure injection: its container runtime through the CRI

@@ -3,7 +3,7 @@
  * crash) deletes exactly its own and nothing else.
  */
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -19,7 +19,31 @@ export async function createRunNamespace(kc: KubeConfig, runId: string, scenario
   const core = kc.makeApiClient(CoreV1Api);
   const prefix = `initc-${scenario}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
   const ns = await core.createNamespace({ body: { metadata: { generateName: `${prefix}-`, labels: { ...runLabels(runId), 'initc.dev/scenario': scenario } } } });
-  return ns.metadata!.name!;
+  const name = ns.metadata!.name!;
+  await untilDefaultServiceAccount(kc, name);
+  return name;
+}
+
+/**
+ * A pod is refused ("serviceaccount default not found") until the controller-manager has made the
+ * namespace's default service account, usually within a second: watch for it.
+ */
+async function untilDefaultServiceAccount(kc: KubeConfig, namespace: string, timeoutMs = 30_000): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const list = await core.listNamespacedServiceAccount({ namespace, fieldSelector: 'metadata.name=default' });
+  if (list.items.length) return;
+  let abort: AbortController | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`service account default of namespace ${namespace} not made within ${timeoutMs / 1000}s (is the controller-manager running?)`)), timeoutMs);
+      const done = () => (clearTimeout(timer), resolve());
+      void new Watch(kc)
+        .watch(`/api/v1/namespaces/${namespace}/serviceaccounts`, { fieldSelector: 'metadata.name=default', resourceVersion: list.metadata?.resourceVersion }, (type) => type === 'ADDED' && done(), (err) => err && reject(err))
+        .then((c) => (abort = c), reject);
+    });
+  } finally {
+    abort?.abort();
+  }
 }
 
 export async function deleteNamespace(kc: KubeConfig, name: string): Promise<void> {

@@ -3,10 +3,13 @@
  * after the other suites (its serial phase).
  */
 import { expect } from 'chai';
+import { CoreV1Api, Watch } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { PRINTOUT_END, pod, printsLedger, resultLine, succeeds, writesResult } from '../../fixtures/pod.js';
 import { rebootNode, restartComponent } from '../../lib/chaos/node-faults.js';
-import { checkNothingReran, checkRanAgainFromFirst } from '../../lib/checks/chaos.js';
+import { checkNothingReran, checkRanAgainFromFirst, checkSameTransitions } from '../../lib/checks/chaos.js';
 import { idempotencyVerdict } from '../../lib/checks/behaviours.js';
+import { podStatus } from '../../lib/observe/status.js';
 import { appRunningAfterRerun, phase } from '../../lib/observe/wait.js';
 import type { PodRun } from '../../lib/scenario/pod-run.js';
 import { scenarioTest } from '../../lib/scenario/kit.js';
@@ -60,4 +63,87 @@ describe('chaos-node: the kubelet, the container runtime and the node itself', f
     expect(results(goodOut), 'the idempotent writer after the reboot: the first attempt\'s result, alone').to.deep.equal([resultLine('init-writer', 1)]);
     expect(idempotencyVerdict(results(badOut)), `negative control: the appending writer after the reboot left ${results(badOut).join(' | ')}`).to.equal('not idempotent');
   }, { timeoutMs: 220_000 });
+});
+
+/**
+ * A second watch, independent of the timeline recorder: client-node's plain JSON watch (not the
+ * server's Table), resumed from its last resourceVersion whenever it ends, and listed again on
+ * 410 Gone (a restarted API server's watch cache starts at etcd's current revision, so resuming
+ * from an older one is refused).
+ */
+class PlainWatch {
+  readonly seen: Array<{ rv: string; status: string }> = [];
+  private abort?: AbortController;
+  private stopped = false;
+  private rv = '';
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly namespace: string,
+    private readonly pod: string,
+    private readonly printerMinor: number,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.list();
+    this.watch();
+  }
+
+  private async list(): Promise<void> {
+    const list = await this.kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: this.namespace, fieldSelector: `metadata.name=${this.pod}` });
+    for (const p of list.items) this.add(p);
+    this.rv = list.metadata?.resourceVersion ?? '';
+  }
+
+  private add(p: V1Pod): void {
+    const rv = p.metadata?.resourceVersion ?? '';
+    if (this.seen.at(-1)?.rv !== rv) this.seen.push({ rv, status: podStatus(p, this.printerMinor) });
+  }
+
+  private watch(): void {
+    if (this.stopped) return;
+    let gone = false;
+    const again = () => setTimeout(() => void (gone ? this.list().catch(() => undefined) : Promise.resolve()).then(() => this.watch()), 250);
+    void new Watch(this.kc)
+      .watch(`/api/v1/namespaces/${this.namespace}/pods`, { fieldSelector: `metadata.name=${this.pod}`, resourceVersion: this.rv, allowWatchBookmarks: true }, (type, obj: V1Pod & { code?: number }) => {
+        if (type === 'ERROR') gone = obj.code === 410;
+        if (type === 'ERROR' || type === 'BOOKMARK') return;
+        this.rv = obj.metadata?.resourceVersion ?? this.rv;
+        this.add(obj);
+      }, again)
+      .then((c) => (this.abort = c), again);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort?.abort();
+  }
+}
+
+describe('chaos-node: the API server restarted mid-scenario', function () {
+  this.timeout(240_000);
+
+  scenarioTest('the timeline keeps every transition through an API server restart: the same resourceVersions and STATUS as an independent plain watch', async (kit) => {
+    const builder = slowMiddle('apiserver-restart');
+    const independent = new PlainWatch(kit.kc, await kit.namespace(), builder.name, (await kit.server()).minor);
+    await independent.start();
+    try {
+      const run = await kit.start(builder);
+      await run.untilLog('init-b', / init-b started$/);
+      await kit.inject(run, restartComponent('kube-apiserver', 3000));
+      await run.until(phase('Running', 120_000));
+      await printout(run);
+      // The independent watch may still be catching up on the last events.
+      const lastRv = run.timeline.latest!.resourceVersion;
+      for (let i = 0; i < 40 && !independent.seen.some((s) => s.rv === lastRv); i++) await new Promise((r) => setTimeout(r, 250));
+      kit.attach('independent watch (resourceVersion STATUS)', independent.seen.map((s) => `${s.rv} ${s.status}`).join('\n'));
+      await kit.saveRecord('apiserver-restart-independent', independent.seen);
+      expect(run.timeline.watchErrors.join('\n'), 'the recorder saw its watch end during the restart').to.match(/watch dropped|watch error/);
+      const rec = await kit.recording(run);
+      checkSameTransitions(rec.rows, independent.seen);
+      checkNothingReran(rec, INITS, 'app');
+    } finally {
+      independent.stop();
+    }
+  }, { timeoutMs: 200_000 });
 });

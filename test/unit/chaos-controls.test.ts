@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { checkFailedWithoutRestart } from '../../lib/checks/behaviours.js';
-import { checkConvergedUnderKills, checkNothingReran, checkOnlyKilledReran, checkRanAgainFromFirst, checkWaitedThroughOutage } from '../../lib/checks/chaos.js';
+import { checkConvergedUnderKills, checkSameTransitions, checkNothingReran, checkOnlyKilledReran, checkRanAgainFromFirst, checkWaitedThroughOutage } from '../../lib/checks/chaos.js';
 import { seededRandom } from '../../lib/chaos/random.js';
 import type { Recording, RecordedRow } from '../../lib/checks/recording.js';
 import { attemptsOf, containerIn } from '../../lib/checks/recording.js';
@@ -439,6 +439,37 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
       expect(draws(12345)).not.to.deep.equal(draws(12346));
       expect(draws(12345)).not.to.deep.equal(Array.from({ length: 5 }, seededRandom(12345, 'another test')));
       for (const x of draws(7)) expect(x).to.be.within(0, 1);
+    });
+  });
+
+  describe('checkSameTransitions (the recorder against an independent watch, through an API server restart)', () => {
+    type Seen = Array<{ rv: string; status: string }>;
+    const rec = { rows: load('chaos-node-apiserver-restart').rows, independent: load<Seen>('chaos-node-apiserver-restart-independent') };
+    const check = (r: typeof rec) => checkSameTransitions(r.rows, r.independent);
+    const ALL = '922 Pending, 923 Pending, 925 Init:0/3, 930 Init:1/3, 944 Init:1/3, 948 Running';
+    control(rec, check, {
+      'the recorder lost a transition': [
+        (r) => (r.rows = r.rows.filter((x) => x.resourceVersion !== '944' && x.resourceVersion !== '930')),
+        new RegExp(`^expected the recorder's transitions to be exactly those of the independent watch, in order; observed missing from the recorder: 930 Init:1/3; 944 Init:1/3; only in the recorder: none; recorder: 922 Pending, 923 Pending, 925 Init:0/3, 948 Running; independent: ${ALL}$`),
+        [],
+      ],
+      'the recorder has a transition the other watch never saw': [
+        (r) => (r.independent = r.independent.filter((x) => x.rv !== '925' && x.rv !== '923')),
+        /; observed missing from the recorder: none; only in the recorder: 923 Pending; 925 Init:0\/3; recorder: /,
+        [],
+      ],
+      'the recorder computed another STATUS': [(r) => (r.rows.find((x) => x.resourceVersion === '930')!.status = 'Init:0/3'), /; observed missing from the recorder: 930 Init:1\/3; only in the recorder: 930 Init:0\/3; /, []],
+      'the two saw the same transitions in another order': [
+        (r) => {
+          const [a, b] = [r.independent[2]!, r.independent[3]!];
+          [r.independent[2], r.independent[3]] = [b, a];
+        },
+        /; observed missing from the recorder: none; only in the recorder: none; recorder: 922 Pending, 923 Pending, 925 Init:0\/3, 930 Init:1\/3, /,
+        [],
+      ],
+    });
+    passes(rec, check, {
+      'the recorder saw an object twice (a row, then the same object listed after 410 Gone)': (r) => r.rows.splice(5, 0, { ...clone(r.rows[4]!), event: 'LISTED' }),
     });
   });
 });

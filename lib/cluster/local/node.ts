@@ -4,12 +4,14 @@
  * A restarted component's new pid goes into the state file at once, so `down` (or a later run)
  * stops the process that is really running.
  */
+import path from 'node:path';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { ConsoleProgress } from '../../progress.js';
 import type { NodeAccess, NodeComponent } from '../provider.js';
 import { buildCrictl, goVersion } from './build.js';
 import type { ClusterLayout } from './layout.js';
+import { apiServerURL } from './layout.js';
 import { httpStatus, waitUntil } from './health.js';
 import { isRunning, startAgain, stopProcess } from './processes.js';
 import { readState, writeState } from './state.js';
@@ -68,10 +70,12 @@ export class LocalNode implements NodeAccess {
     const started = await startAgain(rec);
     state.processes[i] = started;
     await writeState(this.layout.stateFile, state);
-    const serving =
-      c === 'containerd'
-        ? async () => (await this.crictl(['version']), true)
-        : async () => (await httpStatus(`http://127.0.0.1:${this.layout.ports.kubeletHealthz}/healthz`)) === 200;
+    const pki = (f: string) => path.join(this.layout.pkiDir, f);
+    const serving = {
+      containerd: async () => (await this.crictl(['version']), true),
+      kubelet: async () => (await httpStatus(`http://127.0.0.1:${this.layout.ports.kubeletHealthz}/healthz`)) === 200,
+      'kube-apiserver': async () => (await httpStatus(`${apiServerURL(this.layout)}/readyz`, { ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') })) === 200,
+    }[c];
     await waitUntil(`${c} started again`, serving, { timeoutMs: 60_000, intervalMs: 200, process: started });
   }
 }
