@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ExitCode } from '../../lib/errors.js';
-import { runVerdict, selectSuites } from '../../lib/cli/run.js';
+import { ExitCode, InitcError } from '../../lib/errors.js';
+import { generateAllureReport, runVerdict, selectSuites } from '../../lib/cli/run.js';
 import type { ResultFile } from '../../lib/cli/run.js';
 import { initc } from '../support/cli.js';
 
@@ -102,5 +102,21 @@ describe('initc run verdict', () => {
     expect(code([result('skipped', 'a'), result('skipped', 'b')])).to.equal(ExitCode.nothingRan);
     expect(runVerdict([], 0)?.message).to.match(/no test ran/);
     expect(runVerdict([result('skipped', 'sidecar test')], 0)?.message).to.match(/all 1 were skipped \(sidecar test\)/);
+  });
+});
+
+describe('initc run report', function () {
+  this.timeout(60_000);
+
+  it('an Allure report that cannot be generated is exit 11 (not "component did not come up"), naming the results folder', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-report-'));
+    try {
+      const err = await generateAllureReport(path.join(dir, 'allure-results'), path.join(dir, 'allure-report')).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(InitcError);
+      expect((err as InitcError).exitCode).to.equal(ExitCode.reportFailed);
+      expect((err as InitcError).message).to.include(`allure generate failed on ${path.join(dir, 'allure-results')}`);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
