@@ -19,6 +19,7 @@ export const ExitCode = {
   busy: 13,
   cleanupFailed: 14,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
@@ -60,5 +61,6 @@ export const exitCodeDoc: ReadonlyArray<[number, string]> = [
   [ExitCode.nothingRan, 'no test ran: --suite/--grep selected nothing, or every selected test was skipped'],
   [ExitCode.busy, 'the embedded cluster is busy: another initc process is starting, stopping or running suites on it'],
   [ExitCode.cleanupFailed, 'the run could not delete every namespace it created (they are named)'],
-  [ExitCode.interrupted, 'interrupted (Ctrl-C); everything started was stopped'],
+  [ExitCode.interrupted, 'interrupted (Ctrl-C, SIGINT); everything started was stopped'],
+  [ExitCode.terminated, 'terminated (SIGTERM); everything started was stopped'],
 ];

@@ -2,6 +2,7 @@
  * What every command gets: progress output and an abort signal that fires on Ctrl-C (SIGINT) or
  * SIGTERM, so a command can stop what it started before exiting with code 130.
  */
+import { ExitCode } from '../errors.js';
 import { ConsoleProgress } from '../progress.js';
 import type { Progress } from '../progress.js';
 
@@ -11,6 +12,10 @@ export interface CommandContext {
 }
 
 let firstInterruptAt = 0;
+let interruptedBy: NodeJS.Signals | undefined;
+
+/** The exit code of an interrupted command: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). */
+export const interruptedExitCode = () => (interruptedBy === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
 const controller = new AbortController();
 /** Repeats within this window are the same interruption (Mocha's parallel runner re-raises SIGINT on itself). */
 const REPEAT_WINDOW_MS = 3000;
@@ -23,10 +28,11 @@ export function installSignalHandlers(): void {
   const onSignal = (sig: NodeJS.Signals) => {
     if (!firstInterruptAt) {
       firstInterruptAt = Date.now();
+      interruptedBy = sig;
       process.stderr.write(`\ninitc: ${sig} received, stopping what this command started (Ctrl-C again, a few seconds later, leaves it as it is)\n`);
       controller.abort(new Error(sig));
     } else if (Date.now() - firstInterruptAt > REPEAT_WINDOW_MS) {
-      process.exit(130);
+      process.exit(interruptedExitCode());
     }
   };
   process.on('SIGINT', onSignal);

@@ -7,14 +7,15 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, exitCodeDoc, InitcError } from '../errors.js';
 import { clusterCommand, kubectlCommand } from './cluster.js';
-import { commandContext, installSignalHandlers } from './context.js';
+import { commandContext, installSignalHandlers, interruptedExitCode } from './context.js';
 import { runCommand } from './run.js';
 
 function fail(err: unknown): never {
-  if (commandContext().signal.aborted && !(err instanceof InitcError && err.exitCode === ExitCode.interrupted)) {
+  if (commandContext().signal.aborted) {
     // Ctrl-C also ends child processes (a Go build, a kubectl): whatever failed after it, it was the interruption.
-    process.stderr.write(`initc: interrupted (${err instanceof Error ? err.message.split('\n')[0] : String(err)})\n`);
-    process.exit(ExitCode.interrupted);
+    const isOwn = err instanceof InitcError && err.exitCode === ExitCode.interrupted;
+    process.stderr.write(`initc: ${isOwn ? (err as Error).message : `interrupted (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`}\n`);
+    process.exit(interruptedExitCode());
   }
   if (err instanceof InitcError) {
     process.stderr.write(`initc: ${err.message}\n`);

@@ -44,7 +44,7 @@ export class KubeconfigProvider implements ClusterProvider {
 
   constructor(private readonly opts: KubeconfigProviderOptions = {}) {}
 
-  async create({ progress }: CreateOptions): Promise<ExistingCluster> {
+  async create({ progress, signal }: CreateOptions): Promise<ExistingCluster> {
     const file = this.opts.kubeconfig ?? defaultKubeconfigPath();
     return progress.step(`connect to the cluster of ${file}`, async () => {
       try {
@@ -66,9 +66,10 @@ export class KubeconfigProvider implements ClusterProvider {
       kc.setCurrentContext(context);
       const server = kc.getCurrentCluster()?.server ?? '(no server)';
       try {
-        const version = await withTimeout(kc.makeApiClient(VersionApi).getCode(), this.opts.reachTimeoutMs ?? 10_000);
+        const version = await withTimeout(kc.makeApiClient(VersionApi).getCode(), this.opts.reachTimeoutMs ?? 10_000, signal);
         progress.info(`cluster ${server} answers: Kubernetes ${version.gitVersion}`);
       } catch (err) {
+        if (err instanceof InitcError) throw err;
         throw new InitcError('kubeconfig', `the cluster of context "${context}" (${server}) cannot be reached: ${firstLine(err)}`);
       }
       return new ExistingCluster(file, kc, context);
@@ -85,9 +86,13 @@ function firstLine(err: unknown): string {
   return (e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err)).split('\n')[0]!;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** `p`, or a rejection after `ms` or when `signal` aborts (Ctrl-C while a cluster does not answer). */
+function withTimeout<T>(p: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms);
-    p.then((v) => (clearTimeout(t), resolve(v)), (e) => (clearTimeout(t), reject(e)));
+    const aborted = () => (clearTimeout(t), reject(new InitcError('interrupted', 'interrupted while connecting to the cluster')));
+    if (signal?.aborted) return aborted();
+    signal?.addEventListener('abort', aborted, { once: true });
+    p.then((v) => (clearTimeout(t), resolve(v)), (e) => (clearTimeout(t), reject(e))).finally(() => signal?.removeEventListener('abort', aborted));
   });
 }

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -119,4 +120,43 @@ describe('initc run report', function () {
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('initc interrupted', function () {
+  this.timeout(60_000);
+
+  for (const [signal, code] of [['SIGINT', ExitCode.interrupted], ['SIGTERM', ExitCode.terminated]] as const) {
+    it(`${signal} while the cluster does not answer exits ${code} at once, with one line`, async () => {
+      // A loopback server that accepts connections and never answers.
+      const sockets: net.Socket[] = [];
+      const server = net.createServer((s) => sockets.push(s));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-kc-'));
+      const file = path.join(dir, 'config');
+      await fs.writeFile(file, `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:${(server.address() as net.AddressInfo).port}", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`);
+      try {
+        const child = initc(['run', '--kubeconfig', file]);
+        let seen = '';
+        child.stderr?.on('data', (d: Buffer) => (seen += d.toString()));
+        for (let i = 0; i < 100 && !seen.includes('connect to the cluster'); i++) await new Promise((r) => setTimeout(r, 100));
+        const sent = Date.now();
+        child.kill(signal);
+        const r = await child;
+        expect(r.exitCode, String(r.stderr)).to.equal(code);
+        expect(Date.now() - sent, 'it stops waiting for the cluster at once').to.be.below(5000);
+        expect(String(r.stderr)).to.match(/initc: interrupted while connecting to the cluster/);
+        expect(String(r.stderr)).not.to.match(/\n\s+at /);
+      } finally {
+        for (const s of sockets) s.destroy();
+        server.close();
+        await fs.rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
