@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode, exitCodeDoc, InitcError } from '../errors.js';
 import { clusterCommand, kubectlCommand } from './cluster.js';
 import { commandContext, installSignalHandlers, interruptedExitCode } from './context.js';
+import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
 function fail(err: unknown): never {
@@ -33,8 +34,9 @@ async function main(): Promise<void> {
     .usage('$0 <command> [options]\n\nChaos and conformance tests of how a Kubernetes cluster runs init containers.')
     .command(clusterCommand)
     .command(runCommand)
+    .command(reportCommand)
     .command(kubectlCommand)
-    .demandCommand(1, 'name a command: cluster or run')
+    .demandCommand(1, 'name a command: cluster, run, report or kubectl')
     .strict()
     .epilogue(`Exit codes:\n${exitCodeDoc.map(([code, what]) => `  ${String(code).padStart(3)}  ${what}`).join('\n')}`)
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -5,12 +5,13 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import Mocha from 'mocha';
 import type { CommandModule } from 'yargs';
 import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../errors.js';
+import { generateAllureReport } from '../report/allure.js';
+import { formatSummary, readResults, runVerdict } from '../report/results.js';
 import { deleteRunNamespaces, newRunId } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
 import { exists } from '../util/fsx.js';
@@ -168,16 +169,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
   },
 };
 
-/** The run's outcome from its results: failed or broken tests fail it; a run where nothing passed is not a pass. */
-export function runVerdict(results: ResultFile[], mochaFailures: number): InitcError | undefined {
-  const count = (s: string) => results.filter((r) => r.status === s).length;
-  // A failing hook has no test result of its own: Mocha's count covers it.
-  const bad = Math.max(count('failed') + count('broken'), mochaFailures);
-  if (bad) return new InitcError('testsFailed', `${bad} test(s) failed or broke; see the report`);
-  if (results.length === 0) return new InitcError('nothingRan', 'no test ran: --suite/--grep selected nothing');
-  if (count('passed') === 0) return new InitcError('nothingRan', `no test passed: all ${results.length} were skipped (${results.map((r) => r.name).join('; ').slice(0, 300)})`);
-  return undefined;
-}
 
 
 interface MochaPhase {
@@ -223,43 +214,6 @@ export async function mergeJUnit(parts: string[], out: string): Promise<void> {
   await fs.writeFile(out, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join('\n')}\n</testsuites>\n`);
 }
 
-/** One test's Allure result file, the parts initc reads. */
-export interface ResultFile {
-  name: string;
-  status: string;
-  start: number;
-  stop: number;
-  statusDetails?: { message?: string };
-  labels: Array<{ name: string; value: string }>;
-}
-
-export async function readResults(dir: string): Promise<ResultFile[]> {
-  const files = (await fs.readdir(dir)).filter((f) => f.endsWith('-result.json'));
-  return Promise.all(files.map(async (f) => JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as ResultFile));
-}
-
-/** The suite a result belongs to: its describe title up to the colon ("order: …" → "order"). */
-export const suiteOf = (r: ResultFile) => (r.labels.find((l) => l.name === 'parentSuite' || l.name === 'suite')?.value ?? r.name).split(':')[0]!;
-
-/** One screen: per suite, how many tests passed, failed, were broken or skipped; then each failure's first line. */
-export function formatSummary(results: ResultFile[]): string {
-  const statuses = ['passed', 'failed', 'broken', 'skipped'] as const;
-  const bySuite = new Map<string, Record<string, number>>();
-  for (const r of results) {
-    const suite = suiteOf(r);
-    const counts = bySuite.get(suite) ?? Object.fromEntries(statuses.map((st) => [st, 0]));
-    counts[r.status] = (counts[r.status] ?? 0) + 1;
-    bySuite.set(suite, counts);
-  }
-  const total = Object.fromEntries(statuses.map((st) => [st, results.filter((r) => r.status === st).length]));
-  const line = (name: string, c: Record<string, number>) => `  ${name.padEnd(14)}${statuses.map((st) => String(c[st] ?? 0).padStart(8)).join('')}`;
-  const rows = [...bySuite.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([n, c]) => line(n, c));
-  const problems = results
-    .filter((r) => r.status === 'failed' || r.status === 'broken')
-    .map((r) => `  ${r.status.toUpperCase()} ${r.name}\n    ${(r.statusDetails?.message ?? '').split('\n')[0]}`);
-  return ['Summary', `  ${'suite'.padEnd(14)}${statuses.map((st) => st.padStart(8)).join('')}`, ...rows, line('total', total), ...(problems.length ? ['', ...problems] : [])].join('\n');
-}
-
 /** The Allure report's environment section: what the cluster is made of. */
 async function describeEnvironment(kc: KubeConfig, provider: string): Promise<Record<string, string>> {
   const info: Record<string, string> = { provider, initc: INITC_VERSION };
@@ -277,12 +231,4 @@ async function describeEnvironment(kc: KubeConfig, provider: string): Promise<Re
     info['error'] = `cannot read versions: ${(err as Error).message.split('\n')[0]}`;
   }
   return info;
-}
-
-export async function generateAllureReport(resultsDir: string, reportDir: string): Promise<void> {
-  const config = path.join(path.dirname(resultsDir), 'allurerc.json');
-  await fs.writeFile(config, JSON.stringify({ name: 'initc', output: reportDir, plugins: { awesome: { options: { singleFile: true, reportName: 'initc', groupBy: ['feature'] } } } }, null, 2));
-  const allure = path.join(projectRoot(), 'node_modules', '.bin', 'allure');
-  const r = await execa(allure, ['generate', resultsDir, '--config', config, '--output', reportDir], { reject: false });
-  if (r.exitCode !== 0) throw new InitcError('reportFailed', `allure generate failed on ${resultsDir}: ${String(r.stderr || r.stdout).trim().split('\n').pop()}`);
 }

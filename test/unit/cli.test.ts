@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ExitCode, InitcError } from '../../lib/errors.js';
-import { generateAllureReport, runVerdict, selectSuites } from '../../lib/cli/run.js';
-import type { ResultFile } from '../../lib/cli/run.js';
+import { selectSuites } from '../../lib/cli/run.js';
+import { generateAllureReport } from '../../lib/report/allure.js';
+import { runVerdict } from '../../lib/report/results.js';
+import type { ResultFile } from '../../lib/report/results.js';
 import { initc } from '../support/cli.js';
 
 /** One line on stderr, no stack trace. */
@@ -159,4 +161,35 @@ current-context: x
       }
     });
   }
+});
+
+describe('initc report --from', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const write = async (folder: string, name: string, status: string) => {
+    await fs.mkdir(folder, { recursive: true });
+    const uuid = `${name}-${status}-0000-0000-000000000000`;
+    await fs.writeFile(path.join(folder, `${uuid}-result.json`), JSON.stringify({ uuid, name, status, stage: 'finished', start: 1000, stop: 2000, statusDetails: status === 'failed' ? { message: 'expected a; observed b' } : {}, labels: [{ name: 'parentSuite', value: 'order: one at a time' }], steps: [], attachments: [], parameters: [], links: [] }));
+  };
+  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-report-'))));
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('merges the results of two runs into one report and junit.xml, and exits 1 when one failed', async () => {
+    await write(path.join(dir, 'run-a', 'allure-results'), 'passes', 'passed');
+    await write(path.join(dir, 'run-b'), 'fails', 'failed');
+    const out = path.join(dir, 'out');
+    const r = await initc(['report', '--from', path.join(dir, 'run-a'), path.join(dir, 'run-b'), '--out', out]);
+    expect(r.exitCode, String(r.stderr)).to.equal(ExitCode.testsFailed);
+    const junit = await fs.readFile(path.join(out, 'junit.xml'), 'utf8');
+    expect(junit).to.include('<testsuite name="order" tests="2" failures="1" errors="0" skipped="0"');
+    expect((await fs.stat(path.join(out, 'allure-report', 'index.html'))).size).to.be.greaterThan(10_000);
+    expect(String(r.stdout)).to.match(/order\s+1\s+1\s+0\s+0/);
+  });
+
+  it('a folder that does not exist, or holds no results, exits 2 with one line', async () => {
+    expectOneLineError(await initc(['report', '--from', path.join(dir, 'nothing-here')]), ExitCode.usage, /--from .*nothing-here: no such folder/);
+    await fs.mkdir(path.join(dir, 'empty'));
+    expectOneLineError(await initc(['report', '--from', path.join(dir, 'empty')]), ExitCode.usage, /no Allure results \(\*-result\.json\)/);
+    expectOneLineError(await initc(['report']), ExitCode.usage, /Missing required argument: from/);
+  });
 });

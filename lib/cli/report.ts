@@ -1,0 +1,58 @@
+/**
+ * `initc report --from DIR...`: the Allure report, JUnit XML and one-screen summary built after the
+ * fact from folders of Allure results: a run that was killed (its results are written test by test
+ * as it goes, its JUnit only at its end), or several runs merged into one report.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { InitcError } from '../errors.js';
+import { generateAllureReport } from '../report/allure.js';
+import { junitXml } from '../report/junit.js';
+import { formatSummary, readResults, runVerdict } from '../report/results.js';
+import { exists } from '../util/fsx.js';
+import { commandContext } from './context.js';
+import { nonEmpty, nonEmptyList } from './validate.js';
+
+interface ReportArgs {
+  from: string[];
+  out: string;
+}
+
+/** A run's --out folder holds allure-results/; a results folder is taken as it is. */
+async function resultsFolder(dir: string): Promise<string> {
+  const inner = path.join(dir, 'allure-results');
+  const folder = (await exists(inner)) ? inner : dir;
+  const files = await fs.readdir(folder).catch(() => undefined);
+  if (!files) throw new InitcError('usage', `--from ${dir}: no such folder`);
+  if (!files.some((f) => f.endsWith('-result.json'))) throw new InitcError('usage', `--from ${dir}: no Allure results (*-result.json) in ${folder}`);
+  return folder;
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report',
+  describe: 'build the Allure report, junit.xml and the summary from Allure results (a killed run\'s, or several runs merged)',
+  builder: (y) =>
+    y
+      .option('from', { type: 'string', array: true, demandOption: true, coerce: nonEmptyList('--from'), describe: 'folders of Allure results: a run\'s --out folder or its allure-results/ (several are merged)' })
+      .option('out', { type: 'string', requiresArg: true, default: 'reports', coerce: nonEmpty('--out'), describe: 'folder for allure-results/ (the merged results), allure-report/ and junit.xml' }) as never,
+  handler: async (a) => {
+    const ctx = commandContext();
+    const out = path.resolve(a.out);
+    const merged = path.join(out, 'allure-results');
+    const sources = await Promise.all(a.from.map((d) => resultsFolder(path.resolve(d))));
+    await ctx.progress.step(`results from ${sources.join(', ')}`, async () => {
+      await fs.mkdir(merged, { recursive: true });
+      // Result and attachment files are named by UUID, so several runs' files sit side by side.
+      for (const src of sources) if (path.resolve(src) !== merged) await fs.cp(src, merged, { recursive: true });
+    });
+    const results = await readResults(merged);
+    const reportDir = path.join(out, 'allure-report');
+    await ctx.progress.step('Allure report', () => generateAllureReport(merged, reportDir));
+    await fs.writeFile(path.join(out, 'junit.xml'), junitXml(results));
+    process.stdout.write(`\n${formatSummary(results)}\n`);
+    ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}`);
+    const verdict = runVerdict(results, 0);
+    if (verdict) throw verdict;
+  },
+};
