@@ -18,7 +18,7 @@ import { loadKubeConfig } from '../../lib/cluster/provider.js';
 import { runSmoke } from '../../fixtures/smoke.js';
 import { checkRanInOrder } from '../../lib/checks/behaviours.js';
 import { checkStatusAgreement } from '../../lib/checks/status-agreement.js';
-import { newRunId } from '../../lib/scenario/namespace.js';
+import { deleteRunNamespaces, newRunId } from '../../lib/scenario/namespace.js';
 import { initc } from '../support/cli.js';
 
 describe('embedded cluster (integration; root)', function () {
@@ -120,6 +120,29 @@ describe('embedded cluster (integration; root)', function () {
     expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces of the interrupted run').to.deep.equal([]);
     const s = await provider.status();
     expect(s.running && s.nodeReady, 'every component runs and the node is Ready').to.equal(true);
+  });
+
+  it('after `kill -9` of a run, `initc report --from` builds the report and JUnit of the tests that had finished', async () => {
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-killed-'));
+    // Its own process group, so that kill -9 reaches the CLI, its Mocha workers and all.
+    const child = initc(['run', '--suite', 'validation,order,always', '--out', out], { detached: true });
+    const results = path.join(out, 'allure-results');
+    const finished = async () => (await fs.readdir(results).catch(() => [] as string[])).filter((f) => f.endsWith('-result.json')).length;
+    for (let i = 0; i < 240 && (await finished()) < 3; i++) await new Promise((r) => setTimeout(r, 250));
+    process.kill(-child.pid!, 'SIGKILL');
+    await child.catch(() => undefined);
+    const kept = await finished();
+    expect(kept, 'results on disk when the run was killed').to.be.at.least(3);
+    await fs.access(path.join(out, 'junit.xml')).then(() => expect.fail('a killed run wrote its JUnit'), () => undefined);
+    const report = await initc(['report', '--from', out, '--out', out]);
+    expect(report.exitCode, String(report.stderr)).to.equal(0);
+    const junit = await fs.readFile(path.join(out, 'junit.xml'), 'utf8');
+    const tests = [...junit.matchAll(/<testsuite[^>]* tests="(\d+)"/g)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(tests, 'tests in the JUnit built afterwards').to.equal(kept);
+    expect((await fs.stat(path.join(out, 'allure-report', 'index.html'))).size).to.be.greaterThan(100_000);
+    // What the killed run left in the cluster (its namespaces) is not this test's subject: remove it.
+    await deleteRunNamespaces(loadKubeConfig(provider.layout.kubeconfig));
+    await fs.rm(out, { recursive: true, force: true });
   });
 
   it('`initc run` that runs no test exits 12, not 0', async () => {
