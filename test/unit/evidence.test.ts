@@ -3,13 +3,13 @@
  * loopback that fails some requests, collectEvidence names each gap and PodRun's ledger refuses a
  * log it cannot read (which would otherwise read as "never ran").
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { collectEvidence, PREVIOUS_GONE } from '../../lib/evidence/collect.js';
 import { PodTimeline } from '../../lib/observe/timeline.js';
 import { PodRun } from '../../lib/scenario/pod-run.js';
+import type { ScriptedServer } from '../support/scripted-server.js';
+import { scriptedServer } from '../support/scripted-server.js';
 
 const pod = {
   apiVersion: 'v1',
@@ -25,7 +25,7 @@ const pod = {
 const table = { kind: 'Table', metadata: { resourceVersion: '10' }, columnDefinitions: [{ name: 'Name' }, { name: 'Ready' }, { name: 'Status' }], rows: [{ cells: ['p', '1/1', 'Running'], object: pod }] };
 
 describe('evidence collection and ledger reads against a failing server', () => {
-  let server: http.Server;
+  let server: ScriptedServer;
   let kc: KubeConfig;
   /** Answers per request path; the default serves the pod, its Table and a log line. */
   let failLog: (container: string, previous: boolean) => number | undefined;
@@ -34,7 +34,7 @@ describe('evidence collection and ledger reads against a failing server', () => 
   beforeEach(async () => {
     failLog = () => undefined;
     failEvents = false;
-    server = http.createServer((req, res) => {
+    server = await scriptedServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
       res.setHeader('Content-Type', 'application/json');
       const send = (code: number, body: unknown) => {
@@ -52,20 +52,10 @@ describe('evidence collection and ledger reads against a failing server', () => 
       if ((req.headers.accept ?? '').includes('as=Table')) return send(200, table);
       return send(200, pod);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    kc = server.kc;
   });
 
-  afterEach(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  afterEach(() => server.close());
 
   it('names every gap: the events that could not be listed and a current log that could not be read', async () => {
     failEvents = true;

@@ -3,14 +3,14 @@
  * the last resourceVersion when a watch ends, list again after 410 Gone, and keep every row in
  * order. (What a real cluster reports is the suites' business; this checks our resume logic.)
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { recordRows } from '../../lib/checks/recording.js';
 import { checkStatusAgreement } from '../../lib/checks/status-agreement.js';
 import { PodTimeline } from '../../lib/observe/timeline.js';
 import { phase } from '../../lib/observe/wait.js';
+import type { ScriptedServer } from '../support/scripted-server.js';
+import { scriptedServer } from '../support/scripted-server.js';
 
 const podAt = (rv: string, phaseName: string) => ({
   metadata: { name: 'p', namespace: 'ns', resourceVersion: rv },
@@ -21,14 +21,14 @@ const row = (rv: string, phaseName: string, printed = phaseName) => ({ cells: ['
 const table = (rv: string, rows: unknown[]) => ({ kind: 'Table', metadata: { resourceVersion: rv }, columnDefinitions: [{ name: 'Name' }, { name: 'Ready' }, { name: 'Status' }], rows });
 
 describe('pod timeline watch', () => {
-  let server: http.Server;
+  let server: ScriptedServer;
   let requests: string[];
   let kc: KubeConfig;
 
   beforeEach(async () => {
     requests = [];
     let lists = 0;
-    server = http.createServer((req, res) => {
+    server = await scriptedServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
       expect(req.headers.accept).to.include('as=Table');
       expect(url.searchParams.get('includeObject')).to.equal('Object');
@@ -56,20 +56,10 @@ describe('pod timeline watch', () => {
       res.statusCode = 500;
       res.end();
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    kc = server.kc;
   });
 
-  afterEach(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  afterEach(() => server.close());
 
   it('resumes after a closed watch, lists again after 410 Gone, and keeps every row in order', async () => {
     const t = await PodTimeline.start(kc, 'ns', 'p', 34);
@@ -108,7 +98,7 @@ describe('pod timeline watch', () => {
 describe('pod timeline watch when the server keeps failing', () => {
   it('waits longer and longer between tries when the list after 410 Gone fails (no busy loop)', async () => {
     const requests: string[] = [];
-    const server = http.createServer((req, res) => {
+    const server = await scriptedServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
       const watching = url.searchParams.get('watch') === '1';
       requests.push(watching ? 'watch' : 'list');
@@ -121,14 +111,7 @@ describe('pod timeline watch when the server keeps failing', () => {
       res.write(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, message: 'too old resource version' } })}\n`);
       res.end();
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const { kc } = server;
     const t = await PodTimeline.start(kc, 'ns', 'p', 34);
     try {
       await new Promise((r) => setTimeout(r, 1600));
@@ -138,7 +121,6 @@ describe('pod timeline watch when the server keeps failing', () => {
       expect(t.watchErrors.join('\n')).to.include('list again after 410 failed');
     } finally {
       await t.stop();
-      server.closeAllConnections();
       server.close();
     }
   });
