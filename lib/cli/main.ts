@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode, exitCodeDoc, InitcError } from '../errors.js';
 import { clusterCommand, kubectlCommand } from './cluster.js';
 import { commandContext, installSignalHandlers, interruptedExitCode } from './context.js';
+import { gcCommand } from './gc.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     .command(clusterCommand)
     .command(runCommand)
     .command(reportCommand)
+    .command(gcCommand)
     .command(kubectlCommand)
     .demandCommand(1, 'name a command: cluster, run, report or kubectl')
     .strict()

@@ -4,6 +4,10 @@ import { KubeconfigProvider } from '../cluster/kubeconfig.js';
 import { LocalClusterProvider } from '../cluster/local/local.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import type { ClusterProvider } from '../cluster/provider.js';
+import { loadKubeConfig } from '../cluster/provider.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { InitcError } from '../errors.js';
+import type { Progress } from '../progress.js';
 import { nonEmpty } from './validate.js';
 
 export interface ProviderArgs {
@@ -39,4 +43,12 @@ export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
   if (chosenProvider(a) === 'kubeconfig') return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
   // A run's cluster is its own: it does not touch the user's kubeconfig.
   return new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), mergeKubeconfig: false });
+}
+
+/** The chosen cluster's KubeConfig if it is up, starting nothing (for commands that only look or clean up). */
+export async function connectOnly(a: Partial<ProviderArgs>, progress: Progress): Promise<KubeConfig> {
+  if (chosenProvider(a) === 'kubeconfig') return (await makeProvider(a).create({ progress })).kubeConfig();
+  const local = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
+  if (!(await local.status()).running) throw new InitcError('notRunning', 'no embedded cluster is running: nothing to clean up');
+  return loadKubeConfig(local.layout.kubeconfig);
 }

@@ -12,6 +12,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../errors.js';
 import { generateAllureReport } from '../report/allure.js';
 import { formatSummary, readResults, runVerdict } from '../report/results.js';
+import { LEASE_NAMESPACE, holdRunLease, planReap, reap } from '../scenario/liveness.js';
 import { deleteRunNamespaces, newRunId } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
 import { exists } from '../util/fsx.js';
@@ -112,9 +113,19 @@ export const runCommand: CommandModule<object, RunArgs> = {
 
     const cluster = await provider.create(ctx);
     const runId = newRunId();
+    // Taken before any namespace of this run exists, so a reaper never mistakes the run for a dead one.
+    const lease = await holdRunLease(cluster.kubeConfig(), runId).catch(async (err: Error) => {
+      await cluster.release();
+      throw new InitcError('kubeconfig', `cannot take the run's Lease in namespace ${LEASE_NAMESPACE}: ${err.message.split('\n')[0]}`);
+    });
     let cleanupProblem: string | undefined;
     let mochaFailures = 0;
     try {
+      const dead = await planReap(cluster.kubeConfig(), runId);
+      if (dead.reap.length || dead.deadLeases.length) {
+        await reap(cluster.kubeConfig(), dead);
+        ctx.progress.info(`removed what dead runs left: ${[...dead.reap.map((r) => `namespace ${r.namespace} (${r.why})`), ...dead.deadLeases.map((l) => `Lease ${l}`)].join('; ')}`);
+      }
       process.env[ENV.kubeconfig] = cluster.kubeconfigPath;
       process.env[ENV.context] = cluster.context ?? '';
       process.env[ENV.runId] = runId;
@@ -153,6 +164,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         cleanupProblem = `could not delete the run's namespaces (label initc.dev/run=${runId}): ${(err as Error).message.split('\n')[0]}`;
         ctx.progress.info(`✘ ${cleanupProblem}`);
       }
+      await lease.stop().catch((err: Error) => ctx.progress.info(`✘ could not delete the run's Lease: ${err.message.split('\n')[0]} (it expires by itself)`));
       if (cluster.startedHere && !a['keep-cluster'] && !kept.length && !cleanupProblem) await provider.destroy(ctx);
       else if (cluster.startedHere && (kept.length || cleanupProblem)) ctx.progress.info('the embedded cluster stays up with what the run left; `initc cluster down` when done');
       await cluster.release();

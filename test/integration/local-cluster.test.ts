@@ -18,7 +18,9 @@ import { loadKubeConfig } from '../../lib/cluster/provider.js';
 import { runSmoke } from '../../fixtures/smoke.js';
 import { checkRanInOrder } from '../../lib/checks/behaviours.js';
 import { checkStatusAgreement } from '../../lib/checks/status-agreement.js';
-import { deleteRunNamespaces, newRunId } from '../../lib/scenario/namespace.js';
+import { LEASE_NAMESPACE, holdRunLease } from '../../lib/scenario/liveness.js';
+import { createRunNamespace, deleteNamespace, deleteRunNamespaces, newRunId, runLabels } from '../../lib/scenario/namespace.js';
+import { requestJson } from '../../lib/kube/raw.js';
 import { initc } from '../support/cli.js';
 
 describe('embedded cluster (integration; root)', function () {
@@ -143,6 +145,38 @@ describe('embedded cluster (integration; root)', function () {
     // What the killed run left in the cluster (its namespaces) is not this test's subject: remove it.
     await deleteRunNamespaces(loadKubeConfig(provider.layout.kubeconfig));
     await fs.rm(out, { recursive: true, force: true });
+  });
+
+  it('`initc gc` removes exactly what dead runs left (no Lease, or an expired one) and keeps a live run\'s namespaces; --dry-run only says so', async () => {
+    const kc = loadKubeConfig(provider.layout.kubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    const live = await holdRunLease(kc, 'gc-live');
+    try {
+      const liveNs = await createRunNamespace(kc, 'gc-live', 'gc-live');
+      const expiredNs = await createRunNamespace(kc, 'gc-expired', 'gc-expired');
+      const orphanNs = await createRunNamespace(kc, 'gc-no-lease', 'gc-no-lease');
+      await requestJson(kc, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`, {
+        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'run-gc-expired', labels: runLabels('gc-expired') }, spec: { holderIdentity: 'elsewhere/1', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } },
+      });
+      const alive = async (ns: string) => core.readNamespace({ name: ns }).then((n) => !n.metadata?.deletionTimestamp, () => false);
+
+      const dry = await initc(['gc', '--dry-run']);
+      expect(dry.exitCode, String(dry.stderr)).to.equal(0);
+      expect(String(dry.stdout)).to.include(`would remove namespace ${expiredNs} (run gc-expired): its run's Lease expired`);
+      expect(String(dry.stdout)).to.include(`would remove namespace ${orphanNs} (run gc-no-lease): its run holds no Lease`);
+      expect(String(dry.stdout)).to.match(new RegExp(`keep namespace ${liveNs} \\(run gc-live\\): its run is alive`));
+      expect([await alive(liveNs), await alive(expiredNs), await alive(orphanNs)], 'nothing removed by --dry-run').to.deep.equal([true, true, true]);
+
+      const gc = await initc(['gc']);
+      expect(gc.exitCode, String(gc.stderr)).to.equal(0);
+      expect([await alive(liveNs), await alive(expiredNs), await alive(orphanNs)], 'live, expired, no Lease').to.deep.equal([true, false, false]);
+      const leases = await requestJson<{ items: Array<{ metadata: { name: string } }> }>(kc, 'GET', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`);
+      // (A run killed by an earlier test may still hold an unexpired Lease: only this test's count here.)
+      expect(leases.items.map((l) => l.metadata.name).filter((n) => n.startsWith('run-gc-'))).to.deep.equal(['run-gc-live']);
+      await deleteNamespace(kc, liveNs);
+    } finally {
+      await live.stop();
+    }
   });
 
   it('`initc run` that runs no test exits 12, not 0', async () => {

@@ -1,0 +1,30 @@
+/**
+ * `initc gc [--dry-run]`: removes what dead runs left on a cluster (their namespaces and Leases),
+ * judged by each run's Lease (lib/scenario/liveness.ts), and says what it kept and why. Namespaces
+ * of live runs, on any machine, and those kept for debugging are never touched.
+ */
+import type { CommandModule } from 'yargs';
+import { planReap, reap } from '../scenario/liveness.js';
+import { commandContext } from './context.js';
+import type { ProviderArgs } from './providers.js';
+import { connectOnly, withProviderOptions } from './providers.js';
+
+interface GcArgs extends ProviderArgs {
+  'dry-run': boolean;
+}
+
+export const gcCommand: CommandModule<object, GcArgs> = {
+  command: 'gc',
+  describe: 'remove what dead runs left on the cluster (namespaces, Leases); live runs and kept namespaces stay',
+  builder: (y) => withProviderOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'only say what would be removed' }) as never,
+  handler: async (a) => {
+    const ctx = commandContext();
+    const kc = await connectOnly(a, ctx.progress);
+    const plan = await planReap(kc);
+    for (const r of plan.reap) console.log(`${a['dry-run'] ? 'would remove' : 'remove'} namespace ${r.namespace} (run ${r.runId}): ${r.why}`);
+    for (const l of plan.deadLeases) console.log(`${a['dry-run'] ? 'would remove' : 'remove'} Lease ${l} (expired)`);
+    for (const k of plan.keep) console.log(`keep namespace ${k.namespace} (run ${k.runId}): ${k.why}`);
+    if (!plan.reap.length && !plan.deadLeases.length) console.log('nothing left by dead runs');
+    if (!a['dry-run']) await reap(kc, plan);
+  },
+};

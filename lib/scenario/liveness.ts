@@ -1,0 +1,106 @@
+/**
+ * Run liveness in the cluster: each run holds a coordination.k8s.io Lease in namespace
+ * `initc-runs` (labelled with its run id, host and pid) and renews it while it runs. A run whose
+ * Lease expired (or that has none: it predates leases or never got to make one... see reapable)
+ * is dead, and what it left (its namespaces, its Lease) may be removed by anyone: a later run or
+ * `initc gc`. A live run, on this machine or another, is never touched.
+ */
+import os from 'node:os';
+import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
+import { requestJson } from '../kube/raw.js';
+import { KEPT_LABEL, MANAGED_BY_LABEL, RUN_LABEL, deleteNamespace, runLabels } from './namespace.js';
+
+export const LEASE_NAMESPACE = 'initc-runs';
+/** Renewed every 10 s, valid for 40 s: a run must miss three renewals in a row to look dead. */
+export const LEASE_SECONDS = 40;
+export const RENEW_MS = 10_000;
+
+const leaseName = (runId: string) => `run-${runId}`;
+/** RFC 3339 with microseconds, as the API's MicroTime wants it. */
+const microTime = () => new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+const notFound = (err: unknown) => (err as { code?: number }).code === 404;
+const conflict = (err: unknown) => (err as { code?: number }).code === 409;
+
+export interface RunLease {
+  stop(): Promise<void>;
+}
+
+/** Takes the run's Lease and renews it until stop(), which deletes it. */
+export async function holdRunLease(kc: KubeConfig, runId: string): Promise<RunLease> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const coord = kc.makeApiClient(CoordinationV1Api);
+  await core.createNamespace({ body: { metadata: { name: LEASE_NAMESPACE, labels: { 'initc.dev/leases': 'true' } } } }).catch((err) => {
+    if (!conflict(err)) throw err;
+  });
+  // Written as raw JSON: a Lease's times are MicroTime (six fractional digits), which client-node's Date serialization (three) does not satisfy.
+  const body = (renewTime: string) => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: leaseName(runId), namespace: LEASE_NAMESPACE, labels: { ...runLabels(runId), 'initc.dev/host': os.hostname().slice(0, 63), 'initc.dev/pid': String(process.pid) } },
+    spec: { holderIdentity: `${os.hostname()}/${process.pid}`, leaseDurationSeconds: LEASE_SECONDS, acquireTime: acquired, renewTime },
+  });
+  const acquired = microTime();
+  const path = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`;
+  await requestJson(kc, 'POST', path, { body: body(acquired) });
+  const timer = setInterval(() => {
+    // A missed renewal is tried again 10 s later; three in a row make the run look dead.
+    void requestJson(kc, 'PUT', `${path}/${leaseName(runId)}`, { body: body(microTime()) }).catch(() => undefined);
+  }, RENEW_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await coord.deleteNamespacedLease({ name: leaseName(runId), namespace: LEASE_NAMESPACE }).catch((err) => {
+        if (!notFound(err)) throw err;
+      });
+    },
+  };
+}
+
+const expired = (l: V1Lease, at: number) => {
+  const renewed = l.spec?.renewTime ? new Date(l.spec.renewTime as unknown as string).getTime() : 0;
+  return renewed + (l.spec?.leaseDurationSeconds ?? 0) * 1000 < at;
+};
+
+export interface ReapPlan {
+  /** Namespaces of dead runs, to delete. */
+  reap: Array<{ namespace: string; runId: string; why: string }>;
+  /** Namespaces left alone, and why. */
+  keep: Array<{ namespace: string; runId: string; why: string }>;
+  /** Leases of dead runs, to delete. */
+  deadLeases: string[];
+}
+
+/** What a reaper would do now: every initc namespace, judged by its run's Lease. */
+export async function planReap(kc: KubeConfig, except?: string): Promise<ReapPlan> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const coord = kc.makeApiClient(CoordinationV1Api);
+  const at = Date.now();
+  const leases = await coord.listNamespacedLease({ namespace: LEASE_NAMESPACE }).then((l) => l.items, (err) => (notFound(err) ? [] : Promise.reject(err)));
+  const byRun = new Map(leases.map((l) => [l.metadata?.labels?.[RUN_LABEL] ?? '', l]));
+  const namespaces = (await core.listNamespace({ labelSelector: `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}` })).items.filter((n) => !n.metadata?.deletionTimestamp);
+  const plan: ReapPlan = { reap: [], keep: [], deadLeases: [] };
+  for (const n of namespaces) {
+    const runId = n.metadata!.labels![RUN_LABEL]!;
+    const namespace = n.metadata!.name!;
+    const lease = byRun.get(runId);
+    if (runId === except) plan.keep.push({ namespace, runId, why: 'this run' });
+    else if (n.metadata?.labels?.[KEPT_LABEL] === 'true') plan.keep.push({ namespace, runId, why: 'kept for debugging (--keep-on-failure); delete it by hand when done' });
+    else if (lease && !expired(lease, at)) plan.keep.push({ namespace, runId, why: `its run is alive (Lease held by ${lease.spec?.holderIdentity}, renewed ${lease.spec?.renewTime})` });
+    else plan.reap.push({ namespace, runId, why: lease ? `its run's Lease expired (last renewed ${lease.spec?.renewTime})` : 'its run holds no Lease' });
+  }
+  for (const l of leases) if (expired(l, at) && l.metadata?.labels?.[RUN_LABEL] !== except) plan.deadLeases.push(l.metadata!.name!);
+  return plan;
+}
+
+/** Carries a plan out: deletes the dead runs' namespaces and Leases. */
+export async function reap(kc: KubeConfig, plan: ReapPlan): Promise<void> {
+  const coord = kc.makeApiClient(CoordinationV1Api);
+  for (const r of plan.reap) await deleteNamespace(kc, r.namespace);
+  for (const name of plan.deadLeases) {
+    await coord.deleteNamespacedLease({ name, namespace: LEASE_NAMESPACE }).catch((err) => {
+      if (!notFound(err)) throw err;
+    });
+  }
+}
