@@ -1,8 +1,8 @@
 /**
  * Run liveness in the cluster: each run holds a coordination.k8s.io Lease in namespace
- * `initc-runs` (labelled with its run id, host and pid) and renews it while it runs. A run whose
- * Lease expired (or that has none: it predates leases or never got to make one... see reapable)
- * is dead, and what it left (its namespaces, its Lease) may be removed by anyone: a later run or
+ * `initc-runs` (labelled with its run id, host and pid) and renews it while it runs. A run takes
+ * its Lease before it makes any namespace, so a run whose Lease expired, or that holds none, is
+ * dead, and what it left (its namespaces, its Lease) may be removed by anyone: a later run or
  * `initc gc`. A live run, on this machine or another, is never touched.
  */
 import os from 'node:os';
@@ -34,13 +34,13 @@ export async function holdRunLease(kc: KubeConfig, runId: string): Promise<RunLe
     if (!conflict(err)) throw err;
   });
   // Written as raw JSON: a Lease's times are MicroTime (six fractional digits), which client-node's Date serialization (three) does not satisfy.
+  const acquired = microTime();
   const body = (renewTime: string) => ({
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
     metadata: { name: leaseName(runId), namespace: LEASE_NAMESPACE, labels: { ...runLabels(runId), 'initc.dev/host': os.hostname().slice(0, 63), 'initc.dev/pid': String(process.pid) } },
     spec: { holderIdentity: `${os.hostname()}/${process.pid}`, leaseDurationSeconds: LEASE_SECONDS, acquireTime: acquired, renewTime },
   });
-  const acquired = microTime();
   const path = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`;
   await requestJson(kc, 'POST', path, { body: body(acquired) });
   const timer = setInterval(() => {
