@@ -1,24 +1,30 @@
 /**
  * `initc gc [--dry-run]`: removes what dead runs left on a cluster (their namespaces and Leases),
  * judged by each run's Lease (lib/scenario/liveness.ts), and says what it kept and why. Namespaces
- * of live runs, on any machine, and those kept for debugging are never touched.
+ * of live runs, on any machine, and those kept for debugging are never touched. An embedded cluster
+ * that a dead run started, meaning to stop it, is stopped (unless --keep-cluster).
  */
 import type { CommandModule } from 'yargs';
 import { planReap, reap } from '../scenario/liveness.js';
 import { commandContext } from './context.js';
 import type { ProviderArgs } from './providers.js';
-import { connectOnly, withProviderOptions } from './providers.js';
+import { connectOnly, stopOrphanedCluster, withProviderOptions } from './providers.js';
 
 interface GcArgs extends ProviderArgs {
   'dry-run': boolean;
+  'keep-cluster': boolean;
 }
 
 export const gcCommand: CommandModule<object, GcArgs> = {
   command: 'gc',
   describe: 'remove what dead runs left on the cluster (namespaces, Leases); live runs and kept namespaces stay',
-  builder: (y) => withProviderOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'only say what would be removed' }) as never,
+  builder: (y) =>
+    withProviderOptions(y)
+      .option('dry-run', { type: 'boolean', default: false, describe: 'only say what would be removed' })
+      .option('keep-cluster', { type: 'boolean', default: false, describe: 'keep an embedded cluster whose starting run died (it is stopped otherwise)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
+    if (await stopOrphanedCluster(a, ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] })) return;
     const kc = await connectOnly(a, ctx.progress);
     const plan = await planReap(kc);
     for (const r of plan.reap) console.log(`${a['dry-run'] ? 'would remove' : 'remove'} namespace ${r.namespace} (run ${r.runId}): ${r.why}`);

@@ -1,7 +1,7 @@
 /** The provider options shared by `cluster` and `run`, and the provider they select. */
 import type { Argv } from 'yargs';
 import { KubeconfigProvider } from '../cluster/kubeconfig.js';
-import { LocalClusterProvider } from '../cluster/local/local.js';
+import { LocalClusterProvider, orphanedBy } from '../cluster/local/local.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import type { ClusterProvider } from '../cluster/provider.js';
 import { loadKubeConfig } from '../cluster/provider.js';
@@ -51,4 +51,23 @@ export async function connectOnly(a: Partial<ProviderArgs>, progress: Progress):
   const local = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
   if (!(await local.status()).running) throw new InitcError('notRunning', 'no embedded cluster is running: nothing to clean up');
   return loadKubeConfig(local.layout.kubeconfig);
+}
+
+/**
+ * An embedded cluster whose starter meant to stop it and died first is an orphan: stopped here
+ * (unless `keep`), saying so. Returns whether it was stopped. Other providers start nothing to orphan.
+ */
+export async function stopOrphanedCluster(a: Partial<ProviderArgs>, progress: Progress, o: { dryRun: boolean; keep: boolean }): Promise<boolean> {
+  if (chosenProvider(a) !== 'local') return false;
+  const local = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
+  const s = await local.status();
+  const by = s.running && s.state ? await orphanedBy(s.state) : undefined;
+  if (!by) return false;
+  if (o.dryRun || o.keep) {
+    progress.info(`the embedded cluster was started by ${by}, which died before stopping it: ${o.keep ? 'kept (--keep-cluster)' : 'would stop it'}`);
+    return false;
+  }
+  progress.info(`the embedded cluster was started by ${by}, which died before stopping it: stopping it`);
+  await local.destroy({ progress });
+  return true;
 }

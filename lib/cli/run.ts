@@ -111,7 +111,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await fs.rm(resultsDir, { recursive: true, force: true });
     await fs.mkdir(resultsDir, { recursive: true });
 
-    const cluster = await provider.create(ctx);
+    const cluster = await provider.create({ ...ctx, temporary: !a['keep-cluster'] });
     const runId = newRunId();
     // Taken before any namespace of this run exists, so a reaper never mistakes the run for a dead one.
     const lease = await holdRunLease(cluster.kubeConfig(), runId).catch(async (err: Error) => {

@@ -11,6 +11,11 @@ export type ProviderName = 'local' | 'kubeconfig';
 export interface CreateOptions {
   progress: Progress;
   signal?: AbortSignal;
+  /**
+   * The caller means to destroy the cluster it starts when it is done (`initc run`). Recorded, so
+   * that if the caller dies first the next caller knows the cluster is an orphan, and takes it over.
+   */
+  temporary?: boolean;
 }
 
 export interface ClusterProvider {

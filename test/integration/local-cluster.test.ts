@@ -205,6 +205,24 @@ describe('embedded cluster (integration; root)', function () {
     await fs.access(provider.layout.lockFile).then(() => expect.fail('up left its lock behind'), () => undefined);
   });
 
+  it('an embedded cluster whose starting run died before stopping it: `initc gc --dry-run` says so, `initc gc` stops it', async () => {
+    const state = JSON.parse(await fs.readFile(provider.layout.stateFile, 'utf8'));
+    const dead = spawn('true');
+    await new Promise((r) => dead.once('exit', r));
+    state.owner = { pid: dead.pid, startTime: '1', command: 'initc run (a test\'s dead run)', temporary: true };
+    await fs.writeFile(provider.layout.stateFile, JSON.stringify(state));
+    const dry = await initc(['gc', '--dry-run']);
+    expect(dry.exitCode, String(dry.stderr)).to.equal(0);
+    expect(String(dry.stderr)).to.include(`started by \`initc run (a test's dead run)\`, pid ${dead.pid}, which died before stopping it: would stop it`);
+    expect((await provider.status()).running, 'still running after --dry-run').to.equal(true);
+    const gc = await initc(['gc']);
+    expect(gc.exitCode, String(gc.stderr)).to.equal(0);
+    expect((await initc(['cluster', 'status'])).exitCode, 'stopped by gc').to.equal(ExitCode.notRunning);
+    expect(await provider.leftovers()).to.deep.equal([]);
+    const up = await initc(['cluster', 'up', '--no-merge-kubeconfig']);
+    expect(up.exitCode, String(up.stderr)).to.equal(0);
+  });
+
   it('`initc cluster down` leaves no process, mount, interface, chain or folder of the cluster', async () => {
     const pidsBefore = (await provider.status()).processes.map((p) => p.pid);
     expect(pidsBefore.length).to.be.greaterThan(0);

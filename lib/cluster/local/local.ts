@@ -27,7 +27,7 @@ import { takeLock } from './lock.js';
 import { writePki } from './pki.js';
 import { checkHostTools, checkKernel, checkPorts, requireRoot, RUNC } from './preflight.js';
 import type { ProcessRecord } from './processes.js';
-import { describeFailure, isRunning, pidsWithCmdline, startProcess, stopProcess } from './processes.js';
+import { describeFailure, isRunning, isSameProcess, pidsWithCmdline, procStartTime, startProcess, stopProcess } from './processes.js';
 import type { ClusterState } from './state.js';
 import { readState, writeState } from './state.js';
 import type { KubeVersion } from './versions.js';
@@ -128,13 +128,21 @@ export class LocalClusterProvider implements ClusterProvider {
     }
   }
 
-  private async createLocked({ progress, signal }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
+  private async createLocked({ progress, signal, temporary }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
     const l = this.layout;
     const existing = await readState(l.stateFile);
     if (existing) {
       if (existing.ready && (await this.isHealthy(existing))) {
         if (existing.gitVersion !== this.opts.version.gitVersion) {
           throw new InitcError('usage', `an embedded cluster of ${existing.gitVersion} is already running; \`initc cluster down\` it first to start ${this.opts.version.gitVersion}`);
+        }
+        const orphan = await orphanedBy(existing);
+        if (orphan) {
+          // Its starter died before stopping it: this caller takes it over, and stops it when done if it means to.
+          progress.info(`the embedded cluster's starter (${orphan}) died before stopping it: ${temporary ? 'this run takes it over and stops it at its end' : 'it is yours now'}`);
+          existing.owner = await ownerRecord(Boolean(temporary));
+          await writeState(l.stateFile, existing);
+          return new LocalCluster(l, existing, Boolean(temporary), lock);
         }
         progress.info(`✔ embedded cluster ${existing.gitVersion} already running (kubeconfig: ${l.kubeconfig})`);
         return new LocalCluster(l, existing, false, lock);
@@ -153,7 +161,7 @@ export class LocalClusterProvider implements ClusterProvider {
       fixture: await buildFixtureImage(),
     }));
 
-    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], ready: false };
+    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], owner: await ownerRecord(Boolean(temporary)), ready: false };
     await writeState(l.stateFile, state);
     try {
       await progress.step('configuration and certificates', () => this.writeConfigs());
@@ -410,6 +418,18 @@ export interface ClusterStatus {
   processes: Array<{ name: string; pid: number; running: boolean; log: string }>;
   nodeReady?: boolean;
   serverVersion?: string;
+}
+
+/** This process as a cluster's owner. */
+async function ownerRecord(temporary: boolean): Promise<NonNullable<ClusterState['owner']>> {
+  return { pid: process.pid, startTime: (await procStartTime(process.pid)) ?? '', command: `initc ${process.argv.slice(2).join(' ')}`.slice(0, 200), temporary };
+}
+
+/** Who left the cluster behind: its owner meant to stop it and is gone (undefined: not an orphan). */
+export async function orphanedBy(state: ClusterState): Promise<string | undefined> {
+  const o = state.owner;
+  if (!o?.temporary || (await isSameProcess(o))) return undefined;
+  return `\`${o.command}\`, pid ${o.pid}`;
 }
 
 export const isNodeReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

@@ -16,6 +16,8 @@ export interface ClusterState {
   processes: ProcessRecord[];
   /** kubeconfig file we merged our context into, and whether we made it current there. */
   mergedKubeconfig?: { file: string; previousContext?: string };
+  /** The process that started (or took over) the cluster, and whether it meant to stop it when done. */
+  owner?: { pid: number; startTime: string; command: string; temporary: boolean };
   ready: boolean;
 }
 
