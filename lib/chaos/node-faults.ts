@@ -7,8 +7,7 @@
 import type { NodeAccess, NodeComponent } from '../cluster/provider.js';
 import { allSandboxIds } from './cri.js';
 import type { Fault } from './fault.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../util/time.js';
 
 export async function ensureNodeRunning(node: NodeAccess): Promise<void> {
   for (const c of ['kube-apiserver', 'containerd', 'kubelet'] as const) if (!(await node.componentRunning(c))) await node.startComponent(c);

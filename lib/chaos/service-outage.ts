@@ -6,8 +6,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Service } from '@kubernetes/client-node';
 import type { Fault } from './fault.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../util/time.js';
 
 export function serviceOutage(namespace: string, name: string, downMs: number): Fault<KubeConfig> {
   let saved: V1Service | undefined;

@@ -8,7 +8,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { InitcError } from '../../errors.js';
 import type { ProcessRecord } from './processes.js';
-import { describeFailure, isRunning, sleep } from './processes.js';
+import { sleep } from '../../util/time.js';
+import { describeFailure, isRunning } from './processes.js';
 
 export interface TlsClient {
   ca?: string;

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { sleep } from './processes.js';
+import { sleep } from '../../util/time.js';
 
 /** Mount points from /proc/self/mountinfo that lie under one of `roots`, deepest first. */
 export async function mountsUnder(roots: string[]): Promise<string[]> {

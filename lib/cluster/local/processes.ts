@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isPidAlive, tail } from '../../util/fsx.js';
+import { sleep } from '../../util/time.js';
 
 export interface ProcessRecord {
   name: string;
@@ -116,7 +117,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Pids of processes whose command line contains `needle` (e.g. this cluster's containerd socket). */
 export async function pidsWithCmdline(needle: string): Promise<number[]> {
