@@ -28,26 +28,19 @@ async function printout(run: PodRun): Promise<string[]> {
 describe('chaos-node: the kubelet, the container runtime and the node itself', function () {
   this.timeout(240_000);
 
-  // Upstream: the kubelet rebuilds its view from the runtime on start (kuberuntime GetPodStatus);
-  // a running init container is found running and exited ones are found exited, so nothing is re-run.
-  scenarioTest('kubelet restarted while an init container runs: it keeps running, nothing runs twice, the pod reaches Running', async (kit) => {
-    const run = await kit.start(slowMiddle('kubelet-restart'));
-    await run.untilLog('init-b', / init-b started$/);
-    await kit.inject(run, restartComponent('kubelet', 3000));
-    await run.until(phase('Running', 120_000));
-    await printout(run);
-    checkNothingReran(await kit.recording(run), INITS, 'app');
-  }, { timeoutMs: 200_000 });
-
-  // containerd keeps its containers in their shims while it is down; the kubelet reconnects.
-  scenarioTest('containerd restarted while an init container runs: it keeps running, nothing runs twice, the pod reaches Running', async (kit) => {
-    const run = await kit.start(slowMiddle('containerd-restart'));
-    await run.untilLog('init-b', / init-b started$/);
-    await kit.inject(run, restartComponent('containerd', 3000));
-    await run.until(phase('Running', 120_000));
-    await printout(run);
-    checkNothingReran(await kit.recording(run), INITS, 'app');
-  }, { timeoutMs: 200_000 });
+  // Upstream: the kubelet rebuilds its view from the runtime on start (kuberuntime GetPodStatus):
+  // a running init container is found running and exited ones are found exited, so nothing is
+  // re-run. containerd keeps its containers in their shims while it is down; the kubelet reconnects.
+  for (const component of ['kubelet', 'containerd'] as const) {
+    scenarioTest(`${component} restarted while an init container runs: it keeps running, nothing runs twice, the pod reaches Running`, async (kit) => {
+      const run = await kit.start(slowMiddle(`${component}-restart`));
+      await run.untilLog('init-b', / init-b started$/);
+      await kit.inject(run, restartComponent(component, 3000));
+      await run.until(phase('Running', 120_000));
+      await printout(run);
+      checkNothingReran(await kit.recording(run), INITS, 'app');
+    }, { timeoutMs: 200_000 });
+  }
 
   scenarioTest('node reboot after init: every init container runs again from the first; the idempotent writer keeps one result, the appending one is caught', async (kit) => {
     const good = await kit.start(pod('reboot-idempotent').init(succeeds('init-a')).init(writesResult('init-writer', 0, true)).app(printsLedger('app')));

@@ -1,5 +1,6 @@
 import { holdsFirstAttempt, pod, printsLedger, succeeds } from '../../fixtures/pod.js';
 import { killContainer } from '../../lib/chaos/kill-container.js';
+import type { Fault } from '../../lib/chaos/fault.js';
 import { killPause, removeSandbox } from '../../lib/chaos/lose-sandbox.js';
 import { checkOnlyKilledReran, checkRanAgainFromFirst } from '../../lib/checks/chaos.js';
 import { appRunningAfterRerun, phase } from '../../lib/observe/wait.js';
@@ -21,13 +22,19 @@ async function secondPassDone(kit: ScenarioKit, run: PodRun): Promise<void> {
 describe('chaos-sandbox: the pod sandbox lost', function () {
   this.timeout(150_000);
 
-  scenarioTest('sandbox removed during init (crictl stopp + rmp): every init container runs again from the first, in spec order; the app starts after the last', async (kit) => {
-    const run = await kit.start(heldPod('lost-during-init'));
-    await run.untilLog('init-b', / init-b started$/);
-    await kit.inject(run, removeSandbox(run.namespace, run.name));
-    await secondPassDone(kit, run);
-    checkRanAgainFromFirst(await kit.recording(run), INITS, 'app', 'interrupted');
-  });
+  const duringInit: Array<[title: string, podName: string, fault: (namespace: string, pod: string) => Fault]> = [
+    ['sandbox removed during init (crictl stopp + rmp): every init container runs again from the first, in spec order; the app starts after the last', 'lost-during-init', removeSandbox],
+    ['pause process killed during init: the sandbox is recreated and every init container runs again from the first', 'pause-killed', killPause],
+  ];
+  for (const [title, podName, fault] of duringInit) {
+    scenarioTest(title, async (kit) => {
+      const run = await kit.start(heldPod(podName));
+      await run.untilLog('init-b', / init-b started$/);
+      await kit.inject(run, fault(run.namespace, run.name));
+      await secondPassDone(kit, run);
+      checkRanAgainFromFirst(await kit.recording(run), INITS, 'app', 'interrupted');
+    });
+  }
 
   scenarioTest('sandbox removed after init completed: every init container runs again from the first; the ledger shows two complete passes', async (kit) => {
     const run = await kit.start(pod('lost-after-init').init(succeeds('init-a')).init(succeeds('init-b')).init(succeeds('init-c')).app(printsLedger('app')));
@@ -36,14 +43,6 @@ describe('chaos-sandbox: the pod sandbox lost', function () {
     await kit.inject(run, removeSandbox(run.namespace, run.name));
     await secondPassDone(kit, run);
     checkRanAgainFromFirst(await kit.recording(run), INITS, 'app', 'complete');
-  });
-
-  scenarioTest('pause process killed during init: the sandbox is recreated and every init container runs again from the first', async (kit) => {
-    const run = await kit.start(heldPod('pause-killed'));
-    await run.untilLog('init-b', / init-b started$/);
-    await kit.inject(run, killPause(run.namespace, run.name));
-    await secondPassDone(kit, run);
-    checkRanAgainFromFirst(await kit.recording(run), INITS, 'app', 'interrupted');
   });
 
   scenarioTest('the belief, checked: a killed init container re-runs alone, while a lost sandbox re-runs every init container from the first', async (kit) => {

@@ -155,12 +155,13 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
     });
   });
 
+  /** The uptime of the second sandbox's first ledger line (init-a's second start): everything before it ran before the loss. */
+  const loss = (r: Recording) => line(r.ledger, 'init-a', 'started', 1).uptime;
+
   describe('sandbox lost during init: every init container runs again from the first', () => {
     const again = (r: Recording) => checkRanAgainFromFirst(r, INITS, 'app', 'interrupted');
     const rec = load('chaos-sandbox-lost-during-init');
     // Ledger: init-a started, init-a ran, init-b started | (loss) | init-a started, ..., app started.
-    /** The uptime of the second sandbox's first ledger line (init-a's second start): everything before it ran before the loss. */
-    const loss = (r: Recording) => line(r.ledger, 'init-a', 'started', 1).uptime;
     control(rec, again, {
       'nothing ran again after the loss (no second pass)': [
         (r) => ledgerUpTo(r, 3),
@@ -251,8 +252,6 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
   describe('sandbox lost after init: two complete passes', () => {
     const again = (r: Recording) => checkRanAgainFromFirst(r, INITS, 'app', 'complete');
     const rec = load('chaos-sandbox-lost-after-init');
-    /** The uptime of the second sandbox's first ledger line (init-a's second start): everything before it ran before the loss. */
-    const loss = (r: Recording) => line(r.ledger, 'init-a', 'started', 1).uptime;
     control(rec, again, {
       'the first pass never reached the app': [
         (r) => r.ledger.splice(r.ledger.indexOf(line(r.ledger, 'app', 'started')), 1),
