@@ -65,12 +65,14 @@ export function status(wanted: string | RegExp, timeoutMs = 120_000, printerMino
 }
 
 /** Container `name` (init or app) has restarted at least `count` times. */
+const containerStatus = (p: V1Pod, name: string) => allContainerStatuses(p).find((c) => c.name === name);
+const restartsOf = (p: V1Pod, name: string) => containerStatus(p, name)?.restartCount ?? 0;
+
 export function restartsAtLeast(name: string, count: number, timeoutMs = 180_000): PodWait {
-  const restarts = (p: V1Pod) => allContainerStatuses(p).find((c) => c.name === name)?.restartCount ?? 0;
   return {
     description: `container ${name} restarted ${count} times`,
     timeoutMs,
-    met: (p) => restarts(p) >= count,
+    met: (p) => restartsOf(p, name) >= count,
     hopeless: terminalPhase,
   };
 }
@@ -96,6 +98,5 @@ export function infrastructureTrouble(pod: V1Pod): string | undefined {
  * restartCount ≥ 1): "Running" alone may be a row from before a fault.
  */
 export function appRunningAfterRerun(firstInit = 'init-a', app = 'app', timeoutMs = 90_000): PodWait {
-  const restarts = (p: V1Pod, name: string) => allContainerStatuses(p).find((c) => c.name === name)?.restartCount ?? 0;
-  return podMatches(`${app} running after ${firstInit} ran again`, (p) => restarts(p, firstInit) >= 1 && Boolean(allContainerStatuses(p).find((c) => c.name === app)?.state?.running), timeoutMs);
+  return podMatches(`${app} running after ${firstInit} ran again`, (p) => restartsOf(p, firstInit) >= 1 && Boolean(containerStatus(p, app)?.state?.running), timeoutMs);
 }
