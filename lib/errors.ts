@@ -18,6 +18,7 @@ export const ExitCode = {
   nothingRan: 12,
   busy: 13,
   cleanupFailed: 14,
+  fixtureImage: 15,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -61,6 +62,7 @@ export const exitCodeDoc: ReadonlyArray<[number, string]> = [
   [ExitCode.nothingRan, 'no test ran: --suite/--grep selected nothing, or every selected test was skipped'],
   [ExitCode.busy, 'the embedded cluster is busy: another initc process is starting, stopping or running suites on it'],
   [ExitCode.cleanupFailed, 'the run could not delete every namespace it created (they are named)'],
+  [ExitCode.fixtureImage, 'the fixture image cannot be pulled or run, or lacks a command the fixtures need (named)'],
   [ExitCode.interrupted, 'interrupted (Ctrl-C, SIGINT); everything started was stopped'],
   [ExitCode.terminated, 'terminated (SIGTERM); everything started was stopped'],
 ];

@@ -5,6 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { defaultKubeconfigPath } from './cluster/kubeconfig-file.js';
 import { loadKubeConfig } from './cluster/provider.js';
+import { FIXTURE_IMAGE_ENV } from './fixture-image.js';
 import { newRunId } from './scenario/namespace.js';
 
 export const ENV = {
@@ -15,6 +16,7 @@ export const ENV = {
   keepOnFailure: 'INITC_KEEP_ON_FAILURE',
   recordDir: 'INITC_RECORD_DIR',
   seed: 'INITC_SEED',
+  fixtureImage: FIXTURE_IMAGE_ENV,
 } as const;
 
 let cached: { kc: KubeConfig; runId: string } | undefined;

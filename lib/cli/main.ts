@@ -9,6 +9,7 @@ import { ExitCode, exitCodeDoc, InitcError } from '../errors.js';
 import { clusterCommand, kubectlCommand } from './cluster.js';
 import { commandContext, installSignalHandlers, interruptedExitCode } from './context.js';
 import { gcCommand } from './gc.js';
+import { imageCommand } from './image.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
     .command(reportCommand)
     .command(gcCommand)
     .command(kubectlCommand)
-    .demandCommand(1, 'name a command: cluster, run, report or kubectl')
+    .command(imageCommand)
+    .demandCommand(1, 'name a command: cluster, run, report, gc, image or kubectl')
     .strict()
     .epilogue(`Exit codes:\n${exitCodeDoc.map(([code, what]) => `  ${String(code).padStart(3)}  ${what}`).join('\n')}`)
     .wrap(Math.min(110, process.stdout.columns || 110))

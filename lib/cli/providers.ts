@@ -1,9 +1,9 @@
 /** The provider options shared by `cluster` and `run`, and the provider they select. */
 import type { Argv } from 'yargs';
 import { KubeconfigProvider } from '../cluster/kubeconfig.js';
-import { LocalClusterProvider, orphanedBy } from '../cluster/local/local.js';
+import { LocalCluster, LocalClusterProvider, orphanedBy } from '../cluster/local/local.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
-import type { ClusterProvider } from '../cluster/provider.js';
+import type { ClusterProvider, RunningCluster } from '../cluster/provider.js';
 import { loadKubeConfig } from '../cluster/provider.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../errors.js';
@@ -70,4 +70,13 @@ export async function stopOrphanedCluster(a: Partial<ProviderArgs>, progress: Pr
   progress.info(`the embedded cluster was started by ${by}, which died before stopping it: stopping it`);
   await local.destroy({ progress });
   return true;
+}
+
+/** The chosen cluster as a RunningCluster if it is up, starting nothing (for commands that act on a running cluster). */
+export async function attachRunning(a: Partial<ProviderArgs>, progress: Progress): Promise<RunningCluster> {
+  if (chosenProvider(a) === 'kubeconfig') return makeProvider(a).create({ progress });
+  const local = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
+  const s = await local.status();
+  if (!s.running || !s.state) throw new InitcError('notRunning', 'no embedded cluster is running: start it with `initc cluster up`');
+  return new LocalCluster(local.layout, s.state);
 }

@@ -13,6 +13,7 @@ import { InitcError } from '../errors.js';
 import { generateAllureReport } from '../report/allure.js';
 import { formatSummary, readResults, runVerdict } from '../report/results.js';
 import { LEASE_NAMESPACE, holdRunLease, planReap, reap } from '../scenario/liveness.js';
+import { checkFixtureImage, chooseFixtureImage } from '../scenario/fixture-check.js';
 import { deleteRunNamespaces, newRunId } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
 import { exists } from '../util/fsx.js';
@@ -67,6 +68,7 @@ interface RunArgs extends ProviderArgs {
   seed?: number;
   'keep-on-failure': boolean;
   jobs: number;
+  'fixture-image'?: string;
 }
 
 /** The suites `--suite` names (`all`: the default set; `chaos`: every chaos suite), less the chaos suites with --no-chaos. */
@@ -101,6 +103,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('chaos', { type: 'boolean', default: true, describe: 'include the chaos suites (faults injected into pods and the node); --no-chaos leaves them out' })
       .option('keep-cluster', { type: 'boolean', default: false, describe: 'leave the embedded cluster running afterwards' })
       .option('keep-on-failure', { type: 'boolean', default: false, describe: 'keep the namespaces of failed scenarios (labelled initc.dev/kept=true) and say which' })
+      .option('fixture-image', { type: 'string', requiresArg: true, coerce: nonEmpty('--fixture-image'), describe: `image every fixture container runs (a busybox with sh, sleep, date, timeout, wget, nslookup, httpd, ...); default ${'$'}INITC_FIXTURE_IMAGE, else the local image on clusters initc made or nodes that have it, else a pinned public busybox` })
       .option('jobs', { type: 'string', requiresArg: true, default: '12', coerce: positiveInteger('--jobs'), describe: 'suite files run in parallel (each scenario has its own namespace)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
@@ -126,6 +129,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         await reap(cluster.kubeConfig(), dead);
         ctx.progress.info(`removed what dead runs left: ${[...dead.reap.map((r) => `namespace ${r.namespace} (${r.why})`), ...dead.deadLeases.map((l) => `Lease ${l}`)].join('; ')}`);
       }
+      const fixture = await chooseFixtureImage(cluster.kubeConfig(), chosenProvider(a), a['fixture-image']);
+      await ctx.progress.step(`fixture image ${fixture.image} (${fixture.why}): can it run, and has it every command the fixtures need`, () => checkFixtureImage(cluster.kubeConfig(), runId, fixture.image));
+      process.env[ENV.fixtureImage] = fixture.image;
       process.env[ENV.kubeconfig] = cluster.kubeconfigPath;
       process.env[ENV.context] = cluster.context ?? '';
       process.env[ENV.runId] = runId;
@@ -133,7 +139,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (a['keep-on-failure']) process.env[ENV.keepOnFailure] = '1';
       const seed = a.seed ?? newSeed();
       process.env[ENV.seed] = String(seed);
-      const environmentInfo = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a))), 'chaos seed': String(seed) };
+      const environmentInfo = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a))), 'chaos seed': String(seed), 'fixture image': fixture.image };
       if (suites.some((s) => SUITES[s]!.chaos)) ctx.progress.info(`chaos seed ${seed} (repeat this run's random choices with --seed ${seed})`);
       ctx.progress.info(`cluster: ${Object.entries(environmentInfo).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       // Suites that disturb the whole node run alone, after the others, so no other test sees their faults.

@@ -4,7 +4,7 @@
  * fixture containers the suites use is in fixtures/pod.ts.
  */
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
-import { FIXTURE_IMAGE } from '../fixture-image.js';
+import { fixtureImage } from '../fixture-image.js';
 import { LEDGER_DIR, LEDGER_VOLUME } from './ledger.js';
 
 export const DATA_VOLUME = 'data';
@@ -16,7 +16,7 @@ export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 export function shell(name: string, script: string): V1Container {
   return {
     name,
-    image: FIXTURE_IMAGE,
+    image: fixtureImage(),
     imagePullPolicy: 'IfNotPresent',
     command: ['sh', '-c', script],
     volumeMounts: [

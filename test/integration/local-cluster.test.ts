@@ -22,6 +22,11 @@ import { LEASE_NAMESPACE, holdRunLease } from '../../lib/scenario/liveness.js';
 import { createRunNamespace, deleteNamespace, deleteRunNamespaces, newRunId, runLabels } from '../../lib/scenario/namespace.js';
 import { requestJson } from '../../lib/kube/raw.js';
 import { initc } from '../support/cli.js';
+import { execa } from 'execa';
+import { buildFixtureImage, importImage } from '../../lib/cluster/local/images.js';
+import { PAUSE_IMAGE } from '../../lib/cluster/local/configs.js';
+import { LOCAL_FIXTURE_IMAGE } from '../../lib/fixture-image.js';
+import { readResults } from '../../lib/report/results.js';
 
 describe('embedded cluster (integration; root)', function () {
   this.timeout(80 * 60_000);
@@ -122,6 +127,49 @@ describe('embedded cluster (integration; root)', function () {
     expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces of the interrupted run').to.deep.equal([]);
     const s = await provider.status();
     expect(s.running && s.nodeReady, 'every component runs and the node is Ready').to.equal(true);
+  });
+
+  it('a cluster that lacks the local fixture image: --fixture-image names one `initc image load` put there under another name, and the run passes; an image it cannot run exits 15', async () => {
+    const state = (await provider.status()).state!;
+    const ctr = (...args: string[]) => execa(state.binaries!.ctr, ['--address', provider.layout.containerdSocket, '-n', 'k8s.io', ...args]);
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-image-'));
+    const renamed = 'localhost/other/busybox:renamed';
+    try {
+      // The local fixture image's archive, under another name.
+      const layout = path.join(work, 'layout');
+      await fs.mkdir(layout);
+      await execa('tar', ['-xf', await buildFixtureImage(), '-C', layout]);
+      const index = JSON.parse(await fs.readFile(path.join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ annotations: Record<string, string> }> };
+      index.manifests[0]!.annotations = { 'io.containerd.image.name': renamed, 'org.opencontainers.image.ref.name': 'renamed' };
+      await fs.writeFile(path.join(layout, 'index.json'), JSON.stringify(index));
+      const archive = path.join(work, 'renamed.tar');
+      await execa('tar', ['-cf', archive, '-C', layout, '.']);
+      const load = await initc(['image', 'load', archive]);
+      expect(load.exitCode, String(load.stderr)).to.equal(0);
+      expect((await ctr('images', 'ls', '-q')).stdout.split('\n')).to.include(renamed);
+      await ctr('images', 'rm', LOCAL_FIXTURE_IMAGE);
+
+      const kubeconfig = ['--kubeconfig', provider.layout.kubeconfig];
+      const run = await initc(['run', ...kubeconfig, '--suite', 'order', '--fixture-image', renamed, '--out', path.join(work, 'out')]);
+      expect(run.exitCode, String(run.stderr).slice(-3000)).to.equal(0);
+      expect(String(run.stderr)).to.include(`fixture image ${renamed} (--fixture-image)`);
+      const results = await readResults(path.join(work, 'out', 'allure-results'));
+      expect(results.filter((r) => r.status === 'passed').length, 'passed tests of the order suite').to.be.at.least(1);
+
+      const missing = await initc(['run', ...kubeconfig, '--suite', 'order', '--fixture-image', LOCAL_FIXTURE_IMAGE, '--out', path.join(work, 'out2')]);
+      expect(missing.exitCode, String(missing.stderr).slice(-2000)).to.equal(ExitCode.fixtureImage);
+      expect(String(missing.stderr)).to.match(new RegExp(`initc: the fixture image ${LOCAL_FIXTURE_IMAGE} cannot run on this cluster: container check cannot get its image .*ErrImagePull`));
+      const noShell = await initc(['run', ...kubeconfig, '--suite', 'order', '--fixture-image', PAUSE_IMAGE, '--out', path.join(work, 'out3')]);
+      expect(noShell.exitCode, String(noShell.stderr).slice(-2000)).to.equal(ExitCode.fixtureImage);
+      expect(String(noShell.stderr)).to.include(`initc: the fixture image ${PAUSE_IMAGE} has no working sh`);
+      expect(String(noShell.stderr)).not.to.match(/\n\s+at /);
+    } finally {
+      await importImage(state.binaries!.ctr, provider.layout.containerdSocket, await buildFixtureImage());
+      await ctr('images', 'rm', renamed).catch(() => undefined);
+      await fs.rm(work, { recursive: true, force: true });
+    }
+    const left = await loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=initc' });
+    expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces the runs left').to.deep.equal([]);
   });
 
   it('after `kill -9` of a run, `initc report --from` builds the report and JUnit of the tests that had finished', async () => {

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { exists, sha256 } from '../../util/fsx.js';
 import { cacheRoot } from '../../util/paths.js';
-import { FIXTURE_IMAGE } from '../../fixture-image.js';
+import { LOCAL_FIXTURE_IMAGE } from '../../fixture-image.js';
 import { PAUSE_IMAGE } from './configs.js';
 
 export const BUSYBOX = '/bin/busybox';
@@ -126,7 +126,7 @@ export async function buildFixtureImage(): Promise<string> {
   const { stdout } = await execa(BUSYBOX, ['--list-full']);
   const applets = stdout.split('\n').filter(Boolean);
   return buildImage(
-    FIXTURE_IMAGE,
+    LOCAL_FIXTURE_IMAGE,
     async (rootfs) => {
       for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'tmp', 'var/tmp', 'root', 'proc', 'sys', 'dev', 'work']) {
         await fs.mkdir(path.join(rootfs, d), { recursive: true });
