@@ -12,7 +12,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../errors.js';
 import { generateAllureReport } from '../report/allure.js';
 import { formatSummary, readResults, runVerdict } from '../report/results.js';
-import { LEASE_NAMESPACE, holdRunLease, planReap, reap } from '../scenario/liveness.js';
+import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '../scenario/liveness.js';
 import { checkFixtureImage, chooseFixtureImage } from '../scenario/fixture-check.js';
 import { deleteRunNamespaces, newRunId } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
@@ -117,7 +117,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const cluster = await provider.create({ ...ctx, temporary: !a['keep-cluster'] });
     const runId = newRunId();
     // Taken before any namespace of this run exists, so a reaper never mistakes the run for a dead one.
-    const lease = await holdRunLease(cluster.kubeConfig(), runId).catch(async (err: Error) => {
+    const lease = await holdRunLease(cluster.kubeConfig(), runId, {
+      onRenewFailure: (err, inARow) => ctx.progress.info(`✘ could not renew the run's Lease (${inARow} in a row; ${LEASE_SECONDS} s after the last renewal, other runs and initc gc take this run for dead): ${err.message.split('\n')[0]}`),
+    }).catch(async (err: Error) => {
       await cluster.release();
       throw new InitcError('kubeconfig', `cannot take the run's Lease in namespace ${LEASE_NAMESPACE}: ${err.message.split('\n')[0]}`);
     });

@@ -20,7 +20,7 @@ export class ApiError extends Error {
   }
 }
 
-async function open(kc: KubeConfig, method: string, apiPath: string, accept: string, body?: unknown, signal?: AbortSignal): Promise<http.IncomingMessage> {
+async function open(kc: KubeConfig, method: string, apiPath: string, accept: string, body?: unknown, signal?: AbortSignal, contentType = 'application/json'): Promise<http.IncomingMessage> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('the kubeconfig has no current cluster');
   const url = new URL(apiPath, server);
@@ -30,7 +30,7 @@ async function open(kc: KubeConfig, method: string, apiPath: string, accept: str
     hostname: url.hostname,
     port: url.port,
     path: `${url.pathname}${url.search}`,
-    headers: { Accept: accept, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: { Accept: accept, ...(body === undefined ? {} : { 'Content-Type': contentType }) },
     signal,
   };
   await kc.applyToHTTPSOptions(opts);
@@ -48,9 +48,9 @@ async function readAll(res: http.IncomingMessage): Promise<string> {
   return text;
 }
 
-/** One request; resolves with the parsed JSON body, rejects with ApiError on a non-2xx status. */
-export async function requestJson<T>(kc: KubeConfig, method: string, apiPath: string, opts: { accept?: string; body?: unknown } = {}): Promise<T> {
-  const res = await open(kc, method, apiPath, opts.accept ?? 'application/json', opts.body);
+/** One request; resolves with the parsed JSON body, rejects with ApiError on a non-2xx status. `contentType`: e.g. application/merge-patch+json for a PATCH. */
+export async function requestJson<T>(kc: KubeConfig, method: string, apiPath: string, opts: { accept?: string; body?: unknown; contentType?: string } = {}): Promise<T> {
+  const res = await open(kc, method, apiPath, opts.accept ?? 'application/json', opts.body, undefined, opts.contentType);
   const text = await readAll(res);
   let parsed: unknown = text;
   try {

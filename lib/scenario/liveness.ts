@@ -26,8 +26,14 @@ export interface RunLease {
   stop(): Promise<void>;
 }
 
+export interface LeaseOptions {
+  renewMs?: number;
+  /** Told of each failed renewal (with the count of failures in a row), so that a run about to look dead says so. */
+  onRenewFailure?: (err: Error, inARow: number) => void;
+}
+
 /** Takes the run's Lease and renews it until stop(), which deletes it. */
-export async function holdRunLease(kc: KubeConfig, runId: string): Promise<RunLease> {
+export async function holdRunLease(kc: KubeConfig, runId: string, o: LeaseOptions = {}): Promise<RunLease> {
   const core = kc.makeApiClient(CoreV1Api);
   const coord = kc.makeApiClient(CoordinationV1Api);
   await core.createNamespace({ body: { metadata: { name: LEASE_NAMESPACE, labels: { 'initc.dev/leases': 'true' } } } }).catch((err) => {
@@ -35,18 +41,23 @@ export async function holdRunLease(kc: KubeConfig, runId: string): Promise<RunLe
   });
   // Written as raw JSON: a Lease's times are MicroTime (six fractional digits), which client-node's Date serialization (three) does not satisfy.
   const acquired = microTime();
-  const body = (renewTime: string) => ({
+  const body = {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
     metadata: { name: leaseName(runId), namespace: LEASE_NAMESPACE, labels: { ...runLabels(runId), 'initc.dev/host': os.hostname().slice(0, 63), 'initc.dev/pid': String(process.pid) } },
-    spec: { holderIdentity: `${os.hostname()}/${process.pid}`, leaseDurationSeconds: LEASE_SECONDS, acquireTime: acquired, renewTime },
-  });
+    spec: { holderIdentity: `${os.hostname()}/${process.pid}`, leaseDurationSeconds: LEASE_SECONDS, acquireTime: acquired, renewTime: acquired },
+  };
   const path = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`;
-  await requestJson(kc, 'POST', path, { body: body(acquired) });
-  const timer = setInterval(() => {
-    // A missed renewal is tried again 10 s later; three in a row make the run look dead.
-    void requestJson(kc, 'PUT', `${path}/${leaseName(runId)}`, { body: body(microTime()) }).catch(() => undefined);
-  }, RENEW_MS);
+  await requestJson(kc, 'POST', path, { body });
+  let failures = 0;
+  // A merge patch of renewTime alone: a Lease refuses an update (PUT) without its resourceVersion.
+  const renew = () =>
+    requestJson(kc, 'PATCH', `${path}/${leaseName(runId)}`, { body: { spec: { renewTime: microTime() } }, contentType: 'application/merge-patch+json' }).then(
+      () => (failures = 0),
+      (err: Error) => o.onRenewFailure?.(err, ++failures),
+    );
+  // A missed renewal is tried again at the next tick; three in a row make the run look dead.
+  const timer = setInterval(() => void renew(), o.renewMs ?? RENEW_MS);
   timer.unref();
   return {
     stop: async () => {
