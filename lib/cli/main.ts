@@ -10,6 +10,7 @@ import { clusterCommand, kubectlCommand } from './cluster.js';
 import { commandContext, installSignalHandlers, interruptedExitCode } from './context.js';
 import { gcCommand } from './gc.js';
 import { imageCommand } from './image.js';
+import { kindCommand } from './kind.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
     .command(gcCommand)
     .command(kubectlCommand)
     .command(imageCommand)
-    .demandCommand(1, 'name a command: cluster, run, report, gc, image or kubectl')
+    .command(kindCommand)
+    .demandCommand(1, 'name a command: cluster, run, report, gc, image, kind or kubectl')
     .strict()
     .epilogue(`Exit codes:\n${exitCodeDoc.map(([code, what]) => `  ${String(code).padStart(3)}  ${what}`).join('\n')}`)
     .wrap(Math.min(110, process.stdout.columns || 110))

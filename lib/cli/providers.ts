@@ -1,6 +1,7 @@
 /** The provider options shared by `cluster` and `run`, and the provider they select. */
 import type { Argv } from 'yargs';
 import { KubeconfigProvider } from '../cluster/kubeconfig.js';
+import { KindProvider } from '../cluster/kind/kind.js';
 import { LocalCluster, LocalClusterProvider, orphanedBy } from '../cluster/local/local.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import type { ClusterProvider, RunningCluster } from '../cluster/provider.js';
@@ -10,8 +11,11 @@ import { InitcError } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { nonEmpty } from './validate.js';
 
+export type ProviderChoice = 'local' | 'kind' | 'kubeconfig';
+
 export interface ProviderArgs {
-  provider: 'local' | 'kubeconfig';
+  provider: ProviderChoice;
+  'kind-cluster'?: string;
   'k8s-version': string;
   kubeconfig?: string;
   context?: string;
@@ -20,9 +24,10 @@ export interface ProviderArgs {
 export function withProviderOptions<T>(y: Argv<T>) {
   return y
     .option('provider', {
-      choices: ['local', 'kubeconfig'] as const,
-      describe: 'local: the embedded cluster this machine builds and runs; kubeconfig: an existing cluster',
+      choices: ['local', 'kind', 'kubeconfig'] as const,
+      describe: 'local: the embedded cluster this machine builds and runs; kind: a kind cluster of a node image built here; kubeconfig: an existing cluster',
     })
+    .option('kind-cluster', { type: 'string', requiresArg: true, coerce: nonEmpty('--kind-cluster'), describe: 'name of the kind cluster: reused when it exists (and left running), else created under that name (implies --provider kind); default a new initc-<random> per run' })
     .option('k8s-version', {
       type: 'string',
       default: DEFAULT_MINOR,
@@ -34,20 +39,26 @@ export function withProviderOptions<T>(y: Argv<T>) {
     .option('context', { type: 'string', requiresArg: true, coerce: nonEmpty('--context'), describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' });
 }
 
-/** --kubeconfig or --context without --provider means the existing cluster they name. */
-export function chosenProvider(a: Partial<ProviderArgs>): 'local' | 'kubeconfig' {
-  return a.provider ?? (a.kubeconfig || a.context ? 'kubeconfig' : 'local');
+/** --kubeconfig or --context without --provider means the existing cluster they name; --kind-cluster means kind. */
+export function chosenProvider(a: Partial<ProviderArgs>): ProviderChoice {
+  if (a.provider) return a.provider;
+  if (a['kind-cluster']) return 'kind';
+  return a.kubeconfig || a.context ? 'kubeconfig' : 'local';
 }
 
 export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
-  if (chosenProvider(a) === 'kubeconfig') return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
+  const chosen = chosenProvider(a);
+  if ((a.kubeconfig || a.context) && chosen !== 'kubeconfig') throw new InitcError('usage', `--kubeconfig and --context name an existing cluster; they do not go with --provider ${chosen}`);
+  if (a['kind-cluster'] && chosen !== 'kind') throw new InitcError('usage', `--kind-cluster names a kind cluster; it does not go with --provider ${chosen}`);
+  if (chosen === 'kubeconfig') return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
+  if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']) });
   // A run's cluster is its own: it does not touch the user's kubeconfig.
   return new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), mergeKubeconfig: false });
 }
 
 /** The chosen cluster's KubeConfig if it is up, starting nothing (for commands that only look or clean up). */
 export async function connectOnly(a: Partial<ProviderArgs>, progress: Progress): Promise<KubeConfig> {
-  if (chosenProvider(a) === 'kubeconfig') return (await makeProvider(a).create({ progress })).kubeConfig();
+  if (chosenProvider(a) !== 'local') return (await attachRunning(a, progress)).kubeConfig();
   const local = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
   if (!(await local.status()).running) throw new InitcError('notRunning', 'no embedded cluster is running: nothing to clean up');
   return loadKubeConfig(local.layout.kubeconfig);
@@ -75,8 +86,15 @@ export async function stopOrphanedCluster(a: Partial<ProviderArgs>, progress: Pr
 /** The chosen cluster as a RunningCluster if it is up, starting nothing (for commands that act on a running cluster). */
 export async function attachRunning(a: Partial<ProviderArgs>, progress: Progress): Promise<RunningCluster> {
   if (chosenProvider(a) === 'kubeconfig') return makeProvider(a).create({ progress });
+  if (chosenProvider(a) === 'kind') {
+    if (!a['kind-cluster']) throw new InitcError('usage', 'name the kind cluster: --kind-cluster NAME');
+    return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: true }).attach({ progress });
+  }
   const local = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
   const s = await local.status();
   if (!s.running || !s.state) throw new InitcError('notRunning', 'no embedded cluster is running: start it with `initc cluster up`');
   return new LocalCluster(local.layout, s.state);
 }
+
+/** The Kubernetes versions initc builds (the embedded cluster's and kind's node images), for other commands. */
+export { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion };

@@ -174,7 +174,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
       await lease.stop().catch((err: Error) => ctx.progress.info(`✘ could not delete the run's Lease: ${err.message.split('\n')[0]} (it expires by itself)`));
       if (cluster.startedHere && !a['keep-cluster'] && !kept.length && !cleanupProblem) await provider.destroy(ctx);
-      else if (cluster.startedHere && (kept.length || cleanupProblem)) ctx.progress.info('the embedded cluster stays up with what the run left; `initc cluster down` when done');
+      else if (cluster.startedHere && (kept.length || cleanupProblem)) ctx.progress.info(`the ${cluster.provider === 'kind' ? `kind cluster (context ${cluster.context})` : 'embedded cluster'} stays up with what the run left; ${cluster.provider === 'kind' ? `kind delete cluster --name ${cluster.context?.replace(/^kind-/, '')}` : '`initc cluster down`'} when done`);
       await cluster.release();
     }
     const reportDir = path.join(out, 'allure-report');

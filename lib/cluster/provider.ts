@@ -6,7 +6,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Progress } from '../progress.js';
 
-export type ProviderName = 'local' | 'kubeconfig';
+export type ProviderName = 'local' | 'kubeconfig' | 'kind';
 
 export interface CreateOptions {
   progress: Progress;

@@ -106,7 +106,7 @@ export class ScenarioKit {
 
   /** The node's access for fault injection; a cluster without it ends the test as skipped, saying why. */
   nodeAccess(): NodeAccess {
-    const { access, why } = nodeAccessFor(process.env[ENV.provider]);
+    const { access, why } = nodeAccessFor(process.env[ENV.provider], process.env[ENV.context]);
     if (!access) this.skip(why!);
     return access;
   }

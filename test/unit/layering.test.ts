@@ -34,16 +34,21 @@ describe('layering', () => {
     expect(wrong).to.deep.equal([]);
   });
 
-  it('only the provider factory and the embedded cluster commands name the embedded cluster', async () => {
-    const allowed = new Set(['lib/cli/providers.ts', 'lib/cli/cluster.ts']);
-    const wrong: string[] = [];
-    for (const f of await sources(path.join(projectRoot(), 'lib'))) {
-      const rel = path.relative(projectRoot(), f);
-      if (rel.startsWith('lib/cluster/') || allowed.has(rel)) continue;
-      for (const target of await imports(f)) if (target.startsWith('lib/cluster/local/')) wrong.push(`${rel} → ${target}`);
-    }
-    expect(wrong).to.deep.equal([]);
-  });
+  for (const [provider, folder, commands] of [
+    ['the embedded cluster', 'lib/cluster/local/', ['lib/cli/cluster.ts']],
+    ['kind', 'lib/cluster/kind/', ['lib/cli/kind.ts']],
+  ] as const) {
+    it(`only the provider factory and ${provider}'s own commands name ${provider}`, async () => {
+      const allowed = new Set(['lib/cli/providers.ts', ...commands]);
+      const wrong: string[] = [];
+      for (const f of await sources(path.join(projectRoot(), 'lib'))) {
+        const rel = path.relative(projectRoot(), f);
+        if (rel.startsWith('lib/cluster/') || allowed.has(rel)) continue;
+        for (const target of await imports(f)) if (target.startsWith(folder)) wrong.push(`${rel} → ${target}`);
+      }
+      expect(wrong).to.deep.equal([]);
+    });
+  }
 
   it('the lower layers never import the layers above them', async () => {
     const rank = (p: string) => (/^lib\/cli\//.test(p) ? 3 : /^lib\/scenario\//.test(p) ? 2 : /^lib\/(checks|observe|evidence|chaos)\//.test(p) ? 1 : /^lib\/(cluster|kube)\//.test(p) ? 0 : -1);

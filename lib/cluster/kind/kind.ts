@@ -1,0 +1,313 @@
+/**
+ * The kind provider: a single-node kind cluster of a node image made on this machine (node-image.ts),
+ * on a Docker engine that answers or that initc starts (docker.ts), driven through the kind CLI
+ * built from the Go module proxy (kind-binary.ts). Each run gets a cluster of its own
+ * (`initc-<random>`) and a Docker network of its own (`kind-<name>`, which `kind delete` would
+ * leave behind), unless told to reuse a named one. Readiness is checked here (node Ready, every
+ * kube-system pod Running) by watching, since `kind create --wait` only warns on timeout.
+ *
+ * Node access (node.ts) is `docker exec` into the node container.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { execa } from 'execa';
+import { InitcError } from '../../errors.js';
+import { writeFileMode } from '../../util/fsx.js';
+import { cacheRoot } from '../../util/paths.js';
+import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, ProviderName, RunningCluster } from '../provider.js';
+import { loadKubeConfig } from '../provider.js';
+import type { KubeVersion } from '../local/versions.js';
+import { isValidClusterName, kindClusterConfig, randomClusterName } from './config.js';
+import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt } from './docker.js';
+import { buildKind } from './kind-binary.js';
+import { buildNodeImage } from './node-image.js';
+import { KindNode } from './node.js';
+
+export interface KindProviderOptions {
+  version: KubeVersion;
+  /** Cluster name; default a fresh `initc-<random>` per provider. */
+  name?: string;
+  /** Use a running kind cluster of that name instead of refusing (it is then not destroyed). */
+  reuse?: boolean;
+  /** How long to wait for the node Ready and kube-system Running after `kind create` (default 180 s). */
+  readyTimeoutMs?: number;
+  /** Stop the dockerd initc started when destroy leaves no container (default true). */
+  stopDockerWhenIdle?: boolean;
+}
+
+/** Pod name prefixes in kube-system that must all be Running before create returns. */
+const SYSTEM_PODS = ['etcd-', 'kube-apiserver-', 'kube-controller-manager-', 'kube-scheduler-', 'kube-proxy-', 'coredns-', 'initc-cni-'];
+
+const clusterDir = (name: string) => path.join(cacheRoot(), 'kind', 'clusters', name);
+export const kindNetworkName = (name: string) => `kind-${name}`;
+
+async function kindCli(kind: string, args: string[], o: { signal?: AbortSignal; network?: string } = {}) {
+  return execa(kind, args, {
+    env: { ...dockerEnv(), ...(o.network ? { KIND_EXPERIMENTAL_DOCKER_NETWORK: o.network } : {}) },
+    reject: false,
+    cancelSignal: o.signal,
+    all: true,
+  });
+}
+
+async function clusterExists(kind: string, name: string): Promise<boolean> {
+  const r = await kindCli(kind, ['get', 'clusters']);
+  return String(r.stdout).split('\n').map((l) => l.trim()).includes(name);
+}
+
+async function walkFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walkFiles(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+export class KindProvider implements ClusterProvider {
+  readonly name: ProviderName = 'kind';
+  readonly clusterName: string;
+  private created = false;
+
+  constructor(private readonly o: KindProviderOptions) {
+    this.clusterName = o.name ?? randomClusterName();
+    if (!isValidClusterName(this.clusterName)) {
+      throw new InitcError('usage', `"${this.clusterName}" is no kind cluster name: lower-case letters, digits and '-', at most 32`);
+    }
+  }
+
+  async create(co: CreateOptions): Promise<KindCluster> {
+    const { progress, signal } = co;
+    const name = this.clusterName;
+    await ensureDocker(progress, signal);
+    const kind = await buildKind(progress);
+    const dir = clusterDir(name);
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    if (await clusterExists(kind, name)) {
+      if (!this.o.reuse) throw new InitcError('usage', `a kind cluster named "${name}" exists already: choose another name, or reuse it`);
+      progress.info(`✔ reusing kind cluster ${name}`);
+      return this.existing(kind);
+    }
+    const image = await buildNodeImage(this.o.version, progress, signal);
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(dir, { recursive: true });
+    const configFile = path.join(dir, 'kind-config.yaml');
+    await fs.writeFile(configFile, kindClusterConfig({ version: this.o.version, image }));
+    const logFile = path.join(dir, 'create.log');
+    this.created = true; // from here on, destroy() removes whatever part of it exists
+    const cluster = new KindCluster(name, kind, kubeconfig, true);
+    try {
+      await progress.step(`kind create cluster ${name} (${this.o.version.gitVersion}; log: ${logFile})`, async (step) => {
+        const child = execa(kind, ['create', 'cluster', '--name', name, '--image', image, '--config', configFile, '--kubeconfig', kubeconfig, '--retain'], {
+          env: { ...dockerEnv(), KIND_EXPERIMENTAL_DOCKER_NETWORK: kindNetworkName(name) },
+          reject: false,
+          all: true,
+          buffer: false,
+          cancelSignal: signal,
+        });
+        const log = await fs.open(logFile, 'w');
+        let last = '';
+        child.all?.on('data', (d: Buffer) => {
+          void log.write(d);
+          for (const line of d.toString().split('\n').map((l) => l.trim()).filter(Boolean)) {
+            last = line;
+            if (/^[•✓✗]/.test(line)) step.update(line.replace(/\s+/g, ' '));
+          }
+        });
+        const r = await child;
+        await log.close();
+        if (r.isCanceled || signal?.aborted) throw new InitcError('interrupted', `interrupted during kind create cluster ${name}`);
+        if (r.exitCode !== 0) throw new InitcError('componentFailed', `kind create cluster ${name} failed: ${last || `exit ${r.exitCode}`}`);
+      });
+      await progress.step(`node ${cluster.nodeName} Ready, kube-system pods Running`, () =>
+        waitForCluster(cluster.kubeConfig(), cluster.nodeName, this.o.readyTimeoutMs ?? 180_000, signal),
+      );
+      return cluster;
+    } catch (err) {
+      const logs = path.join(dir, 'failed-create-logs');
+      if (!signal?.aborted) await cluster.exportLogs(logs).catch(() => undefined);
+      await this.remove(progress, true).catch(() => undefined);
+      const message = err instanceof Error ? err.message : String(err);
+      const suffix = signal?.aborted ? '; the cluster was deleted' : ` (node logs: ${logs}; the cluster was deleted)`;
+      if (err instanceof InitcError) throw err.withMessage(message + suffix);
+      throw new InitcError('componentFailed', message + suffix);
+    }
+  }
+
+  /** The running kind cluster of this name, starting nothing (no Docker engine, no dockerd started). */
+  async attach({ progress }: CreateOptions): Promise<KindCluster> {
+    const kind = await buildKind(progress);
+    const r = await kindCli(kind, ['get', 'clusters']);
+    if (r.exitCode !== 0) throw new InitcError('notRunning', `no kind cluster "${this.clusterName}": the Docker engine does not answer (${String(r.stderr).trim().split('\n').pop()})`);
+    if (!String(r.stdout).split('\n').map((l) => l.trim()).includes(this.clusterName)) throw new InitcError('notRunning', `no kind cluster named "${this.clusterName}" runs (kind get clusters)`);
+    return this.existing(kind);
+  }
+
+  private async existing(kind: string): Promise<KindCluster> {
+    const name = this.clusterName;
+    const kubeconfig = path.join(clusterDir(name), 'kubeconfig');
+    await fs.mkdir(clusterDir(name), { recursive: true });
+    const r = await kindCli(kind, ['get', 'kubeconfig', '--name', name]);
+    if (r.exitCode !== 0) throw new InitcError('kubeconfig', `kind get kubeconfig --name ${name} failed: ${String(r.stderr).trim().split('\n').pop()}`);
+    await writeFileMode(kubeconfig, String(r.stdout), 0o600);
+    return new KindCluster(name, kind, kubeconfig, false);
+  }
+
+  /** Deletes the cluster this provider created (nothing, when it reused one) and its network; stops a dockerd initc started once nothing runs on it. */
+  async destroy(co: CreateOptions): Promise<void> {
+    await this.remove(co.progress, false);
+  }
+
+  /** `keepFiles`: keep the cluster's folder (its create log and the logs of a failed create). */
+  private async remove(progress: CreateOptions['progress'], keepFiles: boolean): Promise<void> {
+    if (this.created) {
+      const name = this.clusterName;
+      const kind = await buildKind(progress);
+      await progress.step(`kind delete cluster ${name}`, async () => {
+        const r = await kindCli(kind, ['delete', 'cluster', '--name', name, '--kubeconfig', path.join(clusterDir(name), 'kubeconfig')]);
+        if (r.exitCode !== 0) throw new InitcError('cleanupFailed', `kind delete cluster ${name} failed: ${String(r.all).trim().split('\n').pop()}`);
+        const net = await execa('docker', ['network', 'rm', kindNetworkName(name)], { env: dockerEnv(), reject: false });
+        if (net.exitCode !== 0 && !/not found|No such network/i.test(String(net.stderr))) {
+          throw new InitcError('cleanupFailed', `docker network rm ${kindNetworkName(name)} failed: ${String(net.stderr).trim()}`);
+        }
+      });
+      this.created = false;
+      if (!keepFiles) await fs.rm(clusterDir(name), { recursive: true, force: true });
+    }
+    if ((this.o.stopDockerWhenIdle ?? true) && (await dockerStartedByInitc())) {
+      const ps = await execa('docker', ['ps', '-aq'], { env: dockerEnv(), reject: false });
+      if (ps.exitCode === 0 && String(ps.stdout).trim() === '') await stopDockerIfWeStartedIt(progress);
+    }
+  }
+}
+
+export class KindCluster implements RunningCluster, ImageLoader, NodeAccess {
+  readonly provider: ProviderName = 'kind';
+  readonly context: string;
+  readonly nodeName: string;
+  private readonly node: KindNode;
+
+  constructor(
+    readonly clusterName: string,
+    private readonly kind: string,
+    readonly kubeconfigPath: string,
+    readonly startedHere: boolean,
+  ) {
+    this.context = `kind-${clusterName}`;
+    this.node = new KindNode(clusterName);
+    this.nodeName = this.node.nodeName;
+  }
+
+  kubeConfig(): KubeConfig {
+    return loadKubeConfig(this.kubeconfigPath, this.context);
+  }
+
+  async exportLogs(dir: string): Promise<string[]> {
+    await fs.mkdir(dir, { recursive: true });
+    const r = await kindCli(this.kind, ['export', 'logs', dir, '--name', this.clusterName]);
+    if (r.exitCode !== 0) throw new InitcError('componentFailed', `kind export logs --name ${this.clusterName} failed: ${String(r.all).trim().split('\n').pop()}`);
+    return walkFiles(dir);
+  }
+
+  async release(): Promise<void> {
+    /* kind clusters hold no lock of ours */
+  }
+
+  async loadImageArchive(tarFile: string): Promise<void> {
+    const r = await kindCli(this.kind, ['load', 'image-archive', tarFile, '--name', this.clusterName]);
+    if (r.exitCode !== 0) throw new InitcError('componentFailed', `kind load image-archive ${path.basename(tarFile)} failed: ${String(r.all).trim().split('\n').pop()}`);
+  }
+
+  crictl(args: string[]): Promise<string> {
+    return this.node.crictl(args);
+  }
+  signalProcess(pid: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    return this.node.signalProcess(pid, signal);
+  }
+  componentRunning(c: NodeComponent): Promise<boolean> {
+    return this.node.componentRunning(c);
+  }
+  stopComponent(c: NodeComponent): Promise<void> {
+    return this.node.stopComponent(c);
+  }
+  startComponent(c: NodeComponent): Promise<void> {
+    return this.node.startComponent(c);
+  }
+}
+
+export const isNodeReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/** What is still missing for a usable cluster, given the node and kube-system pods seen; empty when ready. Pure. */
+export function clusterNotReady(node: V1Node | undefined, pods: V1Pod[]): string[] {
+  const missing: string[] = [];
+  if (!node || !isNodeReady(node)) missing.push('node Ready');
+  for (const prefix of SYSTEM_PODS) {
+    const mine = pods.filter((p) => p.metadata?.name?.startsWith(prefix) && !p.metadata?.deletionTimestamp);
+    if (mine.length === 0 || mine.some((p) => p.status?.phase !== 'Running')) missing.push(`${prefix.replace(/-$/, '')} Running`);
+  }
+  return missing;
+}
+
+/** Watches the node and kube-system's pods until clusterNotReady says nothing is missing. */
+async function waitForCluster(kc: KubeConfig, nodeName: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const watch = new Watch(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  let node: V1Node | undefined;
+  const pods = new Map<string, V1Pod>();
+  const controllers: AbortController[] = [];
+  let finished = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const finish = (err?: unknown) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(() => finish(new InitcError('componentFailed', `cluster not ready after ${timeoutMs / 1000}s: waiting for ${clusterNotReady(node, [...pods.values()]).join(', ')}`)), timeoutMs);
+      signal?.addEventListener('abort', () => finish(new InitcError('interrupted', 'interrupted while waiting for the kind cluster')), { once: true });
+      const check = () => {
+        if (clusterNotReady(node, [...pods.values()]).length === 0) finish();
+      };
+      const start = (what: 'node' | 'pods') => {
+        if (finished) return;
+        const again = () => setTimeout(() => start(what), 500);
+        // list first (resourceVersion), then watch from there; a closed watch lists again
+        const listed =
+          what === 'node'
+            ? core.listNode({ fieldSelector: `metadata.name=${nodeName}` }).then((l) => ((node = l.items[0]), l.metadata?.resourceVersion))
+            : core.listNamespacedPod({ namespace: 'kube-system' }).then((l) => {
+                pods.clear();
+                for (const p of l.items) pods.set(p.metadata!.name!, p);
+                return l.metadata?.resourceVersion;
+              });
+        listed.then(
+          (resourceVersion) => {
+            check();
+            if (finished) return;
+            const pathFor = what === 'node' ? '/api/v1/nodes' : '/api/v1/namespaces/kube-system/pods';
+            const query = what === 'node' ? { fieldSelector: `metadata.name=${nodeName}`, resourceVersion } : { resourceVersion };
+            watch
+              .watch(pathFor, query, (type, obj: V1Node | V1Pod) => {
+                if (what === 'node') node = type === 'DELETED' ? undefined : (obj as V1Node);
+                else if (type === 'DELETED') pods.delete(obj.metadata!.name!);
+                else pods.set(obj.metadata!.name!, obj as V1Pod);
+                check();
+              }, () => again())
+              .then((c) => controllers.push(c), again);
+          },
+          again, // the API server may still be settling: list again
+        );
+      };
+      start('node');
+      start('pods');
+    });
+  } finally {
+    finished = true;
+    for (const c of controllers) c.abort();
+  }
+}

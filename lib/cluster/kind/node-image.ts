@@ -1,0 +1,408 @@
+/**
+ * A kind node image made on this machine, since `kind build node-image` pulls its base image and
+ * every non-Kubernetes image. It follows kind v0.32.0's own recipe (images/base/Dockerfile and
+ * pkg/build/nodeimage/), with local parts:
+ *
+ * - root filesystem: Debian bookworm from apt's mirror (mmdebstrap), whose systemd 252 still runs
+ *   on cgroup v1 hosts, with Debian's runc and CNI plugins; `docker import`.
+ * - kind's base files (entrypoint, systemd units, containerd config) from kind's module source.
+ * - containerd + shim + ctr, crictl, the multi-call kube binary as kubelet and kubectl, kubeadm:
+ *   our Go builds (lib/cluster/local/build.ts).
+ * - /kind/version; /kind/manifests/default-cni.yaml: our own ptp DaemonSet (kindnetd cannot be
+ *   had, see config.ts); no default-storage.yaml, so kind installs its legacy host-path
+ *   StorageClass, which needs no image.
+ * - images preloaded into the node's containerd (pinned), all single-layer, under the names kubeadm
+ *   asks for: kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy and etcd share one
+ *   layer (the kube binary with a symlink per component, and Debian's iptables/nft for kube-proxy);
+ *   CoreDNS with the plugins kubeadm's Corefile uses; our pause binary as kubeadm's pause and as
+ *   containerd's sandbox image; the fixture image.
+ *
+ * The tag is keyed on every input; an image of that tag is reused without a build.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { InitcError } from '../../errors.js';
+import type { Progress, StepHandle } from '../../progress.js';
+import { exists } from '../../util/fsx.js';
+import { cacheRoot } from '../../util/paths.js';
+import {
+  COREDNS_VERSION,
+  buildContainerd,
+  buildCrictl,
+  buildKube,
+  buildKubeadm,
+  buildPause,
+  cachedBuild,
+  goVersion,
+  moduleInfo,
+  scratchLog,
+  tidyThenBuild,
+} from '../local/build.js';
+import { corednsDirectivesGo, corednsGoMod } from '../local/gosrc.js';
+import { buildFixtureImage, buildPauseImage, ociLayout } from '../local/images.js';
+import type { ImageConfig } from '../local/images.js';
+import type { KubeVersion } from '../local/versions.js';
+import { crictlVersionFor } from '../local/versions.js';
+import {
+  INITC_LABEL,
+  KIND_SANDBOX_IMAGE,
+  KUBEADM_COREDNS_PLUGINS,
+  corednsMainGo,
+  criBaseSpec,
+  defaultCniManifest,
+  inputsKey,
+  nodeImageTag,
+  parseKubeadmImages,
+} from './config.js';
+import { dockerEnv } from './docker.js';
+import { kindSource } from './kind-binary.js';
+
+/** Bump when the recipe below changes in a way the inputs do not show. */
+const RECIPE = 5;
+const SUITE = 'bookworm';
+const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The node's packages: kind's base image list (images/base/Dockerfile) less what has no use here, plus Debian's runc and CNI plugins. */
+export const NODE_PACKAGES = [
+  'systemd', 'systemd-sysv', 'dbus', 'conntrack', 'iptables', 'nftables', 'iproute2', 'ethtool', 'util-linux', 'mount', 'kmod',
+  'libseccomp2', 'socat', 'ebtables', 'bash', 'ca-certificates', 'jq', 'procps', 'runc', 'containernetworking-plugins',
+];
+/** What kube-proxy's image needs besides the kube binary (extracted, with their libraries, not installed). */
+export const PROXY_PACKAGES = ['iptables', 'nftables'];
+const CNI_PLUGINS = ['host-local', 'loopback', 'ptp', 'portmap', 'bridge'];
+/** The kube binary's components that run as images; each is a symlink to it in the shared layer. */
+const IMAGE_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'etcd'] as const;
+
+const docker = (args: string[], o: { input?: string; inputFile?: string; signal?: AbortSignal; reject?: boolean } = {}) =>
+  execa('docker', args, { env: dockerEnv(), reject: o.reject ?? true, input: o.input, inputFile: o.inputFile, cancelSignal: o.signal });
+
+async function mustDocker(what: string, args: string[], o: Parameters<typeof docker>[1] = {}): Promise<string> {
+  const r = await docker(args, { ...o, reject: false });
+  if (r.isCanceled) throw new InitcError('interrupted', `interrupted while building the kind node image (${what})`);
+  if (r.exitCode !== 0) throw new InitcError('buildFailed', `kind node image: ${what} failed: ${String(r.stderr).trim().split('\n').slice(-2).join(' | ') || `exit ${r.exitCode}`}`);
+  return String(r.stdout);
+}
+
+export const imageExists = async (ref: string) => (await docker(['image', 'inspect', '--format', '{{.Id}}', ref], { reject: false })).exitCode === 0;
+
+/** The Debian mirror apt uses here (deb822 `URIs:` or a one-line `deb` entry). */
+export async function aptMirror(): Promise<string> {
+  const files = ['/etc/apt/sources.list', ...(await fs.readdir('/etc/apt/sources.list.d').catch(() => [] as string[])).map((f) => `/etc/apt/sources.list.d/${f}`)];
+  for (const f of files) {
+    const text = await fs.readFile(f, 'utf8').catch(() => '');
+    const m = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+\S+/m.exec(text);
+    if (m) return m[1]!;
+  }
+  throw new InitcError('missingHostFeature', 'no Debian mirror in /etc/apt/sources.list*: mmdebstrap needs one for the kind node root filesystem');
+}
+
+/** A Debian root filesystem tar from mmdebstrap, cached by variant, packages and mirror. */
+async function debianTar(name: string, variant: string, packages: string[], progress: Progress, signal?: AbortSignal): Promise<string> {
+  if (!(await exists('/usr/bin/mmdebstrap'))) throw new InitcError('missingHostFeature', 'mmdebstrap is missing: apt-get install mmdebstrap (the kind node image is built from Debian)');
+  const mirror = await aptMirror();
+  const key = inputsKey([SUITE, variant, [...packages].sort(), mirror]);
+  const dir = path.join(cacheRoot(), 'kind', 'rootfs');
+  const file = path.join(dir, `${name}-${SUITE}-${key}.tar`);
+  if (await exists(file)) {
+    progress.info(`✔ ${name} root filesystem from cache (${file})`);
+    return file;
+  }
+  await fs.mkdir(dir, { recursive: true });
+  const log = `${file}.log`;
+  // mmdebstrap picks its output format by the file name's ending: keep .tar
+  const partial = file.replace(/\.tar$/, '.partial.tar');
+  await fs.rm(partial, { recursive: true, force: true });
+  await progress.step(`mmdebstrap ${name} (${SUITE} ${variant}, log: ${log})`, async (step) => {
+    const child = execa('mmdebstrap', [`--variant=${variant}`, `--include=${packages.join(',')}`, SUITE, partial, mirror], {
+      reject: false, all: true, cancelSignal: signal, buffer: false,
+    });
+    const out = await fs.open(log, 'w');
+    child.all?.on('data', (d: Buffer) => {
+      void out.write(d);
+      const line = d.toString().trim().split('\n').pop();
+      if (line) step.update(line.slice(0, 100));
+    });
+    const r = await child;
+    await out.close();
+    if (r.isCanceled) throw new InitcError('interrupted', 'interrupted during mmdebstrap');
+    if (r.exitCode !== 0) throw new InitcError('buildFailed', `mmdebstrap ${name} failed (exit ${r.exitCode}; log: ${log})`);
+  });
+  await fs.rename(partial, file);
+  return file;
+}
+
+/** CoreDNS with the plugins kubeadm's Corefile names (ours for the embedded cluster has fewer). */
+export async function buildKindCoredns(progress: Progress, goVer: string): Promise<string> {
+  const { log, dir } = await scratchLog();
+  const upstream = await moduleInfo(`github.com/coredns/coredns@${COREDNS_VERSION}`, dir, log);
+  log.end();
+  const pluginCfg = await fs.readFile(path.join(upstream.Dir, 'plugin.cfg'), 'utf8');
+  const goDirective = /^go\s+(\S+)/m.exec(await fs.readFile(upstream.GoMod, 'utf8'))?.[1] ?? '1.24.0';
+  const ldflags = `-s -w -X github.com/coredns/coredns/coremain.GitCommit=${COREDNS_VERSION}`;
+  const out = await cachedBuild(
+    {
+      component: 'coredns-kubeadm',
+      version: COREDNS_VERSION,
+      files: {
+        'go.mod': corednsGoMod(COREDNS_VERSION, goDirective),
+        'main.go': corednsMainGo(KUBEADM_COREDNS_PLUGINS),
+        'directives.go': corednsDirectivesGo(pluginCfg, KUBEADM_COREDNS_PLUGINS),
+      },
+      keyExtras: [ldflags, goVer],
+      build: tidyThenBuild('coredns', ldflags),
+    },
+    progress,
+  );
+  return path.join(out, 'coredns');
+}
+
+/** A reproducible tar of `dir` (sorted, owned by root, epoch times). */
+async function tarDir(dir: string, out: string): Promise<void> {
+  await execa('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--format=posix',
+    '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime', '-C', dir, '-cf', out, '.']);
+}
+
+/** A layer tar made from a folder by `populate`; cached by `key`, so images that share it share its digest. */
+async function layerTar(key: string, populate: (rootfs: string) => Promise<void>): Promise<string> {
+  const dir = path.join(cacheRoot(), 'kind', 'layers');
+  const file = path.join(dir, `${key}.tar`);
+  if (await exists(file)) return file;
+  await fs.mkdir(dir, { recursive: true });
+  const work = await fs.mkdtemp(path.join(dir, '.build-'));
+  try {
+    const rootfs = path.join(work, 'rootfs');
+    await fs.mkdir(rootfs, { mode: 0o755 });
+    await fs.chmod(rootfs, 0o755);
+    await populate(rootfs);
+    await tarDir(rootfs, `${file}.tmp`);
+    await fs.rename(`${file}.tmp`, file);
+    return file;
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A single-layer OCI image tar (ctr import) of one layer; cached by name, layer and config. */
+async function ociImage(name: string, layer: string, config: ImageConfig): Promise<string> {
+  const dir = path.join(cacheRoot(), 'kind', 'images');
+  const file = path.join(dir, `${name.replace(/[/:]/g, '_')}-${inputsKey([name, path.basename(layer), config])}.oci.tar`);
+  if (await exists(file)) return file;
+  await fs.mkdir(dir, { recursive: true });
+  const work = await fs.mkdtemp(path.join(dir, '.build-'));
+  try {
+    for (const [rel, data] of ociLayout(name, await fs.readFile(layer), config)) {
+      await fs.mkdir(path.dirname(path.join(work, rel)), { recursive: true });
+      await fs.writeFile(path.join(work, rel), data);
+    }
+    await fs.chmod(work, 0o755);
+    await tarDir(work, `${file}.tmp`);
+    await fs.rename(`${file}.tmp`, file);
+    return file;
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The OCI tar's image name (index.json's io.containerd.image.name). */
+async function ociImageName(tarFile: string): Promise<string> {
+  const { stdout } = await execa('tar', ['-xOf', tarFile, './index.json']);
+  const name = (JSON.parse(stdout) as { manifests: { annotations?: Record<string, string> }[] }).manifests[0]?.annotations?.['io.containerd.image.name'];
+  if (!name) throw new InitcError('buildFailed', `${tarFile} names no image`);
+  return name;
+}
+
+const cacheEntry = (p: string) => path.basename(path.dirname(p)); // e.g. "v1.34.12-001f4cd325b1": the build's own key
+
+export interface NodeImageInputs {
+  kube: string;
+  kubeadm: string;
+  containerdDir: string;
+  crictl: string;
+  coredns: string;
+  pauseTar: string;
+  fixtureTar: string;
+  nodeRootfs: string;
+  proxyRootfs: string;
+  kindDir: string;
+}
+
+/** Builds (or finds) the kind node image for `version`; returns its tag. */
+export async function buildNodeImage(version: KubeVersion, progress: Progress, signal?: AbortSignal): Promise<string> {
+  const goVer = await goVersion();
+  const kind = await kindSource();
+  const i: NodeImageInputs = {
+    kube: await buildKube(version, progress, goVer),
+    kubeadm: await buildKubeadm(version, progress, goVer),
+    containerdDir: await buildContainerd(progress, goVer),
+    crictl: await buildCrictl(crictlVersionFor(version), progress, goVer),
+    coredns: await buildKindCoredns(progress, goVer),
+    pauseTar: await buildPauseImage(await buildPause(progress, goVer)),
+    fixtureTar: await buildFixtureImage(),
+    nodeRootfs: await debianTar('kind-node', 'minbase', NODE_PACKAGES, progress, signal),
+    proxyRootfs: await debianTar('kube-proxy-tools', 'extract', PROXY_PACKAGES, progress, signal),
+    kindDir: kind.dir,
+  };
+  const fixtureImage = await ociImageName(i.fixtureTar);
+  const cniManifest = defaultCniManifest(fixtureImage);
+  const key = inputsKey({
+    recipe: RECIPE,
+    version: version.gitVersion,
+    builds: [i.kube, i.kubeadm, path.join(i.containerdDir, 'x'), i.crictl, i.coredns].map(cacheEntry),
+    tars: [i.pauseTar, i.fixtureTar, i.nodeRootfs, i.proxyRootfs].map((f) => path.basename(f)),
+    kind: kind.version,
+    cniManifest,
+  });
+  const tag = nodeImageTag(version, key);
+  if (await imageExists(tag)) {
+    progress.info(`✔ kind node image ${tag} exists`);
+    return tag;
+  }
+  await progress.step(`build kind node image ${tag}`, (step) => assemble(version, i, tag, cniManifest, progress, step, signal));
+  return tag;
+}
+
+async function assemble(version: KubeVersion, i: NodeImageInputs, tag: string, cniManifest: string, progress: Progress, step: StepHandle, signal?: AbortSignal): Promise<void> {
+  const kubeadmImages = parseKubeadmImages((await execa(i.kubeadm, ['config', 'images', 'list', '--kubernetes-version', version.gitVersion])).stdout);
+
+  // Preloaded images.
+  step.update('control-plane images');
+  const shared = async (rootfs: string) => {
+    await execa('tar', ['-xf', i.proxyRootfs, '-C', rootfs, '--exclude=./dev/*']);
+    for (const bin of ['iptables', 'iptables-save', 'iptables-restore']) {
+      await fs.rm(path.join(rootfs, 'usr/sbin', bin), { force: true });
+      await fs.symlink('xtables-nft-multi', path.join(rootfs, 'usr/sbin', bin));
+      await fs.rm(path.join(rootfs, 'usr/sbin', bin.replace('iptables', 'ip6tables')), { force: true });
+      await fs.symlink('xtables-nft-multi', path.join(rootfs, 'usr/sbin', bin.replace('iptables', 'ip6tables')));
+    }
+    await fs.mkdir(path.join(rootfs, 'usr/local/bin'), { recursive: true });
+    await fs.copyFile(i.kube, path.join(rootfs, 'usr/local/bin/kube'));
+    await fs.chmod(path.join(rootfs, 'usr/local/bin/kube'), 0o755);
+    for (const c of IMAGE_COMPONENTS) await fs.symlink('kube', path.join(rootfs, 'usr/local/bin', c));
+    for (const d of ['tmp', 'var/run', 'var/lib', 'etc/kubernetes']) await fs.mkdir(path.join(rootfs, d), { recursive: true });
+    await fs.chmod(path.join(rootfs, 'tmp'), 0o1777);
+    await fs.writeFile(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
+    await fs.writeFile(path.join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+  };
+  const sharedLayer = await layerTar(`kube-${inputsKey([cacheEntry(i.kube), path.basename(i.proxyRootfs), IMAGE_COMPONENTS, RECIPE])}`, shared);
+  const images: string[] = [];
+  const names: Record<string, keyof typeof kubeadmImages> = {
+    'kube-apiserver': 'apiserver', 'kube-controller-manager': 'controllerManager', 'kube-scheduler': 'scheduler', 'kube-proxy': 'proxy', etcd: 'etcd',
+  };
+  for (const c of IMAGE_COMPONENTS) {
+    const entrypoint = [`/usr/local/bin/${c}`];
+    images.push(await ociImage(kubeadmImages[names[c]!], sharedLayer, { entrypoint, env: [PATH_ENV] }));
+  }
+  const corednsLayer = await layerTar(`coredns-${inputsKey([cacheEntry(i.coredns), RECIPE])}`, async (rootfs) => {
+    await fs.copyFile(i.coredns, path.join(rootfs, 'coredns'));
+    await fs.chmod(path.join(rootfs, 'coredns'), 0o755);
+    await fs.mkdir(path.join(rootfs, 'etc'));
+    await fs.writeFile(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n');
+  });
+  images.push(await ociImage(kubeadmImages.coredns, corednsLayer, { entrypoint: ['/coredns'], env: [PATH_ENV] }));
+  images.push(i.pauseTar, i.fixtureTar);
+  const pauseName = await ociImageName(i.pauseTar);
+
+  // The node's own files.
+  const stage = await fs.mkdtemp(path.join(cacheRoot(), 'kind', '.stage-'));
+  await fs.chmod(stage, 0o755);
+  const container = `initc-kind-build-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  try {
+    step.update('staging files');
+    await stageFiles(stage, i, version, cniManifest);
+    const baseTag = `initc/kind-base:${SUITE}-${inputsKey([path.basename(i.nodeRootfs), RECIPE])}`;
+    if (!(await imageExists(baseTag))) {
+      step.update('docker import of the root filesystem');
+      await mustDocker('docker import', ['import', '--change', `ENV ${PATH_ENV}`, i.nodeRootfs, `${baseTag}-rootfs`], { signal });
+      // STOPSIGNAL is no `docker import`/`commit --change`: a one-line build adds it (systemd stops on SIGRTMIN+3).
+      const dockerfile = `FROM ${baseTag}-rootfs\nENV container=docker\nSTOPSIGNAL SIGRTMIN+3\nLABEL ${INITC_LABEL}=base\n`;
+      const built = await execa('docker', ['build', '-q', '-t', baseTag, '-'], { env: { ...dockerEnv(), DOCKER_BUILDKIT: '0' }, input: dockerfile, reject: false, cancelSignal: signal });
+      if (built.exitCode !== 0) throw new InitcError('buildFailed', `kind node image: docker build of the base failed: ${String(built.stderr).trim().split('\n').pop()}`);
+      await docker(['rmi', `${baseTag}-rootfs`], { reject: false });
+    }
+    step.update('build container');
+    await mustDocker('docker run (build container)', [
+      'run', '-d', '--name', container, '--label', `${INITC_LABEL}=build`, '--entrypoint=sleep', '--security-opt', 'seccomp=unconfined', baseTag, 'infinity',
+    ], { signal });
+    const sh = (what: string, script: string) => mustDocker(what, ['exec', container, 'bash', '-euc', script], { signal });
+    await mustDocker('docker cp', ['cp', `${stage}/.`, `${container}:/`], { signal });
+    step.update('node setup (systemd units, CNI plugins)');
+    await sh('node setup', SETUP_SCRIPT);
+    step.update('preloading images into containerd');
+    await sh('start containerd', 'nohup containerd > /tmp/containerd.log 2>&1 &\nfor i in $(seq 1 100); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 0.1; done; cat /tmp/containerd.log >&2; exit 1');
+    for (const tar of images) {
+      step.update(`importing ${path.basename(tar)}`);
+      await mustDocker(`importing ${path.basename(tar)}`, [
+        'exec', '-i', container, 'ctr', '--namespace=k8s.io', 'images', 'import', '--label=io.cri-containerd.pinned=pinned', '--all-platforms', '--no-unpack', '--digests', '-',
+      ], { inputFile: tar, signal });
+    }
+    for (const alias of new Set([kubeadmImages.pause, KIND_SANDBOX_IMAGE])) {
+      await sh(`tagging ${alias}`, `ctr --namespace=k8s.io images tag --force ${pauseName} ${alias} >/dev/null && ctr --namespace=k8s.io images label ${alias} io.cri-containerd.pinned=pinned >/dev/null`);
+    }
+    const listed = (await sh('listing images', 'ctr --namespace=k8s.io images list -q')).split('\n').filter(Boolean);
+    const wanted = [...Object.values(kubeadmImages), KIND_SANDBOX_IMAGE, await ociImageName(i.fixtureTar)];
+    const missing = wanted.filter((w) => !listed.includes(w));
+    if (missing.length) throw new InitcError('buildFailed', `kind node image: containerd lacks ${missing.join(', ')} after the import`);
+    await sh('stop containerd', 'pkill -x containerd; for i in $(seq 1 100); do pgrep -x containerd >/dev/null || break; sleep 0.1; done; rm -rf /tmp/containerd.log /run/containerd /var/lib/containerd/tmpmounts/*');
+    step.update('docker commit');
+    await mustDocker('docker commit', [
+      'commit',
+      '--change', 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]',
+      '--change', 'CMD []',
+      '--change', `LABEL ${INITC_LABEL}=node-image`,
+      container, tag,
+    ], { signal });
+    progress.info(`preloaded: ${wanted.join(', ')}`);
+  } finally {
+    await docker(['rm', '-f', '-v', container], { reject: false });
+    await fs.rm(stage, { recursive: true, force: true });
+  }
+}
+
+/** Run in the build container after the files are copied in: images/base/Dockerfile's RUN steps. */
+const SETUP_SCRIPT = `
+chmod 755 /kind /kind/bin /kind/bin/* /usr/local/bin/*
+find /lib/systemd/system/sysinit.target.wants/ -name "systemd-tmpfiles-setup.service" -delete
+rm -f /lib/systemd/system/multi-user.target.wants/*
+rm -f /etc/systemd/system/*.wants/*
+rm -f /lib/systemd/system/local-fs.target.wants/*
+rm -f /lib/systemd/system/sockets.target.wants/*udev*
+rm -f /lib/systemd/system/sockets.target.wants/*initctl*
+rm -f /lib/systemd/system/basic.target.wants/*
+echo "ReadKMsg=no" >> /etc/systemd/journald.conf
+[ -e /sbin/init ] || ln -s /usr/lib/systemd/systemd /sbin/init
+systemctl enable kubelet.service containerd.service undo-mount-hacks.service
+systemctl mask systemd-binfmt.service getty.target console-getty.service
+mkdir -p /etc/kubernetes/manifests /opt/cni/bin /etc/cni/net.d
+for p in ${CNI_PLUGINS.join(' ')}; do ln -sf /usr/lib/cni/$p /opt/cni/bin/$p; done
+ln -sf kubelet /usr/bin/kubectl
+containerd --version; runc --version | head -1; crictl --version; kubeadm version -o short; kubelet --version
+`;
+
+async function stageFiles(stage: string, i: NodeImageInputs, version: KubeVersion, cniManifest: string): Promise<void> {
+  const put = async (rel: string, data: string | Buffer, mode: number) => {
+    const file = path.join(stage, rel);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, data);
+    await fs.chmod(file, mode);
+  };
+  const copy = async (from: string, rel: string, mode: number) => put(rel, await fs.readFile(from), mode);
+  const base = path.join(i.kindDir, 'images', 'base', 'files');
+  // kind's base files, with the modes its Dockerfile gives them.
+  const walk = async (dir: string): Promise<string[]> =>
+    (await Promise.all((await fs.readdir(dir, { withFileTypes: true })).map((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)])))).flat();
+  for (const f of await walk(base)) {
+    const rel = path.relative(base, f);
+    if (rel.startsWith('LICENSES/') || rel.includes('fuse-overlayfs')) continue;
+    const executable = rel.startsWith('usr/local/bin/') || rel.startsWith('kind/bin/');
+    await copy(f, rel, executable ? 0o755 : 0o644);
+  }
+  for (const b of ['containerd', 'containerd-shim-runc-v2', 'ctr']) await copy(path.join(i.containerdDir, b), `usr/local/bin/${b}`, 0o755);
+  await copy(i.crictl, 'usr/local/bin/crictl', 0o755);
+  await copy(i.kube, 'usr/bin/kubelet', 0o755);
+  await copy(i.kubeadm, 'usr/bin/kubeadm', 0o755);
+  const ctrSpec = (await execa(path.join(i.containerdDir, 'ctr'), ['oci', 'spec'])).stdout;
+  await put('etc/containerd/cri-base.json', criBaseSpec(ctrSpec), 0o644);
+  await put('kind/version', version.gitVersion, 0o644);
+  await put('kind/manifests/default-cni.yaml', cniManifest, 0o644);
+}

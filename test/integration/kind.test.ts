@@ -1,0 +1,138 @@
+/**
+ * The kind provider end to end, on this machine, as root: a Docker engine (the running one, or a
+ * dockerd initc starts), the node image (built, or reused from its tag), one single-node cluster
+ * through KindProvider, a pod with an init container through the API, node access (crictl, the
+ * kubelet stopped and started with systemctl), `kind export logs`, and destroy leaving no
+ * container, network or volume. A cold machine builds the node image here (a few minutes); with it
+ * built the whole file takes about 45 s.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
+import { execa } from 'execa';
+import { KindProvider, isNodeReady, kindNetworkName } from '../../lib/cluster/kind/kind.js';
+import type { KindCluster } from '../../lib/cluster/kind/kind.js';
+import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt } from '../../lib/cluster/kind/docker.js';
+import { canLoadImages, hasNodeAccess } from '../../lib/cluster/provider.js';
+import { resolveKubeVersion } from '../../lib/cluster/local/versions.js';
+import { ConsoleProgress } from '../../lib/progress.js';
+import { sleep } from '../../lib/util/time.js';
+
+const FIXTURE = 'localhost/initc/fixture:v1';
+const docker = async (...args: string[]) => String((await execa('docker', args, { env: dockerEnv() })).stdout).split('\n').filter(Boolean);
+
+async function until<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await get();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs / 1000}s${last ? ` (${(last as Error).message})` : ''}`);
+    await sleep(250);
+  }
+}
+
+describe('kind provider (integration; root)', function () {
+  this.timeout(30 * 60_000);
+  const progress = new ConsoleProgress();
+  const version = resolveKubeVersion(process.env.INITC_KIND_VERSION ?? '1.34');
+  // Docker is stopped by this test, not by destroy, so the leftover checks can still ask it.
+  const provider = new KindProvider({ version, stopDockerWhenIdle: false });
+  let dockerWasRunning = false;
+  let volumesBefore: string[] = [];
+  let cluster: KindCluster;
+  const podName = 'init-then-app';
+
+  before(async function () {
+    if (process.getuid?.() !== 0) throw new Error('the kind integration test must run as root (it may start dockerd)');
+    dockerWasRunning = (await execa('docker', ['version'], { env: dockerEnv(), reject: false })).exitCode === 0;
+    await ensureDocker(progress);
+    volumesBefore = await docker('volume', 'ls', '-q');
+    const started = Date.now();
+    cluster = await provider.create({ progress });
+    console.log(`    (create took ${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  });
+
+  after(async () => {
+    await provider.destroy({ progress }).catch((err) => console.log(`    destroy: ${(err as Error).message}`));
+    if (!dockerWasRunning && (await dockerStartedByInitc())) await stopDockerIfWeStartedIt(progress);
+  });
+
+  it('brings up a Ready node of the pinned version on containerd 2, with node access and image loading', async () => {
+    const node = await cluster.kubeConfig().makeApiClient(CoreV1Api).readNode({ name: cluster.nodeName });
+    expect(isNodeReady(node)).to.equal(true);
+    expect(node.status?.nodeInfo?.kubeletVersion).to.equal(version.gitVersion);
+    expect(node.status?.nodeInfo?.containerRuntimeVersion).to.match(/^containerd:\/\/2\./);
+    expect(hasNodeAccess(cluster)).to.equal(true);
+    expect(canLoadImages(cluster)).to.equal(true);
+  });
+
+  it('runs a pod of the fixture image whose init container runs to completion before the app starts', async () => {
+    const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
+    const pod: V1Pod = {
+      metadata: { name: podName, namespace: 'default' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: 'work', emptyDir: {} }],
+        initContainers: [{ name: 'init', image: FIXTURE, imagePullPolicy: 'Never', command: ['sh', '-c', 'echo written-by-init > /work/marker'], volumeMounts: [{ name: 'work', mountPath: '/work' }] }],
+        containers: [{ name: 'app', image: FIXTURE, imagePullPolicy: 'Never', command: ['sh', '-c', 'cat /work/marker; exec sleep 3600'], volumeMounts: [{ name: 'work', mountPath: '/work' }] }],
+      },
+    };
+    // The namespace's service account may lag the cluster by a moment.
+    await until('pod created', async () => core.createNamespacedPod({ namespace: 'default', body: pod }), 30_000);
+    const running = await until('app running', async () => {
+      const p = await core.readNamespacedPod({ name: podName, namespace: 'default' });
+      return p.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+    });
+    const init = running.status?.initContainerStatuses?.[0];
+    expect(init?.state?.terminated?.exitCode).to.equal(0);
+    expect(init?.state?.terminated?.reason).to.equal('Completed');
+    const log = await until('app log', async () => {
+      const l = await core.readNamespacedPodLog({ name: podName, namespace: 'default', container: 'app' });
+      return l.includes('written-by-init') ? l : undefined;
+    }, 15_000);
+    expect(log.trim()).to.equal('written-by-init');
+  });
+
+  it('node access: crictl lists the pod; the kubelet stops and starts again with systemctl', async () => {
+    const sandboxes = (await cluster.crictl(['pods', '--name', podName, '-q'])).trim().split('\n').filter(Boolean);
+    expect(sandboxes, 'crictl pods --name').to.have.length(1);
+    expect(await cluster.componentRunning('kubelet')).to.equal(true);
+    await cluster.stopComponent('kubelet');
+    expect(await cluster.componentRunning('kubelet')).to.equal(false);
+    await cluster.startComponent('kubelet');
+    expect(await cluster.componentRunning('kubelet')).to.equal(true);
+    const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
+    await until('node Ready after the kubelet restart', async () => (isNodeReady(await core.readNode({ name: cluster.nodeName })) ? true : undefined));
+    const p = await core.readNamespacedPod({ name: podName, namespace: 'default' });
+    expect(p.status?.containerStatuses?.[0]?.state?.running, 'the app keeps running through a kubelet restart').to.not.equal(undefined);
+  });
+
+  it('`kind export logs` writes the node\'s logs', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-kind-logs-'));
+    try {
+      const files = (await cluster.exportLogs(dir)).map((f) => path.relative(dir, f));
+      expect(files).to.include(`${cluster.nodeName}/kubelet.log`);
+      expect(files).to.include(`${cluster.nodeName}/containerd.log`);
+      expect(files.some((f) => f.includes(podName)), `a log of ${podName}`).to.equal(true);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('destroy leaves no container, network or volume of the cluster', async () => {
+    const name = cluster.clusterName;
+    await provider.destroy({ progress });
+    expect(await docker('ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`)).to.deep.equal([]);
+    expect(await docker('ps', '-aq', '--filter', 'label=io.initc.kind=build'), 'node image build containers').to.deep.equal([]);
+    expect((await docker('network', 'ls', '--format', '{{.Name}}')).filter((n) => n === kindNetworkName(name))).to.deep.equal([]);
+    expect((await docker('volume', 'ls', '-q')).filter((v) => !volumesBefore.includes(v))).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * The kind provider's pure parts: the kind config it generates, its stand-in CNI manifest, the
+ * containerd base spec, the image names it preloads, dockerd's command line, the runc wrapper and
+ * the iptables leftovers of a stopped dockerd. Nothing here touches Docker or the host.
+ */
+import { expect } from 'chai';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import {
+  KIND_POD_SUBNET,
+  KUBEADM_COREDNS_PLUGINS,
+  corednsMainGo,
+  criBaseSpec,
+  defaultCniManifest,
+  inputsKey,
+  isValidClusterName,
+  kindClusterConfig,
+  nodeImageTag,
+  parseKubeadmImages,
+  randomClusterName,
+} from '../../lib/cluster/kind/config.js';
+import { RUNTIME_NAME, dockerIptablesLeftovers, dockerdArgs, runcWrapperScript } from '../../lib/cluster/kind/docker.js';
+import { clusterNotReady } from '../../lib/cluster/kind/kind.js';
+import { parseKubeVersion } from '../../lib/cluster/local/versions.js';
+
+describe('kind provider (pure parts)', () => {
+  describe('kind cluster config', () => {
+    const v134 = kindClusterConfig({ version: parseKubeVersion('1.34.12'), image: 'initc/kind-node:v1.34.12-abc' });
+    const v136 = kindClusterConfig({ version: parseKubeVersion('1.36.5'), image: 'initc/kind-node:v1.36.5-abc' });
+
+    it('makes one control-plane node of our image, the API server on loopback', () => {
+      expect(v134).to.match(/^kind: Cluster$/m);
+      expect(v134).to.match(/^apiVersion: kind\.x-k8s\.io\/v1alpha4$/m);
+      expect(v134.match(/- role: /g)).to.have.length(1);
+      expect(v134).to.include('- role: control-plane\n  image: initc/kind-node:v1.34.12-abc\n');
+      expect(v134).to.include('apiServerAddress: "127.0.0.1"');
+      expect(v134).to.include(`podSubnet: "${KIND_POD_SUBNET}"`);
+    });
+
+    it('lets containerd skip oom_score_adj it cannot lower, on every version', () => {
+      for (const c of [v134, v136]) expect(c).to.include('containerdConfigPatches:\n- |-\n  [plugins."io.containerd.grpc.v1.cri"]\n    restrict_oom_score_adj = true\n');
+    });
+
+    it('keeps the kubelet on cgroup v1 through a kubeadm patch (required from 1.35)', () => {
+      expect(v136).to.include('kubeadmConfigPatches:\n- |\n  kind: KubeletConfiguration\n  failCgroupV1: false\n');
+    });
+  });
+
+  describe('the stand-in CNI manifest', () => {
+    const m = defaultCniManifest('localhost/initc/fixture:v1');
+
+    it('keeps kind\'s template marker and uses only the pod subnet template field', () => {
+      expect(m).to.include('would you kindly template this file');
+      const actions = m.match(/\{\{[^}]*\}\}/g) ?? [];
+      expect(actions.length).to.be.greaterThan(0);
+      expect(new Set(actions)).to.deep.equal(new Set(['{{ .PodSubnet }}']));
+    });
+
+    it('runs the fixture image without pulling, on the host network, tolerating every taint', () => {
+      expect(m).to.include('image: localhost/initc/fixture:v1\n        imagePullPolicy: Never');
+      expect(m).to.include('hostNetwork: true');
+      expect(m).to.include('- operator: Exists');
+      expect(m).to.include('path: /etc/cni/net.d');
+    });
+
+    it('writes a ptp + host-local + portmap conflist for the pod subnet', () => {
+      const line = m.split('\n').find((l) => l.trim().startsWith('{"cniVersion"'))!;
+      const conf = JSON.parse(line.trim().replace('{{ .PodSubnet }}', '10.244.0.0/16'));
+      expect(conf.plugins.map((p: { type: string }) => p.type)).to.deep.equal(['ptp', 'portmap']);
+      expect(conf.plugins[0].ipam.type).to.equal('host-local');
+      expect(conf.plugins[0].ipam.ranges).to.deep.equal([[{ subnet: '10.244.0.0/16' }]]);
+    });
+  });
+
+  it('sorts kubeadm\'s image list by component', () => {
+    const images = parseKubeadmImages(
+      ['kube-apiserver:v1.34.12', 'kube-controller-manager:v1.34.12', 'kube-scheduler:v1.34.12', 'kube-proxy:v1.34.12', 'coredns/coredns:v1.12.1', 'pause:3.10.1', 'etcd:3.6.5-0']
+        .map((n) => `registry.k8s.io/${n}`)
+        .join('\n') + '\n',
+    );
+    expect(images.apiserver).to.equal('registry.k8s.io/kube-apiserver:v1.34.12');
+    expect(images.controllerManager).to.equal('registry.k8s.io/kube-controller-manager:v1.34.12');
+    expect(images.coredns).to.equal('registry.k8s.io/coredns/coredns:v1.12.1');
+    expect(images.etcd).to.equal('registry.k8s.io/etcd:3.6.5-0');
+    expect(images.pause).to.equal('registry.k8s.io/pause:3.10.1');
+    expect(() => parseKubeadmImages('registry.k8s.io/pause:3.10.1')).to.throw(/no kube-apiserver/);
+  });
+
+  it('adds kind\'s product-files hook to containerd\'s base spec and drops its rlimits', () => {
+    const spec = JSON.parse(criBaseSpec(JSON.stringify({ ociVersion: '1.2.0', process: { rlimits: [{ type: 'RLIMIT_NOFILE' }], cwd: '/' } })));
+    expect(spec.hooks.createContainer).to.deep.equal([{ path: '/kind/bin/mount-product-files.sh' }]);
+    expect(spec.process).to.deep.equal({ cwd: '/' });
+  });
+
+  it('builds CoreDNS with every plugin kubeadm\'s Corefile names (prometheus is package metrics)', () => {
+    const main = corednsMainGo(KUBEADM_COREDNS_PLUGINS);
+    for (const p of ['errors', 'health', 'ready', 'kubernetes', 'forward', 'cache', 'loop', 'reload', 'loadbalance']) expect(main).to.include(`/plugin/${p}"`);
+    expect(main).to.include('/plugin/metrics"');
+    expect(main).not.to.include('/plugin/prometheus"');
+  });
+
+  it('keys node images on their inputs', () => {
+    const v = parseKubeVersion('1.34.12');
+    expect(inputsKey({ a: 1 })).to.equal(inputsKey({ a: 1 }));
+    expect(inputsKey({ a: 1 })).not.to.equal(inputsKey({ a: 2 }));
+    expect(nodeImageTag(v, inputsKey({ a: 1 }))).to.match(/^initc\/kind-node:v1\.34\.12-[0-9a-f]{12}$/);
+  });
+
+  it('names clusters as kind accepts them', () => {
+    expect(randomClusterName()).to.match(/^initc-[0-9a-f]{8}$/);
+    expect(isValidClusterName(randomClusterName())).to.equal(true);
+    for (const bad of ['', 'Upper', '-x', 'x-', 'a_b', 'x'.repeat(33)]) expect(isValidClusterName(bad), bad).to.equal(false);
+  });
+
+  describe('dockerd started by initc', () => {
+    it('listens on the unix socket only, publishes on loopback, and runs containers through the wrapper', () => {
+      const args = dockerdArgs('/cache/kind/runc-initc');
+      expect(args.filter((_a, i) => args[i - 1] === '-H')).to.deep.equal(['unix:///var/run/docker.sock']);
+      expect(args.join(' ')).not.to.match(/tcp:/);
+      expect(args.join(' ')).to.include('--ip 127.0.0.1');
+      expect(args.join(' ')).to.include(`--add-runtime ${RUNTIME_NAME}=/cache/kind/runc-initc`);
+      expect(args.join(' ')).to.include(`--default-runtime ${RUNTIME_NAME}`);
+    });
+
+    it('the runc wrapper strips CAP_SYS_RESOURCE from the bundle on create and from the process file on exec', () => {
+      const s = runcWrapperScript('/usr/sbin/runc', '/usr/bin/jq');
+      expect(s.startsWith('#!/bin/sh\n')).to.equal(true);
+      expect(s).to.include('CAP_SYS_RESOURCE');
+      expect(s).to.match(/create\|run\) strip "\$\{bundle:-\.\}\/config\.json"/);
+      expect(s).to.match(/exec\) \[ -n "\$proc" \] && strip "\$proc"/);
+      expect(s.trimEnd().split('\n').pop()).to.equal('exec /usr/sbin/runc "$@"');
+    });
+
+    it('finds the DOCKER* chains, the jumps to them and docker0\'s rules, and nothing else', () => {
+      const filter = [
+        '-P FORWARD ACCEPT',
+        '-N DOCKER',
+        '-N DOCKER-USER',
+        '-N INITC-GUARD',
+        '-A FORWARD -j INITC-GUARD',
+        '-A FORWARD -j DOCKER-USER',
+        '-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+        '-A DOCKER-USER -j RETURN',
+        '-A KUBE-FORWARD -j ACCEPT',
+      ].join('\n');
+      const { rules, chains } = dockerIptablesLeftovers(filter, true);
+      expect(chains).to.deep.equal(['DOCKER', 'DOCKER-USER']);
+      expect(rules).to.deep.equal([
+        ['-D', 'FORWARD', '-j', 'DOCKER-USER'],
+        ['-D', 'FORWARD', '-o', 'docker0', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+      ]);
+      expect(dockerIptablesLeftovers(filter, false).rules).to.deep.equal([['-D', 'FORWARD', '-j', 'DOCKER-USER']]);
+    });
+  });
+
+  it('calls a cluster ready when the node is Ready and every system pod Running', () => {
+    const node = { status: { conditions: [{ type: 'Ready', status: 'True' }] } } as V1Node;
+    const pod = (name: string, phase = 'Running') => ({ metadata: { name }, status: { phase } }) as V1Pod;
+    const all = ['etcd-n', 'kube-apiserver-n', 'kube-controller-manager-n', 'kube-scheduler-n', 'kube-proxy-x', 'coredns-a-b', 'initc-cni-y'].map((n) => pod(n));
+    expect(clusterNotReady(node, all)).to.deep.equal([]);
+    expect(clusterNotReady(undefined, all)).to.deep.equal(['node Ready']);
+    expect(clusterNotReady(node, [...all.slice(0, 5), pod('coredns-a-b', 'Pending'), all[6]!])).to.deep.equal(['coredns Running']);
+    expect(clusterNotReady(node, all.slice(1))).to.deep.equal(['etcd Running']);
+  });
+});
