@@ -40,6 +40,8 @@ export function specYaml(pod: V1Pod): string {
  */
 export const PREVIOUS_GONE = '(the previous attempt\'s container no longer exists on the node: the kubelet keeps only the latest exited attempt of an init container, and a lost sandbox takes its containers with it; see the ledger)';
 export const isGone = (err: unknown) => (err as { code?: number }).code === 400 || (err as { code?: number }).code === 404;
+/** A pod the test is deleting: the kubelet may already have removed its containers, and their logs with them (kind does within a second). */
+export const DELETED_GONE = '(the pod is being deleted and this container is already gone from the node, with its log; the test followed what it needed through the deletion)';
 
 async function containerLogs(core: CoreV1Api, pod: V1Pod, problems: string[]): Promise<EvidenceFile[]> {
   const files: EvidenceFile[] = [];
@@ -53,6 +55,7 @@ async function containerLogs(core: CoreV1Api, pod: V1Pod, problems: string[]): P
     for (const [label, previous] of attempts) {
       const text = await core.readNamespacedPodLog({ namespace, name, container: s.name, previous, timestamps: true }).catch((err: unknown) => {
         if (previous && isGone(err)) return PREVIOUS_GONE;
+        if (pod.metadata?.deletionTimestamp && isGone(err)) return DELETED_GONE;
         problems.push(`log of ${name}/${s.name} (${label} attempt): ${firstLine(err)}`);
         return `(no log: ${firstLine(err)})`;
       });

@@ -19,14 +19,15 @@ export interface FixtureImageChoice {
 }
 
 /**
- * The image named by the flag, else by INITC_FIXTURE_IMAGE, else the local image where initc made
- * the cluster (embedded, kind) or where every node already has it, else the pinned public busybox.
+ * The image named by the flag, else by INITC_FIXTURE_IMAGE, else the local image on the embedded
+ * cluster or where every node already has it (a kind node image built here), else the pinned public busybox.
  */
 export async function chooseFixtureImage(kc: KubeConfig, provider: string, flag?: string): Promise<FixtureImageChoice> {
   if (flag) return { image: flag, why: '--fixture-image' };
   const fromEnv = process.env[FIXTURE_IMAGE_ENV];
   if (fromEnv) return { image: fromEnv, why: FIXTURE_IMAGE_ENV };
-  if (provider !== 'kubeconfig') return { image: LOCAL_FIXTURE_IMAGE, why: `made locally for the ${provider} cluster` };
+  if (provider === 'local') return { image: LOCAL_FIXTURE_IMAGE, why: 'made locally for the embedded cluster' };
+  // A kind cluster of a node image built here has it preloaded; one of an official node image has not.
   const nodes = (await kc.makeApiClient(CoreV1Api).listNode()).items.filter((n) => !n.spec?.unschedulable);
   const hasLocal = (names: string[] | undefined) => Boolean(names?.includes(LOCAL_FIXTURE_IMAGE));
   if (nodes.length && nodes.every((n) => n.status?.images?.some((i) => hasLocal(i.names)))) {

@@ -20,6 +20,9 @@ import { canLoadImages, hasNodeAccess } from '../../lib/cluster/provider.js';
 import { resolveKubeVersion } from '../../lib/cluster/local/versions.js';
 import { ConsoleProgress } from '../../lib/progress.js';
 import { sleep } from '../../lib/util/time.js';
+import { buildFixtureImage } from '../../lib/cluster/local/images.js';
+import { ExitCode } from '../../lib/errors.js';
+import { initc } from '../support/cli.js';
 
 const FIXTURE = 'localhost/initc/fixture:v1';
 const docker = async (...args: string[]) => String((await execa('docker', args, { env: dockerEnv() })).stdout).split('\n').filter(Boolean);
@@ -99,6 +102,46 @@ describe('kind provider (integration; root)', function () {
       return l.includes('written-by-init') ? l : undefined;
     }, 15_000);
     expect(log.trim()).to.equal('written-by-init');
+  });
+
+  it('`initc run --kind-cluster` runs the order, never, always, validation and chaos-kill suites on it (fixture image preloaded, chaos through docker exec) and leaves it running', async () => {
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-kind-run-'));
+    try {
+      const run = await initc(['run', '--kind-cluster', cluster.clusterName, '--k8s-version', version.semver, '--suite', 'order,never,always,validation,chaos-kill', '--out', out], { stdout: 'inherit', stderr: 'pipe' });
+      const said = String(run.stderr);
+      expect(run.exitCode, said.slice(-3000)).to.equal(0);
+      expect(said).to.include(`reusing kind cluster ${cluster.clusterName}`);
+      expect(said).to.include(`fixture image ${FIXTURE} (every node already has it)`);
+      const junit = await fs.readFile(path.join(out, 'junit.xml'), 'utf8');
+      const attr = (name: string) => [...junit.matchAll(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`, 'g'))].reduce((sum, m) => sum + Number(m[1]), 0);
+      expect(attr('tests'), 'tests in junit.xml').to.be.at.least(15);
+      expect([attr('failures') + attr('errors'), attr('skipped')], 'failed, skipped (kind offers node access: the chaos tests run)').to.deep.equal([0, 0]);
+      expect(await docker('ps', '-q', '--filter', `label=io.x-k8s.kind.cluster=${cluster.clusterName}`), 'the reused cluster still runs').to.have.length(1);
+    } finally {
+      await fs.rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('`initc image load --kind-cluster` puts an archive onto the node', async () => {
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-kind-image-'));
+    try {
+      const renamed = 'localhost/other/busybox:kind';
+      await execa('tar', ['-xf', await buildFixtureImage(), '-C', work]);
+      const index = JSON.parse(await fs.readFile(path.join(work, 'index.json'), 'utf8')) as { manifests: Array<{ annotations: Record<string, string> }> };
+      index.manifests[0]!.annotations = { 'io.containerd.image.name': renamed, 'org.opencontainers.image.ref.name': 'kind' };
+      await fs.writeFile(path.join(work, 'index.json'), JSON.stringify(index));
+      const archive = path.join(os.tmpdir(), `initc-kind-image-${process.pid}.tar`);
+      await execa('tar', ['-cf', archive, '-C', work, '.']);
+      const load = await initc(['image', 'load', '--kind-cluster', cluster.clusterName, archive]);
+      await fs.rm(archive, { force: true });
+      expect(load.exitCode, String(load.stderr)).to.equal(0);
+      expect(await cluster.crictl(['images', '-q', renamed])).to.match(/sha256:[0-9a-f]{64}/);
+      const missing = await initc(['image', 'load', '--kind-cluster', 'initc-no-such-cluster', '/etc/hostname']);
+      expect(missing.exitCode, String(missing.stderr)).to.equal(ExitCode.notRunning);
+      expect(String(missing.stderr)).to.include('no kind cluster named "initc-no-such-cluster" runs');
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
   });
 
   it('node access: crictl lists the pod; the kubelet stops and starts again with systemctl', async () => {

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { collectEvidence, PREVIOUS_GONE } from '../../lib/evidence/collect.js';
+import { collectEvidence, DELETED_GONE, PREVIOUS_GONE } from '../../lib/evidence/collect.js';
 import { PodTimeline } from '../../lib/observe/timeline.js';
 import { PodRun } from '../../lib/scenario/pod-run.js';
 import type { ScriptedServer } from '../support/scripted-server.js';
@@ -30,10 +30,12 @@ describe('evidence collection and ledger reads against a failing server', () => 
   /** Answers per request path; the default serves the pod, its Table and a log line. */
   let failLog: (container: string, previous: boolean) => number | undefined;
   let failEvents: boolean;
+  let deleting: boolean;
 
   beforeEach(async () => {
     failLog = () => undefined;
     failEvents = false;
+    deleting = false;
     server = await scriptedServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
       res.setHeader('Content-Type', 'application/json');
@@ -50,7 +52,7 @@ describe('evidence collection and ledger reads against a failing server', () => 
       if (url.pathname.endsWith('/events')) return failEvents ? send(500, { kind: 'Status', code: 500, message: 'etcd is down' }) : send(200, { items: [] });
       if (url.searchParams.get('watch') === '1') return; // the timeline's watch: stays open
       if ((req.headers.accept ?? '').includes('as=Table')) return send(200, table);
-      return send(200, pod);
+      return send(200, deleting ? { ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:05Z' } } : pod);
     });
     kc = server.kc;
   });
@@ -77,6 +79,26 @@ describe('evidence collection and ledger reads against a failing server', () => 
     const { files, problems } = await collectEvidence(kc, [t]);
     expect(problems).to.deep.equal([]);
     expect(files.find((f) => f.name === 'log p/init-a (previous attempt)')?.content).to.equal(PREVIOUS_GONE);
+  });
+
+  it('a pod the test is deleting: a current log gone with its container (HTTP 404) is said in the attachment, not a problem; any other failure still is', async () => {
+    deleting = true;
+    failLog = (c, previous) => (c === 'app' && !previous ? 404 : c === 'init-a' && !previous ? 500 : undefined);
+    const t = await PodTimeline.start(kc, 'ns', 'p', 34);
+    await t.stop();
+    const { files, problems } = await collectEvidence(kc, [t]);
+    expect(files.find((f) => f.name === 'log p/app (current attempt)')?.content).to.equal(DELETED_GONE);
+    expect(problems.length).to.equal(1);
+    expect(problems[0]).to.match(/^log of p\/init-a \(current attempt\): /);
+  });
+
+  it('a pod nobody is deleting: a current log that is not found (HTTP 404) is a problem', async () => {
+    failLog = (c, previous) => (c === 'app' && !previous ? 404 : undefined);
+    const t = await PodTimeline.start(kc, 'ns', 'p', 34);
+    await t.stop();
+    const { problems } = await collectEvidence(kc, [t]);
+    expect(problems.length).to.equal(1);
+    expect(problems[0]).to.match(/^log of p\/app \(current attempt\): /);
   });
 
   it('the ledger refuses a log it cannot read (it would read as "never ran"), but not a previous attempt that is gone', async () => {

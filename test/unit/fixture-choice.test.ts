@@ -42,11 +42,13 @@ describe('the fixture image a run chooses', () => {
     });
   });
 
-  it('the local image on clusters initc made, whatever their nodes report', async () => {
-    await withNodes([without], async (kc) => {
-      expect((await chooseFixtureImage(kc, 'local')).image).to.equal(LOCAL_FIXTURE_IMAGE);
-      expect((await chooseFixtureImage(kc, 'kind')).image).to.equal(LOCAL_FIXTURE_IMAGE);
-    });
+  it('the local image on the embedded cluster, whatever its node reports', async () => {
+    await withNodes([without], async (kc) => expect(await chooseFixtureImage(kc, 'local')).to.deep.equal({ image: LOCAL_FIXTURE_IMAGE, why: 'made locally for the embedded cluster' }));
+  });
+
+  it('on kind, the local image when the node image has it preloaded (built here), else the public busybox (an official node image)', async () => {
+    await withNodes([withLocal], async (kc) => expect((await chooseFixtureImage(kc, 'kind')).image).to.equal(LOCAL_FIXTURE_IMAGE));
+    await withNodes([without], async (kc) => expect((await chooseFixtureImage(kc, 'kind')).image).to.equal(PUBLIC_FIXTURE_IMAGE));
   });
 
   it('on a kubeconfig cluster: the local image only when every schedulable node has it, else the pinned public busybox', async () => {
