@@ -230,6 +230,11 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
         notNew(rec, 'init-a', 'none'),
         seqs(8, 10),
       ],
+      'the API never showed a containerID of the first init container': [
+        (r) => r.rows.forEach((x) => delete containerIn(x, 'init-a')?.containerID),
+        says('expected init-a, which had finished before the loss, to be a new container in the end (a containerID other than its first); observed no containerID', true),
+        seqs(8, 10),
+      ],
       'the last row carries no status of the first init container': [
         (r) => withoutContainer(row(r.rows, 10), 'init-a'),
         notNew(rec, 'init-a', 'none'),
