@@ -2,13 +2,15 @@
  * `initc gc [--dry-run]`: removes what dead runs left on a cluster (their namespaces and Leases),
  * judged by each run's Lease (lib/scenario/liveness.ts), and says what it kept and why. Namespaces
  * of live runs, on any machine, and those kept for debugging are never touched. An embedded cluster
- * that a dead run started, meaning to stop it, is stopped (unless --keep-cluster).
+ * that a dead run started, meaning to stop it, is stopped, and a kind cluster a dead run created is
+ * deleted (unless --keep-cluster).
  */
 import type { CommandModule } from 'yargs';
 import { planReap, reap } from '../scenario/liveness.js';
 import { commandContext } from './context.js';
 import type { ProviderArgs } from './providers.js';
-import { connectOnly, stopOrphanedCluster, withProviderOptions } from './providers.js';
+import { ExitCode, InitcError } from '../errors.js';
+import { connectOnly, removeOrphanedKindClusters, stopOrphanedCluster, withProviderOptions } from './providers.js';
 
 interface GcArgs extends ProviderArgs {
   'dry-run': boolean;
@@ -21,11 +23,17 @@ export const gcCommand: CommandModule<object, GcArgs> = {
   builder: (y) =>
     withProviderOptions(y)
       .option('dry-run', { type: 'boolean', default: false, describe: 'only say what would be removed' })
-      .option('keep-cluster', { type: 'boolean', default: false, describe: 'keep an embedded cluster whose starting run died (it is stopped otherwise)' }) as never,
+      .option('keep-cluster', { type: 'boolean', default: false, describe: 'keep an embedded cluster whose starting run died, and kind clusters dead runs created (they are stopped or deleted otherwise)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
+    const orphanedKind = await removeOrphanedKindClusters(ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] });
     if (await stopOrphanedCluster(a, ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] })) return;
-    const kc = await connectOnly(a, ctx.progress);
+    // With kind clusters of dead runs handled, an embedded cluster that is not running is nothing to clean.
+    const kc = await connectOnly(a, ctx.progress).catch((err: unknown) => {
+      if (orphanedKind.length && err instanceof InitcError && err.exitCode === ExitCode.notRunning) return undefined;
+      throw err;
+    });
+    if (!kc) return;
     const plan = await planReap(kc);
     for (const r of plan.reap) console.log(`${a['dry-run'] ? 'would remove' : 'remove'} namespace ${r.namespace} (run ${r.runId}): ${r.why}`);
     for (const l of plan.deadLeases) console.log(`${a['dry-run'] ? 'would remove' : 'remove'} Lease ${l} (expired)`);

@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, exitCodeDoc, InitcError } from '../errors.js';
 import { clusterCommand, kubectlCommand } from './cluster.js';
+import { compareCommand } from './compare.js';
 import { commandContext, installSignalHandlers, interruptedExitCode } from './context.js';
 import { gcCommand } from './gc.js';
 import { imageCommand } from './image.js';
@@ -38,11 +39,12 @@ async function main(): Promise<void> {
     .command(clusterCommand)
     .command(runCommand)
     .command(reportCommand)
+    .command(compareCommand)
     .command(gcCommand)
     .command(kubectlCommand)
     .command(imageCommand)
     .command(kindCommand)
-    .demandCommand(1, 'name a command: cluster, run, report, gc, image, kind or kubectl')
+    .demandCommand(1, 'name a command: cluster, run, report, compare, gc, image, kind or kubectl')
     .strict()
     .epilogue(`Exit codes:\n${exitCodeDoc.map(([code, what]) => `  ${String(code).padStart(3)}  ${what}`).join('\n')}`)
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -1,7 +1,7 @@
 /** The provider options shared by `cluster` and `run`, and the provider they select. */
 import type { Argv } from 'yargs';
 import { KubeconfigProvider } from '../cluster/kubeconfig.js';
-import { KindProvider } from '../cluster/kind/kind.js';
+import { KindProvider, deleteOrphanedKindCluster, orphanedKindClusters } from '../cluster/kind/kind.js';
 import { LocalCluster, LocalClusterProvider, orphanedBy } from '../cluster/local/local.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import type { ClusterProvider, RunningCluster } from '../cluster/provider.js';
@@ -94,6 +94,24 @@ export async function attachRunning(a: Partial<ProviderArgs>, progress: Progress
   const s = await local.status();
   if (!s.running || !s.state) throw new InitcError('notRunning', 'no embedded cluster is running: start it with `initc cluster up`');
   return new LocalCluster(local.layout, s.state);
+}
+
+/**
+ * kind clusters that a dead run created, meaning to delete them: deleted here (unless `dryRun` or
+ * `keep`), saying so. Returns their names.
+ */
+export async function removeOrphanedKindClusters(progress: Progress, o: { dryRun: boolean; keep: boolean }): Promise<string[]> {
+  const orphans = await orphanedKindClusters();
+  for (const { name, by } of orphans) {
+    const what = `the kind cluster ${name} was created by ${by}, which died before deleting it`;
+    if (o.dryRun || o.keep) {
+      progress.info(`${what}: ${o.keep ? 'kept (--keep-cluster)' : 'would delete it'}`);
+      continue;
+    }
+    progress.info(`${what}: deleting it`);
+    await deleteOrphanedKindCluster(name, progress);
+  }
+  return orphans.map((x) => x.name);
 }
 
 /** The Kubernetes versions initc builds (the embedded cluster's and kind's node images), for other commands. */

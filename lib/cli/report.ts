@@ -8,7 +8,10 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InitcError } from '../errors.js';
 import { generateAllureReport } from '../report/allure.js';
+import { REPORT_FORMATS, writeRunRecords } from '../report/conformance.js';
+import type { ReportFormat } from '../report/conformance.js';
 import { junitXml } from '../report/junit.js';
+import { recordedSuitesRevision, suitesRevision } from '../report/model.js';
 import { formatSummary, readResults, runVerdict } from '../report/results.js';
 import { exists } from '../util/fsx.js';
 import { commandContext } from './context.js';
@@ -17,6 +20,16 @@ import { nonEmpty, nonEmptyList } from './validate.js';
 interface ReportArgs {
   from: string[];
   out: string;
+  report?: ReportFormat;
+}
+
+/**
+ * The suites revision the runs recorded in their results.json (several joined by '+'); the
+ * current tree's for runs that recorded none.
+ */
+async function revisionOf(sources: string[]): Promise<string> {
+  const revisions = await Promise.all(sources.map(async (s) => (await recordedSuitesRevision(s)) ?? suitesRevision()));
+  return [...new Set(revisions)].join('+');
 }
 
 /** A run's --out folder holds allure-results/; a results folder is taken as it is. */
@@ -35,12 +48,14 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   builder: (y) =>
     y
       .option('from', { type: 'string', array: true, demandOption: true, coerce: nonEmptyList('--from'), describe: 'folders of Allure results: a run\'s --out folder or its allure-results/ (several are merged)' })
-      .option('out', { type: 'string', requiresArg: true, default: 'reports', coerce: nonEmpty('--out'), describe: 'folder for allure-results/ (the merged results), allure-report/ and junit.xml' }) as never,
+      .option('out', { type: 'string', requiresArg: true, default: 'reports', coerce: nonEmpty('--out'), describe: 'folder for allure-results/ (the merged results), allure-report/, junit.xml and results.json' })
+      .option('report', { type: 'string', requiresArg: true, choices: REPORT_FORMATS, describe: 'also write this report: conformance (conformance.md and conformance.json, its SHA-256 printed in the Markdown)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
     const out = path.resolve(a.out);
     const merged = path.join(out, 'allure-results');
     const sources = await Promise.all(a.from.map((d) => resultsFolder(path.resolve(d))));
+    const revision = await revisionOf(sources);
     await ctx.progress.step(`results from ${sources.join(', ')}`, async () => {
       await fs.mkdir(merged, { recursive: true });
       // Result and attachment files are named by UUID, so several runs' files sit side by side.
@@ -50,8 +65,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const reportDir = path.join(out, 'allure-report');
     await ctx.progress.step('Allure report', () => generateAllureReport(merged, reportDir));
     await fs.writeFile(path.join(out, 'junit.xml'), junitXml(results));
+    const records = await writeRunRecords(merged, out, { suitesRevision: revision, reports: a.report ? [a.report] : [] });
     process.stdout.write(`\n${formatSummary(results)}\n`);
-    ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}`);
+    ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}\nresults: ${records.results}`);
+    if (records.conformance) ctx.progress.info(`conformance: ${records.conformance.markdown} (SHA-256 of ${records.conformance.json}: ${records.conformance.sha256})`);
     const verdict = runVerdict(results, 0);
     if (verdict) throw verdict;
   },

@@ -11,20 +11,26 @@ import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../errors.js';
 import { generateAllureReport } from '../report/allure.js';
+import { REPORT_FORMATS, writeRunRecords } from '../report/conformance.js';
+import type { ReportFormat } from '../report/conformance.js';
+import { suitesRevision } from '../report/model.js';
 import { formatSummary, readResults, runVerdict } from '../report/results.js';
 import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '../scenario/liveness.js';
 import { checkFixtureImage, chooseFixtureImage } from '../scenario/fixture-check.js';
-import { deleteRunNamespaces, newRunId } from '../scenario/namespace.js';
+import { createRunNamespace, deleteRunNamespaces, newRunId, runLabels } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
 import { exists } from '../util/fsx.js';
 import { INITC_VERSION, projectRoot } from '../util/paths.js';
 import { ensureNodeRunning } from '../chaos/node-faults.js';
 import { newSeed } from '../chaos/random.js';
 import { hasNodeAccess } from '../cluster/provider.js';
+import type { NodeAccess } from '../cluster/provider.js';
+import { deployNodeAgent, describeProbe, formatAgentRef } from '../cluster/agent/privileged-pod.js';
+import { NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, PRIVILEGED_POD } from '../cluster/node-access.js';
 import { commandContext } from './context.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
-import { chosenProvider, makeProvider, withProviderOptions } from './providers.js';
+import { chosenProvider, makeProvider, removeOrphanedKindClusters, withProviderOptions } from './providers.js';
 
 /** Suite name → file stem under suites/ and what it asserts (for --help and the README). */
 /**
@@ -68,7 +74,10 @@ interface RunArgs extends ProviderArgs {
   seed?: number;
   'keep-on-failure': boolean;
   jobs: number;
+  report?: ReportFormat;
   'fixture-image'?: string;
+  'node-access': 'none' | typeof PRIVILEGED_POD;
+  'node-agent-image'?: string;
 }
 
 /** The suites `--suite` names (`all`: the default set; `chaos`: every chaos suite), less the chaos suites with --no-chaos. */
@@ -104,16 +113,23 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('keep-cluster', { type: 'boolean', default: false, describe: 'leave the embedded cluster running afterwards' })
       .option('keep-on-failure', { type: 'boolean', default: false, describe: 'keep the namespaces of failed scenarios (labelled initc.dev/kept=true) and say which' })
       .option('fixture-image', { type: 'string', requiresArg: true, coerce: nonEmpty('--fixture-image'), describe: `image every fixture container runs (a busybox with sh, sleep, date, timeout, wget, nslookup, httpd, ...); default ${'$'}INITC_FIXTURE_IMAGE, else the local image on clusters initc made or nodes that have it, else a pinned public busybox` })
+      .option('node-access', { choices: ['none', PRIVILEGED_POD] as const, default: 'none', describe: `how the chaos suites reach the node of a cluster given by kubeconfig: ${PRIVILEGED_POD} allows initc a privileged pod (hostPID, hostNetwork, the host's root) on one node for the run; none: chaos tests that need the node are skipped` })
+      .option('node-agent-image', { type: 'string', requiresArg: true, coerce: nonEmpty('--node-agent-image'), describe: `image of that privileged pod (a busybox with sh and nsenter); default the fixture image` })
+      .option('report', { type: 'string', requiresArg: true, choices: REPORT_FORMATS, describe: 'also write this report: conformance (conformance.md and conformance.json, its SHA-256 printed in the Markdown)' })
       .option('jobs', { type: 'string', requiresArg: true, default: '12', coerce: positiveInteger('--jobs'), describe: 'suite files run in parallel (each scenario has its own namespace)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
     const suites = selectSuites(a.suite ?? ['all'], a.chaos);
+    const wantAgent = a['node-access'] === PRIVILEGED_POD;
+    if (wantAgent && chosenProvider(a) !== 'kubeconfig') throw new InitcError('usage', `--node-access ${PRIVILEGED_POD} is for a cluster given by kubeconfig; the ${chosenProvider(a)} provider reaches its node itself`);
+    if (a['node-agent-image'] && !wantAgent) throw new InitcError('usage', `--node-agent-image goes with --node-access ${PRIVILEGED_POD}`);
     const provider = makeProvider(a);
     const out = path.resolve(a.out);
     const resultsDir = path.join(out, 'allure-results');
     await fs.rm(resultsDir, { recursive: true, force: true });
     await fs.mkdir(resultsDir, { recursive: true });
 
+    if (chosenProvider(a) === 'kind') await removeOrphanedKindClusters(ctx.progress, { dryRun: false, keep: false });
     const cluster = await provider.create({ ...ctx, temporary: !a['keep-cluster'] });
     const runId = newRunId();
     // Taken before any namespace of this run exists, so a reaper never mistakes the run for a dead one.
@@ -125,6 +141,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     });
     let cleanupProblem: string | undefined;
     let mochaFailures = 0;
+    let agent: NodeAccess | undefined;
     try {
       const dead = await planReap(cluster.kubeConfig(), runId);
       if (dead.reap.length || dead.deadLeases.length) {
@@ -141,7 +158,28 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (a['keep-on-failure']) process.env[ENV.keepOnFailure] = '1';
       const seed = a.seed ?? newSeed();
       process.env[ENV.seed] = String(seed);
-      const environmentInfo = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a))), 'chaos seed': String(seed), 'fixture image': fixture.image };
+      const environmentInfo: Record<string, string> = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a))), 'chaos seed': String(seed), 'fixture image': fixture.image };
+      if (wantAgent && suites.some((s) => SUITES[s]!.chaos)) {
+        // A privileged pod on the node, in a namespace of the run (deleted with the others, also after Ctrl-C).
+        const image = a['node-agent-image'] ?? fixture.image;
+        try {
+          const made = await ctx.progress.step(`node access: a privileged pod (${image}) on the node`, async () => {
+            const namespace = await createRunNamespace(cluster.kubeConfig(), runId, 'node-agent');
+            return deployNodeAgent(cluster.kubeConfig(), { namespace, image, labels: runLabels(runId), signal: ctx.signal });
+          });
+          agent = made.agent;
+          process.env[NODE_AGENT_ENV] = formatAgentRef(made.agent.ref);
+          process.env[PINNED_NODE_ENV] = made.agent.nodeName;
+          if (made.note) ctx.progress.info(made.note);
+          ctx.progress.info(`node access: pod ${formatAgentRef(made.agent.ref)} on node ${made.agent.nodeName}: ${describeProbe(made.probe)}`);
+          environmentInfo['node access'] = `privileged pod ${formatAgentRef(made.agent.ref)} on node ${made.agent.nodeName}`;
+        } catch (err) {
+          if (ctx.signal.aborted) throw err;
+          const why = (err as Error).message.split('\n')[0]!;
+          process.env[NODE_ACCESS_PROBLEM_ENV] = why;
+          ctx.progress.info(`✘ node access through a privileged pod failed: ${why}; the chaos tests that need the node are skipped`);
+        }
+      }
       if (suites.some((s) => SUITES[s]!.chaos)) ctx.progress.info(`chaos seed ${seed} (repeat this run's random choices with --seed ${seed})`);
       ctx.progress.info(`cluster: ${Object.entries(environmentInfo).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       // Suites that disturb the whole node run alone, after the others, so no other test sees their faults.
@@ -162,6 +200,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         // A fault's undo runs in the test; a run cut short (Ctrl-C, a killed worker) may not have got there.
         await ensureNodeRunning(cluster).catch((err: Error) => ctx.progress.info(`✘ could not start the node's kubelet and containerd again: ${err.message}`));
       }
+      if (agent) await ensureNodeRunning(agent).catch((err: Error) => ctx.progress.info(`✘ the node's API server, containerd and kubelet are not all running again: ${err.message}`));
       let kept: string[] = [];
       try {
         const r = await deleteRunNamespaces(cluster.kubeConfig(), runId, !a['keep-on-failure']);
@@ -180,8 +219,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const reportDir = path.join(out, 'allure-report');
     await ctx.progress.step('Allure report', () => generateAllureReport(resultsDir, reportDir));
     const results = await readResults(resultsDir);
+    // A run of no test has nothing to record; its verdict (exit 12) says so below.
+    const records = results.length ? await writeRunRecords(resultsDir, out, { suitesRevision: await suitesRevision(), reports: a.report ? [a.report] : [] }) : undefined;
     process.stdout.write(`\n${formatSummary(results)}\n`);
-    ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}`);
+    ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}${records ? `\nresults: ${records.results}` : ''}`);
+    if (records?.conformance) ctx.progress.info(`conformance: ${records.conformance.markdown} (SHA-256 of ${records.conformance.json}: ${records.conformance.sha256})`);
     if (ctx.signal.aborted) throw new InitcError('interrupted', 'interrupted; the run\'s namespaces were deleted');
     const verdict = runVerdict(results, mochaFailures);
     if (verdict) throw verdict;

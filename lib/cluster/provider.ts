@@ -64,6 +64,35 @@ export interface NodeAccess {
   componentRunning(c: NodeComponent): Promise<boolean>;
 }
 
+/**
+ * Optional capability of a NodeAccess that reaches the node only through the cluster itself (a
+ * privileged pod, exec through the API server and the kubelet): while the kubelet, containerd or
+ * the API server is down it cannot act, so a restart or a reboot is one detached command on the
+ * node that stops, waits and starts by itself; each resolves once the node serves again. The node
+ * faults prefer it when present (lib/chaos/node-faults.ts); providers that reach the node directly
+ * (the embedded cluster, kind) do not implement it and are driven step by step.
+ */
+export interface DetachedNodeRestarts {
+  /** Stops `c`, leaves it down for `downMs`, starts it again; resolves when it (and node access) serve again. */
+  restartComponent(c: NodeComponent, downMs: number): Promise<void>;
+  /** kubelet stopped, every sandbox stopped and removed, containerd restarted, kubelet started; resolves when the node serves again. */
+  rebootNode(): Promise<void>;
+}
+
+export const restartsDetached = (n: NodeAccess): n is NodeAccess & DetachedNodeRestarts =>
+  typeof (n as Partial<DetachedNodeRestarts>).restartComponent === 'function' && typeof (n as Partial<DetachedNodeRestarts>).rebootNode === 'function';
+
+/**
+ * Thrown by a NodeAccess when the node lacks what an operation needs (no crictl, no systemd, no
+ * static-pod API server): the test that asked is reported skipped with this message, never failed.
+ */
+export class NodeCapabilityMissing extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NodeCapabilityMissing';
+  }
+}
+
 export const hasNodeAccess = (c: RunningCluster): c is RunningCluster & NodeAccess =>
   typeof (c as Partial<NodeAccess>).crictl === 'function' && typeof (c as Partial<NodeAccess>).startComponent === 'function';
 

@@ -18,7 +18,8 @@ import { collectEvidence } from '../evidence/collect.js';
 import { PodTimeline } from '../observe/timeline.js';
 import type { Fault, Injection } from '../chaos/fault.js';
 import { injectFault } from '../chaos/fault.js';
-import { nodeAccessFor } from '../cluster/node-access.js';
+import { PINNED_NODE_ENV, nodeAccessFor } from '../cluster/node-access.js';
+import { NodeCapabilityMissing } from '../cluster/provider.js';
 import type { NodeAccess } from '../cluster/provider.js';
 import { InfrastructureError } from '../observe/wait.js';
 import { ENV, session } from '../session.js';
@@ -93,7 +94,11 @@ export class ScenarioKit {
     const timeline = await PodTimeline.start(this.kc, namespace, builder.name, (await this.server()).minor);
     const run = new PodRun(this.kc, namespace, builder.name, timeline, () => this.observed());
     this.runs.push(run);
-    await this.kc.makeApiClient(CoreV1Api).createNamespacedPod({ namespace, body: builder.build(namespace, runLabels(this.runId)) });
+    const body = builder.build(namespace, runLabels(this.runId));
+    // With node access through a privileged pod, every fixture pod goes to the agent's node.
+    const pinned = process.env[PINNED_NODE_ENV];
+    if (pinned && body.spec) body.spec.nodeName = pinned;
+    await this.kc.makeApiClient(CoreV1Api).createNamespacedPod({ namespace, body });
     return run;
   }
 
@@ -106,7 +111,7 @@ export class ScenarioKit {
 
   /** The node's access for fault injection; a cluster without it ends the test as skipped, saying why. */
   nodeAccess(): NodeAccess {
-    const { access, why } = nodeAccessFor(process.env[ENV.provider], process.env[ENV.context]);
+    const { access, why } = nodeAccessFor(process.env[ENV.provider], process.env[ENV.context], { kubeConfig: () => this.kc });
     if (!access) this.skip(why!);
     return access;
   }
@@ -116,7 +121,13 @@ export class ScenarioKit {
    * finish() undoes every fault still in force before it collects the evidence.
    */
   async inject(run: PodRun, fault: Fault<NodeAccess>): Promise<() => Promise<void>> {
-    return this.track(await injectFault(this.nodeAccess(), run.timeline, fault, this.injections));
+    try {
+      return this.track(await injectFault(this.nodeAccess(), run.timeline, fault, this.injections));
+    } catch (err) {
+      // The node lacks what this fault needs (no crictl, no systemd, ...): skipped, saying which.
+      if (err instanceof NodeCapabilityMissing) this.skip(err.message);
+      throw err;
+    }
   }
 
   /** Injects a fault made through the API (a Service taken away), recorded and undone as `inject` does. */

@@ -15,6 +15,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { writeFileMode } from '../../util/fsx.js';
+import { isSameProcess, procStartTime } from '../local/processes.js';
 import { cacheRoot } from '../../util/paths.js';
 import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, ProviderName, RunningCluster } from '../provider.js';
 import { loadKubeConfig } from '../provider.js';
@@ -98,6 +99,7 @@ export class KindProvider implements ClusterProvider {
     await fs.writeFile(configFile, kindClusterConfig({ version: this.o.version, image }));
     const logFile = path.join(dir, 'create.log');
     this.created = true; // from here on, destroy() removes whatever part of it exists
+    await writeOwner(name, Boolean(co.temporary));
     const cluster = new KindCluster(name, kind, kubeconfig, true);
     try {
       await progress.step(`kind create cluster ${name} (${this.o.version.gitVersion}; log: ${logFile})`, async (step) => {
@@ -164,24 +166,69 @@ export class KindProvider implements ClusterProvider {
   /** `keepFiles`: keep the cluster's folder (its create log and the logs of a failed create). */
   private async remove(progress: CreateOptions['progress'], keepFiles: boolean): Promise<void> {
     if (this.created) {
-      const name = this.clusterName;
-      const kind = await buildKind(progress);
-      await progress.step(`kind delete cluster ${name}`, async () => {
-        const r = await kindCli(kind, ['delete', 'cluster', '--name', name, '--kubeconfig', path.join(clusterDir(name), 'kubeconfig')]);
-        if (r.exitCode !== 0) throw new InitcError('cleanupFailed', `kind delete cluster ${name} failed: ${String(r.all).trim().split('\n').pop()}`);
-        const net = await execa('docker', ['network', 'rm', kindNetworkName(name)], { env: dockerEnv(), reject: false });
-        if (net.exitCode !== 0 && !/not found|No such network/i.test(String(net.stderr))) {
-          throw new InitcError('cleanupFailed', `docker network rm ${kindNetworkName(name)} failed: ${String(net.stderr).trim()}`);
-        }
-      });
+      await deleteCluster(this.clusterName, progress, keepFiles);
       this.created = false;
-      if (!keepFiles) await fs.rm(clusterDir(name), { recursive: true, force: true });
     }
-    if ((this.o.stopDockerWhenIdle ?? true) && (await dockerStartedByInitc())) {
-      const ps = await execa('docker', ['ps', '-aq'], { env: dockerEnv(), reject: false });
-      if (ps.exitCode === 0 && String(ps.stdout).trim() === '') await stopDockerIfWeStartedIt(progress);
-    }
+    if (this.o.stopDockerWhenIdle ?? true) await stopDockerWhenIdle(progress);
   }
+}
+
+/** `kind delete cluster`, its Docker network (which kind leaves), and its folder unless `keepFiles`. */
+async function deleteCluster(name: string, progress: CreateOptions['progress'], keepFiles: boolean): Promise<void> {
+  const kind = await buildKind(progress);
+  await progress.step(`kind delete cluster ${name}`, async () => {
+    const r = await kindCli(kind, ['delete', 'cluster', '--name', name, '--kubeconfig', path.join(clusterDir(name), 'kubeconfig')]);
+    if (r.exitCode !== 0) throw new InitcError('cleanupFailed', `kind delete cluster ${name} failed: ${String(r.all).trim().split('\n').pop()}`);
+    const net = await execa('docker', ['network', 'rm', kindNetworkName(name)], { env: dockerEnv(), reject: false });
+    if (net.exitCode !== 0 && !/not found|No such network/i.test(String(net.stderr))) {
+      throw new InitcError('cleanupFailed', `docker network rm ${kindNetworkName(name)} failed: ${String(net.stderr).trim()}`);
+    }
+  });
+  if (!keepFiles) await fs.rm(clusterDir(name), { recursive: true, force: true });
+}
+
+/** Stops the dockerd initc started once no container is left on it. */
+async function stopDockerWhenIdle(progress: CreateOptions['progress']): Promise<void> {
+  if (!(await dockerStartedByInitc())) return;
+  const ps = await execa('docker', ['ps', '-aq'], { env: dockerEnv(), reject: false });
+  if (ps.exitCode === 0 && String(ps.stdout).trim() === '') await stopDockerIfWeStartedIt(progress);
+}
+
+/** Who created a kind cluster, and whether it meant to delete it (`initc run` without --keep-cluster). */
+interface KindOwner {
+  pid: number;
+  startTime: string;
+  command: string;
+  temporary: boolean;
+}
+
+const ownerFile = (name: string) => path.join(clusterDir(name), 'owner.json');
+
+async function writeOwner(name: string, temporary: boolean): Promise<void> {
+  const owner: KindOwner = { pid: process.pid, startTime: (await procStartTime(process.pid)) ?? '', command: `initc ${process.argv.slice(2).join(' ')}`.slice(0, 200), temporary };
+  await fs.writeFile(ownerFile(name), JSON.stringify(owner, null, 2));
+}
+
+/**
+ * kind clusters whose creator meant to delete them and died first (kill -9 of a run): each with
+ * who left it. Only clusters initc created on this machine are considered (their folder holds the
+ * owner); clusters made with kind directly are never touched.
+ */
+export async function orphanedKindClusters(): Promise<Array<{ name: string; by: string }>> {
+  const root = path.join(cacheRoot(), 'kind', 'clusters');
+  const orphans: Array<{ name: string; by: string }> = [];
+  for (const name of await fs.readdir(root).catch(() => [] as string[])) {
+    const owner = await fs.readFile(ownerFile(name), 'utf8').then((t) => JSON.parse(t) as KindOwner, () => undefined);
+    if (owner?.temporary && !(await isSameProcess(owner))) orphans.push({ name, by: `\`${owner.command}\`, pid ${owner.pid}` });
+  }
+  return orphans;
+}
+
+/** Deletes an orphaned kind cluster initc created: the cluster, its network and its folder; then a dockerd initc started, if idle. */
+export async function deleteOrphanedKindCluster(name: string, progress: CreateOptions['progress']): Promise<void> {
+  await ensureDocker(progress);
+  await deleteCluster(name, progress, false);
+  await stopDockerWhenIdle(progress);
 }
 
 export class KindCluster implements RunningCluster, ImageLoader, NodeAccess {

@@ -1,0 +1,172 @@
+/**
+ * The comparison of runs (one per Kubernetes version, say), schema `initc.dev/compare/v1`
+ * (schemas/compare-v1.schema.json): one column per run, labelled with the server version the run
+ * recorded; one row per test id; rows where the runs differ first, each saying how.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { InitcError } from '../errors.js';
+import { exists } from '../util/fsx.js';
+import { compareHtml } from './html.js';
+import { compareMarkdown } from './markdown.js';
+import type { ClusterIdentity, PodObservation, ResultsModel, TestRecord, TestStatus } from './model.js';
+import { RESULTS_FILE, allureResultsFolder, buildResultsModel, modelJson, readResultsModel, recordedSuitesRevision } from './model.js';
+
+export const COMPARE_SCHEMA = 'initc.dev/compare/v1';
+
+/** A run to compare: its model and where it came from. */
+export interface LoadedRun {
+  folder: string;
+  model: ResultsModel;
+  /** The run's Allure report, when its folder has one. */
+  allureReport: string | null;
+}
+
+export interface CompareColumn {
+  /** The server's gitVersion (with the provider, or a number, when two runs share it). */
+  label: string;
+  cluster: ClusterIdentity;
+  initc: ResultsModel['initc'];
+  run: ResultsModel['run'];
+  totals: ResultsModel['totals'];
+  source: string;
+  /** Relative to the comparison's folder. */
+  allureReport: string | null;
+}
+
+export interface CompareCell {
+  status: TestStatus;
+  message: string | null;
+  durationMs: number;
+  observed: PodObservation[];
+  missingEvidence: string[];
+}
+
+export type DifferenceKind = 'outcome' | 'statusSequence' | 'restarts' | 'onlyInSome' | 'pods';
+
+export interface Difference {
+  kind: DifferenceKind;
+  /** The pod whose behaviour differs; null for the test as a whole. */
+  pod: string | null;
+  /** How, in words, naming the columns. */
+  detail: string;
+}
+
+export interface CompareRow {
+  id: string;
+  suite: string;
+  title: string;
+  differs: boolean;
+  differences: Difference[];
+  /** One per column, in column order; null where that run has no such test. */
+  cells: Array<CompareCell | null>;
+}
+
+export interface Comparison {
+  schema: typeof COMPARE_SCHEMA;
+  columns: CompareColumn[];
+  summary: { tests: number; differing: number };
+  rows: CompareRow[];
+}
+
+/**
+ * One run folder: its results.json when it has one (written by `initc run` / `initc report`),
+ * else a model built from its Allure results. A folder with neither is a usage error.
+ */
+export async function loadRun(folder: string, currentSuitesRevision: () => Promise<string>): Promise<LoadedRun> {
+  const dir = path.resolve(folder);
+  if (!(await exists(dir))) throw new InitcError('usage', `--from ${folder}: no such folder`);
+  const resultsFile = path.join(dir, RESULTS_FILE);
+  const model = (await exists(resultsFile))
+    ? await readResultsModel(resultsFile)
+    : await buildResultsModel(dir, { suitesRevision: (await recordedSuitesRevision(await allureResultsFolder(dir))) ?? (await currentSuitesRevision()) }).catch((err: unknown) => {
+        if (err instanceof InitcError) throw new InitcError('usage', `--from ${folder}: ${err.message.replace(`${dir}: `, '')}`);
+        throw err;
+      });
+  if (!model.tests.length) throw new InitcError('usage', `--from ${folder}: its ${RESULTS_FILE} holds no test results`);
+  const report = path.join(dir, 'allure-report', 'index.html');
+  return { folder: dir, model, allureReport: (await exists(report)) ? report : null };
+}
+
+function columnLabels(runs: LoadedRun[]): string[] {
+  const base = runs.map((r) => r.model.cluster.serverVersion ?? 'unknown version');
+  const withProvider = runs.map((r, i) => (base.filter((b) => b === base[i]).length > 1 ? `${base[i]} (${r.model.cluster.provider ?? 'unknown provider'})` : base[i]!));
+  return withProvider.map((l, i) => (withProvider.filter((x) => x === l).length > 1 ? `${l} #${withProvider.slice(0, i + 1).filter((x) => x === l).length}` : l));
+}
+
+const arrow = (seq: string[]) => seq.join(' → ');
+const restartsText = (o: PodObservation) => o.restarts.filter((r) => r.restartCount > 0).map((r) => `${r.container} ${r.restartCount}`).join(', ') || 'none';
+
+/** The ways the cells of one row differ; empty when every run saw the same. */
+export function differencesOf(cells: Array<CompareCell | null>, labels: string[]): Difference[] {
+  const out: Difference[] = [];
+  const present = labels.filter((_, i) => cells[i]);
+  if (present.length < labels.length) out.push({ kind: 'onlyInSome', pod: null, detail: `only in ${present.join(', ')}; not run on ${labels.filter((_, i) => !cells[i]).join(', ')}` });
+  const statuses = new Set(cells.filter((c) => c).map((c) => c!.status));
+  if (statuses.size > 1) out.push({ kind: 'outcome', pod: null, detail: `outcome: ${labels.map((l, i) => (cells[i] ? `${cells[i]!.status} on ${l}` : '')).filter(Boolean).join(', ')}` });
+  // Behaviour is compared between runs that ran the test; a skipped one observed nothing.
+  const ran = labels.map((l, i) => ({ label: l, cell: cells[i] })).filter((x): x is { label: string; cell: CompareCell } => !!x.cell && x.cell.status !== 'skipped');
+  const pods = [...new Set(ran.flatMap((r) => r.cell.observed.map((o) => o.pod)))].sort();
+  for (const pod of pods) {
+    const seen = ran.map((r) => ({ label: r.label, obs: r.cell.observed.find((o) => o.pod === pod) }));
+    const missing = seen.filter((s) => !s.obs);
+    if (missing.length) out.push({ kind: 'pods', pod, detail: `pod ${pod}: no timeline on ${missing.map((m) => m.label).join(', ')}` });
+    const have = seen.filter((s): s is { label: string; obs: PodObservation } => !!s.obs);
+    if (new Set(have.map((h) => arrow(h.obs.statusSequence))).size > 1) {
+      out.push({ kind: 'statusSequence', pod, detail: `STATUS sequence of pod ${pod}: ${have.map((h) => `${h.label}: ${arrow(h.obs.statusSequence)}`).join('; ')}` });
+    }
+    if (new Set(have.map((h) => restartsText(h.obs))).size > 1) {
+      out.push({ kind: 'restarts', pod, detail: `restarts of pod ${pod}: ${have.map((h) => `${h.label}: ${restartsText(h.obs)}`).join('; ')}` });
+    }
+  }
+  return out;
+}
+
+const cellOf = (t: TestRecord): CompareCell => ({ status: t.status, message: t.message, durationMs: t.durationMs, observed: t.observed, missingEvidence: t.missingEvidence });
+
+/** The comparison of runs, columns in the order given; `outDir` is where links are made relative to. */
+export function compareRuns(runs: LoadedRun[], outDir: string): Comparison {
+  const labels = columnLabels(runs);
+  const ids = new Map<string, { suite: string; title: string }>();
+  for (const r of runs) for (const t of r.model.tests) if (!ids.has(t.id)) ids.set(t.id, { suite: t.suite, title: t.title });
+  const rows: CompareRow[] = [...ids.entries()].map(([id, { suite, title }]) => {
+    const cells = runs.map((r) => {
+      const t = r.model.tests.find((x) => x.id === id);
+      return t ? cellOf(t) : null;
+    });
+    const differences = differencesOf(cells, labels);
+    return { id, suite, title, differs: differences.length > 0, differences, cells };
+  });
+  // Behaviour that differs first, then tests only some runs ran (another --suite, say), then the rest.
+  const rank = (r: CompareRow) => (!r.differs ? 2 : r.differences.every((d) => d.kind === 'onlyInSome') ? 1 : 0);
+  rows.sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+  return {
+    schema: COMPARE_SCHEMA,
+    columns: runs.map((r, i) => ({
+      label: labels[i]!,
+      cluster: r.model.cluster,
+      initc: r.model.initc,
+      run: r.model.run,
+      totals: r.model.totals,
+      source: r.folder,
+      allureReport: r.allureReport ? path.relative(outDir, r.allureReport).split(path.sep).join('/') : null,
+    })),
+    summary: { tests: rows.length, differing: rows.filter((r) => r.differs).length },
+    rows,
+  };
+}
+
+export interface ComparisonFiles {
+  html: string;
+  markdown: string;
+  json: string;
+}
+
+export async function writeComparison(c: Comparison, outDir: string): Promise<ComparisonFiles> {
+  await fs.mkdir(outDir, { recursive: true });
+  const files = { html: path.join(outDir, 'compare.html'), markdown: path.join(outDir, 'compare.md'), json: path.join(outDir, 'compare.json') };
+  await fs.writeFile(files.html, compareHtml(c));
+  await fs.writeFile(files.markdown, compareMarkdown(c));
+  await fs.writeFile(files.json, modelJson(c));
+  return files;
+}
