@@ -1,7 +1,9 @@
 /**
- * `initc compare --from DIR...`: runs made elsewhere (one per version, one per CI job of a matrix)
- * side by side: compare.html, compare.md and compare.json in --out.
+ * `initc compare`: runs side by side, one column each: runs made elsewhere (`--from DIR...`, one
+ * per CI job of a version matrix), or runs it makes itself (`--versions 1.34,1.36` on the embedded
+ * cluster or kind, `--context a,b` of a kubeconfig): compare.html, compare.md and compare.json in --out.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InitcError } from '../errors.js';
@@ -10,10 +12,25 @@ import type { ComparisonFiles } from '../report/compare.js';
 import { suitesRevision } from '../report/model.js';
 import { commandContext } from './context.js';
 import type { CommandContext } from './context.js';
-import { nonEmpty, nonEmptyList } from './validate.js';
+import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
+import { executeRuns, planRuns, runsVerdict } from './compare-runs.js';
+import { PINNED_PATCHES, resolveKubeVersion } from './providers.js';
+import { newSeed } from '../chaos/random.js';
+import { exists } from '../util/fsx.js';
+
+/** A run folder that holds at least one test result (a run that broke before any test has none). */
+const hasResults = async (out: string) => (await exists(path.join(out, 'results.json'))) || (await fs.readdir(path.join(out, 'allure-results')).then((f) => f.some((x) => x.endsWith('-result.json')), () => false));
 
 interface CompareArgs {
   from?: string[];
+  versions?: string[];
+  context?: string[];
+  provider?: 'local' | 'kind';
+  kubeconfig?: string;
+  suite?: string[];
+  grep?: string;
+  chaos: boolean;
+  seed?: number;
   out: string;
 }
 
@@ -39,9 +56,41 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
   builder: (y) =>
     y
       .option('from', { type: 'string', array: true, coerce: nonEmptyList('--from'), describe: 'run folders to compare, one column each: a run\'s --out folder (results.json or allure-results/)' })
-      .option('out', { type: 'string', requiresArg: true, default: path.join('reports', 'compare'), coerce: nonEmpty('--out'), describe: 'folder for compare.html, compare.md and compare.json' }) as never,
+      .option('versions', { type: 'string', array: true, coerce: nonEmptyList('--versions'), describe: `Kubernetes versions to run and compare, comma-separated (${Object.keys(PINNED_PATCHES).join(', ')}): on the embedded cluster one after the other, on kind (--provider kind) side by side` })
+      .option('provider', { choices: ['local', 'kind'] as const, describe: 'where --versions run: local (the embedded cluster, default) or kind' })
+      .option('context', { type: 'string', array: true, coerce: nonEmptyList('--context'), describe: 'kubeconfig contexts to run and compare, comma-separated (existing clusters, side by side)' })
+      .option('kubeconfig', { type: 'string', requiresArg: true, coerce: nonEmpty('--kubeconfig'), describe: 'the kubeconfig of --context (default $KUBECONFIG or ~/.kube/config)' })
+      .option('suite', { type: 'string', array: true, coerce: nonEmptyList('--suite'), describe: 'suites each run runs (as initc run --suite)' })
+      .option('grep', { type: 'string', requiresArg: true, coerce: regexValue('--grep'), describe: 'only tests whose title matches (as initc run --grep)' })
+      .option('chaos', { type: 'boolean', default: true, describe: 'include the chaos suites (--no-chaos leaves them out)' })
+      .option('seed', { type: 'string', requiresArg: true, coerce: positiveInteger('--seed'), describe: 'one chaos seed for every run, so their random choices are the same' })
+      .option('out', { type: 'string', requiresArg: true, default: path.join('reports', 'compare'), coerce: nonEmpty('--out'), describe: 'folder for compare.html, compare.md and compare.json (and runs/, the runs it made)' }) as never,
   handler: async (a) => {
-    if (!a.from?.length) throw new InitcError('usage', 'name the runs to compare: --from DIR...');
-    await compareRunFolders(a.from, path.resolve(a.out), commandContext());
+    const sources = [a.from?.length && '--from', a.versions?.length && '--versions', a.context?.length && '--context'].filter(Boolean);
+    if (sources.length !== 1) throw new InitcError('usage', sources.length ? `${sources.join(' and ')} do not go together: compare runs made elsewhere, or versions, or contexts` : 'name what to compare: --from DIR..., --versions 1.34,1.36 or --context a,b');
+    if (a.provider && !a.versions?.length) throw new InitcError('usage', '--provider goes with --versions');
+    if (a.kubeconfig && !a.context?.length) throw new InitcError('usage', '--kubeconfig goes with --context');
+    const ctx = commandContext();
+    const out = path.resolve(a.out);
+    if (a.from?.length) {
+      await compareRunFolders(a.from, out, ctx);
+      return;
+    }
+    const split = (xs: string[] | undefined) => [...new Set((xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean))];
+    const versions = split(a.versions);
+    for (const v of versions) resolveKubeVersion(v); // an unknown version is refused before anything starts
+    const contexts = split(a.context);
+    if (versions.length + contexts.length < 2) throw new InitcError('usage', 'name at least two versions or contexts to compare');
+    const seed = a.seed ?? newSeed();
+    const passThrough = [...(a.suite ? ['--suite', a.suite.join(',')] : []), ...(a.grep ? ['--grep', a.grep] : []), ...(a.chaos ? [] : ['--no-chaos']), '--seed', String(seed)];
+    const plan = planRuns({ versions, contexts, provider: a.provider ?? 'local', kubeconfig: a.kubeconfig, passThrough });
+    ctx.progress.info(`${plan.runs.length} runs ${plan.parallel ? 'side by side' : 'one after the other (one embedded cluster at a time)'}, chaos seed ${seed}`);
+    const finished = await executeRuns(plan, path.join(out, 'runs'), ctx.progress, ctx.signal);
+    if (ctx.signal.aborted) throw new InitcError('interrupted', 'interrupted; each run stopped what it had started');
+    const withResults = [];
+    for (const r of finished) if (await hasResults(r.out)) withResults.push(r.out);
+    if (withResults.length) await compareRunFolders(withResults, out, ctx);
+    const verdict = runsVerdict(finished);
+    if (verdict) throw verdict;
   },
 };

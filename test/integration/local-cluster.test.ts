@@ -358,4 +358,30 @@ describe('embedded cluster (integration; root)', function () {
     const status = await initc(['cluster', 'status']);
     expect(status.exitCode).to.equal(10);
   });
+  it('`initc compare --versions 1.34,1.36` runs each version on its own embedded cluster, labels the columns with what the servers said, and shows the 1.35 STATUS change of a killed init container', async () => {
+    expect((await provider.status()).state, 'no embedded cluster runs before the comparison').to.equal(undefined);
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-compare-'));
+    try {
+      const r = await initc(['compare', '--versions', '1.34,1.36', '--suite', 'chaos-kill', '--grep', 'restartPolicy Always, SIGKILL', '--out', out], { stdout: 'inherit', stderr: 'inherit' });
+      expect(r.exitCode, 'initc compare exit code (its output is above)').to.equal(0);
+      const cmp = JSON.parse(await fs.readFile(path.join(out, 'compare.json'), 'utf8')) as {
+        columns: Array<{ cluster: { serverVersion: string; kubeletVersion: string; provider: string } }>;
+        rows: Array<{ suite: string; differs: boolean; differences: Array<{ kind: string; detail: string }>; cells: Array<{ status: string }> }>;
+      };
+      expect(cmp.columns.map((c) => [c.cluster.serverVersion, c.cluster.kubeletVersion, c.cluster.provider])).to.deep.equal([
+        ['v1.34.12', 'v1.34.12', 'local'],
+        ['v1.36.5', 'v1.36.5', 'local'],
+      ]);
+      const killed = cmp.rows.find((x) => x.suite === 'chaos-kill');
+      expect(killed?.cells.map((c) => c.status), 'the killed-init-container test on both versions').to.deep.equal(['passed', 'passed']);
+      // From 1.35 a restarting init container is counted as not done: STATUS goes back to Init:1/3 (SPEC.md, printPod).
+      const status = killed!.differences.find((d) => d.kind === 'statusSequence');
+      expect(status?.detail, JSON.stringify(killed)).to.match(/v1\.34\.12: [^;]*Init:Error → Init:2\/3[^;]*; v1\.36\.5: [^;]*Init:Error → Init:1\/3 → Init:2\/3/);
+      expect(killed!.differs).to.equal(true);
+      for (const f of ['compare.html', 'compare.md']) expect((await fs.stat(path.join(out, f))).size, f).to.be.greaterThan(1000);
+      expect(await provider.leftovers(), 'each run stopped its cluster').to.deep.equal([]);
+    } finally {
+      await fs.rm(out, { recursive: true, force: true });
+    }
+  });
 });

@@ -133,8 +133,19 @@ describe('compare: runs side by side', function () {
       await fs.rm(empty, { recursive: true, force: true });
     });
 
+    it('an unknown version exits 3 before anything starts', async () => {
+      const r = await initc(['compare', '--versions', '1.34,1.99', '--out', path.join(empty, 'out')]);
+      expect(r.exitCode, String(r.stderr)).to.equal(ExitCode.unknownVersion);
+      expect(String(r.stderr)).to.match(/^initc: unsupported Kubernetes version "1\.99"/);
+    });
+
     for (const [what, args, message] of [
-      ['no --from', () => ['compare'], /name the runs to compare: --from DIR/],
+      ['nothing to compare', () => ['compare'], /name what to compare: --from DIR\.\.\., --versions 1\.34,1\.36 or --context a,b/],
+      ['--from and --versions together', () => ['compare', '--from', RUN_134, '--versions', '1.34,1.36'], /--from and --versions do not go together/],
+      ['one version only', () => ['compare', '--versions', '1.34'], /name at least two versions or contexts to compare/],
+      ['the same version twice', () => ['compare', '--versions', '1.34,1.34'], /name at least two versions or contexts to compare/],
+      ['--provider without --versions', () => ['compare', '--context', 'a,b', '--provider', 'kind'], /--provider goes with --versions/],
+      ['--kubeconfig without --context', () => ['compare', '--versions', '1.34,1.36', '--kubeconfig', '/etc/hostname'], /--kubeconfig goes with --context/],
       ['--from with no value', () => ['compare', '--from'], /--from needs a value/],
       ['a folder that does not exist', () => ['compare', '--from', RUN_134, path.join(empty, 'nope')], /--from .*nope: no such folder/],
       ['a folder with no results', () => ['compare', '--from', RUN_134, path.join(empty, 'no-results')], /--from .*no-results: no Allure results \(\*-result\.json\)/],

@@ -1,0 +1,96 @@
+/**
+ * The runs `initc compare --versions` and `--context` make before comparing them: one `initc run`
+ * per version or context, each a child process of this CLI with its own --out folder. Embedded
+ * clusters run one version after the other (one embedded cluster per machine); kind clusters and
+ * kubeconfig contexts are independent clusters and run side by side.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { ExitCode, InitcError } from '../errors.js';
+import type { Progress } from '../progress.js';
+import { seconds } from '../progress.js';
+
+export interface PlannedRun {
+  /** Column label while it runs (the comparison labels columns with what the cluster reported). */
+  label: string;
+  /** Folder name under the compare output's runs/. */
+  folder: string;
+  args: string[];
+}
+
+export interface RunPlanInput {
+  versions?: string[];
+  contexts?: string[];
+  provider: 'local' | 'kind' | 'kubeconfig';
+  kubeconfig?: string;
+  /** Flags passed to every run as they are (--suite, --grep, --no-chaos, --seed, ...). */
+  passThrough: string[];
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+
+/** One `initc run` per version (on the embedded cluster or kind) or per kubeconfig context. Pure. */
+export function planRuns(i: RunPlanInput): { runs: PlannedRun[]; parallel: boolean } {
+  if (i.contexts?.length) {
+    const file = i.kubeconfig ? ['--kubeconfig', i.kubeconfig] : [];
+    return { runs: i.contexts.map((c) => ({ label: c, folder: `context-${safe(c)}`, args: ['run', ...file, '--context', c, ...i.passThrough] })), parallel: true };
+  }
+  const provider = i.provider === 'kind' ? ['--provider', 'kind'] : ['--provider', 'local'];
+  return {
+    runs: (i.versions ?? []).map((v) => ({ label: v, folder: `v${safe(v.replace(/^v/, ''))}`, args: ['run', ...provider, '--k8s-version', v, ...i.passThrough] })),
+    parallel: i.provider === 'kind',
+  };
+}
+
+export interface FinishedRun {
+  run: PlannedRun;
+  out: string;
+  exitCode: number;
+  /** The run's last line of stderr when it ended with something other than a verdict (0 or 1). */
+  error?: string;
+}
+
+/** This CLI, as the current process runs it (compiled, or through tsx). */
+const self = () => ({ file: process.execPath, args: [...process.execArgv, process.argv[1]!] });
+
+/** Runs the planned runs (side by side when `parallel`), each line of their output prefixed with its label. */
+export async function executeRuns(plan: { runs: PlannedRun[]; parallel: boolean }, runsDir: string, progress: Progress, signal: AbortSignal): Promise<FinishedRun[]> {
+  await fs.mkdir(runsDir, { recursive: true });
+  const width = Math.max(...plan.runs.map((r) => r.label.length));
+  const one = async (run: PlannedRun): Promise<FinishedRun> => {
+    const out = path.join(runsDir, run.folder);
+    const started = Date.now();
+    progress.info(`▸ [${run.label}] initc ${[...run.args, '--out', out].join(' ')}`);
+    const cli = self();
+    const child = execa(cli.file, [...cli.args, ...run.args, '--out', out], { reject: false, cancelSignal: signal, killSignal: 'SIGINT', forceKillAfterDelay: false, buffer: { stdout: false, stderr: false } });
+    let last = '';
+    const relay = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter((l) => l.trim())) {
+        last = line;
+        process.stderr.write(`[${run.label.padEnd(width)}] ${line}\n`);
+      }
+    };
+    child.stdout?.on('data', relay);
+    child.stderr?.on('data', relay);
+    const r = await child;
+    const exitCode = r.exitCode ?? (r.isCanceled ? ExitCode.interrupted : 70);
+    progress.info(`${exitCode <= 1 ? '✔' : '✘'} [${run.label}] exit ${exitCode} in ${seconds(Date.now() - started)}`);
+    return { run, out, exitCode, error: exitCode > 1 ? last.replace(/^initc: /, '') : undefined };
+  };
+  if (plan.parallel) return Promise.all(plan.runs.map(one));
+  const done: FinishedRun[] = [];
+  for (const run of plan.runs) {
+    if (signal.aborted) break;
+    done.push(await one(run));
+  }
+  return done;
+}
+
+/** The compare command's outcome from its runs: a run that could not run at all fails it with its own code; failed tests make 1. */
+export function runsVerdict(runs: FinishedRun[]): InitcError | undefined {
+  const broken = runs.find((r) => r.exitCode > 1);
+  if (broken) return new InitcError(broken.exitCode === ExitCode.interrupted ? 'interrupted' : 'componentFailed', `the run of ${broken.run.label} ended with exit ${broken.exitCode}: ${broken.error ?? 'see its output above'} (its folder: ${broken.out})`);
+  if (runs.some((r) => r.exitCode === 1)) return new InitcError('testsFailed', `tests failed in ${runs.filter((r) => r.exitCode === 1).map((r) => r.run.label).join(', ')}; the comparison shows where`);
+  return undefined;
+}
