@@ -30,7 +30,12 @@ describe('chaos-node: the kubelet, the container runtime and the node itself', f
 
   // Upstream: the kubelet rebuilds its view from the runtime on start (kuberuntime GetPodStatus):
   // a running init container is found running and exited ones are found exited, so nothing is
-  // re-run. containerd keeps its containers in their shims while it is down; the kubelet reconnects.
+  // re-run. upstream's own node e2e test says the same for the kubelet: test/e2e_node/
+  // container_lifecycle_test.go, "The kubelet restarts" → "a Pod is initializing the long-running
+  // init container" → "should not restart any completed init container after the kubelet restart"
+  // (from the sidecar work, KEP-753; in every release initc runs, 1.33–1.36). containerd keeps its
+  // containers in their shims while it is down and the kubelet reconnects; upstream has no node
+  // e2e test of that for init containers: this one asserts what 1.33–1.36 do (embedded and kind).
   for (const component of ['kubelet', 'containerd'] as const) {
     scenarioTest(`${component} restarted while an init container runs: it keeps running, nothing runs twice, the pod reaches Running`, async (kit) => {
       const run = await kit.start(slowMiddle(`${component}-restart`));
@@ -42,6 +47,8 @@ describe('chaos-node: the kubelet, the container runtime and the node itself', f
     }, { timeoutMs: 200_000 });
   }
 
+  // Upstream: test/e2e_node/container_lifecycle_test.go, "should restart the containers in the
+  // right order after the node reboot": every init container starts again, in order, before the app.
   scenarioTest('node reboot after init: every init container runs again from the first; the idempotent writer keeps one result, the appending one is caught', async (kit) => {
     const good = await kit.start(pod('reboot-idempotent').init(succeeds('init-a')).init(writesResult('init-writer', 0, true)).app(printsLedger('app')));
     const bad = await kit.start(pod('reboot-appending').init(succeeds('init-a')).init(writesResult('init-writer', 0, false)).app(printsLedger('app')));
