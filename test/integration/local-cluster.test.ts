@@ -167,6 +167,13 @@ describe('embedded cluster (integration; root)', function () {
       await importImage(state.binaries!.ctr, provider.layout.containerdSocket, await buildFixtureImage());
       await ctr('images', 'rm', renamed).catch(() => undefined);
       await fs.rm(work, { recursive: true, force: true });
+      // The node reports its images with a lag; later runs by kubeconfig choose their fixture image from that report.
+      const core = loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api);
+      for (let i = 0; i < 240; i++) {
+        const node = await core.readNode({ name: provider.layout.nodeName });
+        if (node.status?.images?.some((im) => im.names?.includes(LOCAL_FIXTURE_IMAGE))) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
     const left = await loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=initc' });
     expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces the runs left').to.deep.equal([]);
@@ -260,13 +267,17 @@ describe('embedded cluster (integration; root)', function () {
     // The live run: every suite but the chaos ones, four files at a time, to outlive the kills and gc below.
     const liveBefore = await leaseNames();
     const live = initc(['run', ...kubeconfig, '--no-chaos', '--jobs', '4', '--out', path.join(work, 'live')]);
+    let liveSaid = '';
+    live.stderr?.on('data', (d: Buffer) => (liveSaid += d.toString()));
     let liveResult: Awaited<typeof live>;
     let liveId = '';
     await until('the live run\'s Lease', async () => {
       liveId = [...(await leaseNames())].find((l) => !liveBefore.has(l))?.slice('run-'.length) ?? '';
       return Boolean(liveId);
     });
-    await until('the live run\'s scenarios under way', async () => (await namespacesOf(liveId)).some((n) => !n.startsWith('initc-fixture-image')));
+    await until('the live run\'s scenarios under way', async () => (await namespacesOf(liveId)).some((n) => !n.startsWith('initc-fixture-image'))).catch((err: Error) => {
+      throw new Error(`${err.message}; the live run said:\n${liveSaid.slice(-2000)}`);
+    });
     try {
       const leaseOnly = await killRunWhen('right after its Lease', 'order', async (_id, _out, said) => said.includes('▸ fixture image'));
       const midSuite = await killRunWhen('with scenarios running', 'order,never', async (id) => (await namespacesOf(id)).some((n) => !n.startsWith('initc-fixture-image')));
