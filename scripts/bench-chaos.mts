@@ -1,18 +1,22 @@
 // Benchmark of the fault injectors on the embedded cluster: per injector, the time from the end of
 // the injection to the pod's recovery (its app running again after the re-run), beside the
 // cluster's own floor for that recovery: the same pod started fresh (creation to app running),
-// which is what a re-run from the first init container has to go through again. Medians of
-// `runs` (default 3). Prints a table and the ratios.
+// which is what a re-run from the first init container has to go through again. Restarts of the
+// kubelet, containerd and the API server re-run nothing: for them, the delay they add to a pod that
+// is initializing (creation → app running, less the same pod undisturbed) beside the time the
+// restart itself took (stop, 3 s down, start until serving). Medians of `runs` (default 3).
+// Prints tables and the ratios.
 // Usage: scripts/bench-chaos [runs]  (root; starts the embedded cluster if needed, stops it if it did)
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import { holdsFirstAttempt, pod, printsLedger, succeeds } from '../fixtures/pod.js';
+import { holdsFirstAttempt, pod, printsLedger, slow, succeeds } from '../fixtures/pod.js';
 import type { PodBuilder } from '../fixtures/pod.js';
 import type { Fault, Injection } from '../lib/chaos/fault.js';
 import { injectFault } from '../lib/chaos/fault.js';
 import { killContainer } from '../lib/chaos/kill-container.js';
 import { killPause, removeSandbox } from '../lib/chaos/lose-sandbox.js';
-import { rebootNode } from '../lib/chaos/node-faults.js';
+import { rebootNode, restartComponent } from '../lib/chaos/node-faults.js';
+import type { NodeComponent } from '../lib/cluster/provider.js';
 import { LocalClusterProvider } from '../lib/cluster/local/local.js';
 import { resolveKubeVersion } from '../lib/cluster/local/versions.js';
 import { PodTimeline } from '../lib/observe/timeline.js';
@@ -97,6 +101,38 @@ try {
     console.log(`${c.name.padEnd(26)} ${s(median(injectMs))} ${s(r)} ${s(median(fresh))}  ${(r / median(fresh)).toFixed(2).padStart(5)}`);
   }
   console.log('\nrecovery: end of the injection → the app running again after the re-run; floor: the same pod started fresh.');
+
+  // Restarts: init-b takes 8 s; the restart is injected as soon as it runs.
+  const slowPod = () => pod('slow').init(succeeds('init-a')).init(slow('init-b', 8)).init(succeeds('init-c')).app(printsLedger('app'));
+  const initBRunning = (p: V1Pod) => Boolean(allContainerStatuses(p).find((x) => x.name === 'init-b')?.state?.running);
+  const untilApp = async (t: PodTimeline) => {
+    const t0 = Date.now();
+    await t.until(podMatches('app running', appRunning, 180_000));
+    return Date.now() - t0;
+  };
+  const undisturbed: number[] = [];
+  for (let i = 0; i < runs; i++) undisturbed.push(await withPod(kc, slowPod(), (t) => untilApp(t)));
+  console.log(`\nthe same pod with an 8 s init-b, undisturbed (creation → app running), median of ${runs}: ${s(median(undisturbed))}\n`);
+  console.log(`${'restart (nothing re-runs)'.padEnd(26)} ${'restart'.padStart(8)} ${'delay'.padStart(8)}  ratio`);
+  for (const component of ['kubelet', 'containerd', 'kube-apiserver'] as NodeComponent[]) {
+    const restartMs: number[] = [];
+    const delayMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      await withPod(kc, slowPod(), async (t) => {
+        const created = Date.now();
+        await t.until(podMatches('init-b running', initBRunning, 60_000));
+        const log: Injection[] = [];
+        const undo = await injectFault(cluster, t, restartComponent(component, 3000), log);
+        await t.until(podMatches('app running', appRunning, 180_000));
+        delayMs.push(Math.max(0, Date.now() - created - median(undisturbed)));
+        restartMs.push(log[0]!.injectMs);
+        await undo();
+      });
+    }
+    const d = median(delayMs);
+    console.log(`${component.padEnd(26)} ${s(median(restartMs))} ${s(d)}  ${(d / median(restartMs)).toFixed(2).padStart(5)}`);
+  }
+  console.log('\nrestart: stop, 3 s down, start until it serves; delay: what the restart added to the pod\'s creation → app running.');
 } finally {
   await cluster.release();
   if (!wasRunning) await provider.destroy({ progress: silentProgress });
