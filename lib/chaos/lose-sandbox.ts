@@ -7,6 +7,26 @@
 import type { NodeAccess } from '../cluster/provider.js';
 import { pidOf, sandboxIds } from './cri.js';
 import type { Fault } from './fault.js';
+import { sleep } from '../util/time.js';
+
+/**
+ * `crictl rmp`, tried again while the runtime is busy removing one of the sandbox's containers
+ * itself ("already in removing state": the kubelet prunes exited init containers at any moment),
+ * up to five times, 200 ms apart. A sandbox already gone counts as removed.
+ */
+async function removeStoppedSandbox(node: NodeAccess, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await node.crictl(['rmp', id]);
+      return;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/not found|does not exist/i.test(message)) return;
+      if (attempt >= 5 || !/already in removing state/.test(message)) throw err;
+      await sleep(200);
+    }
+  }
+}
 
 export function removeSandbox(namespace: string, pod: string): Fault {
   return {
@@ -16,7 +36,7 @@ export function removeSandbox(namespace: string, pod: string): Fault {
       const found = await sandboxIds(node, namespace, pod);
       if (found.length !== 1) throw new Error(`expected one ready sandbox of ${namespace}/${pod}, found ${found.length}`);
       await node.crictl(['stopp', found[0]!]);
-      await node.crictl(['rmp', found[0]!]);
+      await removeStoppedSandbox(node, found[0]!);
     },
     async undo() {
       /* the kubelet recreates it */
