@@ -19,6 +19,7 @@ export const ExitCode = {
   busy: 13,
   cleanupFailed: 14,
   fixtureImage: 15,
+  badManifest: 16,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -63,6 +64,7 @@ export const exitCodeDoc: ReadonlyArray<[number, string]> = [
   [ExitCode.busy, 'the embedded cluster is busy: another initc process is starting, stopping or running suites on it'],
   [ExitCode.cleanupFailed, 'the run could not delete every namespace it created (they are named)'],
   [ExitCode.fixtureImage, 'the fixture image cannot be pulled or run, or lacks a command the fixtures need (named)'],
+  [ExitCode.badManifest, '`initc check`: a manifest cannot be read (bad YAML, no workload with a pod template) or the API server refuses it (the field and why are named)'],
   [ExitCode.interrupted, 'interrupted (Ctrl-C, SIGINT); everything started was stopped'],
   [ExitCode.terminated, 'terminated (SIGTERM); everything started was stopped'],
 ];

@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, exitCodeDoc, InitcError } from '../errors.js';
+import { checkCommand } from './check.js';
 import { clusterCommand, kubectlCommand } from './cluster.js';
 import { compareCommand } from './compare.js';
 import { commandContext, installSignalHandlers, interruptedExitCode } from './context.js';
@@ -38,13 +39,14 @@ async function main(): Promise<void> {
     .usage('$0 <command> [options]\n\nChaos and conformance tests of how a Kubernetes cluster runs init containers.')
     .command(clusterCommand)
     .command(runCommand)
+    .command(checkCommand)
     .command(reportCommand)
     .command(compareCommand)
     .command(gcCommand)
     .command(kubectlCommand)
     .command(imageCommand)
     .command(kindCommand)
-    .demandCommand(1, 'name a command: cluster, run, report, compare, gc, image, kind or kubectl')
+    .demandCommand(1, 'name a command: cluster, run, check, report, compare, gc, image, kind or kubectl')
     .strict()
     .epilogue(`Exit codes:\n${exitCodeDoc.map(([code, what]) => `  ${String(code).padStart(3)}  ${what}`).join('\n')}`)
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -1,0 +1,129 @@
+/**
+ * The dynamic checks of `initc check`, as pure functions of pod objects and timeline rows: the
+ * workload's pod Ready, its init containers run again (all of them, from the first, after a lost
+ * sandbox or a node reboot: new containerIDs, since restart counts are not reliable after a lost
+ * sandbox), in the order the cluster promises, and the user's --probe output unchanged.
+ */
+import { AssertionError } from 'chai';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { RecordedRow } from '../checks/recording.js';
+import { attemptsOf, formatRows } from '../checks/recording.js';
+
+const fail = (expected: string, observed: string, rows?: RecordedRow[]): never => {
+  throw new AssertionError(`expected ${expected}; observed ${observed}${rows?.length ? `\nTimeline rows:\n${formatRows(rows)}` : ''}`);
+};
+
+export const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+const initStatus = (p: V1Pod, name: string): V1ContainerStatus | undefined => p.status?.initContainerStatuses?.find((s) => s.name === name);
+
+/** The containerID of each init container as the pod reports it now (running or terminated attempt). */
+export function initContainerIds(p: V1Pod): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const c of p.spec?.initContainers ?? []) {
+    const s = initStatus(p, c.name);
+    out[c.name] = s?.state?.terminated?.containerID ?? (s?.state?.running ? s.containerID : undefined);
+  }
+  return out;
+}
+
+/** Ready, with every init container a container other than the one it was before the fault. */
+export function readyWithNewInits(p: V1Pod, before: Record<string, string | undefined>): boolean {
+  if (!isReady(p)) return false;
+  const now = initContainerIds(p);
+  return Object.keys(before).every((n) => Boolean(now[n]) && now[n] !== before[n]);
+}
+
+const time = (d: Date | string | undefined | null) => (d ? Date.parse(d instanceof Date ? d.toISOString() : String(d)) : NaN);
+
+/**
+ * The init containers of `p` ran in spec order, the cluster's promise: each plain init container
+ * started no earlier than the one before it finished (timestamps have a one-second resolution, so
+ * equal counts as after), a sidecar (restartPolicy Always) was running before the next started;
+ * each plain one finished with exit 0.
+ */
+export function checkInitOrder(p: V1Pod): void {
+  const specs = p.spec?.initContainers ?? [];
+  let prevEnd = -Infinity;
+  let prevName = '';
+  for (const c of specs) {
+    const s = initStatus(p, c.name);
+    const sidecar = c.restartPolicy === 'Always';
+    const started = time(s?.state?.terminated?.startedAt ?? s?.state?.running?.startedAt);
+    if (Number.isNaN(started)) fail(`init container ${c.name} to have run`, `its status: ${JSON.stringify(s?.state ?? null)}`);
+    if (started < prevEnd) fail(`init container ${c.name} to start after ${prevName} finished (spec order)`, `${c.name} started at ${new Date(started).toISOString()}, ${prevName} finished at ${new Date(prevEnd).toISOString()}`);
+    if (sidecar) {
+      if (!s?.state?.running) fail(`sidecar ${c.name} running`, JSON.stringify(s?.state ?? null));
+      prevEnd = started;
+    } else {
+      const t = s?.state?.terminated;
+      if (!t || t.exitCode !== 0) return fail(`init container ${c.name} finished with exit 0`, t ? `exit ${t.exitCode} (${t.reason ?? ''})` : JSON.stringify(s?.state ?? null));
+      prevEnd = time(t.finishedAt);
+    }
+    prevName = c.name;
+  }
+}
+
+/**
+ * A plain init container killed mid-run during a fresh start: its killed attempt ended with
+ * `exitCode` (137 for SIGKILL) and it ran again, the init containers before it ran once (one
+ * containerID each, in every row), and the pod ended Ready with the init order kept.
+ */
+export function checkKilledReranAlone(rows: RecordedRow[], last: V1Pod, inits: string[], killed: string, exitCode = 137): void {
+  const attempts = attemptsOf(rows, killed);
+  if (attempts.length < 2) fail(`${killed} to run again after the kill`, `${attempts.length} attempt(s) in the timeline`, rows.slice(-5));
+  if (attempts[0]!.exitCode !== exitCode) fail(`${killed}'s killed attempt to end with exit code ${exitCode}`, `exit code ${attempts[0]!.exitCode}`, rows.slice(-5));
+  for (const earlier of inits.slice(0, inits.indexOf(killed))) {
+    const n = attemptsOf(rows, earlier).length;
+    if (n !== 1) fail(`${earlier}, before the killed ${killed}, to have run exactly once`, `${n} attempts`, rows.slice(-5));
+  }
+  if (!isReady(last)) fail('the pod Ready in the end', `conditions ${JSON.stringify(last.status?.conditions?.map((c) => `${c.type}=${c.status}`))}`);
+  checkInitOrder(last);
+}
+
+export interface ProbeOutput {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Both outputs side by side, line by line, with the differing lines marked. */
+export function sideBySide(before: string, after: string, width = 48): string {
+  const a = before.replace(/\n$/, '').split('\n');
+  const b = after.replace(/\n$/, '').split('\n');
+  const w = Math.min(width, Math.max(6, ...a.map((l) => l.length)));
+  const lines = [`  ${'before'.padEnd(w)} │ after`, `  ${'─'.repeat(w)}─┼─${'─'.repeat(Math.min(width, Math.max(5, ...b.map((l) => l.length))))}`];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const l = a[i];
+    const r = b[i];
+    lines.push(`${l === r ? ' ' : '≠'} ${(l ?? '').slice(0, w).padEnd(w)} │ ${r ?? ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** The --probe's output after the fault is the one before it; else "not idempotent", both side by side. */
+export function checkSameProbe(before: ProbeOutput, after: ProbeOutput, what: string): void {
+  if (before.exitCode === after.exitCode && before.stdout === after.stdout) return;
+  throw new AssertionError(
+    `not idempotent: the --probe output after ${what} differs from the one before it (exit ${before.exitCode} before, ${after.exitCode} after)\n${sideBySide(before.stdout + (before.stderr ? `\n[stderr] ${before.stderr}` : ''), after.stdout + (after.stderr ? `\n[stderr] ${after.stderr}` : ''))}`,
+  );
+}
+
+/**
+ * During a dependency's outage, a fresh pod's init containers must not wait without a bound: the
+ * waiting one gives up (exits, and the kubelet restarts it with back-off, which shows), or the pod
+ * has an activeDeadlineSeconds, or the pod did not need the dependency (it became Ready anyway).
+ */
+export function checkBoundedDuringOutage(rows: RecordedRow[], pod: V1Pod, outageMs: number, service: string): void {
+  if (rows.some((r) => r.conditions.Ready?.startsWith('True'))) return;
+  if (pod.spec?.activeDeadlineSeconds !== undefined) return;
+  const plain = (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map((c) => c.name);
+  const gaveUp = plain.some((n) => attemptsOf(rows, n).some((a) => a.exitCode !== undefined && a.exitCode !== 0));
+  if (gaveUp) return;
+  const waiting = rows.at(-1)?.containers.find((c) => c.kind === 'init' && c.state === 'running');
+  fail(
+    `the init containers to give up on Service ${service} within the ${outageMs / 1000}s it was gone (exit non-zero, so the kubelet restarts them with back-off and the failure shows), or an activeDeadlineSeconds on the pod`,
+    `${waiting ? `init container ${waiting.name} was still waiting, never ended, never restarted` : 'no init container ended'}; the pod stayed ${rows.at(-1)?.status ?? '?'} with nothing to alert on: a dependency that never comes back leaves it so forever`,
+    rows.slice(-4),
+  );
+}

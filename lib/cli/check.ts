@@ -1,0 +1,180 @@
+/**
+ * `initc check -f FILE|DIR`: the user's own workload. Reads the manifests, prints static findings
+ * (with the API server's dry-run refusals), applies them into a throwaway run-labelled namespace
+ * of the chosen cluster, and runs the dynamic checks (Ready; then one fault at a time, each
+ * followed by Ready again, init containers re-run in order, --probe output unchanged) as Mocha
+ * tests with allure-mocha: Allure report, JUnit, a one-screen summary, exit codes like `initc run`
+ * (16 for manifests that cannot be read or that the API server refuses).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import Mocha from 'mocha';
+import type { CommandModule } from 'yargs';
+import { InitcError } from '../errors.js';
+import { applyOrder } from '../check/apply.js';
+import { dryRunFindings } from '../check/apply.js';
+import type { Finding } from '../check/findings.js';
+import { formatFinding, staticFindings } from '../check/findings.js';
+import { loadManifests } from '../check/manifests.js';
+import type { CheckState, FaultName } from '../check/suite.js';
+import { FAULTS, buildCheckSuite, parseFaults } from '../check/suite.js';
+import { ensureNodeRunning } from '../chaos/node-faults.js';
+import { hasNodeAccess } from '../cluster/provider.js';
+import { generateAllureReport } from '../report/allure.js';
+import { formatSummary, readResults, runVerdict } from '../report/results.js';
+import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '../scenario/liveness.js';
+import { createRunNamespace, deleteNamespace, keepNamespace, newRunId, runLabels } from '../scenario/namespace.js';
+import { INITC_VERSION } from '../util/paths.js';
+import { commandContext } from './context.js';
+import type { ProviderArgs } from './providers.js';
+import { chosenProvider, makeProvider, removeOrphanedKindClusters, withProviderOptions } from './providers.js';
+import { nonEmpty, nonEmptyList, positiveInteger } from './validate.js';
+
+interface CheckArgs extends ProviderArgs {
+  file: string;
+  workload?: string;
+  probe?: string;
+  faults?: string[];
+  out: string;
+  'keep-on-failure': boolean;
+  'recover-within': number;
+  'ready-within': number;
+  'outage-seconds': number;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export const checkCommand: CommandModule<object, CheckArgs> = {
+  command: 'check',
+  describe: 'check your own workload: static findings, then its init containers under faults (sandbox lost, init container killed, node reboot, Service outage)',
+  builder: (y) =>
+    withProviderOptions(y)
+      .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, coerce: nonEmpty('--file'), describe: 'a manifest file (multi-document YAML) or a folder of them' })
+      .option('workload', { type: 'string', requiresArg: true, coerce: nonEmpty('--workload'), describe: 'KIND/NAME of the workload to check, when the manifests hold several with init containers' })
+      .option('probe', { type: 'string', requiresArg: true, coerce: nonEmpty('--probe'), describe: 'a shell command run (sh -c) in the app container before and after each fault; its output must not change (e.g. \'ls -l /data\', \'cat /data/out\')' })
+      .option('faults', { type: 'string', array: true, coerce: nonEmptyList('--faults'), describe: `faults to inject, comma-separated: all (default), none, ${FAULTS.join(', ')}` })
+      .option('out', { type: 'string', requiresArg: true, default: 'reports/check', coerce: nonEmpty('--out'), describe: 'folder for allure-results/, allure-report/, junit.xml, findings.txt' })
+      .option('keep-on-failure', { type: 'boolean', default: false, describe: 'keep the namespace (labelled initc.dev/kept=true) when a check failed, and say which' })
+      .option('recover-within', { type: 'string', requiresArg: true, default: '120', coerce: positiveInteger('--recover-within'), describe: 'seconds the pod has to be Ready again after each fault' })
+      .option('ready-within', { type: 'string', requiresArg: true, default: '180', coerce: positiveInteger('--ready-within'), describe: 'seconds the workload has to become Ready after it is applied' })
+      .option('outage-seconds', { type: 'string', requiresArg: true, default: '20', coerce: positiveInteger('--outage-seconds'), describe: 'how long each Service is gone in the outage check' }) as never,
+  handler: async (a) => {
+    const ctx = commandContext();
+    const started = Date.now();
+    let faults: FaultName[];
+    try {
+      faults = parseFaults(a.faults);
+    } catch (err) {
+      throw new InitcError('usage', `--faults: ${(err as Error).message}`);
+    }
+    const manifests = await loadManifests(a.file, a.workload);
+    const w = manifests.workload;
+    const findings: Finding[] = staticFindings(w);
+    ctx.progress.info(`workload ${w.kind}/${w.name} (${w.source}) with init containers ${(w.podSpec.initContainers ?? []).map((c) => c.name).join(', ')}; with it: ${applyOrder(manifests.objects, w).filter((s) => s.object !== w.object).map((s) => `${s.object.kind}/${s.object.metadata.name}`).join(', ') || 'nothing else'}`);
+    if (manifests.others.length) ctx.progress.info(`also in the manifests (applied, not checked): ${manifests.others.map((x) => `${x.kind}/${x.name}`).join(', ')}`);
+
+    const provider = makeProvider(a);
+    const out = path.resolve(a.out);
+    const resultsDir = path.join(out, 'allure-results');
+    await fs.rm(resultsDir, { recursive: true, force: true });
+    await fs.mkdir(resultsDir, { recursive: true });
+    if (chosenProvider(a) === 'kind') await removeOrphanedKindClusters(ctx.progress, { dryRun: false, keep: false });
+    const cluster = await provider.create({ ...ctx, temporary: true });
+    const kc = cluster.kubeConfig();
+    const runId = newRunId();
+    const lease = await holdRunLease(kc, runId, {
+      onRenewFailure: (err, inARow) => ctx.progress.info(`✘ could not renew the run's Lease (${inARow} in a row; ${LEASE_SECONDS} s after the last renewal others take this check for dead): ${err.message.split('\n')[0]}`),
+    }).catch(async (err: Error) => {
+      await cluster.release();
+      throw new InitcError('kubeconfig', `cannot take the run's Lease in namespace ${LEASE_NAMESPACE}: ${err.message.split('\n')[0]}`);
+    });
+    const state: CheckState = { ready: false, failed: false, recoveries: [], deliberateMs: 0 };
+    let namespace: string | undefined;
+    let refused: Finding[] = [];
+    let mochaFailures = 0;
+    let cleanupProblem: string | undefined;
+    let kept = false;
+    try {
+      const dead = await planReap(kc, runId);
+      if (dead.reap.length || dead.deadLeases.length) await reap(kc, dead);
+      const labels = runLabels(runId);
+      namespace = await createRunNamespace(kc, runId, `check-${w.name}`);
+      refused = await ctx.progress.step(`server-side dry run of ${manifests.objects.length} object(s) in namespace ${namespace}`, () => dryRunFindings(kc, namespace!, manifests.objects, w, labels));
+      findings.unshift(...refused);
+      // Our own prediction of a refusal the server made is said once, by the server.
+      const all = refused.length ? findings.filter((f) => f.severity !== 'error' || !refused.some((r) => r.path === f.path)) : findings;
+      findings.splice(0, findings.length, ...all);
+      process.stdout.write(`\nStatic findings (${findings.length}):\n${findings.map((f) => formatFinding(f)).join('\n') || '  none'}\n\n`);
+      await fs.writeFile(path.join(out, 'findings.txt'), findings.map(formatFinding).join('\n\n') + '\n');
+      await fs.writeFile(path.join(out, 'findings.json'), JSON.stringify({ workload: `${w.kind}/${w.name}`, findings }, null, 2) + '\n');
+      const environmentInfo = { provider: chosenProvider(a), initc: INITC_VERSION, workload: `${w.kind}/${w.name}`, namespace, faults: faults.join(', ') || 'none', probe: a.probe ?? '(none)' };
+      const mocha = new Mocha({
+        reporter: 'allure-mocha',
+        reporterOptions: { resultsDir, environmentInfo, extraReporters: [['spec', {}], ['xunit', { output: path.join(out, 'junit.xml') }]] },
+        timeout: 900_000,
+      });
+      buildCheckSuite(
+        mocha,
+        {
+          kc,
+          namespace,
+          labels,
+          provider: chosenProvider(a),
+          context: cluster.context,
+          manifests,
+          findings,
+          probe: a.probe,
+          faults,
+          recoverMs: a['recover-within'] * 1000,
+          readyMs: a['ready-within'] * 1000,
+          outageMs: a['outage-seconds'] * 1000,
+          staticOnly: refused.length > 0,
+        },
+        state,
+      );
+      mochaFailures = await ctx.progress.step(`checks of ${w.kind}/${w.name} (faults: ${refused.length ? 'none, the manifests are refused' : faults.join(', ') || 'none'})`, () =>
+        new Promise<number>((resolve) => {
+          const runner = mocha.run((failures) => resolve(failures));
+          ctx.signal.addEventListener('abort', () => (runner.abort(), resolve(0)));
+        }),
+      );
+    } finally {
+      if (hasNodeAccess(cluster)) await ensureNodeRunning(cluster).catch((err: Error) => ctx.progress.info(`✘ could not start the node's kubelet and containerd again: ${err.message}`));
+      if (namespace) {
+        try {
+          if ((state.failed || mochaFailures) && a['keep-on-failure'] && !refused.length) {
+            await keepNamespace(kc, namespace, `initc check of ${w.kind}/${w.name} failed`);
+            kept = true;
+            ctx.progress.info(`kept namespace ${namespace} for debugging (--keep-on-failure); delete it with kubectl delete ns ${namespace}`);
+          } else {
+            await deleteNamespace(kc, namespace);
+            ctx.progress.info(`deleted namespace ${namespace}`);
+          }
+        } catch (err) {
+          cleanupProblem = `could not delete namespace ${namespace}: ${(err as Error).message.split('\n')[0]}`;
+          ctx.progress.info(`✘ ${cleanupProblem}`);
+        }
+      }
+      await lease.stop().catch((err: Error) => ctx.progress.info(`✘ could not delete the run's Lease: ${err.message.split('\n')[0]} (it expires by itself)`));
+      if (cluster.startedHere && !kept && !cleanupProblem) await provider.destroy(ctx);
+      else if (cluster.startedHere) ctx.progress.info(`the cluster (context ${cluster.context}) stays up with what the check left`);
+      await cluster.release();
+    }
+    const reportDir = path.join(out, 'allure-report');
+    await ctx.progress.step('Allure report', () => generateAllureReport(resultsDir, reportDir));
+    const results = await readResults(resultsDir);
+    process.stdout.write(`\n${formatSummary(results)}\n`);
+    const wall = Date.now() - started;
+    if (state.recoveries.length) {
+      const sum = state.recoveries.reduce((s, r) => s + r.ms, 0);
+      process.stdout.write(`\nRecovery: ${state.recoveries.map((r) => `${r.fault} ${seconds(r.ms)}`).join(', ')}\n`);
+      process.stdout.write(`Wall time ${seconds(wall)} beside the cluster's own recovery times ${seconds(sum)} (${(wall / sum).toFixed(2)}×; deliberate outages ${seconds(state.deliberateMs)})\n`);
+    }
+    ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}\nfindings: ${path.join(out, 'findings.txt')}`);
+    if (ctx.signal.aborted) throw new InitcError('interrupted', 'interrupted; the check\'s namespace was deleted');
+    if (refused.length) throw new InitcError('badManifest', `the API server refuses the manifests: ${refused.map((f) => `${f.object} ${f.path}: ${f.message.replace(/^.*?\): /, '')}`).join('; ')}`);
+    const verdict = runVerdict(results, mochaFailures);
+    if (verdict) throw verdict.exitCode === 1 ? new InitcError('testsFailed', `${verdict.message.replace(/see the report$/, 'see the summary and the report')}`) : verdict;
+    if (cleanupProblem) throw new InitcError('cleanupFailed', cleanupProblem);
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * `initc check` end to end on a kind cluster of its own (initc-check-<random>, deleted in after()):
+ * each workload of examples/check/ through the CLI, asserting the verdicts and the exit codes, and
+ * that no namespace of a check is left. About 3–4 minutes with the node image built.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { KindProvider } from '../../lib/cluster/kind/kind.js';
+import type { KindCluster } from '../../lib/cluster/kind/kind.js';
+import { resolveKubeVersion } from '../../lib/cluster/local/versions.js';
+import { ExitCode } from '../../lib/errors.js';
+import { ConsoleProgress } from '../../lib/progress.js';
+import { MANAGED_BY_LABEL } from '../../lib/scenario/namespace.js';
+import { projectRoot } from '../../lib/util/paths.js';
+import { initc } from '../support/cli.js';
+
+const example = (name: string) => path.join(projectRoot(), 'examples', 'check', name);
+
+interface Outcome {
+  exitCode?: number;
+  stdout: string;
+  stderr: string;
+  out: string;
+  seconds: number;
+}
+
+describe('initc check (integration; kind)', function () {
+  this.timeout(15 * 60_000);
+  const progress = new ConsoleProgress();
+  const name = `initc-check-${randomBytes(3).toString('hex')}`;
+  const provider = new KindProvider({ version: resolveKubeVersion(process.env.INITC_KIND_VERSION ?? '1.34'), name });
+  let cluster: KindCluster;
+  let tmp: string;
+
+  const check = async (ex: string, args: string[]): Promise<Outcome> => {
+    const out = path.join(tmp, ex);
+    const t0 = Date.now();
+    const r = await initc(['check', '-f', example(ex), '--kind-cluster', name, '--out', out, ...args]);
+    const o = { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), out, seconds: (Date.now() - t0) / 1000 };
+    console.log(`    (${ex}: exit ${o.exitCode} in ${o.seconds.toFixed(1)} s)`);
+    return o;
+  };
+  /** The JUnit file, its character references decoded (Mocha's xunit writes │ as &#x2502;). */
+  const junit = async (o: Outcome) =>
+    (await fs.readFile(path.join(o.out, 'junit.xml'), 'utf8')).replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)));
+
+  before(async function () {
+    if (process.getuid?.() !== 0) throw new Error('the kind integration test must run as root (it may start dockerd)');
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-check-it-'));
+    cluster = await provider.create({ progress });
+  });
+
+  after(async () => {
+    await provider.destroy({ progress }).catch((err) => console.log(`    destroy: ${(err as Error).message}`));
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  let refused: Outcome, appends: Outcome, waits: Outcome;
+
+  it('runs the three short checks side by side (none reboots the node)', async () => {
+    [refused, appends, waits] = await Promise.all([
+      check('probe-on-init', []),
+      check('appends-to-volume', ['--faults', 'lose-sandbox', '--probe', 'cat /data/out']),
+      check('waits-forever', ['--faults', 'service-outage', '--outage-seconds', '10']),
+    ]);
+  });
+
+  it('a probe on a plain init container: refused by the API server\'s dry run, exit 16, the field named', () => {
+    expect(refused.exitCode, refused.stderr).to.equal(ExitCode.badManifest);
+    expect(refused.stdout).to.match(/refused\s+Pod\/probed spec\.initContainers\[0\]\.readinessProbe/);
+    expect(refused.stderr).to.match(/initc: the API server refuses the manifests: Pod\/probed spec\.initContainers\[0\]\.readinessProbe: .*may not be set for init containers without restartPolicy=Always/);
+  });
+
+  it('an init container appending to a volume: Ready passes, the sandbox loss is caught as not idempotent, both outputs side by side; exit 1', async () => {
+    expect(appends.exitCode, appends.stderr + appends.stdout).to.equal(ExitCode.testsFailed);
+    expect(appends.stdout).to.match(/FAILED sandbox lost after Ready/);
+    expect(appends.stdout).to.match(/not idempotent: the --probe output after the sandbox loss differs/);
+    for (const text of [appends.stdout, await junit(appends)]) {
+      expect(text).to.match(/migration 0001 applied\s+│ migration 0001 applied/);
+      expect(text).to.match(/≠\s+│ migration 0001 applied/);
+    }
+    const xml = await junit(appends);
+    expect(xml).to.match(/<testcase[^>]*Ready:/);
+  });
+
+  it('an init container waiting forever on a Service: flagged statically and by the outage check; exit 1', () => {
+    expect(waits.exitCode, waits.stderr + waits.stdout).to.equal(ExitCode.testsFailed);
+    expect(waits.stdout).to.match(/warning Deployment\/waiter spec\.template\.spec\.initContainers\[0\]\.command\n\s+init container wait-for-backend waits in a loop with no bound/);
+    expect(waits.stdout).to.match(/FAILED dependency outage: Service backend gone for 10 s/);
+    expect(waits.stdout).to.match(/init container wait-for-backend was still waiting, never ended, never restarted/);
+  });
+
+  it('idempotent init code passes every fault (sandbox lost, each init container killed, node reboot, Service outage); exit 0', async () => {
+    const ok = await check('idempotent', ['--probe', 'cat /data/config']);
+    expect(ok.exitCode, ok.stderr + ok.stdout).to.equal(ExitCode.ok);
+    const xml = await junit(ok);
+    expect((xml.match(/<testcase /g) ?? []).length).to.equal(7);
+    expect(xml).to.not.match(/<skipped|<failure/);
+    expect(ok.stdout).to.match(/Wall time [\d.]+ s beside the cluster's own recovery times [\d.]+ s/);
+  });
+
+  it('leaves no namespace of a check behind', async () => {
+    const list = await cluster.kubeConfig().makeApiClient(CoreV1Api).listNamespace({ labelSelector: `${MANAGED_BY_LABEL}=initc` });
+    expect(list.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata!.name)).to.deep.equal([]);
+  });
+});
