@@ -10,7 +10,7 @@ export const PUBLIC_FIXTURE_IMAGE = 'registry.k8s.io/e2e-test-images/busybox:1.3
 export const FIXTURE_IMAGE_ENV = 'INITC_FIXTURE_IMAGE';
 
 /** Commands the fixture scripts run (fixtures/pod.ts, lib/pod/ledger.ts); a busybox with these applets will do. */
-export const FIXTURE_COMMANDS = ['sh', 'sleep', 'date', 'cut', 'cat', 'echo', 'printf', 'mv', 'mkdir', 'touch', 'timeout', 'wget', 'nslookup', 'httpd'] as const;
+export const FIXTURE_COMMANDS = ['sh', 'sleep', 'date', 'cut', 'cat', 'echo', 'printf', 'mv', 'mkdir', 'touch', 'timeout', 'wget', 'nslookup', 'httpd', 'ip', 'awk', 'grep'] as const;
 
 /** The image fixture containers of this process use. */
 export const fixtureImage = (): string => process.env[FIXTURE_IMAGE_ENV] || LOCAL_FIXTURE_IMAGE;

@@ -32,12 +32,14 @@ export function formatSummary(results: ResultFile[]): string {
     bySuite.set(suite, counts);
   }
   const total = Object.fromEntries(statuses.map((st) => [st, results.filter((r) => r.status === st).length]));
-  const line = (name: string, c: Record<string, number>) => `  ${name.padEnd(14)}${statuses.map((st) => String(c[st] ?? 0).padStart(8)).join('')}`;
+  // As wide as the longest suite name (workloads-statefulset) and a space.
+  const width = Math.max(14, ...[...bySuite.keys()].map((n) => n.length + 1));
+  const line = (name: string, c: Record<string, number>) => `  ${name.padEnd(width)}${statuses.map((st) => String(c[st] ?? 0).padStart(8)).join('')}`;
   const rows = [...bySuite.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([n, c]) => line(n, c));
   const problems = results
     .filter((r) => r.status === 'failed' || r.status === 'broken')
     .map((r) => `  ${r.status.toUpperCase()} ${r.name}\n    ${(r.statusDetails?.message ?? '').split('\n')[0]}`);
-  return ['Summary', `  ${'suite'.padEnd(14)}${statuses.map((st) => st.padStart(8)).join('')}`, ...rows, line('total', total), ...(problems.length ? ['', ...problems] : [])].join('\n');
+  return ['Summary', `  ${'suite'.padEnd(width)}${statuses.map((st) => st.padStart(8)).join('')}`, ...rows, line('total', total), ...(problems.length ? ['', ...problems] : [])].join('\n');
 }
 
 /** The run's outcome from its results: failed or broken tests fail it; a run where nothing passed is not a pass. */

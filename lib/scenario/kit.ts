@@ -16,6 +16,7 @@ import { checkStatusAgreement } from '../checks/status-agreement.js';
 import { attachEvidence } from '../evidence/attach.js';
 import { collectEvidence } from '../evidence/collect.js';
 import { PodTimeline } from '../observe/timeline.js';
+import { ObjectTimeline, formatObjectRows } from '../observe/objects.js';
 import type { Fault, Injection } from '../chaos/fault.js';
 import { injectFault } from '../chaos/fault.js';
 import { PINNED_NODE_ENV, nodeAccessFor } from '../cluster/node-access.js';
@@ -52,6 +53,9 @@ export class ScenarioKit {
   private readonly extra: Array<{ name: string; content: string }> = [];
   private readonly undos: Array<() => Promise<void>> = [];
   readonly injections: Injection[] = [];
+  /** Workload objects (and pods by selector) watched by this test: stopped and attached at its end. */
+  readonly objectTimelines: ObjectTimeline[] = [];
+  private readonly pendingRuns: Array<Promise<unknown>> = [];
 
   skipped: string | undefined;
   /** When the last awaited pod state arrived: what the cluster took, before our own reading and checking. */
@@ -89,7 +93,7 @@ export class ScenarioKit {
   }
 
   /** Creates the fixture pod with its timeline already recording. */
-  async start(builder: PodBuilder): Promise<PodRun> {
+  async start(builder: PodBuilder, opts: { throughScheduler?: boolean } = {}): Promise<PodRun> {
     const namespace = await this.namespace();
     const timeline = await PodTimeline.start(this.kc, namespace, builder.name, (await this.server()).minor);
     const run = new PodRun(this.kc, namespace, builder.name, timeline, () => this.observed());
@@ -97,7 +101,11 @@ export class ScenarioKit {
     const body = builder.build(namespace, runLabels(this.runId));
     // With node access through a privileged pod, every fixture pod goes to the agent's node.
     const pinned = process.env[PINNED_NODE_ENV];
-    if (pinned && body.spec) body.spec.nodeName = pinned;
+    // A pod that must go through the scheduler (the resources suite) is pinned by a node selector instead.
+    if (pinned && body.spec) {
+      if (opts.throughScheduler) body.spec.nodeSelector = { ...body.spec.nodeSelector, 'kubernetes.io/hostname': pinned };
+      else body.spec.nodeName = pinned;
+    }
     await this.kc.makeApiClient(CoreV1Api).createNamespacedPod({ namespace, body });
     return run;
   }
@@ -107,6 +115,59 @@ export class ScenarioKit {
     const namespace = await this.namespace();
     const body = { ...obj, metadata: { ...obj.metadata, namespace, labels: { ...obj.metadata?.labels, ...runLabels(this.runId) } } };
     return KubernetesObjectApi.makeApiClient(this.kc).create(body);
+  }
+
+  /**
+   * Records the objects of one kind in the test's namespace (`resource`: "deployments",
+   * "apps/v1/statefulsets", "batch/v1/jobs", ...; core kinds by plural alone), from before they
+   * exist; attached as evidence at the test's end.
+   */
+  async watchObjects(resource: string, labelSelector?: string): Promise<ObjectTimeline> {
+    const namespace = await this.namespace();
+    const [plural, ...groupVersion] = resource.split('/').reverse();
+    const base = groupVersion.length ? `/apis/${groupVersion.reverse().join('/')}` : '/api/v1';
+    const t = await ObjectTimeline.start(this.kc, `${base}/namespaces/${namespace}/${plural}`, labelSelector);
+    this.objectTimelines.push(t);
+    return t;
+  }
+
+  /**
+   * Pods a controller makes: records every pod `labelSelector` picks in the test's namespace (one
+   * watch: their events in the server's order), and gives each pod, as it appears, a timeline of its
+   * own (a PodRun, with evidence and the STATUS cross-check). `run(name)` resolves to that pod's PodRun.
+   */
+  async followPods(labelSelector: string): Promise<{ pods: ObjectTimeline; run(name: string): Promise<PodRun> }> {
+    const namespace = await this.namespace();
+    const minor = (await this.server()).minor;
+    const runs = new Map<string, Promise<PodRun>>();
+    const pods = await this.watchObjects('pods', labelSelector);
+    const follow = (name: string) => {
+      if (runs.has(name)) return;
+      const made = PodTimeline.start(this.kc, namespace, name, minor).then((timeline) => {
+        const run = new PodRun(this.kc, namespace, name, timeline, () => this.observed());
+        this.runs.push(run);
+        return run;
+      });
+      runs.set(name, made);
+      this.pendingRuns.push(made);
+    };
+    pods.rows.forEach((r) => follow(r.name));
+    pods.onRow((r) => r.event !== 'DELETED' && follow(r.name));
+    return {
+      pods,
+      run: async (name) => {
+        await pods.until(`pod ${name}`, (r) => r.name === name, 60_000);
+        return runs.get(name)!;
+      },
+    };
+  }
+
+  /** A pod template of `builder`'s pod for a controller: the run's labels plus `labels`, and the pinned node (if any) as a node selector. */
+  podTemplate(builder: PodBuilder, labels: Record<string, string>): { metadata: { labels: Record<string, string> }; spec: NonNullable<ReturnType<PodBuilder['build']>['spec']> } {
+    const { metadata, spec } = builder.build('', { ...runLabels(this.runId), ...labels });
+    const pinned = process.env[PINNED_NODE_ENV];
+    if (pinned) spec!.nodeSelector = { ...spec!.nodeSelector, 'kubernetes.io/hostname': pinned };
+    return { metadata: { labels: metadata!.labels! }, spec: spec! };
   }
 
   /** The node's access for fault injection; a cluster without it ends the test as skipped, saying why. */
@@ -174,6 +235,14 @@ export class ScenarioKit {
     const describe = (what: string) => (err: unknown) => void problems.push(`${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     for (const undo of this.undos) await undo().catch(describe('undoing an injected fault'));
     if (this.injections.length) this.attach('injected faults', JSON.stringify(this.injections, null, 2));
+    await Promise.all(this.objectTimelines.map((t) => t.stop()));
+    await Promise.allSettled(this.pendingRuns);
+    for (const t of this.objectTimelines) {
+      // Not "timeline …": the results model reads those as pod timelines.
+      const name = `${t.kind} over time${t.selector ? ` (${t.selector})` : ''}`;
+      this.attach(name, `${formatObjectRows(t.rows)}${t.watchErrors.length ? `\n\nwatch errors:\n${t.watchErrors.join('\n')}` : ''}`);
+      this.attach(`${name}, rows as JSON`, JSON.stringify(t.rows, null, 2));
+    }
     await Promise.all(this.runs.map((r) => r.timeline.stop()));
     const evidence = this.runs.length ? await collectEvidence(this.kc, this.runs.map((r) => r.timeline)).catch((err: unknown) => (describe('collecting evidence')(err), undefined)) : undefined;
     problems.push(...(evidence?.problems ?? []));

@@ -1,0 +1,176 @@
+/**
+ * The timeline of workload objects (Deployments, StatefulSets, DaemonSets, Jobs, ReplicaSets, or
+ * any namespaced kind): every change the API server reports for the objects of one kind in a
+ * namespace (all, or those a label selector picks), in order, each with the time it was received,
+ * its resourceVersion, generation and status. Listed first, then watched from the list's
+ * resourceVersion; a dropped watch resumes from the last resourceVersion, a 410 Gone lists again.
+ * Pure rows for the checks (lib/checks/workloads.ts), like PodTimeline's for pods.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { requestJson, watchStream } from '../kube/raw.js';
+import { WaitFailed } from './wait.js';
+
+export interface ObjectRow {
+  seq: number;
+  receivedAt: string;
+  elapsedMs: number;
+  event: 'ADDED' | 'MODIFIED' | 'DELETED' | 'LISTED';
+  name: string;
+  resourceVersion: string;
+  generation?: number;
+  /** status.observedGeneration, when the object has one. */
+  observedGeneration?: number;
+  /** Condition type → "Status (Reason)" (or "Status"). */
+  conditions: Record<string, string>;
+  /** The object's status as the server reported it. */
+  status: Record<string, unknown>;
+  /** Labels, for telling a ReplicaSet's revision (pod-template-hash) apart. */
+  labels?: Record<string, string>;
+}
+
+interface ObjectJson {
+  metadata?: { name?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string> };
+  status?: Record<string, unknown> & { observedGeneration?: number; conditions?: Array<{ type: string; status: string; reason?: string }> };
+}
+
+export const conditionsOf = (o: ObjectJson): Record<string, string> =>
+  Object.fromEntries((o.status?.conditions ?? []).map((c) => [c.type, c.reason ? `${c.status} (${c.reason})` : c.status]));
+
+export class ObjectTimeline {
+  readonly rows: ObjectRow[] = [];
+  readonly watchErrors: string[] = [];
+  private readonly abort = new AbortController();
+  private readonly started = Date.now();
+  private readonly listeners = new Set<(row: ObjectRow, obj: unknown) => void>();
+  private running: Promise<void> | undefined;
+
+  private constructor(
+    private readonly kc: KubeConfig,
+    /** e.g. /apis/apps/v1/namespaces/ns/deployments */
+    readonly collection: string,
+    readonly selector?: string,
+  ) {}
+
+  /** Starts recording (list, then watch); call before creating the objects so their ADDED events are seen. */
+  static async start(kc: KubeConfig, collection: string, labelSelector?: string): Promise<ObjectTimeline> {
+    const t = new ObjectTimeline(kc, collection, labelSelector);
+    const rv = await t.list();
+    t.running = t.watchLoop(rv);
+    return t;
+  }
+
+  /** The kind's plural, for evidence names: "deployments". */
+  get kind(): string {
+    return this.collection.split('/').at(-1)!;
+  }
+
+  private path(extra: string): string {
+    const q = [this.selector ? `labelSelector=${encodeURIComponent(this.selector)}` : '', extra].filter(Boolean).join('&');
+    return `${this.collection}${q ? `?${q}` : ''}`;
+  }
+
+  private async list(): Promise<string> {
+    const list = await requestJson<{ metadata?: { resourceVersion?: string }; items?: ObjectJson[] }>(this.kc, 'GET', this.path(''));
+    for (const o of list.items ?? []) this.record('LISTED', o);
+    return list.metadata?.resourceVersion ?? '';
+  }
+
+  private async watchLoop(fromRv: string): Promise<void> {
+    let rv = fromRv;
+    let failures = 0;
+    while (!this.abort.signal.aborted) {
+      let gone = false;
+      try {
+        await watchStream(
+          this.kc,
+          this.path(`watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`),
+          'application/json',
+          (ev) => {
+            if (ev.type === 'ERROR') {
+              gone = ev.object?.code === 410;
+              this.watchErrors.push(`${new Date().toISOString()} watch error: ${ev.object?.message ?? JSON.stringify(ev.object)}`);
+              return;
+            }
+            rv = (ev.object as ObjectJson).metadata?.resourceVersion ?? rv;
+            if (ev.type !== 'BOOKMARK') this.record(ev.type as ObjectRow['event'], ev.object as ObjectJson);
+          },
+          this.abort.signal,
+        );
+        failures = 0;
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        this.watchErrors.push(`${new Date().toISOString()} watch dropped: ${(err as Error).message}`);
+        gone = gone || (err as { statusCode?: number }).statusCode === 410;
+        failures++;
+      }
+      if (gone && !this.abort.signal.aborted) rv = await this.list().catch((err: Error) => (this.watchErrors.push(`list again failed: ${err.message}`), rv));
+      if (failures) await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** (failures - 1), 5000)));
+    }
+  }
+
+  private record(event: ObjectRow['event'], o: ObjectJson): void {
+    const row: ObjectRow = {
+      seq: this.rows.length + 1,
+      receivedAt: new Date().toISOString(),
+      elapsedMs: Date.now() - this.started,
+      event,
+      name: o.metadata?.name ?? '',
+      resourceVersion: o.metadata?.resourceVersion ?? '',
+      generation: o.metadata?.generation,
+      observedGeneration: o.status?.observedGeneration,
+      conditions: conditionsOf(o),
+      status: { ...(o.status ?? {}) },
+      labels: o.metadata?.labels,
+    };
+    delete row.status.conditions;
+    this.rows.push(row);
+    for (const l of this.listeners) l(row, o);
+  }
+
+  /** Calls `listener` with every row from now on (and the object); returns the unsubscribe function. */
+  onRow(listener: (row: ObjectRow, obj: unknown) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves with the first row (recorded or to come) meeting `met`; rejects after `timeoutMs`, showing the last rows. */
+  until(description: string, met: (row: ObjectRow) => boolean, timeoutMs: number): Promise<ObjectRow> {
+    return new Promise((resolve, reject) => {
+      const seen = this.rows.find(met);
+      if (seen) return resolve(seen);
+      const timer = setTimeout(() => {
+        unsubscribe();
+        reject(new WaitFailed(`expected ${description} within ${timeoutMs / 1000}s; it did not happen.\nObserved ${this.kind}:\n${this.table(8)}`, undefined));
+      }, timeoutMs);
+      const unsubscribe = this.onRow((row) => {
+        if (!met(row)) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(row);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running?.catch(() => undefined);
+  }
+
+  /** A readable table of the rows (the last `lastN`). */
+  table(lastN?: number): string {
+    return formatObjectRows(lastN ? this.rows.slice(-lastN) : this.rows);
+  }
+}
+
+export function formatObjectRows(rows: ObjectRow[]): string {
+  return rows
+    .map((r) => {
+      const status = Object.entries(r.status)
+        .filter(([k]) => k !== 'observedGeneration')
+        .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+        .join(' ');
+      const conds = Object.entries(r.conditions).map(([k, v]) => `${k}:${v}`).join(' ');
+      return `#${r.seq} t+${(r.elapsedMs / 1000).toFixed(2)}s rv ${r.resourceVersion} ${r.event} ${r.name} gen ${r.generation ?? '-'}/${r.observedGeneration ?? '-'} ${status}${conds ? ` | ${conds}` : ''}`;
+    })
+    .join('\n');
+}
