@@ -81,6 +81,27 @@ class TestRecord {
   readonly undos: Array<() => Promise<void>> = [];
 }
 
+/**
+ * How long the cluster DNS may keep answering for a name after its Service is gone (plus a second):
+ * nothing when its cache leaves cluster.local out (kubeadm's Corefile, ConfigMap kube-system/coredns),
+ * else the TTL the CoreDNS kubernetes plugin gives its records (`ttl N`; 5 s, the plugin's default,
+ * when not set or not readable, as on the embedded cluster, whose `cache 5` keeps answers that long).
+ */
+export function dnsTtlSeconds(corefile: string | undefined): number {
+  // kubeadm's Corefile (1.34+) keeps answers for cluster.local out of the cache altogether.
+  if (/\bcache\b[^{\n]*\{[^}]*\bdisable\s+success\s+cluster\.local\b/.test(corefile ?? '')) return 0;
+  const ttl = /\bkubernetes\b[^{]*\{[^}]*\bttl\s+(\d+)/.exec(corefile ?? '')?.[1];
+  return ttl === undefined ? 5 : Number(ttl);
+}
+
+async function dnsForgetsWithin(kc: KubeConfig): Promise<number> {
+  const corefile = await kc
+    .makeApiClient(CoreV1Api)
+    .readNamespacedConfigMap({ namespace: 'kube-system', name: 'coredns' })
+    .then((cm) => cm.data?.['Corefile'], () => undefined);
+  return (dnsTtlSeconds(corefile) + 1) * 1000;
+}
+
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState): void {
@@ -290,6 +311,12 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
         const before = baseline;
         const old = await timeline(rec, pod.metadata!.name!);
         const undo = await inject(rec, o.kc, old, serviceRemoved(o.namespace, svc));
+        // A name the cluster DNS answered a moment ago stays in its caches for up to the record's TTL:
+        // a fresh pod started at once would still resolve the Service and never see the outage.
+        const settleMs = await dnsForgetsWithin(o.kc);
+        old.mark(`Service ${svc} is gone; waiting ${settleMs / 1000} s for the cluster DNS to forget it`);
+        await sleep(settleMs);
+        state.deliberateMs += settleMs;
         const name = await freshStart(o.kc, o.namespace, w, pod, o.labels);
         const t = await timeline(rec, name);
         t.mark(`Service ${svc} is gone; pod ${name} started afresh`);
