@@ -7,6 +7,7 @@
  * (16 for manifests that cannot be read or that the API server refuses).
  */
 import { promises as fs } from 'node:fs';
+import { emptyFolder } from '../util/fsx.js';
 import path from 'node:path';
 import Mocha from 'mocha';
 import type { CommandModule } from 'yargs';
@@ -27,7 +28,7 @@ import { createRunNamespace, deleteNamespace, keepNamespace, newRunId, runLabels
 import { INITC_VERSION } from '../util/paths.js';
 import { commandContext } from './context.js';
 import type { ProviderArgs } from './providers.js';
-import { chosenProvider, makeProvider, removeOrphanedKindClusters, withProviderOptions } from './providers.js';
+import { chosenProvider, startCluster, withProviderOptions } from './providers.js';
 import { nonEmpty, nonEmptyList, positiveInteger } from './validate.js';
 
 interface CheckArgs extends ProviderArgs {
@@ -73,13 +74,9 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     ctx.progress.info(`workload ${w.kind}/${w.name} (${w.source}) with init containers ${(w.podSpec.initContainers ?? []).map((c) => c.name).join(', ')}; with it: ${applyOrder(manifests.objects, w).filter((s) => s.object !== w.object).map((s) => `${s.object.kind}/${s.object.metadata.name}`).join(', ') || 'nothing else'}`);
     if (manifests.others.length) ctx.progress.info(`also in the manifests (applied, not checked): ${manifests.others.map((x) => `${x.kind}/${x.name}`).join(', ')}`);
 
-    const provider = makeProvider(a);
     const out = path.resolve(a.out);
-    const resultsDir = path.join(out, 'allure-results');
-    await fs.rm(resultsDir, { recursive: true, force: true });
-    await fs.mkdir(resultsDir, { recursive: true });
-    if (chosenProvider(a) === 'kind') await removeOrphanedKindClusters(ctx.progress, { dryRun: false, keep: false });
-    const cluster = await provider.create({ ...ctx, temporary: true });
+    const resultsDir = await emptyFolder(path.join(out, 'allure-results'));
+    const { provider, cluster } = await startCluster(a, ctx, true);
     const kc = cluster.kubeConfig();
     const runId = newRunId();
     const lease = await holdRunLease(kc, runId, {

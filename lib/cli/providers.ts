@@ -116,3 +116,14 @@ export async function removeOrphanedKindClusters(progress: Progress, o: { dryRun
 
 /** The Kubernetes versions initc builds (the embedded cluster's and kind's node images), for other commands. */
 export { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion };
+
+/**
+ * The chosen cluster for a command that runs tests on it (`run`, `check`): kind clusters that dead
+ * runs left are removed first, then the cluster is brought up or found. `temporary`: the caller
+ * means to take down what it starts.
+ */
+export async function startCluster(a: Partial<ProviderArgs>, ctx: { progress: Progress; signal: AbortSignal }, temporary: boolean): Promise<{ provider: ClusterProvider; cluster: RunningCluster }> {
+  const provider = makeProvider(a);
+  if (chosenProvider(a) === 'kind') await removeOrphanedKindClusters(ctx.progress, { dryRun: false, keep: false });
+  return { provider, cluster: await provider.create({ ...ctx, temporary }) };
+}

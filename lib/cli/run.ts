@@ -19,7 +19,7 @@ import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '..
 import { checkFixtureImage, chooseFixtureImage } from '../scenario/fixture-check.js';
 import { createRunNamespace, deleteRunNamespaces, newRunId, runLabels } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
-import { exists } from '../util/fsx.js';
+import { emptyFolder, exists } from '../util/fsx.js';
 import { INITC_VERSION, projectRoot } from '../util/paths.js';
 import { ensureNodeRunning } from '../chaos/node-faults.js';
 import { newSeed } from '../chaos/random.js';
@@ -30,7 +30,7 @@ import { NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, PRIVILEGED_PO
 import { commandContext } from './context.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
-import { chosenProvider, makeProvider, removeOrphanedKindClusters, withProviderOptions } from './providers.js';
+import { chosenProvider, startCluster, withProviderOptions } from './providers.js';
 
 /** Suite name → file stem under suites/ and what it asserts (for --help and the README). */
 /**
@@ -129,14 +129,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const wantAgent = a['node-access'] === PRIVILEGED_POD;
     if (wantAgent && chosenProvider(a) !== 'kubeconfig') throw new InitcError('usage', `--node-access ${PRIVILEGED_POD} is for a cluster given by kubeconfig; the ${chosenProvider(a)} provider reaches its node itself`);
     if (a['node-agent-image'] && !wantAgent) throw new InitcError('usage', `--node-agent-image goes with --node-access ${PRIVILEGED_POD}`);
-    const provider = makeProvider(a);
     const out = path.resolve(a.out);
-    const resultsDir = path.join(out, 'allure-results');
-    await fs.rm(resultsDir, { recursive: true, force: true });
-    await fs.mkdir(resultsDir, { recursive: true });
-
-    if (chosenProvider(a) === 'kind') await removeOrphanedKindClusters(ctx.progress, { dryRun: false, keep: false });
-    const cluster = await provider.create({ ...ctx, temporary: !a['keep-cluster'] });
+    const resultsDir = await emptyFolder(path.join(out, 'allure-results'));
+    const { provider, cluster } = await startCluster(a, ctx, !a['keep-cluster']);
     const runId = newRunId();
     // Taken before any namespace of this run exists, so a reaper never mistakes the run for a dead one.
     const lease = await holdRunLease(cluster.kubeConfig(), runId, {

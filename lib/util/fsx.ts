@@ -53,3 +53,10 @@ export async function onPath(cmd: string): Promise<string | undefined> {
   }
   return undefined;
 }
+
+/** `dir`, emptied (created when missing); returns it. */
+export async function emptyFolder(dir: string): Promise<string> {
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
