@@ -33,7 +33,7 @@ describe('chaos-node: the kubelet, the container runtime and the node itself', f
   // re-run. upstream's own node e2e test says the same for the kubelet: test/e2e_node/
   // container_lifecycle_test.go, "The kubelet restarts" → "a Pod is initializing the long-running
   // init container" → "should not restart any completed init container after the kubelet restart"
-  // (from the sidecar work, KEP-753; in every release initc runs, 1.33–1.36). containerd keeps its
+  // (listed in the test plan of the sidecar KEP-753). This test asserts it on 1.33–1.36. containerd keeps its
   // containers in their shims while it is down and the kubelet reconnects; upstream has no node
   // e2e test of that for init containers: this one asserts what 1.33–1.36 do (embedded and kind).
   for (const component of ['kubelet', 'containerd'] as const) {
