@@ -237,7 +237,8 @@ describe('embedded cluster (integration; root)', function () {
   it('runs killed at several moments: `initc gc`, and separately a new run, remove exactly what the dead runs left while a live run on the same cluster keeps its namespaces and passes', async () => {
     const kc = loadKubeConfig(provider.layout.kubeconfig);
     const core = kc.makeApiClient(CoreV1Api);
-    const kubeconfig = ['--kubeconfig', provider.layout.kubeconfig];
+    // The fixture image named: by kubeconfig, the default follows the node's reported images, which lag behind a re-import.
+    const kubeconfig = ['--kubeconfig', provider.layout.kubeconfig, '--fixture-image', LOCAL_FIXTURE_IMAGE];
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-crash-'));
     const leaseNames = async () => new Set((await requestJson<{ items: Array<{ metadata: { name: string } }> }>(kc, 'GET', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`)).items.map((l) => l.metadata.name));
     const namespacesOf = async (runId: string) => (await core.listNamespace({ labelSelector: `initc.dev/run=${runId}` })).items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata!.name!);

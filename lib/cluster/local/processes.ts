@@ -32,8 +32,25 @@ export async function procStartTime(pid: number): Promise<string | undefined> {
   }
 }
 
+/** The process's state letter (R, S, Z, ...), undefined when there is no such process. */
+async function procState(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The process recorded is still alive: same pid, same start time, and not a zombie (a killed
+ * process whose parent died first stays in /proc until PID 1 reaps it, which on some machines is
+ * never: such a process is dead all the same).
+ */
 export async function isSameProcess(rec: Pick<ProcessRecord, 'pid' | 'startTime'>): Promise<boolean> {
-  return (await procStartTime(rec.pid)) === rec.startTime;
+  if ((await procStartTime(rec.pid)) !== rec.startTime) return false;
+  const state = await procState(rec.pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 export interface StartOptions {
