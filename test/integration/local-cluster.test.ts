@@ -318,7 +318,7 @@ describe('embedded cluster (integration; root)', function () {
   });
 
   it('`initc run` that runs no test exits 12, not 0', async () => {
-    const run = await initc(['run', '--kubeconfig', provider.layout.kubeconfig, '--grep', 'no test has this title', '--out', await fs.mkdtemp(path.join(os.tmpdir(), 'initc-none-'))]);
+    const run = await initc(['run', '--kubeconfig', provider.layout.kubeconfig, '--fixture-image', LOCAL_FIXTURE_IMAGE, '--grep', 'no test has this title', '--out', await fs.mkdtemp(path.join(os.tmpdir(), 'initc-none-'))]);
     expect(run.exitCode, String(run.stderr)).to.equal(ExitCode.nothingRan);
     expect(String(run.stderr)).to.match(/no test ran/);
   });
