@@ -53,7 +53,7 @@ export const exitCodeDoc: ReadonlyArray<[number, string]> = [
   [ExitCode.usage, 'unknown flag, command or bad flag value'],
   [ExitCode.unknownVersion, 'unknown or unsupported Kubernetes version'],
   [ExitCode.notRoot, 'the embedded cluster needs root'],
-  [ExitCode.portTaken, 'a port the embedded cluster needs is already taken'],
+  [ExitCode.portTaken, 'an address, route, interface or network namespace the embedded cluster needs is already taken on the host'],
   [ExitCode.missingHostFeature, 'a kernel feature or host tool is missing'],
   [ExitCode.kubeconfig, 'kubeconfig cannot be read, has no such context, or its cluster cannot be reached'],
   [ExitCode.componentFailed, 'a cluster component did not come up (its log file is named)'],

@@ -97,19 +97,43 @@ export function checkOnlyFailedRestarts(rec: Recording, earlier: string[], faili
   for (const name of later) if (everRan(rec.rows, name) || ledgerOf(rec.ledger, name).length) fail(`${name} never to run`, 'it ran', rec.rows);
 }
 
+export interface RestartIntervals {
+  /** Seconds from the end of each attempt to the start of the next, oldest first, up to `unended`. */
+  seconds: number[];
+  /**
+   * The first attempt (number from 1) that a later one followed but whose end the timeline never
+   * showed; the intervals stop before it. Null when every attempt but the last was seen ending.
+   */
+  unended: { attempt: number; containerID: string; startedAt: string } | null;
+}
+
+/**
+ * Seconds from the end of each attempt of `name` to the start of the next, as far as the timeline
+ * shows every end: past an attempt seen without its end, later intervals would pair with the
+ * wrong back-off.
+ */
+export function restartIntervalsOf(rows: RecordedRow[], name: string): RestartIntervals {
+  const attempts = attemptsOf(rows, name);
+  const seconds: number[] = [];
+  for (let i = 1; i < attempts.length; i++) {
+    const prev = attempts[i - 1]!;
+    if (!prev.finishedAt) return { seconds, unended: { attempt: i, containerID: prev.containerID, startedAt: prev.startedAt } };
+    seconds.push((Date.parse(attempts[i]!.startedAt) - Date.parse(prev.finishedAt)) / 1000);
+  }
+  return { seconds, unended: null };
+}
+
 /**
  * Seconds from the end of each attempt of `name` to the start of the next. Every attempt but the
  * last must have been seen ending: skipping one would pair later intervals with the wrong back-off.
  */
 export function backoffIntervals(rec: Recording, name: string): number[] {
-  const attempts = attemptsOf(rec.rows, name);
-  const out: number[] = [];
-  for (let i = 1; i < attempts.length; i++) {
-    const prevEnd = attempts[i - 1]!.finishedAt;
-    if (!prevEnd) fail(`the end of attempt ${i} of ${name} in the timeline (it was followed by attempt ${i + 1})`, `attempt ${i} (${attempts[i - 1]!.containerID}) started at ${attempts[i - 1]!.startedAt} with no finishedAt`, rec.rows);
-    out.push((Date.parse(attempts[i]!.startedAt) - Date.parse(prevEnd)) / 1000);
+  const { seconds, unended } = restartIntervalsOf(rec.rows, name);
+  if (unended) {
+    const { attempt, containerID, startedAt } = unended;
+    fail(`the end of attempt ${attempt} of ${name} in the timeline (it was followed by attempt ${attempt + 1})`, `attempt ${attempt} (${containerID}) started at ${startedAt} with no finishedAt`, rec.rows);
   }
-  return out;
+  return seconds;
 }
 
 export interface BackoffSchedule {

@@ -1,8 +1,8 @@
 /**
  * The runs `initc compare --versions` and `--context` make before comparing them: one `initc run`
- * per version or context, each a child process of this CLI with its own --out folder. Embedded
- * clusters run one version after the other (one embedded cluster per machine); kind clusters and
- * kubeconfig contexts are independent clusters and run side by side.
+ * per version or context, each a child process of this CLI with its own --out folder, all side by
+ * side: each version gets an embedded cluster (or kind cluster) of its own, named for this
+ * comparison and stopped by its run; kubeconfig contexts are independent clusters already.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +26,14 @@ export interface RunPlanInput {
   kubeconfig?: string;
   /** Flags passed to every run as they are (--suite, --grep, --no-chaos, --seed, ...). */
   passThrough: string[];
+  /** Tells this comparison's embedded clusters from another's running at the same time (4 characters). */
+  tag?: string;
+}
+
+/** The embedded cluster a comparison runs version `v` on: cmp-<tag>-<major><minor>, within the 12 characters a name may have. Pure. */
+export function comparisonClusterName(tag: string, v: string): string {
+  const [major, minor] = v.replace(/^v/, '').split('.');
+  return `cmp-${tag}-${major}${minor}`.slice(0, 12);
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
@@ -36,10 +44,10 @@ export function planRuns(i: RunPlanInput): { runs: PlannedRun[]; parallel: boole
     const file = i.kubeconfig ? ['--kubeconfig', i.kubeconfig] : [];
     return { runs: i.contexts.map((c) => ({ label: c, folder: `context-${safe(c)}`, args: ['run', ...file, '--context', c, ...i.passThrough] })), parallel: true };
   }
-  const provider = i.provider === 'kind' ? ['--provider', 'kind'] : ['--provider', 'local'];
+  const provider = (v: string) => (i.provider === 'kind' ? ['--provider', 'kind'] : ['--provider', 'local', '--local-cluster', comparisonClusterName(i.tag ?? '0000', v)]);
   return {
-    runs: (i.versions ?? []).map((v) => ({ label: v, folder: `v${safe(v.replace(/^v/, ''))}`, args: ['run', ...provider, '--k8s-version', v, ...i.passThrough] })),
-    parallel: i.provider === 'kind',
+    runs: (i.versions ?? []).map((v) => ({ label: v, folder: `v${safe(v.replace(/^v/, ''))}`, args: ['run', ...provider(v), '--k8s-version', v, ...i.passThrough] })),
+    parallel: true,
   };
 }
 

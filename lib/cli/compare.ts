@@ -1,8 +1,9 @@
 /**
  * `initc compare`: runs side by side, one column each: runs made elsewhere (`--from DIR...`, one
- * per CI job of a version matrix), or runs it makes itself (`--versions 1.34,1.36` on the embedded
- * cluster or kind, `--context a,b` of a kubeconfig): compare.html, compare.md and compare.json in --out.
+ * per CI job of a version matrix), or runs it makes itself (`--versions 1.34,1.36` on embedded
+ * clusters or kind side by side, `--context a,b` of a kubeconfig): compare.html, compare.md and compare.json in --out.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -56,7 +57,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
   builder: (y) =>
     y
       .option('from', { type: 'string', array: true, coerce: nonEmptyList('--from'), describe: 'run folders to compare, one column each: a run\'s --out folder (results.json or allure-results/)' })
-      .option('versions', { type: 'string', array: true, coerce: nonEmptyList('--versions'), describe: `Kubernetes versions to run and compare, comma-separated (${Object.keys(PINNED_PATCHES).join(', ')}): on the embedded cluster one after the other, on kind (--provider kind) side by side` })
+      .option('versions', { type: 'string', array: true, coerce: nonEmptyList('--versions'), describe: `Kubernetes versions to run and compare, comma-separated (${Object.keys(PINNED_PATCHES).join(', ')}): side by side, each on an embedded cluster of its own (or on kind with --provider kind)` })
       .option('provider', { choices: ['local', 'kind'] as const, describe: 'where --versions run: local (the embedded cluster, default) or kind' })
       .option('context', { type: 'string', array: true, coerce: nonEmptyList('--context'), describe: 'kubeconfig contexts to run and compare, comma-separated (existing clusters, side by side)' })
       .option('kubeconfig', { type: 'string', requiresArg: true, coerce: nonEmpty('--kubeconfig'), describe: 'the kubeconfig of --context (default $KUBECONFIG or ~/.kube/config)' })
@@ -78,13 +79,18 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     }
     const split = (xs: string[] | undefined) => [...new Set((xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean))];
     const versions = split(a.versions);
-    for (const v of versions) resolveKubeVersion(v); // an unknown version is refused before anything starts
+    const seen = new Map<string, string>();
+    for (const v of versions) {
+      const git = resolveKubeVersion(v).gitVersion; // an unknown version is refused before anything starts
+      if (seen.has(git)) throw new InitcError('usage', `--versions names ${git} twice (${seen.get(git)} and ${v})`);
+      seen.set(git, v);
+    }
     const contexts = split(a.context);
     if (versions.length + contexts.length < 2) throw new InitcError('usage', 'name at least two versions or contexts to compare');
     const seed = a.seed ?? newSeed();
     const passThrough = [...(a.suite ? ['--suite', a.suite.join(',')] : []), ...(a.grep ? ['--grep', a.grep] : []), ...(a.chaos ? [] : ['--no-chaos']), '--seed', String(seed)];
-    const plan = planRuns({ versions, contexts, provider: a.provider ?? 'local', kubeconfig: a.kubeconfig, passThrough });
-    ctx.progress.info(`${plan.runs.length} runs ${plan.parallel ? 'side by side' : 'one after the other (one embedded cluster at a time)'}, chaos seed ${seed}`);
+    const plan = planRuns({ versions, contexts, provider: a.provider ?? 'local', kubeconfig: a.kubeconfig, passThrough, tag: randomBytes(2).toString('hex') });
+    ctx.progress.info(`${plan.runs.length} runs side by side, chaos seed ${seed}`);
     const finished = await executeRuns(plan, path.join(out, 'runs'), ctx.progress, ctx.signal);
     if (ctx.signal.aborted) throw new InitcError('interrupted', 'interrupted; each run stopped what it had started');
     const withResults = [];

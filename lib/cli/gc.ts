@@ -10,7 +10,7 @@ import { planReap, reap } from '../scenario/liveness.js';
 import { commandContext } from './context.js';
 import type { ProviderArgs } from './providers.js';
 import { ExitCode, InitcError } from '../errors.js';
-import { connectOnly, removeOrphanedKindClusters, stopOrphanedCluster, withProviderOptions } from './providers.js';
+import { connectOnly, removeOrphanedKindClusters, stopOrphanedLocalClusters, withProviderOptions, chosenProvider, localName } from './providers.js';
 
 interface GcArgs extends ProviderArgs {
   'dry-run': boolean;
@@ -23,11 +23,12 @@ export const gcCommand: CommandModule<object, GcArgs> = {
   builder: (y) =>
     withProviderOptions(y)
       .option('dry-run', { type: 'boolean', default: false, describe: 'only say what would be removed' })
-      .option('keep-cluster', { type: 'boolean', default: false, describe: 'keep an embedded cluster whose starting run died, and kind clusters dead runs created (they are stopped or deleted otherwise)' }) as never,
+      .option('keep-cluster', { type: 'boolean', default: false, describe: 'keep embedded clusters whose starting run died, and kind clusters dead runs created (they are stopped or deleted otherwise)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
     const orphanedKind = await removeOrphanedKindClusters(ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] });
-    if (await stopOrphanedCluster(a, ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] })) return;
+    const stopped = await stopOrphanedLocalClusters(ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] });
+    if (chosenProvider(a) === 'local' && stopped.includes(localName(a))) return;
     // With kind clusters of dead runs handled, an embedded cluster that is not running is nothing to clean.
     const kc = await connectOnly(a, ctx.progress).catch((err: unknown) => {
       if (orphanedKind.length && err instanceof InitcError && err.exitCode === ExitCode.notRunning) return undefined;

@@ -3,11 +3,13 @@ import type { Argv } from 'yargs';
 import { KubeconfigProvider } from '../cluster/kubeconfig.js';
 import { KindProvider, deleteOrphanedKindCluster, orphanedKindClusters } from '../cluster/kind/kind.js';
 import { LocalCluster, LocalClusterProvider, orphanedBy } from '../cluster/local/local.js';
+import { CLUSTER_NAME, checkClusterName } from '../cluster/local/layout.js';
+import { claimedSlots } from '../cluster/local/slots.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import type { ClusterProvider, RunningCluster } from '../cluster/provider.js';
 import { loadKubeConfig } from '../cluster/provider.js';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { InitcError } from '../errors.js';
+import { ExitCode, InitcError } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { nonEmpty } from './validate.js';
 
@@ -16,6 +18,7 @@ export type ProviderChoice = 'local' | 'kind' | 'kubeconfig';
 export interface ProviderArgs {
   provider: ProviderChoice;
   'kind-cluster'?: string;
+  'local-cluster'?: string;
   'k8s-version': string;
   kubeconfig?: string;
   context?: string;
@@ -27,6 +30,7 @@ export function withProviderOptions<T>(y: Argv<T>) {
       choices: ['local', 'kind', 'kubeconfig'] as const,
       describe: 'local: the embedded cluster this machine builds and runs; kind: a kind cluster of a node image built here; kubeconfig: an existing cluster',
     })
+    .option('local-cluster', { type: 'string', requiresArg: true, coerce: checkClusterName, describe: `name of the embedded cluster (implies --provider local): reused when it runs (and left running), else started under that name and stopped at the end; clusters of different names run side by side (default ${CLUSTER_NAME})` })
     .option('kind-cluster', { type: 'string', requiresArg: true, coerce: nonEmpty('--kind-cluster'), describe: 'name of the kind cluster: reused when it exists (and left running), else created under that name (implies --provider kind); default a new initc-<random> per run' })
     .option('k8s-version', {
       type: 'string',
@@ -43,6 +47,7 @@ export function withProviderOptions<T>(y: Argv<T>) {
 export function chosenProvider(a: Partial<ProviderArgs>): ProviderChoice {
   if (a.provider) return a.provider;
   if (a['kind-cluster']) return 'kind';
+  if (a['local-cluster']) return 'local';
   return a.kubeconfig || a.context ? 'kubeconfig' : 'local';
 }
 
@@ -50,37 +55,55 @@ export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
   const chosen = chosenProvider(a);
   if ((a.kubeconfig || a.context) && chosen !== 'kubeconfig') throw new InitcError('usage', `--kubeconfig and --context name an existing cluster; they do not go with --provider ${chosen}`);
   if (a['kind-cluster'] && chosen !== 'kind') throw new InitcError('usage', `--kind-cluster names a kind cluster; it does not go with --provider ${chosen}`);
+  if (a['local-cluster'] && chosen !== 'local') throw new InitcError('usage', `--local-cluster names an embedded cluster; it does not go with --provider ${chosen}${a['kind-cluster'] ? ' or --kind-cluster' : ''}`);
   if (chosen === 'kubeconfig') return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
   if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']) });
   // A run's cluster is its own: it does not touch the user's kubeconfig.
-  return new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), mergeKubeconfig: false });
+  return localProvider(a, false);
 }
+
+/** The embedded cluster a command names (--local-cluster), default initc. */
+export const localName = (a: Partial<ProviderArgs>) => a['local-cluster'] ?? CLUSTER_NAME;
+const localProvider = (a: Partial<ProviderArgs>, mergeKubeconfig?: boolean) => new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), name: localName(a), mergeKubeconfig });
+const notRunning = (a: Partial<ProviderArgs>, why: string) => new InitcError('notRunning', `no embedded cluster "${localName(a)}" is running: ${why}`);
 
 /** The chosen cluster's KubeConfig if it is up, starting nothing (for commands that only look or clean up). */
 export async function connectOnly(a: Partial<ProviderArgs>, progress: Progress): Promise<KubeConfig> {
   if (chosenProvider(a) !== 'local') return (await attachRunning(a, progress)).kubeConfig();
-  const local = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
-  if (!(await local.status()).running) throw new InitcError('notRunning', 'no embedded cluster is running: nothing to clean up');
+  const local = localProvider(a);
+  if (!(await local.status()).running) throw notRunning(a, 'nothing to clean up');
   return loadKubeConfig(local.layout.kubeconfig);
 }
 
 /**
- * An embedded cluster whose starter meant to stop it and died first is an orphan: stopped here
- * (unless `keep`), saying so. Returns whether it was stopped. Other providers start nothing to orphan.
+ * Embedded clusters (of any name) whose starter meant to stop them and died first are orphans:
+ * stopped here (unless `dryRun` or `keep`), saying so. One that another live process holds (it
+ * took the orphan over) is left alone, and so is `except`. Returns the names stopped. Other providers' orphans are
+ * kind clusters (removeOrphanedKindClusters).
  */
-export async function stopOrphanedCluster(a: Partial<ProviderArgs>, progress: Progress, o: { dryRun: boolean; keep: boolean }): Promise<boolean> {
-  if (chosenProvider(a) !== 'local') return false;
-  const local = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
-  const s = await local.status();
-  const by = s.running && s.state ? await orphanedBy(s.state) : undefined;
-  if (!by) return false;
-  if (o.dryRun || o.keep) {
-    progress.info(`the embedded cluster was started by ${by}, which died before stopping it: ${o.keep ? 'kept (--keep-cluster)' : 'would stop it'}`);
-    return false;
+export async function stopOrphanedLocalClusters(progress: Progress, o: { dryRun: boolean; keep: boolean; except?: string }): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const name of [CLUSTER_NAME, ...claimedSlots().map((c) => c.name)]) {
+    if (name === o.except) continue;
+    const local = new LocalClusterProvider({ version: resolveKubeVersion(undefined), name });
+    const s = await local.status();
+    const by = s.running && s.state ? await orphanedBy(s.state) : undefined;
+    if (!by) continue;
+    const what = `the embedded cluster "${name}" was started by ${by}, which died before stopping it`;
+    if (o.dryRun || o.keep) {
+      progress.info(`${what}: ${o.keep ? 'kept (--keep-cluster)' : 'would stop it'}`);
+      continue;
+    }
+    progress.info(`${what}: stopping it`);
+    try {
+      await local.destroy({ progress });
+      stopped.push(name);
+    } catch (err) {
+      if (err instanceof InitcError && err.exitCode === ExitCode.busy) progress.info(`  left alone: ${err.message}`);
+      else throw err;
+    }
   }
-  progress.info(`the embedded cluster was started by ${by}, which died before stopping it: stopping it`);
-  await local.destroy({ progress });
-  return true;
+  return stopped;
 }
 
 /** The chosen cluster as a RunningCluster if it is up, starting nothing (for commands that act on a running cluster). */
@@ -90,9 +113,9 @@ export async function attachRunning(a: Partial<ProviderArgs>, progress: Progress
     if (!a['kind-cluster']) throw new InitcError('usage', 'name the kind cluster: --kind-cluster NAME');
     return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: true }).attach({ progress });
   }
-  const local = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']) });
+  const local = localProvider(a);
   const s = await local.status();
-  if (!s.running || !s.state) throw new InitcError('notRunning', 'no embedded cluster is running: start it with `initc cluster up`');
+  if (!s.running || !s.state) throw notRunning(a, `start it with \`initc cluster up${localName(a) === CLUSTER_NAME ? '' : ` --name ${localName(a)}`}\``);
   return new LocalCluster(local.layout, s.state);
 }
 
@@ -125,5 +148,7 @@ export { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion };
 export async function startCluster(a: Partial<ProviderArgs>, ctx: { progress: Progress; signal: AbortSignal }, temporary: boolean): Promise<{ provider: ClusterProvider; cluster: RunningCluster }> {
   const provider = makeProvider(a);
   if (chosenProvider(a) === 'kind') await removeOrphanedKindClusters(ctx.progress, { dryRun: false, keep: false });
+  // Embedded clusters of dead runs (a killed compare's) hold memory and a slot; the run's own is taken over instead (LocalClusterProvider.create).
+  if (chosenProvider(a) === 'local') await stopOrphanedLocalClusters(ctx.progress, { dryRun: false, keep: false, except: localName(a) });
   return { provider, cluster: await provider.create({ ...ctx, temporary }) };
 }

@@ -116,7 +116,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('out', { type: 'string', requiresArg: true, default: 'reports', coerce: nonEmpty('--out'), describe: 'folder for allure-results/, allure-report/, junit.xml' })
       .option('seed', { type: 'string', requiresArg: true, coerce: positiveInteger('--seed'), describe: 'seed of the chaos suites\' random choices (printed by every run; repeat a run with it)' })
       .option('chaos', { type: 'boolean', default: true, describe: 'include the chaos suites (faults injected into pods and the node); --no-chaos leaves them out' })
-      .option('keep-cluster', { type: 'boolean', default: false, describe: 'leave the embedded cluster running afterwards' })
+      .option('keep-cluster', { type: 'boolean', default: false, describe: 'leave the cluster the run started running afterwards (embedded or kind)' })
       .option('keep-on-failure', { type: 'boolean', default: false, describe: 'keep the namespaces of failed scenarios (labelled initc.dev/kept=true) and say which' })
       .option('fixture-image', { type: 'string', requiresArg: true, coerce: nonEmpty('--fixture-image'), describe: `image every fixture container runs (a busybox with sh, sleep, date, timeout, wget, nslookup, httpd, ...); default ${'$'}INITC_FIXTURE_IMAGE, else the local image on clusters initc made or nodes that have it, else a pinned public busybox` })
       .option('node-access', { choices: ['none', PRIVILEGED_POD] as const, default: 'none', describe: `how the chaos suites reach the node of a cluster given by kubeconfig: ${PRIVILEGED_POD} allows initc a privileged pod (hostPID, hostNetwork, the host's root) on one node for the run; none: chaos tests that need the node are skipped` })
@@ -214,7 +214,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
       await lease.stop().catch((err: Error) => ctx.progress.info(`✘ could not delete the run's Lease: ${err.message.split('\n')[0]} (it expires by itself)`));
       if (cluster.startedHere && !a['keep-cluster'] && !kept.length && !cleanupProblem) await provider.destroy(ctx);
-      else if (cluster.startedHere && (kept.length || cleanupProblem)) ctx.progress.info(`the ${cluster.provider === 'kind' ? `kind cluster (context ${cluster.context})` : 'embedded cluster'} stays up with what the run left; ${cluster.provider === 'kind' ? `kind delete cluster --name ${cluster.context?.replace(/^kind-/, '')}` : '`initc cluster down`'} when done`);
+      else if (cluster.startedHere && (kept.length || cleanupProblem)) ctx.progress.info(`the ${cluster.provider === 'kind' ? 'kind' : 'embedded'} cluster (context ${cluster.context}) stays up with what the run left; ${cluster.provider === 'kind' ? `kind delete cluster --name ${cluster.context?.replace(/^kind-/, '')}` : `initc cluster down${a['local-cluster'] ? ` --name ${a['local-cluster']}` : ''}`} when done`);
       await cluster.release();
     }
     const reportDir = path.join(out, 'allure-report');

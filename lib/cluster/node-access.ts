@@ -7,7 +7,8 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { PrivilegedPodNode, parseAgentRef } from './agent/privileged-pod.js';
-import { clusterLayout } from './local/layout.js';
+import { CLUSTER_NAME, clusterOfContext } from './local/layout.js';
+import { layoutOf } from './local/slots.js';
 import { LocalNode } from './local/node.js';
 import { KindNode } from './kind/node.js';
 import type { NodeAccess } from './provider.js';
@@ -34,7 +35,8 @@ export interface NodeAccessEnv {
 /** Undefined: the run's cluster offers no node access, and why. */
 export function nodeAccessFor(provider: string | undefined, context?: string, o: NodeAccessEnv = {}): { access?: NodeAccess; why?: string } {
   const env = o.env ?? process.env;
-  if (provider === 'local') return { access: new LocalNode(clusterLayout()) };
+  // An embedded cluster's context is initc or initc-<cluster name>.
+  if (provider === 'local') return { access: new LocalNode(layoutOf(clusterOfContext(context) ?? CLUSTER_NAME)) };
   // A kind cluster's context is kind-<cluster name>.
   if (provider === 'kind' && context?.startsWith('kind-')) return { access: new KindNode(context.slice('kind-'.length)) };
   const agent = env[NODE_AGENT_ENV] ? parseAgentRef(env[NODE_AGENT_ENV]!) : undefined;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { InitcError } from '../errors.js';
 import { exists } from '../util/fsx.js';
 import { compareHtml } from './html.js';
-import { compareMarkdown } from './markdown.js';
+import { compareMarkdown, latenessText } from './markdown.js';
 import type { ClusterIdentity, PodObservation, ResultsModel, TestRecord, TestStatus } from './model.js';
 import { RESULTS_FILE, allureResultsFolder, buildResultsModel, modelJson, readResultsModel, recordedSuitesRevision } from './model.js';
 
@@ -42,7 +42,7 @@ export interface CompareCell {
   missingEvidence: string[];
 }
 
-export type DifferenceKind = 'outcome' | 'statusSequence' | 'restarts' | 'onlyInSome' | 'pods';
+export type DifferenceKind = 'outcome' | 'statusSequence' | 'restarts' | 'backoff' | 'onlyInSome' | 'pods';
 
 export interface Difference {
   kind: DifferenceKind;
@@ -97,6 +97,37 @@ function columnLabels(runs: LoadedRun[]): string[] {
 const arrow = (seq: string[]) => seq.join(' → ');
 const restartsText = (o: PodObservation) => o.restarts.filter((r) => r.restartCount > 0).map((r) => `${r.container} ${r.restartCount}`).join(', ') || 'none';
 
+/**
+ * How far apart two runs' lateness of the same restart may be and still read as the same: the
+ * kubelet stamps startedAt and finishedAt to the second, so an interval reads up to 1 s off its
+ * true length and the same behaviour can read 1 s apart. The requeue jitter is not tolerated away:
+ * when a restart comes after its back-off is the kubelet's behaviour, and what changed in 1.35.
+ */
+export const BACKOFF_TOLERANCE_SEC = 1;
+
+type Seen = { label: string; obs: PodObservation };
+
+/** One difference per container whose restarts came later on some runs than on others, beyond the tolerance. */
+export function backoffDifferences(pod: string, seen: Seen[]): Difference[] {
+  // Results written before initc recorded back-offs have no reading: nothing to compare, not a difference.
+  const recorded = seen.filter((s) => s.obs.backoffs);
+  const containers = [...new Set(recorded.flatMap((s) => s.obs.backoffs!.map((b) => b.container)))];
+  return containers.flatMap((container): Difference[] => {
+    const byRun = recorded.map((s) => ({ label: s.label, intervals: s.obs.backoffs!.find((b) => b.container === container)?.intervals ?? [] }));
+    // Every run numbers its restarts 1, 2, …: their union, in the order first seen, is ascending.
+    const restarts = [...new Set(byRun.flatMap((r) => r.intervals.map((x) => x.restart)))];
+    const sentences = restarts.flatMap((restart) => {
+      const readings = byRun.flatMap((r) => r.intervals.filter((x) => x.restart === restart).map((x) => ({ label: r.label, lateSec: x.lateSec })));
+      const late = readings.map((r) => r.lateSec);
+      // To the millisecond, as recorded: 4.9 − 3.9 is 1.0000000000000004 in floating point.
+      const spreadSec = Math.round((Math.max(...late) - Math.min(...late)) * 1000) / 1000;
+      if (spreadSec <= BACKOFF_TOLERANCE_SEC) return [];
+      return [`restart ${restart} came ${readings.map((r) => `${latenessText(r.lateSec)} on ${r.label}`).join(', ')}`];
+    });
+    return sentences.length ? [{ kind: 'backoff', pod, detail: `back-off of ${container} in pod ${pod}: ${sentences.join('; ')}` }] : [];
+  });
+}
+
 /** The ways the cells of one row differ; empty when every run saw the same. */
 export function differencesOf(cells: Array<CompareCell | null>, labels: string[]): Difference[] {
   const out: Difference[] = [];
@@ -111,13 +142,14 @@ export function differencesOf(cells: Array<CompareCell | null>, labels: string[]
     const seen = ran.map((r) => ({ label: r.label, obs: r.cell.observed.find((o) => o.pod === pod) }));
     const missing = seen.filter((s) => !s.obs);
     if (missing.length) out.push({ kind: 'pods', pod, detail: `pod ${pod}: no timeline on ${missing.map((m) => m.label).join(', ')}` });
-    const have = seen.filter((s): s is { label: string; obs: PodObservation } => !!s.obs);
+    const have = seen.filter((s): s is Seen => !!s.obs);
     if (new Set(have.map((h) => arrow(h.obs.statusSequence))).size > 1) {
       out.push({ kind: 'statusSequence', pod, detail: `STATUS sequence of pod ${pod}: ${have.map((h) => `${h.label}: ${arrow(h.obs.statusSequence)}`).join('; ')}` });
     }
     if (new Set(have.map((h) => restartsText(h.obs))).size > 1) {
       out.push({ kind: 'restarts', pod, detail: `restarts of pod ${pod}: ${have.map((h) => `${h.label}: ${restartsText(h.obs)}`).join('; ')}` });
     }
+    out.push(...backoffDifferences(pod, have));
   }
   return out;
 }

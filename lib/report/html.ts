@@ -4,7 +4,7 @@
  * pods' STATUS over time as inline SVG, on one time scale and one STATUS axis so runs line up.
  */
 import type { CompareCell, CompareColumn, CompareRow, Comparison } from './compare.js';
-import { differenceHeadline, formatDuration } from './markdown.js';
+import { BACKOFF_LEGEND, backoffsLine, differenceHeadline, formatDuration, formatSeconds, latenessText } from './markdown.js';
 import type { PodObservation, TestStatus } from './model.js';
 
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -46,13 +46,38 @@ export function statusChartSvg(o: PodObservation, statuses: string[], maxMs: num
   ].join('\n');
 }
 
+function backoffSpan(o: PodObservation): string {
+  const line = backoffsLine(o);
+  return line ? `<br><span class="backoff" title="${escapeHtml(BACKOFF_LEGEND)}">back-off: ${escapeHtml(line)}</span>` : '';
+}
+
+/** Why a run has no reading of a restart: no timeline of the pod (the charts say why), results older than back-offs, or no such restart. */
+const noReading = (o: PodObservation | undefined) => (!o ? 'no timeline' : !o.backoffs ? 'not recorded' : 'no such restart');
+
+/** Per container and restart of one pod: the kubelet's back-off, then each run's interval and lateness. */
+export function backoffTableHtml(pod: string, byColumn: Array<PodObservation | undefined>, columns: CompareColumn[]): string {
+  const containers = [...new Set(byColumn.flatMap((o) => o?.backoffs?.map((b) => b.container) ?? []))];
+  if (!containers.length) return '';
+  const rows = containers.flatMap((container) => {
+    const perColumn = byColumn.map((o) => o?.backoffs?.find((b) => b.container === container)?.intervals ?? []);
+    const restarts = [...new Set(perColumn.flatMap((intervals) => intervals.map((x) => x.restart)))];
+    return restarts.map((restart) => {
+      const readings = perColumn.map((intervals) => intervals.find((x) => x.restart === restart));
+      const cells = readings.map((x, i) => (x ? `<td>${escapeHtml(`${formatSeconds(x.intervalSec)}, ${latenessText(x.lateSec)}`)}</td>` : `<td class="absent">${noReading(byColumn[i])}</td>`));
+      return `<tr><td>${escapeHtml(container)}</td><td>${restart}</td><td>${escapeHtml(formatSeconds(readings.find((x) => x)!.backoffSec))}</td>${cells.join('')}</tr>`;
+    });
+  });
+  const head = `<tr><th>container</th><th>restart</th><th>back-off</th>${columns.map((col) => `<th>${escapeHtml(col.label)}</th>`).join('')}</tr>`;
+  return `<table class="backoffs"><caption>Back-off of pod ${escapeHtml(pod)}: per restart, the kubelet's back-off before it, then each run's interval after the attempt before it ended, and how late that was.</caption>${head}${rows.join('')}</table>`;
+}
+
 function cellHtml(cell: CompareCell | null): string {
   if (!cell) return '<td class="absent">not run</td>';
   const parts = [`<span class="badge" style="background:${STATUS_COLOURS[cell.status]}">${cell.status}</span> <span class="dur">${formatDuration(cell.durationMs)}</span>`];
   if (cell.message && cell.status !== 'passed') parts.push(`<div class="msg">${escapeHtml(cell.message.split('\n')[0]!)}</div>`);
   for (const o of cell.observed) {
     const restarts = o.restarts.filter((r) => r.restartCount > 0).map((r) => `${r.container} ${r.restartCount}`).join(', ') || 'none';
-    parts.push(`<div class="obs">${cell.observed.length > 1 ? `<b>${escapeHtml(o.pod)}</b>: ` : ''}<code>${escapeHtml(o.statusSequence.join(' → '))}</code><br><span class="restarts">restarts: ${escapeHtml(restarts)}</span></div>`);
+    parts.push(`<div class="obs">${cell.observed.length > 1 ? `<b>${escapeHtml(o.pod)}</b>: ` : ''}<code>${escapeHtml(o.statusSequence.join(' → '))}</code><br><span class="restarts">restarts: ${escapeHtml(restarts)}</span>${backoffSpan(o)}</div>`);
   }
   if (cell.missingEvidence.length) parts.push(`<div class="missing">missing evidence: ${escapeHtml(cell.missingEvidence.join('; '))}</div>`);
   return `<td>${parts.join('')}</td>`;
@@ -73,7 +98,7 @@ function chartsOf(row: CompareRow, columns: CompareColumn[]): string {
       const why = !cell ? 'not run' : cell.status === 'skipped' ? 'skipped' : `${cell.status}, no timeline of pod ${pod}`;
       return `<p class="absent">${escapeHtml(columns[i]!.label)}: ${escapeHtml(why)}</p>`;
     });
-    return `<div class="charts">${charts.join('\n')}</div>`;
+    return `<div class="charts">${charts.join('\n')}</div>${backoffTableHtml(pod, byColumn, columns)}`;
   });
   return sections.join('\n');
 }
@@ -86,7 +111,8 @@ th{background:#f6f8fa}tr.differs>td:first-child{border-left:4px solid #bf8700}
 .badge{color:#fff;border-radius:10px;padding:1px 8px;font-size:12px}.dur{color:#57606a;font-size:12px}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;padding:1px 3px}
 .how{margin:4px 0 0 0;padding-left:18px;color:#7d4e00;font-size:13px}.msg,.missing{font-size:12px;color:#57606a;max-width:420px}
-.missing{color:#bc4c00}.absent{color:#8c959f}.restarts{font-size:12px}
+.missing{color:#bc4c00}.absent{color:#8c959f}.restarts,.backoff{font-size:12px}
+caption{text-align:left;font-size:12px;color:#57606a;padding-bottom:4px;max-width:620px}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{margin:0;border:1px solid #d0d7de;padding:6px}
 figcaption{font-size:12px;color:#57606a;max-width:620px}.marktext{color:#cf222e}
 svg .grid{stroke:#eaeef2;stroke-width:1}svg .label,svg .tick{font:11px ui-monospace,monospace;fill:#57606a}

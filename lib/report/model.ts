@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { expectedBackoff, restartIntervalsOf } from '../checks/behaviours.js';
 import { InitcError } from '../errors.js';
 import { formatTimeline } from '../observe/timeline.js';
 import type { TimelineMark, TimelineRow } from '../observe/timeline.js';
@@ -42,6 +43,26 @@ export interface StatusPoint {
   status: string;
 }
 
+/** One restart of a container, against the kubelet's CrashLoopBackOff. */
+export interface RestartBackoff {
+  /** 1: the first restart. */
+  restart: number;
+  /** Seconds from the end of the attempt before to the start of this one, as the timeline shows them. */
+  intervalSec: number;
+  /** The kubelet's back-off before this restart (0 for the first, then 10 s doubling to 300 s). */
+  backoffSec: number;
+  /** intervalSec − backoffSec; may be slightly negative (the timestamps have one-second resolution). */
+  lateSec: number;
+}
+
+/** The restart intervals of one container that restarted in a timeline. */
+export interface ContainerBackoffs {
+  container: string;
+  intervals: RestartBackoff[];
+  /** An attempt (from 1) followed by another but never seen ending: the intervals stop before it. */
+  unendedAttempt: number | null;
+}
+
 /** What one pod's recorded timeline shows. */
 export interface PodObservation {
   pod: string;
@@ -49,6 +70,8 @@ export interface PodObservation {
   statusSequence: string[];
   /** Each container's restartCount in the last row. */
   restarts: ContainerRestarts[];
+  /** Each container that restarted in the timeline; absent from results written before initc recorded it. */
+  backoffs?: ContainerBackoffs[];
   finalPhase: string | null;
   /** Where STATUS changed, plus the last row: enough to draw it as a step chart. */
   points: StatusPoint[];
@@ -188,6 +211,22 @@ function timelineOf(content: unknown): { rows: RecordedRow[]; marks: TimelineMar
   return { rows: rows as RecordedRow[], marks };
 }
 
+const roundToMs = (sec: number) => Math.round(sec * 1000) / 1000;
+
+/**
+ * Each container seen in more than one attempt: the seconds between its attempts (as the checks
+ * read them, restartIntervalsOf) against the kubelet's default back-off for each restart.
+ */
+export function backoffsOf(rows: RecordedRow[]): ContainerBackoffs[] {
+  const containers = [...new Set(rows.flatMap((r) => r.containers.map((c) => c.name)))];
+  return containers.flatMap((container) => {
+    const { seconds, unended } = restartIntervalsOf(rows, container);
+    if (!seconds.length && !unended) return [];
+    const intervals = seconds.map((intervalSec, i) => ({ restart: i + 1, intervalSec, backoffSec: expectedBackoff(i), lateSec: roundToMs(intervalSec - expectedBackoff(i)) }));
+    return [{ container, intervals, unendedAttempt: unended?.attempt ?? null }];
+  });
+}
+
 export function observe(pod: string, rows: RecordedRow[], marks: TimelineMark[]): PodObservation {
   const shown = (r: RecordedRow) => r.serverStatus ?? r.status;
   const points: StatusPoint[] = [];
@@ -200,6 +239,7 @@ export function observe(pod: string, rows: RecordedRow[], marks: TimelineMark[])
     pod,
     statusSequence,
     restarts: (last?.containers ?? []).map((c) => ({ container: c.name, kind: c.kind, restartCount: c.restartCount })),
+    backoffs: backoffsOf(rows),
     finalPhase: last?.phase ?? null,
     points,
     marks: marks.map((m) => ({ elapsedMs: m.elapsedMs, text: m.text })),

@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -27,6 +26,7 @@ import { buildFixtureImage, importImage } from '../../lib/cluster/local/images.j
 import { PAUSE_IMAGE } from '../../lib/cluster/local/configs.js';
 import { LOCAL_FIXTURE_IMAGE } from '../../lib/fixture-image.js';
 import { readResults } from '../../lib/report/results.js';
+import { claimedSlots } from '../../lib/cluster/local/slots.js';
 
 describe('embedded cluster (integration; root)', function () {
   this.timeout(80 * 60_000);
@@ -46,16 +46,18 @@ describe('embedded cluster (integration; root)', function () {
     if ((await provider.status()).state) await initc(['cluster', 'down']);
   });
 
-  it('a port already taken exits 5 before anything is built or started', async () => {
-    const server = net.createServer();
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(2379, '127.0.0.1', resolve));
+  it('the node address already on the host exits 5 before anything is started, and leaves nothing', async () => {
+    const dev = 'initc-t5';
+    await execa('ip', ['link', 'add', dev, 'type', 'dummy']);
     try {
+      await execa('ip', ['addr', 'add', `${provider.layout.network.nodeIP}/32`, 'dev', dev]);
       const r = await initc(['cluster', 'up']);
       expect(r.exitCode, String(r.stderr)).to.equal(ExitCode.portTaken);
-      expect(String(r.stderr)).to.match(/127\.0\.0\.1:2379 \(for etcd \(client\)\) is already taken/);
+      expect(String(r.stderr)).to.match(new RegExp(`address 10\\.253\\.0\\.1 \\(of the embedded cluster "initc"\\) is already on interface ${dev}`));
+      expect(String(r.stderr).trim().split('\n').filter((l) => l.startsWith('initc:'))).to.have.length(1);
       expect(await provider.leftovers(), 'a refused up leaves nothing').to.deep.equal([]);
     } finally {
-      server.close();
+      await execa('ip', ['link', 'del', dev]);
     }
   });
 
@@ -361,6 +363,55 @@ describe('embedded cluster (integration; root)', function () {
     expect(up.exitCode, String(up.stderr)).to.equal(0);
   });
 
+  it('a named cluster of another version runs side by side with the default one: own context, address and ranges; suites pass on both at once; its lock and `down` leave the default cluster alone', async () => {
+    const named = new LocalClusterProvider({ version: resolveKubeVersion('1.36'), name: 'side' });
+    try {
+      const bad = await initc(['cluster', 'up', '--name', 'Side_1']);
+      expect(bad.exitCode, String(bad.stderr)).to.equal(ExitCode.usage);
+      expect(String(bad.stderr)).to.match(/"Side_1" is not a cluster name/);
+      const up = await initc(['cluster', 'up', '--name', 'side', '--k8s-version', '1.36', '--no-merge-kubeconfig']);
+      expect(up.exitCode, String(up.stderr)).to.equal(0);
+      const list = JSON.parse(String((await initc(['cluster', 'list', '--json'])).stdout)) as Array<{ name: string; context: string; gitVersion: string; state: string; nodeIP: string }>;
+      expect(list.map((c) => [c.name, c.context, c.gitVersion, c.state])).to.deep.equal([
+        ['initc', 'initc', version.gitVersion, 'running'],
+        ['side', 'initc-side', 'v1.36.5', 'running'],
+      ]);
+      expect(list[1]!.nodeIP).not.to.equal(list[0]!.nodeIP);
+      const nodes = await initc(['kubectl', '--name', 'side', 'get', 'nodes', '-o', 'name']);
+      expect(String(nodes.stdout).trim()).to.equal('node/initc-side-node');
+      expect(await fetchServerVersion(loadKubeConfig(named.layout.kubeconfig))).to.equal('v1.36.5');
+
+      // Services, DNS and pod networking on both at once: each kube-proxy keeps its own rules in its own namespace.
+      const [a, b] = await Promise.all([
+        initc(['run', '--suite', 'network,order', '--no-chaos', '--out', await fs.mkdtemp(path.join(os.tmpdir(), 'initc-side-a-'))]),
+        initc(['run', '--local-cluster', 'side', '--k8s-version', '1.36', '--suite', 'network,order', '--no-chaos', '--out', await fs.mkdtemp(path.join(os.tmpdir(), 'initc-side-b-'))]),
+      ]);
+      expect(a.exitCode, `default cluster's run: ${String(a.stdout).slice(-3000)}${String(a.stderr)}`).to.equal(0);
+      expect(b.exitCode, `named cluster's run: ${String(b.stdout).slice(-3000)}${String(b.stderr)}`).to.equal(0);
+      expect((await named.status()).running, 'a run on a cluster that was running leaves it running').to.equal(true);
+
+      const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+      try {
+        await fs.writeFile(named.layout.lockFile, JSON.stringify({ pid: holder.pid, startTime: await procStartTime(holder.pid!), purpose: 'initc run (test holder)', since: new Date().toISOString() }));
+        const refused = await initc(['cluster', 'down', '--name', 'side']);
+        expect(refused.exitCode, String(refused.stderr)).to.equal(ExitCode.busy);
+        expect(String(refused.stderr)).to.match(/the embedded cluster "side" is busy/);
+        expect((await initc(['cluster', 'status'])).exitCode, 'the default cluster is not held by side\'s lock').to.equal(0);
+      } finally {
+        holder.kill('SIGKILL');
+        await new Promise((r) => holder.once('exit', r));
+      }
+      const down = await initc(['cluster', 'down', '--name', 'side']);
+      expect(down.exitCode, String(down.stderr)).to.equal(0);
+      expect(await named.leftovers()).to.deep.equal([]);
+      expect(claimedSlots(), 'its slot is given back').to.deep.equal([]);
+      expect((await provider.status()).running, 'the default cluster still runs').to.equal(true);
+      expect((await provider.status()).nodeReady, 'and its node is Ready').to.equal(true);
+    } finally {
+      if ((await named.status()).state || claimedSlots().length) await initc(['cluster', 'down', '--name', 'side']);
+    }
+  });
+
   it('`initc cluster down` leaves no process, mount, interface, chain or folder of the cluster', async () => {
     const pidsBefore = (await provider.status()).processes.map((p) => p.pid);
     expect(pidsBefore.length).to.be.greaterThan(0);
@@ -370,7 +421,7 @@ describe('embedded cluster (integration; root)', function () {
     const status = await initc(['cluster', 'status']);
     expect(status.exitCode).to.equal(10);
   });
-  it('`initc compare --versions 1.34,1.36` runs each version on its own embedded cluster, labels the columns with what the servers said, and shows the 1.35 STATUS change of a killed init container', async () => {
+  it('`initc compare --versions 1.34,1.36` runs each version on its own embedded cluster, side by side, labels the columns with what the servers said, and shows the 1.35 STATUS change of a killed init container', async () => {
     expect((await provider.status()).state, 'no embedded cluster runs before the comparison').to.equal(undefined);
     const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-compare-'));
     try {
@@ -391,7 +442,13 @@ describe('embedded cluster (integration; root)', function () {
       expect(status?.detail, JSON.stringify(killed)).to.match(/v1\.34\.12: [^;]*Init:Error → Init:2\/3[^;]*; v1\.36\.5: [^;]*Init:Error → Init:1\/3 → Init:2\/3/);
       expect(killed!.differs).to.equal(true);
       for (const f of ['compare.html', 'compare.md']) expect((await fs.stat(path.join(out, f))).size, f).to.be.greaterThan(1000);
-      expect(await provider.leftovers(), 'each run stopped its cluster').to.deep.equal([]);
+      // Side by side: each version's run started before the other's ended.
+      const windows = await Promise.all(['v1.34', 'v1.36'].map(async (v) => (JSON.parse(await fs.readFile(path.join(out, 'runs', v, 'results.json'), 'utf8')) as { run: { start: string; end: string } }).run));
+      expect(Date.parse(windows[0]!.start!), 'the 1.34 run started before the 1.36 run ended').to.be.lessThan(Date.parse(windows[1]!.end!));
+      expect(Date.parse(windows[1]!.start!), 'the 1.36 run started before the 1.34 run ended').to.be.lessThan(Date.parse(windows[0]!.end!));
+      expect(await provider.leftovers(), 'the default cluster was not touched').to.deep.equal([]);
+      expect(claimedSlots(), 'each run stopped its cluster and gave its slot back').to.deep.equal([]);
+      expect(String((await execa('ip', ['netns', 'list'])).stdout)).not.to.match(/initc-cmp-/);
     } finally {
       await fs.rm(out, { recursive: true, force: true });
     }

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { backoffFloorMs, checkBackoffSchedule, expectedBackoff, kubeletBackoff } from '../../lib/checks/behaviours.js';
+import { backoffFloorMs, backoffIntervals, checkBackoffSchedule, expectedBackoff, kubeletBackoff, restartIntervalsOf } from '../../lib/checks/behaviours.js';
+import type { Recording } from '../../lib/checks/recording.js';
+import { containerIn } from '../../lib/checks/recording.js';
+import { clone, load } from '../support/controls.js';
 
 describe('CrashLoopBackOff schedule', () => {
   it('restarts at once, then after 10 s doubling, capped at 300 s', () => {
@@ -35,5 +38,47 @@ describe('CrashLoopBackOff schedule', () => {
   it('the floor of a run is the back-off sat through before its restarts, in total', () => {
     expect([0, 1, 2, 3, 4].map((n) => backoffFloorMs(n))).to.deep.equal([0, 0, 10_000, 30_000, 70_000]);
     expect(backoffFloorMs(3, { ...kubeletBackoff(36), initialSec: 1 })).to.equal(3_000);
+  });
+
+  describe('restart intervals over timeline rows (what backoffIntervals and the results model read)', () => {
+    const onfailure = load('onfailure-crashloop-onfailure');
+    /** The recording with the end of `name`'s attempt whose container ID ends in `containerSuffix` taken out of every row. */
+    const withoutEndOf = (rec: Recording, name: string, containerSuffix: string) => {
+      const copy = clone(rec);
+      for (const row of copy.rows) {
+        const c = containerIn(row, name);
+        if (c?.containerID?.endsWith(containerSuffix)) c.finishedAt = undefined;
+        if (c?.last?.containerID?.endsWith(containerSuffix)) c.last.finishedAt = undefined;
+      }
+      return copy;
+    };
+
+    it('reads the recorded crash loop: 1, 17, 30, 49 s, every end seen', () => {
+      expect(restartIntervalsOf(onfailure.rows, 'init-b')).to.deep.equal({ seconds: [1, 17, 30, 49], unended: null });
+      expect(backoffIntervals(onfailure, 'init-b')).to.deep.equal([1, 17, 30, 49]);
+    });
+
+    it('gives nothing for a container that ran once, or never', () => {
+      expect(restartIntervalsOf(onfailure.rows, 'init-a')).to.deep.equal({ seconds: [], unended: null });
+      expect(restartIntervalsOf(onfailure.rows, 'app')).to.deep.equal({ seconds: [], unended: null });
+    });
+
+    it('stops before an attempt never seen ending, and names it (a lost sandbox took init-b along)', () => {
+      const lost = load('chaos-sandbox-lost-during-init');
+      const first = lost.rows.flatMap((r) => containerIn(r, 'init-b')?.containerID ?? [])[0]!;
+      expect(restartIntervalsOf(lost.rows, 'init-b')).to.deep.equal({ seconds: [], unended: { attempt: 1, containerID: first, startedAt: '2026-11-26T22:54:31Z' } });
+      // The third attempt (4944df) without its end: the two intervals before it stay, none after.
+      const third = withoutEndOf(onfailure, 'init-b', '4944df');
+      const { seconds, unended } = restartIntervalsOf(third.rows, 'init-b');
+      expect(seconds).to.deep.equal([1, 17]);
+      expect(unended).to.include({ attempt: 3, startedAt: '2026-11-26T22:25:23Z' });
+      expect(unended!.containerID).to.match(/4944df$/);
+      expect(() => backoffIntervals(third, 'init-b')).to.throw(/^expected the end of attempt 3 of init-b in the timeline \(it was followed by attempt 4\); observed attempt 3 \(containerd:\/\/\w*4944df\) started at 2026-11-26T22:25:23Z with no finishedAt\n/);
+    });
+
+    it('the last attempt needs no end: a running container is not unended', () => {
+      const lastRunning = withoutEndOf(onfailure, 'init-b', 'f25e47');
+      expect(restartIntervalsOf(lastRunning.rows, 'init-b')).to.deep.equal({ seconds: [1, 17, 30, 49], unended: null });
+    });
   });
 });

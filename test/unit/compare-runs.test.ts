@@ -1,19 +1,21 @@
 import { expect } from 'chai';
 import { ExitCode } from '../../lib/errors.js';
-import { planRuns, runsVerdict } from '../../lib/cli/compare-runs.js';
+import { comparisonClusterName, planRuns, runsVerdict } from '../../lib/cli/compare-runs.js';
 import type { FinishedRun, PlannedRun } from '../../lib/cli/compare-runs.js';
 
 describe('compare: the runs it makes', () => {
   const pass = ['--suite', 'order', '--seed', '7'];
 
-  it('embedded versions run one after the other (one embedded cluster at a time), each into its own folder', () => {
-    expect(planRuns({ versions: ['1.34', '1.36'], provider: 'local', passThrough: pass })).to.deep.equal({
-      parallel: false,
+  it('embedded versions run side by side, each on an embedded cluster of its own named for this comparison, each into its own folder', () => {
+    expect(planRuns({ versions: ['1.34', 'v1.36.5'], provider: 'local', passThrough: pass, tag: 'ab12' })).to.deep.equal({
+      parallel: true,
       runs: [
-        { label: '1.34', folder: 'v1.34', args: ['run', '--provider', 'local', '--k8s-version', '1.34', ...pass] },
-        { label: '1.36', folder: 'v1.36', args: ['run', '--provider', 'local', '--k8s-version', '1.36', ...pass] },
+        { label: '1.34', folder: 'v1.34', args: ['run', '--provider', 'local', '--local-cluster', 'cmp-ab12-134', '--k8s-version', '1.34', ...pass] },
+        { label: 'v1.36.5', folder: 'v1.36.5', args: ['run', '--provider', 'local', '--local-cluster', 'cmp-ab12-136', '--k8s-version', 'v1.36.5', ...pass] },
       ],
     });
+    expect(comparisonClusterName('ffff', '1.4')).to.equal('cmp-ffff-14');
+    expect(comparisonClusterName('ffff', 'v1.100.2')).to.have.length(12);
   });
 
   it('kind versions and kubeconfig contexts run side by side', () => {

@@ -53,7 +53,8 @@ describe('compare: runs side by side', function () {
     expect(row('flaky').differences[0]!.detail).to.equal(
       'STATUS sequence of pod flaky: v1.34.12: Pending → Init:0/1 → Init:Error → Init:CrashLoopBackOff → PodInitializing → Running; v1.36.5: Pending → Init:0/1 → Init:Error → Init:0/1 → Init:Error → Init:CrashLoopBackOff → Init:0/1 → PodInitializing → Running',
     );
-    expect(row('onfailure').differences.map((d) => d.kind)).to.deep.equal(['outcome', 'statusSequence']);
+    expect(row('onfailure').differences.map((d) => d.kind)).to.deep.equal(['outcome', 'statusSequence', 'backoff']);
+    expect(row('onfailure').differences[2]!.detail).to.match(/^back-off of init-b in pod crashloop-onfailure: restart 2 came 7 s late on v1\.34\.12, 5 s late on v1\.36\.5; /);
     expect(row('slow').differences).to.deep.equal([{ kind: 'onlyInSome', pod: null, detail: 'only in v1.34.12; not run on v1.36.5' }]);
     expect(row('slow').cells[1]).to.equal(null);
     expect(row('order').cells[0]!.missingEvidence).to.have.length(1);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import yaml from 'js-yaml';
 import * as cfg from '../../lib/cluster/local/configs.js';
 import { clusterLayout, listenEndpoints } from '../../lib/cluster/local/layout.js';
-import { guardRules, kubeChainsIn } from '../../lib/cluster/local/network.js';
+import { guardRules, hostGuardRules, inNetns } from '../../lib/cluster/local/network.js';
 import { parseKubeVersion } from '../../lib/cluster/local/versions.js';
 
 const l = clusterLayout({ dataRoot: '/d', runRoot: '/r' });
@@ -68,17 +68,16 @@ describe('embedded cluster configuration', () => {
     expect(admin['current-context']).to.equal('initc');
   });
 
-  it('keeps pod traffic between pods and drops the rest', () => {
-    const rules = guardRules(l, false).map((r) => r.join(' '));
+  it('keeps pod traffic between pods and drops the rest inside the namespace; the host forwards nothing into or out of it', () => {
+    const rules = guardRules(l).map((r) => r.join(' '));
     expect(rules[0]).to.match(/^-s 10\.244\.0\.0\/16 -d 10\.244\.0\.0\/16 .* -j ACCEPT$/);
     expect(rules.slice(1).every((r) => r.endsWith('-j DROP'))).to.equal(true);
+    expect(rules).to.have.length(4);
     expect(rules.at(-1)).not.to.include('-s');
-    expect(guardRules(l, true)).to.have.length(3); // a host that forwarded before keeps forwarding its own traffic
-  });
-
-  it('finds KUBE-* chains and the built-in rules jumping to them', () => {
-    const s = kubeChainsIn(['-P INPUT ACCEPT', '-N KUBE-FIREWALL', '-N DOCKER', '-A INPUT -j KUBE-FIREWALL', '-A FORWARD -j DOCKER', '-A KUBE-FIREWALL -j DROP'].join('\n'));
-    expect(s.chains).to.deep.equal(['KUBE-FIREWALL']);
-    expect(s.jumps).to.deep.equal([['INPUT', '-j', 'KUBE-FIREWALL']]);
+    expect(hostGuardRules(l).map((r) => r.join(' '))).to.deep.equal([
+      '-i initc0 -m comment --comment initc cluster initc -j DROP',
+      '-o initc0 -m comment --comment initc cluster initc -j DROP',
+    ]);
+    expect(inNetns(l, ['ip', 'a'])).to.deep.equal(['nsenter', '--net=/run/netns/initc', '--', 'ip', 'a']);
   });
 });

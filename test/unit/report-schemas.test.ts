@@ -47,9 +47,35 @@ describe('JSON schemas of the results model and the comparison', () => {
     }
   });
 
+  it('an older results.json, written before back-offs were recorded, is still valid; a wrong back-off is not', async () => {
+    const model = JSON.parse(JSON.stringify(await buildResultsModel(path.join(RUNS, 'v1.34'), { suitesRevision: 'x' })));
+    const crashloop = model.tests.find((t: any) => t.suite === 'onfailure').observed[0];
+    expect(crashloop.backoffs).to.have.length(1);
+    const old = structuredClone(model);
+    for (const t of old.tests) for (const o of t.observed) delete o.backoffs;
+    expectValid(validateResults, old);
+    const backoffs = (m: any) => m.tests.find((t: any) => t.suite === 'onfailure').observed[0].backoffs;
+    for (const spoil of [
+      (m: any) => delete backoffs(m)[0].intervals[1].lateSec,
+      (m: any) => (backoffs(m)[0].intervals[0].restart = 0),
+      (m: any) => (backoffs(m)[0].intervals[0].backoffSec = -10),
+      (m: any) => (backoffs(m)[0].intervals[0].lateSec = '7 s'),
+      (m: any) => (backoffs(m)[0].intervals[0].extra = 1),
+      (m: any) => delete backoffs(m)[0].unendedAttempt,
+      (m: any) => (backoffs(m)[0].unendedAttempt = 0),
+      (m: any) => (backoffs(m)[0].container = null),
+      (m: any) => (backoffs(m)[0] = { container: 'init-b', intervals: [] , unendedAttempt: null, restarts: 4 }),
+    ]) {
+      const spoilt = structuredClone(model);
+      spoil(spoilt);
+      expect(validateResults(spoilt), spoil.toString()).to.equal(false);
+    }
+  });
+
   it('a comparison is valid initc.dev/compare/v1', async () => {
     const runs = await Promise.all(['v1.34', 'v1.36'].map((r) => loadRun(path.join(RUNS, r), async () => 'x')));
     const comparison = JSON.parse(JSON.stringify(compareRuns(runs, '/tmp/compare')));
+    expect(comparison.rows.flatMap((r: any) => r.differences.map((d: any) => d.kind))).to.include('backoff');
     expectValid(validateCompare, comparison);
     comparison.rows[0].differences[0].kind = 'vibes';
     expect(validateCompare(comparison)).to.equal(false);

@@ -42,7 +42,7 @@ export function componentKubeconfig(l: ClusterLayout, cert: string): string {
     certFile: pki(l, `${cert}.crt`),
     keyFile: pki(l, `${cert}.key`),
     user: cert,
-    contextName: l.name,
+    contextName: l.context,
   });
 }
 
@@ -52,10 +52,10 @@ export function adminKubeconfig(l: ClusterLayout, ca: string, cert: string, key:
   return yaml.dump({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: l.name, cluster: { server: apiServerURL(l), 'certificate-authority-data': b64(ca) } }],
-    users: [{ name: `${l.name}-admin`, user: { 'client-certificate-data': b64(cert), 'client-key-data': b64(key) } }],
-    contexts: [{ name: l.name, context: { cluster: l.name, user: `${l.name}-admin` } }],
-    'current-context': l.name,
+    clusters: [{ name: l.context, cluster: { server: apiServerURL(l), 'certificate-authority-data': b64(ca) } }],
+    users: [{ name: `${l.context}-admin`, user: { 'client-certificate-data': b64(cert), 'client-key-data': b64(key) } }],
+    contexts: [{ name: l.context, context: { cluster: l.context, user: `${l.context}-admin` } }],
+    'current-context': l.context,
     preferences: {},
   });
 }
@@ -170,6 +170,8 @@ export function kubeletConfigYaml(l: ClusterLayout, v: KubeVersion, resolvConf: 
     clusterDNS: [l.network.dnsServiceIP],
     clusterDomain: l.network.clusterDomain,
     resolvConf,
+    // Not /var/log/pods: a kubelet removes the log folders there of pods it does not know, another cluster's too.
+    podLogsDir: path.join(l.dataDir, 'pod-logs'),
     // The kubelet otherwise insists on its own vm/kernel sysctls and exits when it cannot set them.
     protectKernelDefaults: false,
     // cadvisor may not map the root filesystem on these VMs.
@@ -215,7 +217,7 @@ export function corefile(l: ClusterLayout): string {
     health 127.0.0.1:${l.ports.dnsHealth}
     ready 127.0.0.1:${l.ports.dnsReady}
     kubernetes ${clusterDomain} ${reverse} {
-        kubeconfig ${path.join(l.configDir, 'coredns.kubeconfig')} ${l.name}
+        kubeconfig ${path.join(l.configDir, 'coredns.kubeconfig')} ${l.context}
         pods insecure
         ttl 5
     }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { execa } from 'execa';
 import https from 'node:https';
 import { InitcError } from '../../errors.js';
 import type { ProcessRecord } from './processes.js';
@@ -19,8 +20,13 @@ export interface TlsClient {
   insecure?: boolean;
 }
 
-/** GET `url`, resolving to the HTTP status (0 when nothing answered). */
-export function httpStatus(url: string, tls: TlsClient = {}, timeoutMs = 2000): Promise<number> {
+/**
+ * GET `url`, resolving to the HTTP status (0 when nothing answered). With `netns` (a file under
+ * /run/netns) the request is made from inside that network namespace, by curl under nsenter: a
+ * component listening on the namespace's loopback cannot be reached from the host otherwise.
+ */
+export function httpStatus(url: string, tls: TlsClient = {}, timeoutMs = 2000, netns?: string): Promise<number> {
+  if (netns) return curlStatus(netns, url, tls, timeoutMs);
   return new Promise((resolve) => {
     const isHttps = url.startsWith('https:');
     const options: https.RequestOptions = { timeout: timeoutMs };
@@ -37,6 +43,21 @@ export function httpStatus(url: string, tls: TlsClient = {}, timeoutMs = 2000): 
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(0));
   });
+}
+
+/** The curl command line of httpStatus inside a namespace. Pure. */
+export function curlArgv(netns: string, url: string, tls: TlsClient, timeoutMs: number): string[] {
+  const auth = url.startsWith('https:')
+    ? [...(tls.insecure ? ['--insecure'] : []), ...(tls.ca ? ['--cacert', tls.ca] : []), ...(tls.cert ? ['--cert', tls.cert] : []), ...(tls.key ? ['--key', tls.key] : [])]
+    : [];
+  return ['nsenter', `--net=${netns}`, '--', 'curl', '--silent', '--output', '/dev/null', '--write-out', '%{http_code}', '--max-time', String(timeoutMs / 1000), ...auth, url];
+}
+
+async function curlStatus(netns: string, url: string, tls: TlsClient, timeoutMs: number): Promise<number> {
+  const [file, ...args] = curlArgv(netns, url, tls, timeoutMs);
+  const r = await execa(file!, args, { reject: false, timeout: timeoutMs + 3000 });
+  const code = Number(String(r.stdout ?? '').trim());
+  return Number.isInteger(code) ? code : 0;
 }
 
 export interface WaitOptions {

@@ -96,8 +96,9 @@ async function buildImage(name: string, populate: (rootfs: string) => Promise<vo
       await fs.mkdir(path.dirname(path.join(layout, rel)), { recursive: true });
       await fs.writeFile(path.join(layout, rel), data);
     }
-    await tarDir(layout, `${file}.tmp`);
-    await fs.rename(`${file}.tmp`, file);
+    // Side-by-side clusters may build the same image at once: each writes its own file, the last rename wins.
+    await tarDir(layout, `${file}.${process.pid}.tmp`);
+    await fs.rename(`${file}.${process.pid}.tmp`, file);
     return file;
   } finally {
     await fs.rm(work, { recursive: true, force: true });

@@ -1,8 +1,16 @@
 /**
- * Where the embedded cluster keeps its files and which addresses and ports it takes. Pure: the
- * same inputs give the same layout, so `down` finds what `up` made even after a crash.
+ * Where an embedded cluster keeps its files and which addresses and ports it takes. Pure: the
+ * same name and slot give the same layout, so `down` finds what `up` made even after a crash.
+ *
+ * Each cluster is a machine of its own as far as the network goes: every process of it runs in a
+ * network namespace named after it, reached from the host through a veth pair (the node address
+ * on the namespace's side). So its loopback ports, its iptables rules (kube-proxy's, the
+ * kubelet's) and its routes are its own, and clusters of different names run side by side. What
+ * the host does see differs per cluster by its slot (slots.ts): the node address, the pod and
+ * service ranges (each blackholed on the host) and the host's end of the veth.
  */
 import path from 'node:path';
+import { InitcError } from '../../errors.js';
 
 export interface Endpoint {
   host: string;
@@ -13,6 +21,10 @@ export interface Endpoint {
 
 export interface ClusterLayout {
   name: string;
+  /** Its index among the clusters on this machine (0: the default cluster), which picks its addresses. */
+  slot: number;
+  /** The kubeconfig context (and cluster and user names in it): `initc`, or `initc-<name>`. */
+  context: string;
   nodeName: string;
   /** Persistent data: etcd, containerd root, kubelet root, PKI, configs, logs. */
   dataDir: string;
@@ -36,16 +48,23 @@ export interface ClusterLayout {
   /** cgroup (relative to each v1 controller's root) holding every pod, so down finds them all. */
   cgroupRoot: string;
   network: {
-    /** The dummy interface the cluster creates; it carries nodeIP. */
+    /** The network namespace every process of the cluster runs in (`ip netns` name). */
+    netns: string;
+    /** The host's end of the veth pair into the namespace; it carries hostIP. */
     interface: string;
+    /** The namespace's end of the veth pair (its name inside the namespace); it carries nodeIP. */
+    nodeInterface: string;
     nodeIP: string;
+    hostIP: string;
     podCIDR: string;
     serviceCIDR: string;
     apiServiceIP: string;
     dnsServiceIP: string;
     clusterDomain: string;
-    /** iptables chain (filter table) that keeps pod traffic on this machine. */
+    /** iptables chain (filter table, inside the namespace) that lets pods talk only to pods. */
     guardChain: string;
+    /** iptables chain (filter table, on the host) that forwards nothing into or out of the namespace. */
+    hostGuardChain: string;
   };
   ports: {
     apiserver: number;
@@ -64,14 +83,58 @@ export interface ClusterLayout {
 }
 
 export const CLUSTER_NAME = 'initc';
+/** Slots 0 (the default cluster) to MAX_SLOT: the octets below keep every range inside 10.0.0.0/8 and apart. */
+export const MAX_SLOT = 8;
+/** Folders under the data and run roots that are not clusters. */
+const RESERVED_NAMES = new Set(['slots', 'kind']);
+const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/;
 
-export function clusterLayout(opts: { dataRoot?: string; runRoot?: string } = {}): ClusterLayout {
-  const name = CLUSTER_NAME;
-  const dataDir = path.join(opts.dataRoot ?? '/var/lib/initc', name);
-  const runDir = path.join(opts.runRoot ?? '/run/initc', name);
+/** Why `name` cannot name an embedded cluster, or undefined. Pure. */
+export function clusterNameProblem(name: string): string | undefined {
+  if (!NAME_RE.test(name)) return `"${name}" is not a cluster name: 1 to 12 lowercase letters, digits and inner dashes`;
+  if (RESERVED_NAMES.has(name) || name.endsWith('-failed-logs')) return `"${name}" is reserved: choose another cluster name`;
+  return undefined;
+}
+
+export function checkClusterName(name: string): string {
+  const problem = clusterNameProblem(name);
+  if (problem) throw new InitcError('usage', problem);
+  return name;
+}
+
+/** The kubeconfig context of the cluster `name` (as kind's `kind-<name>`). */
+export const contextOf = (name: string) => (name === CLUSTER_NAME ? CLUSTER_NAME : `${CLUSTER_NAME}-${name}`);
+
+/** The cluster a context of ours names (the inverse of contextOf), or undefined. */
+export function clusterOfContext(context: string | undefined): string | undefined {
+  if (!context) return undefined;
+  if (context === CLUSTER_NAME) return CLUSTER_NAME;
+  const name = context.startsWith(`${CLUSTER_NAME}-`) ? context.slice(CLUSTER_NAME.length + 1) : undefined;
+  return name && !clusterNameProblem(name) ? name : undefined;
+}
+
+export interface LayoutOptions {
+  name?: string;
+  slot?: number;
+  dataRoot?: string;
+  runRoot?: string;
+}
+
+export const DATA_ROOT = '/var/lib/initc';
+export const RUN_ROOT = '/run/initc';
+
+export function clusterLayout(opts: LayoutOptions = {}): ClusterLayout {
+  const name = opts.name ?? CLUSTER_NAME;
+  const slot = opts.slot ?? 0;
+  if (!Number.isInteger(slot) || slot < 0 || slot > MAX_SLOT) throw new Error(`slot ${slot} out of range 0..${MAX_SLOT}`);
+  const context = contextOf(name);
+  const dataDir = path.join(opts.dataRoot ?? DATA_ROOT, name);
+  const runDir = path.join(opts.runRoot ?? RUN_ROOT, name);
   return {
     name,
-    nodeName: `${name}-node`,
+    slot,
+    context,
+    nodeName: `${context}-node`,
     dataDir,
     runDir,
     pkiDir: path.join(dataDir, 'pki'),
@@ -88,16 +151,20 @@ export function clusterLayout(opts: { dataRoot?: string; runRoot?: string } = {}
     cniConfDir: path.join(dataDir, 'cni', 'net.d'),
     cniIpamDir: path.join(dataDir, 'cni', 'ipam'),
     cniBinDir: '/usr/lib/cni',
-    cgroupRoot: `/${name}`,
+    cgroupRoot: `/${context}`,
     network: {
-      interface: `${name}0`,
-      nodeIP: '10.253.0.1',
-      podCIDR: '10.244.0.0/16',
-      serviceCIDR: '10.96.0.0/16',
-      apiServiceIP: '10.96.0.1',
-      dnsServiceIP: '10.96.0.10',
+      netns: context,
+      interface: `initc${slot}`,
+      nodeInterface: 'eth0',
+      nodeIP: `10.253.${slot}.1`,
+      hostIP: `10.253.${slot}.2`,
+      podCIDR: `10.${244 + slot}.0.0/16`,
+      serviceCIDR: `10.${96 + slot}.0.0/16`,
+      apiServiceIP: `10.${96 + slot}.0.1`,
+      dnsServiceIP: `10.${96 + slot}.0.10`,
       clusterDomain: 'cluster.local',
       guardChain: 'INITC-GUARD',
+      hostGuardChain: `INITC-GUARD-${slot}`,
     },
     ports: {
       apiserver: 6443,
@@ -116,7 +183,7 @@ export function clusterLayout(opts: { dataRoot?: string; runRoot?: string } = {}
   };
 }
 
-/** Every TCP endpoint a component will listen on; checked free before anything starts. */
+/** Every TCP endpoint a component listens on, inside the cluster's network namespace. */
 export function listenEndpoints(l: ClusterLayout): Endpoint[] {
   const { nodeIP } = l.network;
   const p = l.ports;

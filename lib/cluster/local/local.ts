@@ -1,7 +1,9 @@
 /**
  * The embedded cluster: real etcd, kube-apiserver, controller-manager, scheduler, kubelet,
- * kube-proxy, CoreDNS and containerd as host processes, built from the Go module proxy. `up`
- * records each step in the state file before taking it, so `down` can undo any prefix of it.
+ * kube-proxy, CoreDNS and containerd as host processes, built from the Go module proxy, all in a
+ * network namespace of the cluster's own (layout.ts), so clusters of different names run side by
+ * side. `up` records each step in the state file before taking it, so `down` can undo any prefix
+ * of it.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -20,12 +22,13 @@ import { httpStatus, waitUntil } from './health.js';
 import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
 import { buildFixtureImage, buildPauseImage, importImage } from './images.js';
 import type { ClusterLayout } from './layout.js';
-import { apiServerURL, clusterLayout } from './layout.js';
-import { networkLeftovers, setupNetwork, teardownNetwork } from './network.js';
+import { CLUSTER_NAME, apiServerURL, clusterLayout } from './layout.js';
+import { checkNetworkFree, netnsPath, networkLeftovers, setupNetwork, teardownNetwork } from './network.js';
+import { claimSlot, layoutOf, releaseSlot, slotOf } from './slots.js';
 import type { HeldLock } from './lock.js';
 import { takeLock } from './lock.js';
 import { writePki } from './pki.js';
-import { checkHostTools, checkKernel, checkPorts, requireRoot, RUNC } from './preflight.js';
+import { checkHostTools, checkKernel, requireRoot, RUNC } from './preflight.js';
 import type { ProcessRecord } from './processes.js';
 import { describeFailure, isRunning, isSameProcess, pidsWithCmdline, procStartTime, startProcess, stopProcess } from './processes.js';
 import type { ClusterState } from './state.js';
@@ -34,6 +37,8 @@ import type { KubeVersion } from './versions.js';
 
 export interface LocalClusterOptions {
   version: KubeVersion;
+  /** The cluster's name (default `initc`); its layout follows from it and its slot. */
+  name?: string;
   layout?: ClusterLayout;
   /** Merge the admin context into the user's kubeconfig (as kind does). */
   mergeKubeconfig?: boolean;
@@ -52,7 +57,7 @@ export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
     readonly startedHere = false,
     private readonly lock?: HeldLock,
   ) {
-    this.context = layout.name;
+    this.context = layout.context;
     this.node = new LocalNode(layout);
   }
 
@@ -98,17 +103,30 @@ export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
   }
 
   async loadImageArchive(tarFile: string): Promise<void> {
-    if (!this.state.binaries) throw new InitcError('notRunning', 'the embedded cluster has no containerd running');
+    if (!this.state.binaries) throw new InitcError('notRunning', `the embedded cluster "${this.layout.name}" has no containerd running`);
     await importImage(this.state.binaries.ctr, this.layout.containerdSocket, tarFile);
   }
 }
 
+/** The command that takes cluster `name` down, for messages. */
+export const downCommand = (name: string) => (name === CLUSTER_NAME ? '`initc cluster down`' : `\`initc cluster down --name ${name}\``);
+
 export class LocalClusterProvider implements ClusterProvider {
   readonly name = 'local' as const;
-  readonly layout: ClusterLayout;
+  /** Its slot's layout; until `up` claims a slot, the slot it would claim. */
+  private current: ClusterLayout;
 
   constructor(private readonly opts: LocalClusterOptions) {
-    this.layout = opts.layout ?? clusterLayout();
+    this.current = opts.layout ?? layoutOf(opts.name ?? CLUSTER_NAME);
+  }
+
+  get layout(): ClusterLayout {
+    return this.current;
+  }
+
+  /** Whether this cluster holds a slot (the default cluster always does): a cluster without one has nothing on the host. */
+  private get hasSlot(): boolean {
+    return this.opts.layout !== undefined || slotOf(this.current.name) !== undefined;
   }
 
   /** Takes the cluster's lock for this process (re-entrant), naming the command line that holds it. */
@@ -134,7 +152,7 @@ export class LocalClusterProvider implements ClusterProvider {
     if (existing) {
       if (existing.ready && (await this.isHealthy(existing))) {
         if (existing.gitVersion !== this.opts.version.gitVersion) {
-          throw new InitcError('usage', `an embedded cluster of ${existing.gitVersion} is already running; \`initc cluster down\` it first to start ${this.opts.version.gitVersion}`);
+          throw new InitcError('usage', `the embedded cluster "${l.name}" runs ${existing.gitVersion} already; ${downCommand(l.name)} it first to start ${this.opts.version.gitVersion}${l.name === CLUSTER_NAME ? ', or start that version under another name (--name)' : ''}`);
         }
         const orphan = await orphanedBy(existing);
         if (orphan) {
@@ -144,17 +162,29 @@ export class LocalClusterProvider implements ClusterProvider {
           await writeState(l.stateFile, existing);
           return new LocalCluster(l, existing, Boolean(temporary), lock);
         }
-        progress.info(`✔ embedded cluster ${existing.gitVersion} already running (kubeconfig: ${l.kubeconfig})`);
+        progress.info(`✔ embedded cluster "${l.name}" ${existing.gitVersion} already running (kubeconfig: ${l.kubeconfig})`);
         return new LocalCluster(l, existing, false, lock);
       }
       progress.info('found a stopped or half-started embedded cluster: cleaning it up first');
       await this.destroy({ progress, signal });
     }
-    await progress.step('preflight checks', async () => {
-      await checkKernel();
-      await checkHostTools(l);
-      await checkPorts(l, ['127.0.0.1']);
-    });
+    if (!this.opts.layout) this.current = clusterLayout({ name: l.name, slot: claimSlot(l.name) });
+    try {
+      await progress.step(`preflight checks (cluster "${this.layout.name}": node ${this.layout.network.nodeIP}, pods ${this.layout.network.podCIDR}, services ${this.layout.network.serviceCIDR})`, async () => {
+        await checkKernel();
+        await checkHostTools(this.layout);
+        await checkNetworkFree(this.layout);
+      });
+      return await this.startFresh({ progress, signal, temporary }, lock);
+    } catch (err) {
+      // Refused or failed before it recorded anything (preflight, a build): nothing of it is on the host, and its slot goes back.
+      if (!this.opts.layout && !(await readState(this.layout.stateFile))) releaseSlot(l.name);
+      throw err;
+    }
+  }
+
+  private async startFresh({ progress, signal, temporary }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
+    const l = this.layout;
     const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, () => ensureBinaries(this.opts.version, progress));
     const images = await progress.step('images (pause, fixture)', async () => ({
       pause: await buildPauseImage(binaries.pause),
@@ -165,16 +195,16 @@ export class LocalClusterProvider implements ClusterProvider {
     await writeState(l.stateFile, state);
     try {
       await progress.step('configuration and certificates', () => this.writeConfigs());
-      await progress.step('node network', async () => {
-        // Recorded before the change, so a crash inside setupNetwork still lets down restore it.
-        state.network = { ipForwardBefore: (await fs.readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() };
+      await progress.step(`node network (namespace ${l.network.netns}, ${l.network.interface} ↔ ${l.network.nodeIP})`, async () => {
+        // Recorded before the change, so a crash inside setupNetwork still lets down undo it.
+        state.network = { netns: l.network.netns };
         await writeState(l.stateFile, state);
         state.network = await setupNetwork(l);
         await writeState(l.stateFile, state);
-        await checkPorts(l, [l.network.nodeIP]);
       });
+      const netns = netnsPath(l);
       const start = async (c: cfg.ComponentCommand, binary: string, env?: NodeJS.ProcessEnv) => {
-        const rec = await startProcess({ name: c.name, binary, argv0: c.argv0, args: c.args, logDir: l.logDir, env });
+        const rec = await startProcess({ name: c.name, binary, argv0: c.argv0, args: c.args, logDir: l.logDir, env, netns });
         state.processes.push(rec);
         await writeState(l.stateFile, state);
         return rec;
@@ -196,29 +226,29 @@ export class LocalClusterProvider implements ClusterProvider {
       await progress.step('control plane (etcd, kube-apiserver, controller-manager, scheduler)', async () => {
         const etcd = await start(cfg.etcdCommand(l), binaries.kube);
         const etcdTls = { ca: pki('ca.crt'), cert: pki('apiserver-etcd-client.crt'), key: pki('apiserver-etcd-client.key') };
-        await waitUntil('etcd', async () => (await httpStatus(`https://127.0.0.1:${l.ports.etcdClient}/health`, etcdTls)) === 200, { ...wait, process: etcd });
+        await waitUntil('etcd', async () => (await httpStatus(`https://127.0.0.1:${l.ports.etcdClient}/health`, etcdTls, 2000, netns)) === 200, { ...wait, process: etcd });
         const apiserver = await start(cfg.apiserverCommand(l), binaries.kube);
         const adminTls = { ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') };
         await waitUntil('kube-apiserver', async () => (await httpStatus(`${apiServerURL(l)}/readyz`, adminTls)) === 200, { ...wait, timeoutMs: 120_000, process: apiserver });
         await this.applyClusterObjects();
         const cm = await start(cfg.controllerManagerCommand(l), binaries.kube);
         const sched = await start(cfg.schedulerCommand(l), binaries.kube);
-        await waitUntil('kube-controller-manager', async () => (await httpStatus(`https://127.0.0.1:${l.ports.controllerManager}/healthz`, { insecure: true })) === 200, { ...wait, process: cm });
-        await waitUntil('kube-scheduler', async () => (await httpStatus(`https://127.0.0.1:${l.ports.scheduler}/healthz`, { insecure: true })) === 200, { ...wait, process: sched });
+        await waitUntil('kube-controller-manager', async () => (await httpStatus(`https://127.0.0.1:${l.ports.controllerManager}/healthz`, { insecure: true }, 2000, netns)) === 200, { ...wait, process: cm });
+        await waitUntil('kube-scheduler', async () => (await httpStatus(`https://127.0.0.1:${l.ports.scheduler}/healthz`, { insecure: true }, 2000, netns)) === 200, { ...wait, process: sched });
       });
 
       await progress.step('node (kubelet, kube-proxy) Ready', async () => {
         await createCgroups(l.cgroupRoot);
         const kubelet = await start(cfg.kubeletCommand(l), binaries.kube);
         const proxy = await start(cfg.kubeProxyCommand(l), binaries.kube);
-        await waitUntil('kubelet', async () => (await httpStatus(`http://127.0.0.1:${l.ports.kubeletHealthz}/healthz`)) === 200, { ...wait, process: kubelet });
+        await waitUntil('kubelet', async () => (await httpStatus(`http://127.0.0.1:${l.ports.kubeletHealthz}/healthz`, {}, 2000, netns)) === 200, { ...wait, process: kubelet });
         await waitForNodeReady(loadKubeConfig(l.kubeconfig), l.nodeName, 90_000, kubelet, signal);
-        await waitUntil('kube-proxy', async () => (await httpStatus(`http://127.0.0.1:${l.ports.proxyHealthz}/healthz`)) === 200, { ...wait, process: proxy });
+        await waitUntil('kube-proxy', async () => (await httpStatus(`http://127.0.0.1:${l.ports.proxyHealthz}/healthz`, {}, 2000, netns)) === 200, { ...wait, process: proxy });
       });
 
       await progress.step('DNS (CoreDNS) Ready', async () => {
         const dns = await start(cfg.corednsCommand(l, binaries.coredns), binaries.coredns);
-        await waitUntil('coredns', async () => (await httpStatus(`http://127.0.0.1:${l.ports.dnsReady}/ready`)) === 200, { ...wait, process: dns });
+        await waitUntil('coredns', async () => (await httpStatus(`http://127.0.0.1:${l.ports.dnsReady}/ready`, {}, 2000, netns)) === 200, { ...wait, process: dns });
       });
 
       await progress.step('service accounts ready in namespace default', () => waitForDefaultServiceAccount(loadKubeConfig(l.kubeconfig), 60_000, signal));
@@ -227,7 +257,7 @@ export class LocalClusterProvider implements ClusterProvider {
         const file = defaultKubeconfigPath();
         const previousContext = await mergeIntoFile(file, await fs.readFile(l.kubeconfig, 'utf8'));
         state.mergedKubeconfig = { file, previousContext };
-        progress.info(`kubeconfig context "${l.name}" merged into ${file} (and made current)`);
+        progress.info(`kubeconfig context "${l.context}" merged into ${file} (and made current)`);
       }
       state.ready = true;
       await writeState(l.stateFile, state);
@@ -361,17 +391,16 @@ export class LocalClusterProvider implements ClusterProvider {
       }
     });
     await progress.step('remove network, mounts and files', async () => {
-      if (state?.binaries && (await exists(state.binaries.kube))) {
-        await execa(state.binaries.kube, ['kube-proxy', '--cleanup'], { reject: false });
-      }
-      problems.push(...(await teardownNetwork(l, state?.network)));
+      if (!this.hasSlot) return; // never started: nothing of it on the host, and its would-be slot's addresses may be another cluster's
+      problems.push(...(await teardownNetwork(l)));
       problems.push(...(await unmountAll([l.dataDir, l.runDir])).map((m) => `mount ${m}`));
       problems.push(...(await killAndRemoveCgroups(l.cgroupRoot)).map((d) => `cgroup ${d}`));
-      if (state?.mergedKubeconfig) await removeFromFile(state.mergedKubeconfig.file, l.name, state.mergedKubeconfig.previousContext).catch(() => undefined);
+      if (state?.mergedKubeconfig) await removeFromFile(state.mergedKubeconfig.file, l.context, state.mergedKubeconfig.previousContext).catch(() => undefined);
       if (!(await mountsUnder([l.dataDir, l.runDir])).length) {
         await fs.rm(l.runDir, { recursive: true, force: true });
         await fs.rm(l.dataDir, { recursive: true, force: true });
       }
+      if (!problems.length && !(await this.leftovers()).length) releaseSlot(l.name);
     });
     if (problems.length) throw new InitcError('componentFailed', `down left: ${problems.join('; ')}`);
   }
@@ -385,7 +414,7 @@ export class LocalClusterProvider implements ClusterProvider {
     for (const pid of await pidsWithCmdline(l.dataDir)) left.push(`process pid ${pid} (uses ${l.dataDir})`);
     for (const pid of await pidsWithCmdline(l.runDir)) left.push(`process pid ${pid} (uses ${l.runDir})`);
     for (const m of await mountsUnder([l.dataDir, l.runDir])) left.push(`mount ${m}`);
-    left.push(...(await networkLeftovers(l)));
+    if (this.hasSlot) left.push(...(await networkLeftovers(l)));
     for (const d of [l.dataDir, l.runDir]) if (await exists(d)) left.push(`folder ${d}`);
     return [...new Set(left)];
   }

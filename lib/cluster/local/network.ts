@@ -1,24 +1,25 @@
 /**
- * The node's network: an interface of its own (dummy, or an empty bridge) carrying the node address, blackhole routes for the pod
- * and service ranges (a missing rule fails here instead of sending a packet out), and a guard chain
- * in FORWARD that lets pods talk only to pods. Setup records what it changed; teardown undoes it
- * and tolerates a half-done setup.
+ * The node's network: a network namespace of its own, reached from the host through a veth pair
+ * (node address inside, host address outside). Inside: loopback up, forwarding on, blackhole
+ * routes for the pod and service ranges, and a guard chain in FORWARD that lets pods talk only to
+ * pods; the namespace has no default route, so nothing of the cluster's can leave it. On the host:
+ * the same ranges blackholed (no packet of the host's for a cluster address leaves the machine)
+ * and a guard chain that forwards nothing into or out of the namespace. Teardown undoes it all,
+ * tolerating a half-done setup; removing the namespace removes every rule made inside it (the
+ * kubelet's and kube-proxy's too).
  */
 import { execa } from 'execa';
-import { promises as fs } from 'node:fs';
 import { InitcError } from '../../errors.js';
 import type { ClusterLayout } from './layout.js';
 
 export interface NetworkState {
-  /** net.ipv4.ip_forward before this cluster turned it on. */
-  ipForwardBefore: string;
+  /** The namespace setup made (recorded before it makes it, so down removes a half-made one). */
+  netns: string;
 }
 
-const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
-
-async function run(cmd: string, args: string[]): Promise<{ ok: boolean; stderr: string }> {
+async function run(cmd: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   const r = await execa(cmd, args, { reject: false });
-  return { ok: r.exitCode === 0, stderr: String(r.stderr ?? '').trim() };
+  return { ok: r.exitCode === 0, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '').trim() };
 }
 
 async function must(cmd: string, args: string[]): Promise<void> {
@@ -26,134 +27,134 @@ async function must(cmd: string, args: string[]): Promise<void> {
   if (!r.ok) throw new InitcError('componentFailed', `network setup: \`${cmd} ${args.join(' ')}\` failed: ${r.stderr}`);
 }
 
-/** The guard chain's rules, in order (filter table). Pure, so tests read them. */
-export function guardRules(l: ClusterLayout, hostForwardedBefore: boolean): string[][] {
+/** The file `ip netns` keeps a namespace under, and the command prefix that runs a program in it. */
+export const netnsPath = (l: ClusterLayout) => `/run/netns/${l.network.netns}`;
+export const inNetns = (l: ClusterLayout, argv: string[]) => ['nsenter', `--net=${netnsPath(l)}`, '--', ...argv];
+
+/** Runs `cmd` inside the cluster's namespace. */
+const inside = (l: ClusterLayout, cmd: string, args: string[]) => {
+  const [bin, ...rest] = inNetns(l, [cmd, ...args]);
+  return { bin: bin!, args: rest };
+};
+const mustInside = (l: ClusterLayout, cmd: string, args: string[]) => {
+  const c = inside(l, cmd, args);
+  return must(c.bin, c.args);
+};
+
+/** The guard chain's rules inside the namespace, in order (filter table). Pure, so tests read them. */
+export function guardRules(l: ClusterLayout): string[][] {
   const { podCIDR } = l.network;
   const tag = ['-m', 'comment', '--comment', `initc cluster ${l.name}`];
-  const rules = [
+  return [
     ['-s', podCIDR, '-d', podCIDR, ...tag, '-j', 'ACCEPT'],
     ['-s', podCIDR, ...tag, '-j', 'DROP'],
     ['-d', podCIDR, ...tag, '-j', 'DROP'],
+    // Nothing else is forwarded in a namespace that only this cluster uses.
+    [...tag, '-j', 'DROP'],
   ];
-  // Nothing was forwarded before this cluster turned forwarding on: keep it that way for non-pod traffic.
-  if (!hostForwardedBefore) rules.push([...tag, '-j', 'DROP']);
-  return rules;
+}
+
+/** The host's guard chain: nothing forwarded into or out of the cluster's namespace. Pure. */
+export function hostGuardRules(l: ClusterLayout): string[][] {
+  const tag = ['-m', 'comment', '--comment', `initc cluster ${l.name}`];
+  return [
+    ['-i', l.network.interface, ...tag, '-j', 'DROP'],
+    ['-o', l.network.interface, ...tag, '-j', 'DROP'],
+  ];
+}
+
+/** A route of the host's own (not our blackhole) for exactly `cidr`, which a blackhole would replace. */
+async function foreignRoute(cidr: string): Promise<string | undefined> {
+  const r = await run('ip', ['route', 'show', 'exact', cidr]);
+  const line = r.stdout.split('\n').map((x) => x.trim()).find(Boolean);
+  return line && !line.startsWith('blackhole') ? line : undefined;
+}
+
+/**
+ * Refuses, before anything changes, when the host already uses what this cluster would take: its
+ * node or host address, its interface or namespace name (another cluster's leftovers), a route of
+ * its ranges.
+ */
+export async function checkNetworkFree(l: ClusterLayout): Promise<void> {
+  const { interface: dev, nodeIP, hostIP, podCIDR, serviceCIDR, netns } = l.network;
+  const addrs = (await run('ip', ['-o', '-4', 'addr', 'show'])).stdout;
+  for (const ip of [nodeIP, hostIP]) {
+    const holder = addrs.split('\n').find((line) => line.includes(` ${ip}/`));
+    if (holder) throw new InitcError('portTaken', `address ${ip} (of the embedded cluster "${l.name}") is already on interface ${holder.trim().split(/\s+/)[1]}; remove it, or \`initc cluster down --name ${l.name}\` a leftover cluster`);
+  }
+  for (const cidr of [podCIDR, serviceCIDR]) {
+    const route = await foreignRoute(cidr);
+    if (route) throw new InitcError('portTaken', `the host routes ${cidr} (a range of the embedded cluster "${l.name}") already: \`${route}\``);
+  }
+  if ((await run('ip', ['link', 'show', dev])).ok) throw new InitcError('portTaken', `interface ${dev} (of the embedded cluster "${l.name}") exists already; \`initc cluster down --name ${l.name}\` removes a leftover`);
+  if ((await run('ip', ['netns', 'list'])).stdout.split('\n').some((x) => x.split(' ')[0] === netns)) {
+    throw new InitcError('portTaken', `network namespace ${netns} exists already; \`initc cluster down --name ${l.name}\` removes a leftover`);
+  }
 }
 
 export async function setupNetwork(l: ClusterLayout): Promise<NetworkState> {
-  const { interface: dev, nodeIP, podCIDR, serviceCIDR, guardChain } = l.network;
-  const ipForwardBefore = (await fs.readFile(IP_FORWARD, 'utf8')).trim();
-  if (!(await run('ip', ['link', 'show', dev])).ok) {
-    // A dummy interface is the natural holder of a local address; kernels without CONFIG_DUMMY
-    // get an empty bridge instead, which holds an address just as well.
-    const dummy = await run('ip', ['link', 'add', dev, 'type', 'dummy']);
-    if (!dummy.ok) {
-      const bridge = await run('ip', ['link', 'add', dev, 'type', 'bridge']);
-      if (!bridge.ok) throw new InitcError('missingHostFeature', `cannot create the node interface ${dev} (kernel has neither CONFIG_DUMMY nor CONFIG_BRIDGE): ${dummy.stderr}; ${bridge.stderr}`);
-    }
-  }
-  await must('ip', ['addr', 'replace', `${nodeIP}/32`, 'dev', dev]);
+  const { netns, interface: dev, nodeInterface, nodeIP, hostIP, podCIDR, serviceCIDR, guardChain, hostGuardChain } = l.network;
+  await must('ip', ['netns', 'add', netns]);
+  await must('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', nodeInterface, 'netns', netns]);
+  await must('ip', ['addr', 'replace', `${hostIP}/30`, 'dev', dev]);
   await must('ip', ['link', 'set', dev, 'up']);
-  for (const cidr of [podCIDR, serviceCIDR]) await must('ip', ['route', 'replace', 'blackhole', cidr]);
-
-  await run('iptables', ['-w', '-N', guardChain]);
-  await must('iptables', ['-w', '-F', guardChain]);
-  for (const rule of guardRules(l, ipForwardBefore === '1')) await must('iptables', ['-w', '-A', guardChain, ...rule]);
-  if (!(await run('iptables', ['-w', '-C', 'FORWARD', '-j', guardChain])).ok) {
-    await must('iptables', ['-w', '-I', 'FORWARD', '1', '-j', guardChain]);
+  await mustInside(l, 'ip', ['link', 'set', 'lo', 'up']);
+  await mustInside(l, 'ip', ['addr', 'replace', `${nodeIP}/30`, 'dev', nodeInterface]);
+  await mustInside(l, 'ip', ['link', 'set', nodeInterface, 'up']);
+  for (const cidr of [podCIDR, serviceCIDR]) {
+    await mustInside(l, 'ip', ['route', 'replace', 'blackhole', cidr]);
+    await must('ip', ['route', 'replace', 'blackhole', cidr]);
   }
-  await fs.writeFile(IP_FORWARD, '1');
-  return { ipForwardBefore };
+  // /proc/sys/net shows the namespace of whoever opens it.
+  await mustInside(l, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+  await mustInside(l, 'iptables', ['-w', '-N', guardChain]);
+  for (const rule of guardRules(l)) await mustInside(l, 'iptables', ['-w', '-A', guardChain, ...rule]);
+  await mustInside(l, 'iptables', ['-w', '-I', 'FORWARD', '1', '-j', guardChain]);
+
+  await run('iptables', ['-w', '-N', hostGuardChain]);
+  await must('iptables', ['-w', '-F', hostGuardChain]);
+  for (const rule of hostGuardRules(l)) await must('iptables', ['-w', '-A', hostGuardChain, ...rule]);
+  if (!(await run('iptables', ['-w', '-C', 'FORWARD', '-j', hostGuardChain])).ok) {
+    await must('iptables', ['-w', '-I', 'FORWARD', '1', '-j', hostGuardChain]);
+  }
+  return { netns };
 }
 
 /** Undo setupNetwork; each step tolerates its part being already gone. Returns what it could not undo. */
-export async function teardownNetwork(l: ClusterLayout, state: NetworkState | undefined): Promise<string[]> {
-  const { interface: dev, podCIDR, serviceCIDR, guardChain } = l.network;
+export async function teardownNetwork(l: ClusterLayout): Promise<string[]> {
+  const { netns, interface: dev, podCIDR, serviceCIDR, hostGuardChain } = l.network;
   const problems: string[] = [];
-  while ((await run('iptables', ['-w', '-D', 'FORWARD', '-j', guardChain])).ok) {
+  while ((await run('iptables', ['-w', '-D', 'FORWARD', '-j', hostGuardChain])).ok) {
     /* remove every jump, in case setup ran twice */
   }
-  if ((await run('iptables', ['-w', '-L', guardChain, '-n'])).ok) {
-    await run('iptables', ['-w', '-F', guardChain]);
-    const del = await run('iptables', ['-w', '-X', guardChain]);
-    if (!del.ok) problems.push(`iptables chain ${guardChain}: ${del.stderr}`);
+  if ((await run('iptables', ['-w', '-L', hostGuardChain, '-n'])).ok) {
+    await run('iptables', ['-w', '-F', hostGuardChain]);
+    const del = await run('iptables', ['-w', '-X', hostGuardChain]);
+    if (!del.ok) problems.push(`iptables chain ${hostGuardChain}: ${del.stderr}`);
   }
-  problems.push(...(await removeKubeChains()));
   for (const cidr of [podCIDR, serviceCIDR]) await run('ip', ['route', 'del', 'blackhole', cidr]);
   if ((await run('ip', ['link', 'show', dev])).ok) {
     const del = await run('ip', ['link', 'del', dev]);
     if (!del.ok) problems.push(`interface ${dev}: ${del.stderr}`);
   }
-  if (state?.ipForwardBefore === '0') await fs.writeFile(IP_FORWARD, '0').catch(() => undefined);
-  return problems;
-}
-
-const KUBE_TABLES = ['filter', 'nat', 'mangle'];
-const BUILTIN_CHAINS = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING']);
-
-/** KUBE-* chains in `iptables -S` output, and the rules of built-in chains that jump to them. Pure. */
-export function kubeChainsIn(rulesText: string): { jumps: string[][]; chains: string[] } {
-  const jumps: string[][] = [];
-  const chains: string[] = [];
-  for (const line of rulesText.split('\n')) {
-    const words = line.trim().split(/\s+/);
-    if (words[0] === '-N' && words[1]?.startsWith('KUBE-')) chains.push(words[1]);
-    if (words[0] === '-A' && BUILTIN_CHAINS.has(words[1] ?? '') && /-j KUBE-/.test(line)) jumps.push(words.slice(1));
-  }
-  return { jumps, chains };
-}
-
-/**
- * The kubelet and kube-proxy make KUBE-* chains (KUBE-FIREWALL, KUBE-KUBELET-CANARY, ...) in both
- * address families; `kube-proxy --cleanup` removes only its own. This removes the rest.
- */
-export async function removeKubeChains(): Promise<string[]> {
-  const problems: string[] = [];
-  for (const bin of ['iptables', 'ip6tables']) {
-    for (const table of KUBE_TABLES) {
-      const listed = await execa(bin, ['-w', '-t', table, '-S'], { reject: false });
-      if (listed.exitCode !== 0) continue;
-      const { jumps, chains } = kubeChainsIn(String(listed.stdout));
-      for (const rule of jumps) await run(bin, ['-w', '-t', table, '-D', ...unquote(rule)]);
-      for (const chain of chains) await run(bin, ['-w', '-t', table, '-F', chain]);
-      for (const chain of chains) {
-        const del = await run(bin, ['-w', '-t', table, '-X', chain]);
-        if (!del.ok) problems.push(`${bin} ${table}/${chain}: ${del.stderr}`);
-      }
-    }
+  if (await netnsExists(l)) {
+    const del = await run('ip', ['netns', 'del', netns]);
+    if (!del.ok) problems.push(`network namespace ${netns}: ${del.stderr}`);
   }
   return problems;
 }
 
-/** `iptables -S` quotes comments; as argv they must be unquoted again. */
-function unquote(words: string[]): string[] {
-  const out: string[] = [];
-  let open: string[] | undefined;
-  for (const w of words) {
-    if (open) {
-      open.push(w);
-      if (w.endsWith('"')) {
-        out.push(open.join(' ').slice(1, -1));
-        open = undefined;
-      }
-    } else if (w.startsWith('"') && !(w.length > 1 && w.endsWith('"'))) open = [w];
-    else out.push(w.replace(/^"(.*)"$/, '$1'));
-  }
-  return out;
+async function netnsExists(l: ClusterLayout): Promise<boolean> {
+  return (await run('ip', ['netns', 'list'])).stdout.split('\n').some((x) => x.split(' ')[0] === l.network.netns);
 }
 
 /** What of this cluster's network is still present (for status and for the test that down left nothing). */
 export async function networkLeftovers(l: ClusterLayout): Promise<string[]> {
   const left: string[] = [];
+  if (await netnsExists(l)) left.push(`network namespace ${l.network.netns}`);
   if ((await run('ip', ['link', 'show', l.network.interface])).ok) left.push(`interface ${l.network.interface}`);
-  if ((await run('iptables', ['-w', '-L', l.network.guardChain, '-n'])).ok) left.push(`iptables chain ${l.network.guardChain}`);
-  const routes = (await execa('ip', ['route', 'show', 'type', 'blackhole'], { reject: false })).stdout;
-  for (const cidr of [l.network.podCIDR, l.network.serviceCIDR]) if (routes.includes(cidr)) left.push(`blackhole route ${cidr}`);
-  for (const bin of ['iptables', 'ip6tables']) {
-    for (const table of KUBE_TABLES) {
-      const rules = String((await execa(bin, ['-w', '-t', table, '-S'], { reject: false })).stdout ?? '');
-      for (const chain of kubeChainsIn(rules).chains) left.push(`${bin} chain ${table}/${chain}`);
-    }
-  }
+  if ((await run('iptables', ['-w', '-L', l.network.hostGuardChain, '-n'])).ok) left.push(`iptables chain ${l.network.hostGuardChain}`);
+  const routes = (await run('ip', ['route', 'show', 'type', 'blackhole'])).stdout;
+  for (const cidr of [l.network.podCIDR, l.network.serviceCIDR]) if (routes.split('\n').some((r) => r.trim() === `blackhole ${cidr}`)) left.push(`blackhole route ${cidr}`);
   return left;
 }

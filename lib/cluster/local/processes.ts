@@ -20,6 +20,8 @@ export interface ProcessRecord {
   /** The executable and the PATH it was given, so the same process can be started again (chaos restarts). */
   binary?: string;
   envPath?: string;
+  /** The network namespace file it runs in (nsenter --net), when not the host's. */
+  netns?: string;
 }
 
 export async function procStartTime(pid: number): Promise<string | undefined> {
@@ -61,6 +63,15 @@ export interface StartOptions {
   args: string[];
   logDir: string;
   env?: NodeJS.ProcessEnv;
+  /** Runs it in this network namespace (a file under /run/netns): nsenter enters it and execs the program in place, so the pid is the program's. */
+  netns?: string;
+}
+
+/** What to spawn for `o`: the program itself, or nsenter running it (a multi-call binary then gets its name as first argument, since nsenter cannot set argv[0]). Pure. */
+export function spawnArgv(o: Pick<StartOptions, 'binary' | 'argv0' | 'args' | 'netns'>): { file: string; args: string[]; argv0: string } {
+  if (!o.netns) return { file: o.binary, args: o.args, argv0: o.argv0 ?? o.binary };
+  const multiCall = o.argv0 !== undefined && o.argv0 !== o.binary ? [o.argv0] : [];
+  return { file: 'nsenter', args: [`--net=${o.netns}`, '--', o.binary, ...multiCall, ...o.args], argv0: 'nsenter' };
 }
 
 export async function startProcess(o: StartOptions): Promise<ProcessRecord> {
@@ -68,8 +79,9 @@ export async function startProcess(o: StartOptions): Promise<ProcessRecord> {
   const log = path.join(o.logDir, `${o.name}.log`);
   const fd = openSync(log, 'a');
   try {
-    const child = spawn(o.binary, o.args, {
-      argv0: o.argv0 ?? o.binary,
+    const argv = spawnArgv(o);
+    const child = spawn(argv.file, argv.args, {
+      argv0: argv.argv0,
       detached: true,
       stdio: ['ignore', fd, fd],
       env: o.env ?? process.env,
@@ -80,7 +92,7 @@ export async function startProcess(o: StartOptions): Promise<ProcessRecord> {
     });
     child.unref();
     const startTime = (await procStartTime(pid)) ?? '';
-    return { name: o.name, pid, startTime, log, command: [o.argv0 ?? o.binary, ...o.args], binary: o.binary, envPath: o.env?.PATH };
+    return { name: o.name, pid, startTime, log, command: [o.argv0 ?? o.binary, ...o.args], binary: o.binary, envPath: o.env?.PATH, netns: o.netns };
   } finally {
     closeSync(fd);
   }
@@ -96,6 +108,7 @@ export async function startAgain(rec: ProcessRecord): Promise<ProcessRecord> {
     args: rec.command.slice(1),
     logDir: path.dirname(rec.log),
     env: rec.envPath ? { ...process.env, PATH: rec.envPath } : undefined,
+    netns: rec.netns,
   });
 }
 
