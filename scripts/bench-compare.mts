@@ -1,9 +1,10 @@
 // `initc compare --versions` against its goal: the whole comparison within 1.5 × the single
-// longest version's run, which needs the versions' clusters side by side (kind here; the embedded
-// cluster runs one version after the other). Runs each version alone first (timed), then the
-// comparison (timed), sampling the memory of the clusters every 2 s (kind: the node containers'
-// usage as `docker stats` reports it; embedded: the resident memory of the cluster's processes).
-// Usage: scripts/bench-compare [--versions 1.34,1.36] [--provider kind|local] [--suite a,b]
+// longest version's run, which needs the versions' clusters side by side (embedded clusters of
+// their own names, or kind). Runs each version alone first (timed, on a cluster of its own that
+// the run starts and stops), then the comparison (timed), sampling the memory of the clusters
+// every 2 s (kind: the node containers' usage as `docker stats` reports it; embedded: the resident
+// memory of the benchmark's clusters' processes, found by their folders).
+// Usage: scripts/bench-compare [--versions 1.33,1.34,1.35,1.36] [--provider local|kind] [--suite a,b]
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +12,8 @@ import { execa } from 'execa';
 import { CLI, TSX } from '../test/support/cli.js';
 
 const arg = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1]! : fallback);
-const versions = arg('--versions', '1.34,1.36').split(',');
-const provider = arg('--provider', 'kind');
+const versions = arg('--versions', '1.33,1.34,1.35,1.36').split(',');
+const provider = arg('--provider', 'local');
 const suite = arg('--suite', 'order,never,validation,chaos-kill');
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-bench-compare-'));
@@ -33,9 +34,12 @@ async function clustersMiB(): Promise<number> {
         return sum + (m ? Number(m[1]) * units[m[2]!]! : 0);
       }, 0);
   }
-  // The embedded cluster's processes run from its binaries in the build cache.
-  const r = await execa('sh', ['-c', 'ps -eo rss=,args= | grep -E "(kube|containerd|coredns|etcd)" | grep -v grep | awk "{s+=\\$1} END {print s}"'], { reject: false });
-  return Number(String(r.stdout).trim() || 0) / 1024;
+  // Every process of an embedded cluster names its folders (configs, sockets, data) on its command line.
+  const r = await execa('ps', ['-eo', 'rss=,args='], { reject: false });
+  return String(r.stdout)
+    .split('\n')
+    .filter((l) => /\/initc\/(bench-|cmp-)/.test(l))
+    .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0] || 0), 0) / 1024;
 }
 
 async function timed(args: string[], sampleMemory: boolean): Promise<{ ms: number; exitCode: number; peakMiB: number }> {
@@ -55,11 +59,11 @@ async function timed(args: string[], sampleMemory: boolean): Promise<{ ms: numbe
   return { ms, exitCode: r.exitCode ?? 70, peakMiB };
 }
 
-const provArgs = provider === 'kind' ? ['--provider', 'kind'] : ['--provider', 'local'];
+const provArgs = (v: string) => (provider === 'kind' ? ['--provider', 'kind'] : ['--provider', 'local', '--local-cluster', `bench-${v.replace(/\D/g, '')}`]);
 const singles: Array<{ version: string; ms: number; exitCode: number; peakMiB: number }> = [];
 for (const v of versions) {
   console.error(`alone: ${v}…`);
-  singles.push({ version: v, ...(await timed(['run', ...provArgs, '--k8s-version', v, '--suite', suite, '--out', path.join(work, `alone-${v}`)], true)) });
+  singles.push({ version: v, ...(await timed(['run', ...provArgs(v), '--k8s-version', v, '--suite', suite, '--out', path.join(work, `alone-${v}`)], true)) });
 }
 console.error(`compare --versions ${versions.join(',')} (${provider})…`);
 const cmp = await timed(['compare', '--versions', versions.join(','), ...(provider === 'kind' ? ['--provider', 'kind'] : []), '--suite', suite, '--out', path.join(work, 'compare')], true);

@@ -227,22 +227,6 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
     return p;
   };
 
-  if (o.faults.includes('lose-sandbox')) {
-    test(`sandbox lost after Ready: Ready again within ${o.recoverMs / 1000} s, every init container ran again from the first in spec order, probe output unchanged`, async (rec) => {
-      const node = nodeAccess();
-      const pod = await runningPod();
-      const name = pod.metadata!.name!;
-      const before = await probe(rec, name, 'before the sandbox loss');
-      const t = await timeline(rec, name);
-      const ids = initContainerIds(t.latest!.pod);
-      const from = Date.now();
-      await inject(rec, node, t, removeSandbox(o.namespace, name));
-      const row = await readyAgain(rec, t, 'Ready again, every init container a new container', (p) => readyWithNewInits(p, ids), 'sandbox lost', from);
-      checkInitOrder(row.pod);
-      compareProbe(rec, before, await probe(rec, name, 'after the sandbox loss'), 'the sandbox loss');
-    });
-  }
-
   if (o.faults.includes('kill-init')) {
     for (const victim of plainInits) {
       test(`init container ${victim} killed (SIGKILL) mid-run during a fresh start: it runs again alone, the ones before it not again, Ready within ${o.recoverMs / 1000} s, probe output unchanged`, async (rec) => {
@@ -269,34 +253,59 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
     }
   }
 
-  if (o.faults.includes('node-reboot')) {
-    test(`node reboot (kubelet stopped, every sandbox removed, containerd restarted, kubelet started): Ready again within ${o.recoverMs / 1000} s, every init container ran again in spec order, probe output unchanged`, async (rec) => {
+  // The faults that replace every container of the pod: the same test, but for how the fault is made and settles.
+  const wholePodFaults = [
+    {
+      fault: 'lose-sandbox',
+      title: 'sandbox lost after Ready',
+      what: 'the sandbox loss',
+      label: 'sandbox lost',
+      injector: (name: string) => removeSandbox(o.namespace, name),
+      settle: async () => undefined,
+      probeTries: 1,
+    },
+    {
+      fault: 'node-reboot',
+      title: 'node reboot (kubelet stopped, every sandbox removed, containerd restarted, kubelet started)',
+      what: 'the node reboot',
+      label: 'node reboot',
+      injector: () => rebootNode(),
+      settle: async (undo: () => Promise<void>, node: NodeAccess) => {
+        await undo();
+        await ensureNodeRunning(node);
+      },
+      // The API server may still be settling after the reboot: the probe gets a few tries.
+      probeTries: 11,
+    },
+  ] as const;
+  for (const f of wholePodFaults) {
+    if (!o.faults.includes(f.fault)) continue;
+    test(`${f.title}: Ready again within ${o.recoverMs / 1000} s, every init container ran again from the first in spec order, probe output unchanged`, async (rec) => {
       const node = nodeAccess();
       const pod = await runningPod();
       const name = pod.metadata!.name!;
-      const before = await probe(rec, name, 'before the reboot');
+      const before = await probe(rec, name, `before ${f.what}`);
       const t = await timeline(rec, name);
       const ids = initContainerIds(t.latest!.pod);
       const from = Date.now();
-      const undo = await inject(rec, node, t, rebootNode());
-      await undo();
-      await ensureNodeRunning(node);
-      const row = await readyAgain(rec, t, 'Ready again, every init container a new container', (p) => readyWithNewInits(p, ids), 'node reboot', from);
+      await f.settle(await inject(rec, node, t, f.injector(name)), node);
+      const row = await readyAgain(rec, t, 'Ready again, every init container a new container', (p) => readyWithNewInits(p, ids), f.label, from);
       checkInitOrder(row.pod);
-      // The API server may still be settling after the reboot: give the probe a few tries.
       let after: ProbeOutput | undefined;
-      for (let i = 0; ; i++) {
+      for (let i = 1; ; i++) {
         try {
-          after = await probe(rec, name, 'after the reboot');
+          after = await probe(rec, name, `after ${f.what}`);
           break;
         } catch (err) {
-          if (i >= 10) throw err;
+          if (i >= f.probeTries) throw err;
           await sleep(2000);
         }
       }
-      compareProbe(rec, before, after, 'the node reboot');
+      compareProbe(rec, before, after, f.what);
     });
   }
+
+
 
   if (o.faults.includes('service-outage')) {
     const services = o.manifests.objects.filter((s) => s.object.kind === 'Service').map((s) => s.object.metadata.name);

@@ -136,6 +136,7 @@ describe('embedded cluster (integration; root)', function () {
     const ctr = (...args: string[]) => execa(state.binaries!.ctr, ['--address', provider.layout.containerdSocket, '-n', 'k8s.io', ...args]);
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-image-'));
     const renamed = 'localhost/other/busybox:renamed';
+    let reported = false;
     try {
       // The local fixture image's archive, under another name.
       const layout = path.join(work, 'layout');
@@ -171,12 +172,14 @@ describe('embedded cluster (integration; root)', function () {
       await fs.rm(work, { recursive: true, force: true });
       // The node reports its images with a lag; later runs by kubeconfig choose their fixture image from that report.
       const core = loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api);
-      for (let i = 0; i < 240; i++) {
+      for (let i = 0; i < 240 && !reported; i++) {
         const node = await core.readNode({ name: provider.layout.nodeName });
-        if (node.status?.images?.some((im) => im.names?.includes(LOCAL_FIXTURE_IMAGE))) break;
-        await new Promise((r) => setTimeout(r, 500));
+        reported = Boolean(node.status?.images?.some((im) => im.names?.includes(LOCAL_FIXTURE_IMAGE)));
+        if (!reported) await new Promise((r) => setTimeout(r, 500));
       }
     }
+    // Said here, not swallowed (and after the finally, so it never hides the test's own failure): later tests that choose the image from the node's report would fail far from the cause.
+    expect(reported, `the node reports ${LOCAL_FIXTURE_IMAGE} again within 120 s of its re-import`).to.equal(true);
     const left = await loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=initc' });
     expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces the runs left').to.deep.equal([]);
   });

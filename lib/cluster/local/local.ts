@@ -391,8 +391,8 @@ export class LocalClusterProvider implements ClusterProvider {
       }
     });
     await progress.step('remove network, mounts and files', async () => {
-      if (!this.hasSlot) return; // never started: nothing of it on the host, and its would-be slot's addresses may be another cluster's
-      problems.push(...(await teardownNetwork(l)));
+      // Without a slot it never made a network, and its would-be slot's addresses may be another cluster's.
+      if (this.hasSlot) problems.push(...(await teardownNetwork(l)));
       problems.push(...(await unmountAll([l.dataDir, l.runDir])).map((m) => `mount ${m}`));
       problems.push(...(await killAndRemoveCgroups(l.cgroupRoot)).map((d) => `cgroup ${d}`));
       if (state?.mergedKubeconfig) await removeFromFile(state.mergedKubeconfig.file, l.context, state.mergedKubeconfig.previousContext).catch(() => undefined);
