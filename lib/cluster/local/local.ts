@@ -22,7 +22,7 @@ import { httpStatus, waitUntil } from './health.js';
 import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
 import { buildFixtureImage, buildPauseImage, importImage } from './images.js';
 import type { ClusterLayout } from './layout.js';
-import { CLUSTER_NAME, apiServerURL, clusterLayout } from './layout.js';
+import { CLUSTER_NAME, apiServerURL, clusterLayout, downCommand } from './layout.js';
 import { checkNetworkFree, netnsPath, networkLeftovers, setupNetwork, teardownNetwork } from './network.js';
 import { claimSlot, layoutOf, releaseSlot, slotOf } from './slots.js';
 import type { HeldLock } from './lock.js';
@@ -107,9 +107,6 @@ export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
     await importImage(this.state.binaries.ctr, this.layout.containerdSocket, tarFile);
   }
 }
-
-/** The command that takes cluster `name` down, for messages. */
-export const downCommand = (name: string) => (name === CLUSTER_NAME ? '`initc cluster down`' : `\`initc cluster down --name ${name}\``);
 
 export class LocalClusterProvider implements ClusterProvider {
   readonly name = 'local' as const;
@@ -411,8 +408,9 @@ export class LocalClusterProvider implements ClusterProvider {
     const left: string[] = [];
     const state = await readState(l.stateFile);
     for (const p of state?.processes ?? []) if (await isRunning(p)) left.push(`process ${p.name} (pid ${p.pid})`);
-    for (const pid of await pidsWithCmdline(l.dataDir)) left.push(`process pid ${pid} (uses ${l.dataDir})`);
-    for (const pid of await pidsWithCmdline(l.runDir)) left.push(`process pid ${pid} (uses ${l.runDir})`);
+    // With the trailing slash: cluster "initc" must not claim the processes of a cluster named "initc2".
+    for (const pid of await pidsWithCmdline(`${l.dataDir}/`)) left.push(`process pid ${pid} (uses ${l.dataDir})`);
+    for (const pid of await pidsWithCmdline(`${l.runDir}/`)) left.push(`process pid ${pid} (uses ${l.runDir})`);
     for (const m of await mountsUnder([l.dataDir, l.runDir])) left.push(`mount ${m}`);
     if (this.hasSlot) left.push(...(await networkLeftovers(l)));
     for (const d of [l.dataDir, l.runDir]) if (await exists(d)) left.push(`folder ${d}`);

@@ -11,6 +11,7 @@
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import type { ClusterLayout } from './layout.js';
+import { downCommand } from './layout.js';
 
 export interface NetworkState {
   /** The namespace setup made (recorded before it makes it, so down removes a half-made one). */
@@ -31,14 +32,10 @@ async function must(cmd: string, args: string[]): Promise<void> {
 export const netnsPath = (l: ClusterLayout) => `/run/netns/${l.network.netns}`;
 export const inNetns = (l: ClusterLayout, argv: string[]) => ['nsenter', `--net=${netnsPath(l)}`, '--', ...argv];
 
-/** Runs `cmd` inside the cluster's namespace. */
-const inside = (l: ClusterLayout, cmd: string, args: string[]) => {
-  const [bin, ...rest] = inNetns(l, [cmd, ...args]);
-  return { bin: bin!, args: rest };
-};
+/** Runs `cmd` inside the cluster's namespace; a failure ends the setup. */
 const mustInside = (l: ClusterLayout, cmd: string, args: string[]) => {
-  const c = inside(l, cmd, args);
-  return must(c.bin, c.args);
+  const [bin, ...rest] = inNetns(l, [cmd, ...args]);
+  return must(bin!, rest);
 };
 
 /** The guard chain's rules inside the namespace, in order (filter table). Pure, so tests read them. */
@@ -80,15 +77,15 @@ export async function checkNetworkFree(l: ClusterLayout): Promise<void> {
   const addrs = (await run('ip', ['-o', '-4', 'addr', 'show'])).stdout;
   for (const ip of [nodeIP, hostIP]) {
     const holder = addrs.split('\n').find((line) => line.includes(` ${ip}/`));
-    if (holder) throw new InitcError('portTaken', `address ${ip} (of the embedded cluster "${l.name}") is already on interface ${holder.trim().split(/\s+/)[1]}; remove it, or \`initc cluster down --name ${l.name}\` a leftover cluster`);
+    if (holder) throw new InitcError('portTaken', `address ${ip} (of the embedded cluster "${l.name}") is already on interface ${holder.trim().split(/\s+/)[1]}; remove it, or ${downCommand(l.name)} a leftover cluster`);
   }
   for (const cidr of [podCIDR, serviceCIDR]) {
     const route = await foreignRoute(cidr);
     if (route) throw new InitcError('portTaken', `the host routes ${cidr} (a range of the embedded cluster "${l.name}") already: \`${route}\``);
   }
-  if ((await run('ip', ['link', 'show', dev])).ok) throw new InitcError('portTaken', `interface ${dev} (of the embedded cluster "${l.name}") exists already; \`initc cluster down --name ${l.name}\` removes a leftover`);
+  if ((await run('ip', ['link', 'show', dev])).ok) throw new InitcError('portTaken', `interface ${dev} (of the embedded cluster "${l.name}") exists already; ${downCommand(l.name)} removes a leftover`);
   if ((await run('ip', ['netns', 'list'])).stdout.split('\n').some((x) => x.split(' ')[0] === netns)) {
-    throw new InitcError('portTaken', `network namespace ${netns} exists already; \`initc cluster down --name ${l.name}\` removes a leftover`);
+    throw new InitcError('portTaken', `network namespace ${netns} exists already; ${downCommand(l.name)} removes a leftover`);
   }
 }
 
