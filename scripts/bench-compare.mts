@@ -72,4 +72,5 @@ console.log(`suites ${suite}; provider ${provider}; each version alone, then the
 for (const x of singles) console.log(`  ${x.version.padEnd(6)} alone   ${sec(x.ms).padStart(8)}   exit ${x.exitCode}   peak ${x.peakMiB.toFixed(0)} MiB`);
 console.log(`  compare         ${sec(cmp.ms).padStart(8)}   exit ${cmp.exitCode}   peak ${cmp.peakMiB.toFixed(0)} MiB (all clusters together)`);
 console.log(`  ratio to the longest single run: ${(cmp.ms / longest).toFixed(2)} (goal ≤ 1.5)`);
-await fs.rm(work, { recursive: true, force: true });
+if ([...singles, cmp].some((x) => x.exitCode !== 0)) console.log(`  a run did not pass: its folder is kept for its report (${work})`);
+else await fs.rm(work, { recursive: true, force: true });
