@@ -8,8 +8,8 @@ import { execa } from 'execa';
 import type { Argv, CommandModule } from 'yargs';
 import { InitcError } from '../errors.js';
 import { LocalCluster, LocalClusterProvider } from '../cluster/local/local.js';
-import { CLUSTER_NAME, checkClusterName } from '../cluster/local/layout.js';
-import { claimedSlots } from '../cluster/local/slots.js';
+import { CLUSTER_NAME, checkClusterName, upCommand } from '../cluster/local/layout.js';
+import { clusterNames } from '../cluster/local/slots.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import { seconds } from '../progress.js';
 import { commandContext } from './context.js';
@@ -35,7 +35,7 @@ type Named = { name: string };
 /** The named cluster's provider for commands that act on whatever runs (the layout does not depend on the version). */
 const localProvider = (name: string) => new LocalClusterProvider({ version: resolveKubeVersion(undefined), name });
 
-const notRunning = (name: string) => new InitcError('notRunning', `no embedded cluster "${name}" is running: start it with \`initc cluster up${name === CLUSTER_NAME ? '' : ` --name ${name}`}\``);
+const notRunning = (name: string) => new InitcError('notRunning', `no embedded cluster "${name}" is running: start it with ${upCommand(name)}`);
 
 const up: CommandModule<object, Named & { 'k8s-version': string; 'merge-kubeconfig': boolean }> = {
   command: 'up',
@@ -99,9 +99,8 @@ const list: CommandModule<object, { json: boolean }> = {
   describe: 'the embedded clusters on this machine: name, version, state, node address, context',
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
   handler: async (a) => {
-    const names = [CLUSTER_NAME, ...claimedSlots().map((c) => c.name)];
     const rows = [];
-    for (const name of names) {
+    for (const name of clusterNames()) {
       const s = await localProvider(name).status();
       if (name === CLUSTER_NAME && !s.state) continue;
       rows.push({ name, context: s.layout.context, gitVersion: s.state?.gitVersion ?? null, state: s.running ? (s.nodeReady ? 'running' : 'running, node not Ready') : s.state ? 'stopped (run down)' : 'not started', nodeIP: s.layout.network.nodeIP, kubeconfig: s.layout.kubeconfig });

@@ -3,8 +3,8 @@ import type { Argv } from 'yargs';
 import { KubeconfigProvider } from '../cluster/kubeconfig.js';
 import { KindProvider, deleteOrphanedKindCluster, orphanedKindClusters } from '../cluster/kind/kind.js';
 import { LocalCluster, LocalClusterProvider, orphanedBy } from '../cluster/local/local.js';
-import { CLUSTER_NAME, checkClusterName } from '../cluster/local/layout.js';
-import { claimedSlots } from '../cluster/local/slots.js';
+import { CLUSTER_NAME, checkClusterName, upCommand } from '../cluster/local/layout.js';
+import { clusterNames } from '../cluster/local/slots.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import type { ClusterProvider, RunningCluster } from '../cluster/provider.js';
 import { loadKubeConfig } from '../cluster/provider.js';
@@ -83,7 +83,7 @@ export async function connectOnly(a: Partial<ProviderArgs>, progress: Progress):
  */
 export async function stopOrphanedLocalClusters(progress: Progress, o: { dryRun: boolean; keep: boolean; except?: string }): Promise<string[]> {
   const stopped: string[] = [];
-  for (const name of [CLUSTER_NAME, ...claimedSlots().map((c) => c.name)]) {
+  for (const name of clusterNames()) {
     if (name === o.except) continue;
     const local = new LocalClusterProvider({ version: resolveKubeVersion(undefined), name });
     const s = await local.status();
@@ -115,7 +115,7 @@ export async function attachRunning(a: Partial<ProviderArgs>, progress: Progress
   }
   const local = localProvider(a);
   const s = await local.status();
-  if (!s.running || !s.state) throw notRunning(a, `start it with \`initc cluster up${localName(a) === CLUSTER_NAME ? '' : ` --name ${localName(a)}`}\``);
+  if (!s.running || !s.state) throw notRunning(a, `start it with ${upCommand(localName(a))}`);
   return new LocalCluster(local.layout, s.state);
 }
 

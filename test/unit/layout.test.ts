@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { InitcError } from '../../lib/errors.js';
-import { MAX_SLOT, clusterLayout, clusterNameProblem, clusterOfContext, contextOf } from '../../lib/cluster/local/layout.js';
-import { claimSlot, claimedSlots, layoutOf, releaseSlot, slotOf } from '../../lib/cluster/local/slots.js';
+import { MAX_SLOT, clusterLayout, clusterNameProblem, clusterOfContext, contextOf, downCommand, upCommand } from '../../lib/cluster/local/layout.js';
+import { claimSlot, claimedSlots, clusterNames, layoutOf, releaseSlot, slotOf } from '../../lib/cluster/local/slots.js';
 
 describe('embedded cluster layouts and slots', () => {
   it('the default cluster keeps its name, context, folders and addresses', () => {
@@ -40,6 +40,8 @@ describe('embedded cluster layouts and slots', () => {
     expect(clusterOfContext('initc-v134')).to.equal('v134');
     expect(clusterOfContext('kind-x')).to.equal(undefined);
     expect(clusterOfContext(undefined)).to.equal(undefined);
+    expect([upCommand('initc'), downCommand('initc')]).to.deep.equal(['`initc cluster up`', '`initc cluster down`']);
+    expect([upCommand('v134'), downCommand('v134')]).to.deep.equal(['`initc cluster up --name v134`', '`initc cluster down --name v134`']);
   });
 
   it('slots: claimed once per name, lowest free first, given back, all taken is a one-line usage error', () => {
@@ -57,6 +59,7 @@ describe('embedded cluster layouts and slots', () => {
     expect(claimSlot('c', o), 'a given-back slot is reused').to.equal(1);
     releaseSlot('initc', o);
     expect(claimedSlots(o)).to.deep.equal([{ slot: 1, name: 'c' }, { slot: 2, name: 'b' }]);
+    expect(clusterNames(o)).to.deep.equal(['initc', 'c', 'b']);
     for (let i = 3; i <= MAX_SLOT; i++) claimSlot(`n${i}`, o);
     expect(() => claimSlot('late', o)).to.throw(InitcError, /no free slot for another embedded cluster: 8 named clusters run already \(c, b, n3/);
     expect(readdirSync(path.join(dataRoot, 'slots'))).to.have.length(MAX_SLOT);

@@ -25,7 +25,7 @@ export interface TlsClient {
  * /run/netns) the request is made from inside that network namespace, by curl under nsenter: a
  * component listening on the namespace's loopback cannot be reached from the host otherwise.
  */
-export function httpStatus(url: string, tls: TlsClient = {}, timeoutMs = 2000, netns?: string): Promise<number> {
+export function httpStatus(url: string, tls: TlsClient = {}, { timeoutMs = 2000, netns }: { timeoutMs?: number; netns?: string } = {}): Promise<number> {
   if (netns) return curlStatus(netns, url, tls, timeoutMs);
   return new Promise((resolve) => {
     const isHttps = url.startsWith('https:');

@@ -113,6 +113,9 @@ export function clusterOfContext(context: string | undefined): string | undefine
   return name && !clusterNameProblem(name) ? name : undefined;
 }
 
+/** The command that starts cluster `name`, for messages. */
+export const upCommand = (name: string) => (name === CLUSTER_NAME ? '`initc cluster up`' : `\`initc cluster up --name ${name}\``);
+
 /** The command that takes cluster `name` down, for messages. */
 export const downCommand = (name: string) => (name === CLUSTER_NAME ? '`initc cluster down`' : `\`initc cluster down --name ${name}\``);
 

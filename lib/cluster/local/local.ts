@@ -223,29 +223,29 @@ export class LocalClusterProvider implements ClusterProvider {
       await progress.step('control plane (etcd, kube-apiserver, controller-manager, scheduler)', async () => {
         const etcd = await start(cfg.etcdCommand(l), binaries.kube);
         const etcdTls = { ca: pki('ca.crt'), cert: pki('apiserver-etcd-client.crt'), key: pki('apiserver-etcd-client.key') };
-        await waitUntil('etcd', async () => (await httpStatus(`https://127.0.0.1:${l.ports.etcdClient}/health`, etcdTls, 2000, netns)) === 200, { ...wait, process: etcd });
+        await waitUntil('etcd', async () => (await httpStatus(`https://127.0.0.1:${l.ports.etcdClient}/health`, etcdTls, { netns })) === 200, { ...wait, process: etcd });
         const apiserver = await start(cfg.apiserverCommand(l), binaries.kube);
         const adminTls = { ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') };
         await waitUntil('kube-apiserver', async () => (await httpStatus(`${apiServerURL(l)}/readyz`, adminTls)) === 200, { ...wait, timeoutMs: 120_000, process: apiserver });
         await this.applyClusterObjects();
         const cm = await start(cfg.controllerManagerCommand(l), binaries.kube);
         const sched = await start(cfg.schedulerCommand(l), binaries.kube);
-        await waitUntil('kube-controller-manager', async () => (await httpStatus(`https://127.0.0.1:${l.ports.controllerManager}/healthz`, { insecure: true }, 2000, netns)) === 200, { ...wait, process: cm });
-        await waitUntil('kube-scheduler', async () => (await httpStatus(`https://127.0.0.1:${l.ports.scheduler}/healthz`, { insecure: true }, 2000, netns)) === 200, { ...wait, process: sched });
+        await waitUntil('kube-controller-manager', async () => (await httpStatus(`https://127.0.0.1:${l.ports.controllerManager}/healthz`, { insecure: true }, { netns })) === 200, { ...wait, process: cm });
+        await waitUntil('kube-scheduler', async () => (await httpStatus(`https://127.0.0.1:${l.ports.scheduler}/healthz`, { insecure: true }, { netns })) === 200, { ...wait, process: sched });
       });
 
       await progress.step('node (kubelet, kube-proxy) Ready', async () => {
         await createCgroups(l.cgroupRoot);
         const kubelet = await start(cfg.kubeletCommand(l), binaries.kube);
         const proxy = await start(cfg.kubeProxyCommand(l), binaries.kube);
-        await waitUntil('kubelet', async () => (await httpStatus(`http://127.0.0.1:${l.ports.kubeletHealthz}/healthz`, {}, 2000, netns)) === 200, { ...wait, process: kubelet });
+        await waitUntil('kubelet', async () => (await httpStatus(`http://127.0.0.1:${l.ports.kubeletHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: kubelet });
         await waitForNodeReady(loadKubeConfig(l.kubeconfig), l.nodeName, 90_000, kubelet, signal);
-        await waitUntil('kube-proxy', async () => (await httpStatus(`http://127.0.0.1:${l.ports.proxyHealthz}/healthz`, {}, 2000, netns)) === 200, { ...wait, process: proxy });
+        await waitUntil('kube-proxy', async () => (await httpStatus(`http://127.0.0.1:${l.ports.proxyHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: proxy });
       });
 
       await progress.step('DNS (CoreDNS) Ready', async () => {
         const dns = await start(cfg.corednsCommand(l, binaries.coredns), binaries.coredns);
-        await waitUntil('coredns', async () => (await httpStatus(`http://127.0.0.1:${l.ports.dnsReady}/ready`, {}, 2000, netns)) === 200, { ...wait, process: dns });
+        await waitUntil('coredns', async () => (await httpStatus(`http://127.0.0.1:${l.ports.dnsReady}/ready`, {}, { netns })) === 200, { ...wait, process: dns });
       });
 
       await progress.step('service accounts ready in namespace default', () => waitForDefaultServiceAccount(loadKubeConfig(l.kubeconfig), 60_000, signal));

@@ -84,7 +84,7 @@ export async function checkNetworkFree(l: ClusterLayout): Promise<void> {
     if (route) throw new InitcError('portTaken', `the host routes ${cidr} (a range of the embedded cluster "${l.name}") already: \`${route}\``);
   }
   if ((await run('ip', ['link', 'show', dev])).ok) throw new InitcError('portTaken', `interface ${dev} (of the embedded cluster "${l.name}") exists already; ${downCommand(l.name)} removes a leftover`);
-  if ((await run('ip', ['netns', 'list'])).stdout.split('\n').some((x) => x.split(' ')[0] === netns)) {
+  if (await netnsExists(l)) {
     throw new InitcError('portTaken', `network namespace ${netns} exists already; ${downCommand(l.name)} removes a leftover`);
   }
 }

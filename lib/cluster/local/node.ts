@@ -74,7 +74,7 @@ export class LocalNode implements NodeAccess {
     const pki = (f: string) => path.join(this.layout.pkiDir, f);
     const serving = {
       containerd: async () => (await this.crictl(['version']), true),
-      kubelet: async () => (await httpStatus(`http://127.0.0.1:${this.layout.ports.kubeletHealthz}/healthz`, {}, 2000, netnsPath(this.layout))) === 200,
+      kubelet: async () => (await httpStatus(`http://127.0.0.1:${this.layout.ports.kubeletHealthz}/healthz`, {}, { netns: netnsPath(this.layout) })) === 200,
       'kube-apiserver': async () => (await httpStatus(`${apiServerURL(this.layout)}/readyz`, { ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') })) === 200,
     }[c];
     await waitUntil(`${c} started again`, serving, { timeoutMs: 60_000, intervalMs: 200, process: started });

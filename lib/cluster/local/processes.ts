@@ -114,7 +114,7 @@ export async function startAgain(rec: ProcessRecord): Promise<ProcessRecord> {
 
 /** Alive, the same process (pid and start time), and not a zombie waiting to be reaped. */
 export async function isRunning(rec: ProcessRecord): Promise<boolean> {
-  return isPidAlive(rec.pid) && (await isSameProcess(rec)) && !(await isZombie(rec.pid));
+  return isPidAlive(rec.pid) && (await isSameProcess(rec));
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. Safe on an already-ended process. */
@@ -123,20 +123,11 @@ export async function stopProcess(rec: Pick<ProcessRecord, 'pid' | 'startTime'>,
   signal(rec.pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!(await isSameProcess(rec)) || (await isZombie(rec.pid))) return;
+    if (!(await isSameProcess(rec))) return;
     await sleep(50);
   }
   signal(rec.pid, 'SIGKILL');
-  while ((await isSameProcess(rec)) && !(await isZombie(rec.pid))) await sleep(50);
-}
-
-async function isZombie(pid: number): Promise<boolean> {
-  try {
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  while (await isSameProcess(rec)) await sleep(50);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

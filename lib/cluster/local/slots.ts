@@ -40,6 +40,9 @@ export function claimedSlots(o: SlotOptions = {}): Array<{ slot: number; name: s
   return claimed.sort((a, b) => a.slot - b.slot);
 }
 
+/** Every embedded cluster that may exist on this machine: the default one, then each holding a slot. */
+export const clusterNames = (o: SlotOptions = {}): string[] => [CLUSTER_NAME, ...claimedSlots(o).map((c) => c.name)];
+
 /** The slot of cluster `name`, undefined when it holds none (it was never started, or is gone). */
 export function slotOf(name: string, o: SlotOptions = {}): number | undefined {
   if (name === CLUSTER_NAME) return 0;
