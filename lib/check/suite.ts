@@ -2,18 +2,17 @@
  * `initc check`'s dynamic checks as Mocha tests made at run time (one suite, run in this process
  * with allure-mocha, as `initc run` runs its suites): the workload Ready, then one fault at a time
  * (the sandbox lost after Ready, each plain init container killed mid-run during a fresh start, a
- * node reboot, each Service of theirs removed for a while), each followed by: Ready again within
- * the bound, the init containers ran again in order, the --probe output unchanged. Each test
- * attaches the pod's timeline (with the faults marked), spec, status, events, logs and the probe
- * outputs.
+ * node reboot, each Service of theirs removed for a while). Every fault test starts from the
+ * workload Ready (waiting for it after the previous test, or saying it could not), so one test's
+ * skip or failure never passes on to the next; each then checks Ready again, the init containers
+ * ran again in order, and — with --probe — the probe's output unchanged.
  */
 import path from 'node:path';
 import Mocha from 'mocha';
 import { AssertionError } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { KubeConfig, V1Pod, V1Service } from '@kubernetes/client-node';
-import { attachment, label } from 'allure-js-commons';
-import type { Fault, Injection } from '../chaos/fault.js';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { Fault } from '../chaos/fault.js';
 import { injectFault } from '../chaos/fault.js';
 import { killContainer } from '../chaos/kill-container.js';
 import { removeSandbox } from '../chaos/lose-sandbox.js';
@@ -22,23 +21,30 @@ import { recordRows } from '../checks/recording.js';
 import { nodeAccessFor } from '../cluster/node-access.js';
 import { NodeCapabilityMissing } from '../cluster/provider.js';
 import type { NodeAccess } from '../cluster/provider.js';
-import { attachEvidence } from '../evidence/attach.js';
-import { collectEvidence } from '../evidence/collect.js';
 import { PodTimeline } from '../observe/timeline.js';
 import type { TimelineRow } from '../observe/timeline.js';
-import { podMatches } from '../observe/wait.js';
+import { WaitFailed, podMatches } from '../observe/wait.js';
 import { serverInfo } from '../scenario/kit.js';
 import { sleep } from '../util/time.js';
 import { applyObjects, currentPods, freshStart, runProbe, untilPod } from './apply.js';
+import { formatStuckInits, stuckInits } from './diagnose.js';
 import type { Finding } from './findings.js';
 import { formatFinding } from './findings.js';
+import type { TestRecord } from './harness.js';
+import { addCheckTest, firstLine } from './harness.js';
 import type { Manifests } from './manifests.js';
 import { appContainerOf } from './manifests.js';
+import { DNS_PROBER, dnsForgetsWithin, formatLookup, lookUp, serviceRemoved, startDnsProber } from './outage.js';
+import { CheckBroken, Skip } from './outcome.js';
+import type { CheckPart } from './outcome.js';
 import type { ProbeOutput } from './verdicts.js';
-import { checkBoundedDuringOutage, checkInitOrder, checkKilledReranAlone, checkSameProbe, initContainerIds, isReady, readyWithNewInits, sideBySide } from './verdicts.js';
+import { checkBoundedDuringOutage, checkInitOrder, checkKilledReranAlone, checkOutageTookEffect, checkProbeWorks, checkSameProbe, initContainerIds, isReady, readyWithNewInits, recoveryMs, sideBySide } from './verdicts.js';
 
-export const FAULTS = ['lose-sandbox', 'kill-init', 'node-reboot', 'service-outage'] as const;
-export type FaultName = (typeof FAULTS)[number];
+export { dnsTtlSeconds } from './verdicts.js';
+export { serviceRemoved } from './outage.js';
+export { parseFaults, FAULTS } from './faults.js';
+export type { FaultName } from './faults.js';
+import type { FaultName } from './faults.js';
 
 export interface CheckOptions {
   kc: KubeConfig;
@@ -71,38 +77,11 @@ export interface CheckState {
   deliberateMs: number;
 }
 
-class Skip extends Error {}
-
-/** What one test collects: timelines, injections, extra attachments. */
-class TestRecord {
-  readonly timelines: PodTimeline[] = [];
-  readonly injections: Injection[] = [];
-  readonly extra: Array<{ name: string; content: string }> = [];
-  readonly undos: Array<() => Promise<void>> = [];
-}
-
-/**
- * How long the cluster DNS may keep answering for a name after its Service is gone (plus a second):
- * nothing when its cache leaves cluster.local out (kubeadm's Corefile, ConfigMap kube-system/coredns),
- * else the TTL the CoreDNS kubernetes plugin gives its records (`ttl N`; 5 s, the plugin's default,
- * when not set or not readable, as on the embedded cluster, whose `cache 5` keeps answers that long).
- */
-export function dnsTtlSeconds(corefile: string | undefined): number {
-  // kubeadm's Corefile (1.34+) keeps answers for cluster.local out of the cache altogether.
-  if (/\bcache\b[^{\n]*\{[^}]*\bdisable\s+success\s+cluster\.local\b/.test(corefile ?? '')) return 0;
-  const ttl = /\bkubernetes\b[^{]*\{[^}]*\bttl\s+(\d+)/.exec(corefile ?? '')?.[1];
-  return ttl === undefined ? 5 : Number(ttl);
-}
-
-async function dnsForgetsWithin(kc: KubeConfig): Promise<number> {
-  const corefile = await kc
-    .makeApiClient(CoreV1Api)
-    .readNamespacedConfigMap({ namespace: 'kube-system', name: 'coredns' })
-    .then((cm) => cm.data?.['Corefile'], () => undefined);
-  return (dnsTtlSeconds(corefile) + 1) * 1000;
-}
-
-const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+/** The injection's end (its record's start plus how long it took), as the start of the recovery. */
+const injectionEnd = (rec: TestRecord) => {
+  const last = rec.injections.at(-1)!;
+  return Date.parse(last.injectedAt) + last.injectMs;
+};
 
 export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState): void {
   const w = o.manifests.workload;
@@ -112,6 +91,8 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
   suite.file = file;
   const plainInits = (w.podSpec.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map((c) => c.name);
   const app = appContainerOf(w);
+  const core = o.kc.makeApiClient(CoreV1Api);
+  const idempotency = o.probe ? 'probe output unchanged' : 'idempotency not compared (no --probe)';
   let minor = 34;
   /** The probe at the first Ready: the state a fresh pod's init containers leave, compared with after a fault during a fresh start. */
   let baseline: ProbeOutput | undefined;
@@ -122,11 +103,27 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
     return node.access;
   };
 
-  const currentPod = async (): Promise<V1Pod> => {
-    const pods = await currentPods(o.kc, o.namespace, w);
-    if (!pods.length) throw new Error(`${w.kind}/${w.name} has no pod`);
-    return pods[0]!;
+  /** Why `pod` is not Ready, in its init containers' words: exit codes, reasons and last log lines. */
+  const whyNotReady = async (pod: V1Pod | undefined): Promise<string> => {
+    if (!pod?.metadata?.name) return 'no pod of the workload was seen';
+    const fresh = await core.readNamespacedPod({ namespace: o.namespace, name: pod.metadata.name }).catch(() => pod);
+    const stuck = stuckInits(fresh);
+    const logs: Record<string, string> = {};
+    for (const s of stuck) {
+      if (!s.log) continue;
+      logs[s.name] = await core
+        .readNamespacedPodLog({ namespace: o.namespace, name: pod.metadata.name, container: s.log.container, previous: s.log.previous, tailLines: 5 })
+        .then((l) => String(l), (err: unknown) => `(its log could not be read: ${firstLine(err)})`);
+    }
+    return formatStuckInits(fresh, stuck, logs);
   };
+  /** A wait for Ready that failed says why, in the init containers' words. */
+  const explained = async <T>(wait: Promise<T>): Promise<T> =>
+    wait.catch(async (err: unknown) => {
+      if (err instanceof WaitFailed) err.message += `\nWhy, as its init containers tell it:\n${await whyNotReady(err.lastSeen)}`;
+      throw err;
+    });
+
   const timeline = async (rec: TestRecord, pod: string) => {
     const t = await PodTimeline.start(o.kc, o.namespace, pod, minor);
     rec.timelines.push(t);
@@ -140,7 +137,7 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
   };
   const compareProbe = (rec: TestRecord, before: ProbeOutput | undefined, after: ProbeOutput | undefined, what: string) => {
     if (!before || !after) {
-      rec.extra.push({ name: 'probe', content: 'no --probe given: the state inside the app container was not compared' });
+      rec.extra.push({ name: 'idempotency', content: 'not compared: no --probe was given, so the state inside the app container after the fault was not compared with the one before it' });
       return;
     }
     rec.extra.push({ name: 'probe before │ after', content: sideBySide(before.stdout, after.stdout) });
@@ -156,114 +153,107 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
       throw err;
     }
   };
-  /** Waits for the pod to recover; its recovery time runs from `fromWall` (when the fault began) to the row that shows it. */
+  /** Waits for the pod to recover; its recovery time runs from `fromWall` (when the fault ended) to the row that shows it. */
   const readyAgain = async (rec: TestRecord, t: PodTimeline, description: string, met: (p: V1Pod) => boolean, fault: string, fromWall: number): Promise<TimelineRow> => {
-    const row = await t.until(podMatches(description, met, o.recoverMs));
-    const ms = Date.parse(row.receivedAt) - fromWall;
+    const row = await explained(t.until(podMatches(description, met, o.recoverMs)));
+    const ms = recoveryMs(row.receivedAt, fromWall);
     state.recoveries.push({ fault, ms });
-    rec.extra.push({ name: 'recovery', content: `${description}: ${(ms / 1000).toFixed(2)} s after the fault (bound --recover-within ${o.recoverMs / 1000} s)` });
+    rec.extra.push({ name: 'recovery', content: `${description}: ${(ms / 1000).toFixed(2)} s after the fault ended (bound --recover-within ${o.recoverMs / 1000} s)` });
     return row;
   };
 
-  const test = (title: string, body: (rec: TestRecord) => Promise<void>, needsReady = true) => {
-    const t = new Mocha.Test(title, async function (this: Mocha.Context) {
-        this.timeout(o.recoverMs * 2 + o.outageMs + 180_000);
-        await label('feature', `check: ${w.kind}/${w.name}`);
-        await label('provider', o.provider);
-        const rec = new TestRecord();
-        let failure: unknown;
-        if (needsReady && !state.ready) {
-          this.test!.title += ' (skipped: the workload never became Ready)';
-          this.skip();
-        }
-        try {
-          await body(rec);
-        } catch (err) {
-          failure = err;
-        }
-        for (const undo of rec.undos) await undo().catch((err: unknown) => rec.extra.push({ name: 'undo problem', content: firstLine(err) }));
-        if (rec.injections.length) rec.extra.push({ name: 'injected faults', content: JSON.stringify(rec.injections, null, 2) });
-        await Promise.all(rec.timelines.map((t) => t.stop()));
-        const evidence = rec.timelines.length ? await collectEvidence(o.kc, rec.timelines).catch((err: unknown) => ({ files: [], problems: [firstLine(err)] })) : { files: [], problems: [] };
-        await attachEvidence([...evidence.files, ...rec.extra.map((e) => ({ ...e, contentType: 'text/plain' as const }))]);
-        if (evidence.problems.length) await attachment('evidence problems', evidence.problems.join('\n'), 'text/plain');
-        if (failure instanceof Skip) {
-          this.test!.title += ` (skipped: ${failure.message})`;
-          this.skip();
-        }
-        if (failure !== undefined) {
-          state.failed = true;
-          if (failure instanceof Error && rec.timelines.length) failure.message += `\nEvidence: in this test's Allure result open ${rec.timelines.map((t) => `"timeline ${t.podName}"`).join(', ')}${o.probe ? ' and the "probe" attachments' : ', the events and the logs'}.`;
-          throw failure;
-        }
-      });
-    t.file = file;
-    suite.addTest(t);
+  /**
+   * The workload's Ready pod, before a fault: waits (up to --recover-within) for the previous test's
+   * pod to come up; a finished Job's pod is a skip with that reason; anything else a broken test.
+   */
+  const readyPod = async (rec: TestRecord): Promise<V1Pod> => {
+    const end = Date.now() + o.recoverMs;
+    for (;;) {
+      const pods = await currentPods(o.kc, o.namespace, w);
+      const ready = pods.find(isReady);
+      if (ready) return ready;
+      const done = pods.find((p) => p.status?.phase === 'Succeeded');
+      if (w.kind === 'Job' && done) throw new Skip(`the Job's pod ${done.metadata!.name} has finished (Succeeded): nothing is left to disturb`);
+      if (Date.now() > end) {
+        rec.extra.push({ name: 'not Ready before the fault', content: await whyNotReady(pods[0]) });
+        throw new CheckBroken(`expected ${w.kind}/${w.name} Ready before this fault (within --recover-within ${o.recoverMs / 1000} s of the previous check); observed ${pods.map((p) => `pod ${p.metadata!.name} ${p.status?.phase}`).join(', ') || 'no pod'}:\n${await whyNotReady(pods[0])}`);
+      }
+      await sleep(500);
+    }
   };
 
-  test(`static findings: ${o.findings.length ? `${o.findings.length} (${o.findings.map((f) => f.severity).filter((s, i, a) => a.indexOf(s) === i).join(', ')})` : 'none'}`, async (rec) => {
+  const test = (part: CheckPart, title: string, body: (rec: TestRecord) => Promise<void>) =>
+    addCheckTest(
+      {
+        suite,
+        file,
+        kc: o.kc,
+        feature: `check: ${w.kind}/${w.name}`,
+        provider: o.provider,
+        timeoutMs: o.recoverMs * 3 + o.outageMs + 180_000,
+        lookAlso: o.probe ? ' and the "probe" attachments' : ', the events and the logs',
+        onFailure: () => (state.failed = true),
+        before:
+          part === 'fault'
+            ? async () => {
+                if (!state.ready) throw new Skip('the workload never became Ready');
+              }
+            : undefined,
+      },
+      part,
+      title,
+      body,
+    );
+
+  test('static', `static findings: ${o.findings.length ? `${o.findings.length} (${o.findings.map((f) => f.severity).filter((s, i, a) => a.indexOf(s) === i).join(', ')})` : 'none'}`, async (rec) => {
     rec.extra.push({ name: 'static findings', content: o.findings.map(formatFinding).join('\n\n') || 'none' });
     const errors = o.findings.filter((f) => f.severity !== 'warning');
     if (errors.length) throw new AssertionError(`the manifests have errors:\n${errors.map(formatFinding).join('\n')}`);
-  }, false);
+  });
   if (o.staticOnly) return;
 
-  test(`Ready: ${w.kind}/${w.name} is applied and its pod becomes Ready within ${o.readyMs / 1000} s`, async (rec) => {
+  test('ready', `Ready: ${w.kind}/${w.name} is applied and its pod becomes Ready within ${o.readyMs / 1000} s${o.probe ? ', the --probe succeeds on it' : ''}`, async (rec) => {
     minor = (await serverInfo(o.kc)).minor;
     const applied = await applyObjects(o.kc, o.namespace, o.manifests.objects, w, o.labels);
     rec.extra.push({ name: 'applied', content: `namespace ${o.namespace}:\n${applied.join('\n')}` });
     const name = w.kind === 'Pod' ? w.name : await untilPod(o.kc, o.namespace, w, [], o.readyMs);
     const t = await timeline(rec, name);
     const done = w.kind === 'Job' ? (p: V1Pod) => isReady(p) || p.status?.phase === 'Succeeded' : isReady;
-    const row = await t.until(podMatches('Ready', done, o.readyMs));
+    const row = await explained(t.until(podMatches('Ready', done, o.readyMs)));
     state.ready = true;
     checkInitOrder(row.pod);
     baseline = await probe(rec, name, 'at Ready (what a fresh pod is compared with)');
-  }, false);
-
-  const runningPod = async () => {
-    const p = await currentPod();
-    if (p.status?.phase !== 'Running') throw new Skip(`the pod is ${p.status?.phase} (a finished Job's pod has nothing left to disturb)`);
-    return p;
-  };
+    if (baseline) checkProbeWorks(baseline, 'on the freshly Ready pod');
+  });
 
   if (o.faults.includes('kill-init')) {
     for (const victim of plainInits) {
-      test(`init container ${victim} killed (SIGKILL) mid-run during a fresh start: it runs again alone, the ones before it not again, Ready within ${o.recoverMs / 1000} s, probe output unchanged`, async (rec) => {
+      test('fault', `init container ${victim} killed (SIGKILL) mid-run during a fresh start: it runs again alone, the ones before it not again, Ready within ${o.recoverMs / 1000} s, ${idempotency}`, async (rec) => {
         const node = nodeAccess();
-        const pod = await runningPod();
-        const before = baseline;
-        const from = Date.now();
+        const pod = await readyPod(rec);
         const name = await freshStart(o.kc, o.namespace, w, pod, o.labels);
         const t = await timeline(rec, name);
         t.mark(`fresh start: pod ${pod.metadata!.name} deleted, ${name} is its successor`);
         const state_ = (p: V1Pod) => p.status?.initContainerStatuses?.find((s) => s.name === victim)?.state;
         const row = await t.until(podMatches(`${victim} running`, (p) => Boolean(state_(p)?.running || state_(p)?.terminated || isReady(p)), o.recoverMs));
-        if (!state_(row.pod)?.running) throw new Skip(`${victim} had already finished when initc saw it (it runs for well under a second): nothing to kill mid-run`);
+        const tooFast = `${victim} finished before initc could kill it (it runs for well under a second; holding it at its start is not built yet)`;
+        if (!state_(row.pod)?.running) throw new Skip(tooFast);
         try {
           await inject(rec, node, t, killContainer(o.namespace, name, victim, 'SIGKILL'));
         } catch (err) {
-          if (/expected one running container/.test(firstLine(err))) throw new Skip(`${victim} finished before initc could kill it: ${firstLine(err)}`);
+          if (/expected one running container/.test(firstLine(err))) throw new Skip(`${tooFast}: ${firstLine(err)}`);
           throw err;
         }
-        const ready = await readyAgain(rec, t, 'Ready', isReady, `${victim} killed`, from);
+        const ready = await readyAgain(rec, t, 'Ready', isReady, `${victim} killed`, injectionEnd(rec));
         checkKilledReranAlone(recordRows(t.rows), ready.pod, plainInits, victim);
-        compareProbe(rec, before, await probe(rec, name, `after ${victim} was killed`), `${victim} was killed mid-run`);
+        compareProbe(rec, baseline, await probe(rec, name, `after ${victim} was killed`), `${victim} was killed mid-run`);
       });
     }
   }
 
   // The faults that replace every container of the pod: the same test, but for how the fault is made and settles.
   const wholePodFaults = [
-    {
-      fault: 'lose-sandbox',
-      title: 'sandbox lost after Ready',
-      what: 'the sandbox loss',
-      label: 'sandbox lost',
-      injector: (name: string) => removeSandbox(o.namespace, name),
-      settle: async () => undefined,
-      probeTries: 1,
-    },
+    { fault: 'lose-sandbox', title: 'sandbox lost after Ready', what: 'the sandbox loss', label: 'sandbox lost', injector: (name: string) => removeSandbox(o.namespace, name), settle: async () => undefined, probeTries: 1 },
     {
       fault: 'node-reboot',
       title: 'node reboot (kubelet stopped, every sandbox removed, containerd restarted, kubelet started)',
@@ -280,16 +270,16 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
   ] as const;
   for (const f of wholePodFaults) {
     if (!o.faults.includes(f.fault)) continue;
-    test(`${f.title}: Ready again within ${o.recoverMs / 1000} s, every init container ran again from the first in spec order, probe output unchanged`, async (rec) => {
+    test('fault', `${f.title}: Ready again within ${o.recoverMs / 1000} s, every init container ran again from the first in spec order, ${idempotency}`, async (rec) => {
       const node = nodeAccess();
-      const pod = await runningPod();
+      const pod = await readyPod(rec);
       const name = pod.metadata!.name!;
       const before = await probe(rec, name, `before ${f.what}`);
+      if (before) checkProbeWorks(before, `before ${f.what}`);
       const t = await timeline(rec, name);
       const ids = initContainerIds(t.latest!.pod);
-      const from = Date.now();
       await f.settle(await inject(rec, node, t, f.injector(name)), node);
-      const row = await readyAgain(rec, t, 'Ready again, every init container a new container', (p) => readyWithNewInits(p, ids), f.label, from);
+      const row = await readyAgain(rec, t, 'Ready again, every init container a new container', (p) => readyWithNewInits(p, ids), f.label, injectionEnd(rec));
       checkInitOrder(row.pod);
       let after: ProbeOutput | undefined;
       for (let i = 1; ; i++) {
@@ -305,19 +295,19 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
     });
   }
 
-
-
   if (o.faults.includes('service-outage')) {
     const services = o.manifests.objects.filter((s) => s.object.kind === 'Service').map((s) => s.object.metadata.name);
-    if (!services.length) {
-      test('dependency outage: skipped (the manifests define no Service)', async () => {
-        throw new Skip('the manifests define no Service to take away');
-      }, false);
-    }
+    if (!services.length) test('fault', 'dependency outage', async () => {
+      throw new Skip('the manifests define no Service to take away');
+    });
     for (const svc of services) {
-      test(`dependency outage: Service ${svc} gone for ${o.outageMs / 1000} s during a fresh start: the init containers do not wait without a bound, Ready within ${o.recoverMs / 1000} s of its return, init order kept, probe output unchanged`, async (rec) => {
-        const pod = await runningPod();
-        const before = baseline;
+      test('fault', `dependency outage: Service ${svc} gone for ${o.outageMs / 1000} s during a fresh start (its name proven gone from inside the namespace): the init containers do not wait without a bound, Ready within ${o.recoverMs / 1000} s of its return, init order kept, ${idempotency}`, async (rec) => {
+        const pod = await readyPod(rec);
+        const fqdn = `${svc}.${o.namespace}.svc.cluster.local`;
+        await startDnsProber(o.kc, o.namespace, o.labels);
+        rec.undos.push(() => core.deleteNamespacedPod({ namespace: o.namespace, name: DNS_PROBER, gracePeriodSeconds: 0 }).then(() => undefined));
+        const resolvedBefore = await lookUp(o.kc, o.namespace, fqdn);
+        rec.extra.push({ name: `DNS from inside namespace ${o.namespace}, before the outage`, content: formatLookup(resolvedBefore) });
         const old = await timeline(rec, pod.metadata!.name!);
         const undo = await inject(rec, o.kc, old, serviceRemoved(o.namespace, svc));
         // A name the cluster DNS answered a moment ago stays in its caches for up to the record's TTL:
@@ -326,53 +316,25 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
         old.mark(`Service ${svc} is gone; waiting ${settleMs / 1000} s for the cluster DNS to forget it`);
         await sleep(settleMs);
         state.deliberateMs += settleMs;
+        const goneAfter = await lookUp(o.kc, o.namespace, fqdn);
+        rec.extra.push({ name: `DNS from inside namespace ${o.namespace}, during the outage`, content: formatLookup(goneAfter) });
+        checkOutageTookEffect(resolvedBefore.answer, goneAfter.answer, fqdn);
         const name = await freshStart(o.kc, o.namespace, w, pod, o.labels);
         const t = await timeline(rec, name);
-        t.mark(`Service ${svc} is gone; pod ${name} started afresh`);
+        t.mark(`Service ${svc} is gone (${fqdn}: NXDOMAIN inside the namespace); pod ${name} started afresh`);
         await sleep(o.outageMs);
         state.deliberateMs += o.outageMs;
         const during = recordRows(t.rows);
-        const last = t.latest?.pod ?? (await o.kc.makeApiClient(CoreV1Api).readNamespacedPod({ namespace: o.namespace, name }));
-        const from = Date.now();
+        const last = t.latest?.pod ?? (await core.readNamespacedPod({ namespace: o.namespace, name }));
         await undo();
+        const back = Date.now();
         t.mark(`Service ${svc} created again`);
-        const row = await readyAgain(rec, t, 'Ready', isReady, `Service ${svc} outage`, from);
-        checkBoundedDuringOutage(during, last, o.outageMs, svc);
+        const bounded = checkBoundedDuringOutage(during, last, o.outageMs, svc);
+        rec.extra.push({ name: 'outage outcome', content: bounded });
+        const row = await readyAgain(rec, t, 'Ready', isReady, `Service ${svc} outage`, back);
         checkInitOrder(row.pod);
-        compareProbe(rec, before, await probe(rec, name, 'after the outage'), `the outage of Service ${svc}`);
+        compareProbe(rec, baseline, await probe(rec, name, 'after the outage'), `the outage of Service ${svc}`);
       });
     }
   }
-}
-
-/** A Service taken away; undo creates it again from the same spec (without its ClusterIP) if it is missing. */
-export function serviceRemoved(namespace: string, name: string): Fault<KubeConfig> {
-  let saved: V1Service | undefined;
-  return {
-    description: `Service ${name} deleted`,
-    undoDescription: `Service ${name} created again`,
-    async inject(kc) {
-      const core = kc.makeApiClient(CoreV1Api);
-      saved = await core.readNamespacedService({ namespace, name });
-      await core.deleteNamespacedService({ namespace, name });
-    },
-    async undo(kc) {
-      if (!saved) return;
-      const core = kc.makeApiClient(CoreV1Api);
-      const exists = await core.readNamespacedService({ namespace, name }).then(() => true, (err: { code?: number }) => (err.code === 404 ? false : Promise.reject(err)));
-      if (exists) return;
-      const { clusterIP: _ip, clusterIPs: _ips, ...spec } = saved.spec ?? {};
-      await core.createNamespacedService({ namespace, body: { metadata: { name, labels: saved.metadata?.labels, annotations: saved.metadata?.annotations }, spec } });
-    },
-  };
-}
-
-/** Parses --faults: names from FAULTS, comma-separated; `all` for every one. */
-export function parseFaults(values: string[] | undefined): FaultName[] {
-  const names = (values ?? ['all']).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
-  if (names.includes('none')) return [];
-  if (!names.length || names.includes('all')) return [...FAULTS];
-  const unknown = names.filter((n) => !(FAULTS as readonly string[]).includes(n));
-  if (unknown.length) throw new Error(`unknown fault ${unknown.join(', ')}; faults: all, none, ${FAULTS.join(', ')}`);
-  return [...new Set(names)] as FaultName[];
 }

@@ -8,6 +8,7 @@ import { AssertionError } from 'chai';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { RecordedRow } from '../checks/recording.js';
 import { attemptsOf, formatRows } from '../checks/recording.js';
+import { CheckBroken } from './outcome.js';
 
 const fail = (expected: string, observed: string, rows?: RecordedRow[]): never => {
   throw new AssertionError(`expected ${expected}; observed ${observed}${rows?.length ? `\nTimeline rows:\n${formatRows(rows)}` : ''}`);
@@ -110,20 +111,66 @@ export function checkSameProbe(before: ProbeOutput, after: ProbeOutput, what: st
 }
 
 /**
- * During a dependency's outage, a fresh pod's init containers must not wait without a bound: the
- * waiting one gives up (exits, and the kubelet restarts it with back-off, which shows), or the pod
- * has an activeDeadlineSeconds, or the pod did not need the dependency (it became Ready anyway).
+ * During a dependency's outage (proven to have reached the namespace: its name no longer resolved
+ * there), a fresh pod's init containers must not wait without a bound. Bounded means one of what
+ * the timeline shows: a plain init container gave up (exited non-zero, so the kubelet restarts it
+ * with back-off and the failure shows), the pod was ended by its activeDeadlineSeconds, or the pod
+ * became Ready without the Service (it does not need it to start). A deadline in the spec that did
+ * not strike within the outage is not seen to bound anything. Returns which, for the evidence.
  */
-export function checkBoundedDuringOutage(rows: RecordedRow[], pod: V1Pod, outageMs: number, service: string): void {
-  if (rows.some((r) => r.conditions.Ready?.startsWith('True'))) return;
-  if (pod.spec?.activeDeadlineSeconds !== undefined) return;
+export function checkBoundedDuringOutage(rows: RecordedRow[], pod: V1Pod, outageMs: number, service: string): string {
+  if (rows.some((r) => r.conditions.Ready?.startsWith('True'))) return `the pod became Ready while Service ${service} was gone: it does not need it to start`;
+  if (rows.some((r) => r.podReason === 'DeadlineExceeded')) return `the pod was ended by its activeDeadlineSeconds (${pod.spec?.activeDeadlineSeconds ?? '?'} s) during the outage`;
   const plain = (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map((c) => c.name);
-  const gaveUp = plain.some((n) => attemptsOf(rows, n).some((a) => a.exitCode !== undefined && a.exitCode !== 0));
-  if (gaveUp) return;
+  const gaveUp = plain.find((n) => attemptsOf(rows, n).some((a) => a.exitCode !== undefined && a.exitCode !== 0));
+  if (gaveUp !== undefined) return `init container ${gaveUp} gave up (exited non-zero) during the outage`;
   const waiting = rows.at(-1)?.containers.find((c) => c.kind === 'init' && c.state === 'running');
-  fail(
-    `the init containers to give up on Service ${service} within the ${outageMs / 1000}s it was gone (exit non-zero, so the kubelet restarts them with back-off and the failure shows), or an activeDeadlineSeconds on the pod`,
-    `${waiting ? `init container ${waiting.name} was still waiting, never ended, never restarted` : 'no init container ended'}; the pod stayed ${rows.at(-1)?.status ?? '?'} with nothing to alert on: a dependency that never comes back leaves it so forever`,
+  const deadline = pod.spec?.activeDeadlineSeconds;
+  return fail(
+    `the init containers to give up on Service ${service} within the ${outageMs / 1000}s it was gone (exit non-zero, so the kubelet restarts them with back-off and the failure shows), or the pod's activeDeadlineSeconds to end it within that time`,
+    `${waiting ? `init container ${waiting.name} was still waiting, never ended, never restarted` : 'no init container ended'}; the pod stayed ${rows.at(-1)?.status ?? '?'} with nothing to alert on${deadline !== undefined ? ` (its activeDeadlineSeconds ${deadline} s did not strike within the outage; give --outage-seconds above it to see it do so)` : ''}: a dependency that never comes back leaves it so forever`,
     rows.slice(-4),
   );
+}
+
+/** The --probe must work on the state it is compared against: exit 0 (a probe that fails before and after compares nothing). */
+export function checkProbeWorks(out: ProbeOutput, when: string): void {
+  if (out.exitCode === 0) return;
+  fail(`the --probe command to succeed ${when} (exit 0), so that its output says something about the state`, `exit ${out.exitCode}${out.stderr.trim() ? `, stderr: ${out.stderr.trim().split('\n')[0]}` : ''}${out.stdout.trim() ? `, stdout: ${out.stdout.trim().split('\n')[0]}` : ''}`);
+}
+
+/** Milliseconds from the fault's end to the row showing recovery; a row from before the fault's end is no recovery from it. */
+export function recoveryMs(rowReceivedAt: string, faultEndedAtMs: number): number {
+  const ms = Date.parse(rowReceivedAt) - faultEndedAtMs;
+  if (!(ms >= 0)) throw new Error(`the row taken for the recovery (${rowReceivedAt}) is from before the fault ended (${new Date(faultEndedAtMs).toISOString()}): it cannot show a recovery from it`);
+  return ms;
+}
+
+export type DnsAnswer = 'resolved' | 'nxdomain' | 'other';
+
+/** What busybox nslookup said of a name: it resolved (exit 0 and an address), it does not exist (NXDOMAIN), or something else (no server, timeout). */
+export function dnsAnswer(out: ProbeOutput): DnsAnswer {
+  const text = `${out.stdout}\n${out.stderr}`;
+  if (out.exitCode === 0 && /^Address(?: \d+)?:\s*\S+/m.test(text.replace(/^Server:[^\n]*\nAddress:[^\n]*\n/m, ''))) return 'resolved';
+  if (out.exitCode !== 0 && /NXDOMAIN/.test(text)) return 'nxdomain';
+  return 'other';
+}
+
+/**
+ * How long the cluster DNS may keep answering for a name after its Service is gone: nothing when
+ * its cache leaves cluster.local out (kubeadm's Corefile, ConfigMap kube-system/coredns), else the
+ * TTL the CoreDNS kubernetes plugin gives its records (`ttl N`; 5 s, the plugin's default, when not
+ * set or not readable, as on the embedded cluster, whose `cache 5` keeps answers that long).
+ */
+export function dnsTtlSeconds(corefile: string | undefined): number {
+  // kubeadm's Corefile (1.34+) keeps answers for cluster.local out of the cache altogether.
+  if (/\bcache\b[^{\n]*\{[^}]*\bdisable\s+success\s+cluster\.local\b/.test(corefile ?? '')) return 0;
+  const ttl = /\bkubernetes\b[^{]*\{[^}]*\bttl\s+(\d+)/.exec(corefile ?? '')?.[1];
+  return ttl === undefined ? 5 : Number(ttl);
+}
+
+/** The outage took effect where the workload lives: the name resolved there before the removal and is NXDOMAIN after it. */
+export function checkOutageTookEffect(before: DnsAnswer, after: DnsAnswer, fqdn: string): void {
+  if (before !== 'resolved') throw new CheckBroken(`cannot prove the outage: ${fqdn} did not resolve from inside the namespace even before the Service was removed (${before})`);
+  if (after !== 'nxdomain') throw new CheckBroken(`the outage did not take effect: ${fqdn} still ${after === 'resolved' ? 'resolves' : `gives no NXDOMAIN (${after})`} from inside the namespace after the Service was removed and the DNS cache time passed`);
 }

@@ -17,12 +17,15 @@ import { dryRunFindings } from '../check/apply.js';
 import type { Finding } from '../check/findings.js';
 import { formatFinding, staticFindings } from '../check/findings.js';
 import { loadManifests } from '../check/manifests.js';
-import type { CheckState, FaultName } from '../check/suite.js';
-import { FAULTS, buildCheckSuite, parseFaults } from '../check/suite.js';
+import type { FaultName } from '../check/faults.js';
+import { FAULTS, parseFaults } from '../check/faults.js';
+import { checkVerdict, notCheckedLines } from '../check/outcome.js';
+import type { CheckState } from '../check/suite.js';
+import { buildCheckSuite } from '../check/suite.js';
 import { ensureNodeRunning } from '../chaos/node-faults.js';
 import { hasNodeAccess } from '../cluster/provider.js';
 import { generateAllureReport } from '../report/allure.js';
-import { formatSummary, readResults, runVerdict } from '../report/results.js';
+import { formatSummary, readResults } from '../report/results.js';
 import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '../scenario/liveness.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, newRunId, runLabels } from '../scenario/namespace.js';
 import { INITC_VERSION } from '../util/paths.js';
@@ -160,7 +163,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     const reportDir = path.join(out, 'allure-report');
     await ctx.progress.step('Allure report', () => generateAllureReport(resultsDir, reportDir));
     const results = await readResults(resultsDir);
-    process.stdout.write(`\n${formatSummary(results)}\n`);
+    process.stdout.write(`\n${[formatSummary(results), ...notCheckedLines(results, a.probe)].join('\n')}\n`);
     const wall = Date.now() - started;
     if (state.recoveries.length) {
       const sum = state.recoveries.reduce((s, r) => s + r.ms, 0);
@@ -170,8 +173,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}\nfindings: ${path.join(out, 'findings.txt')}`);
     if (ctx.signal.aborted) throw new InitcError('interrupted', 'interrupted; the check\'s namespace was deleted');
     if (refused.length) throw new InitcError('badManifest', `the API server refuses the manifests: ${refused.map((f) => `${f.object} ${f.path}: ${f.message.replace(/^.*?\): /, '')}`).join('; ')}`);
-    const verdict = runVerdict(results, mochaFailures);
-    if (verdict) throw verdict.exitCode === 1 ? new InitcError('testsFailed', `${verdict.message.replace(/see the report$/, 'see the summary and the report')}`) : verdict;
+    const verdict = checkVerdict(results, { faultsAsked: faults.length, mochaFailures });
+    if (verdict) throw verdict;
     if (cleanupProblem) throw new InitcError('cleanupFailed', cleanupProblem);
   },
 };

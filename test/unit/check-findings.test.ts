@@ -104,7 +104,7 @@ describe('check: verdicts', () => {
     expect(() => checkBoundedDuringOutage([row([running])], pod, 20_000, 'db')).to.throw(/give up on Service db within the 20s[\s\S]*init container a was still waiting/);
     const failed = { ...running, state: 'terminated', exitCode: 143, finishedAt: '2026-01-01T00:00:11Z' };
     checkBoundedDuringOutage([row([running]), row([failed])], pod, 20_000, 'db');
-    checkBoundedDuringOutage([row([running])], { spec: { ...pod.spec, activeDeadlineSeconds: 60 } } as V1Pod, 20_000, 'db');
+    expect(() => checkBoundedDuringOutage([row([running])], { spec: { ...pod.spec, activeDeadlineSeconds: 60 } } as V1Pod, 20_000, 'db'), 'a deadline that did not strike').to.throw(/did not strike/);
     checkBoundedDuringOutage([row([running], 'True')], pod, 20_000, 'db');
   });
 });

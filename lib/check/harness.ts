@@ -1,0 +1,79 @@
+/**
+ * The frame every `initc check` test runs in: its label, what it collects (timelines, injected
+ * faults, extra attachments, undos), and its end — the undos always run, the evidence is always
+ * gathered and attached, and a failed undo or missing evidence breaks the test (outcome.ts) instead
+ * of standing beside a pass.
+ */
+import Mocha from 'mocha';
+import { attachment, label } from 'allure-js-commons';
+import type { Injection } from '../chaos/fault.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { attachEvidence } from '../evidence/attach.js';
+import { collectEvidence } from '../evidence/collect.js';
+import type { PodTimeline } from '../observe/timeline.js';
+import type { CheckPart } from './outcome.js';
+import { CHECK_PART_LABEL, testEnd } from './outcome.js';
+
+/** What one test collects: timelines, injections, extra attachments, undos, problems met. */
+export class TestRecord {
+  readonly timelines: PodTimeline[] = [];
+  readonly injections: Injection[] = [];
+  readonly extra: Array<{ name: string; content: string }> = [];
+  readonly undos: Array<() => Promise<void>> = [];
+}
+
+export const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+
+export interface TestFrame {
+  suite: Mocha.Suite;
+  file: string;
+  kc: KubeConfig;
+  feature: string;
+  provider: string;
+  timeoutMs: number;
+  /** Where the failure message sends the reader besides the timelines. */
+  lookAlso: string;
+  onFailure: () => void;
+  /** Run before the body (e.g. the workload Ready again); its Skip or failure is the test's. */
+  before?: (rec: TestRecord) => Promise<void>;
+}
+
+/** Adds one test to the frame's suite. */
+export function addCheckTest(f: TestFrame, part: CheckPart, title: string, body: (rec: TestRecord) => Promise<void>): void {
+  const t = new Mocha.Test(title, async function (this: Mocha.Context) {
+    this.timeout(f.timeoutMs);
+    await label('feature', f.feature);
+    await label('provider', f.provider);
+    await label(CHECK_PART_LABEL, part);
+    const rec = new TestRecord();
+    let failure: unknown;
+    try {
+      await f.before?.(rec);
+      await body(rec);
+    } catch (err) {
+      failure = err;
+    }
+    const problems: string[] = [];
+    for (const undo of rec.undos) await undo().catch((err: unknown) => problems.push(`a fault could not be undone: ${firstLine(err)}`));
+    if (rec.injections.length) rec.extra.push({ name: 'injected faults', content: JSON.stringify(rec.injections, null, 2) });
+    await Promise.all(rec.timelines.map((t) => t.stop()));
+    const evidence = rec.timelines.length ? await collectEvidence(f.kc, rec.timelines).catch((err: unknown) => ({ files: [], problems: [firstLine(err)] })) : { files: [], problems: [] };
+    await attachEvidence([...evidence.files, ...rec.extra.map((e) => ({ ...e, contentType: 'text/plain' as const }))]);
+    if (evidence.problems.length) {
+      await attachment('evidence problems', evidence.problems.join('\n'), 'text/plain');
+      problems.push(...evidence.problems.map((p) => `evidence missing: ${p}`));
+    }
+    const end = testEnd(failure, problems);
+    if (end.kind === 'skipped') {
+      this.test!.title += ` (skipped: ${end.why})`;
+      this.skip();
+    }
+    if (end.kind === 'failed') {
+      f.onFailure();
+      if (rec.timelines.length) end.error.message += `\nEvidence: in this test's Allure result open ${rec.timelines.map((t) => `"timeline ${t.podName}"`).join(', ')}${f.lookAlso}.`;
+      throw end.error;
+    }
+  });
+  t.file = f.file;
+  f.suite.addTest(t);
+}
