@@ -78,6 +78,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     if (manifests.others.length) ctx.progress.info(`also in the manifests (applied, not checked): ${manifests.others.map((x) => `${x.kind}/${x.name}`).join(', ')}`);
 
     const out = path.resolve(a.out);
+    // The folder is this check's: nothing of an earlier check there may pass for this one's.
+    await Promise.all(['allure-report', 'junit.xml', 'findings.txt', 'findings.json'].map((f) => fs.rm(path.join(out, f), { recursive: true, force: true })));
     const resultsDir = await emptyFolder(path.join(out, 'allure-results'));
     const { provider, cluster } = await startCluster(a, ctx, true);
     const kc = cluster.kubeConfig();
