@@ -83,6 +83,19 @@ export const restartsDetached = (n: NodeAccess): n is NodeAccess & DetachedNodeR
   typeof (n as Partial<DetachedNodeRestarts>).restartComponent === 'function' && typeof (n as Partial<DetachedNodeRestarts>).rebootNode === 'function';
 
 /**
+ * Optional capability of a NodeAccess whose container runtime initc configured (the embedded
+ * cluster): the next start of a named container is held — it runs a sleeper in place of its
+ * command until killed, so a kill "at its start" never depends on winning a race against an init
+ * container that runs for well under a second. The function it resolves with says whether the
+ * start was held, and withdraws the rule when it was not used.
+ */
+export interface HoldsAtStart {
+  holdNextStart(namespace: string, container: string): Promise<() => Promise<boolean>>;
+}
+
+export const canHoldAtStart = (n: NodeAccess): n is NodeAccess & HoldsAtStart => typeof (n as Partial<HoldsAtStart>).holdNextStart === 'function';
+
+/**
  * Thrown by a NodeAccess when the node lacks what an operation needs (no crictl, no systemd, no
  * static-pod API server): the test that asked is reported skipped with this message, never failed.
  */

@@ -30,6 +30,8 @@ export interface ClusterLayout {
   dataDir: string;
   /** Runtime files: sockets, containerd state, network namespaces. */
   runDir: string;
+  /** Hold rules for the runc wrapper (runc-hold.ts): under runDir, so down removes them. */
+  holdsDir: string;
   pkiDir: string;
   logDir: string;
   configDir: string;
@@ -143,6 +145,7 @@ export function clusterLayout(opts: LayoutOptions = {}): ClusterLayout {
     nodeName: `${context}-node`,
     dataDir,
     runDir,
+    holdsDir: path.join(runDir, 'holds'),
     pkiDir: path.join(dataDir, 'pki'),
     logDir: path.join(dataDir, 'logs'),
     configDir: path.join(dataDir, 'config'),

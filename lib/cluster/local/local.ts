@@ -20,7 +20,7 @@ import { ensureBinaries } from './build.js';
 import * as cfg from './configs.js';
 import { httpStatus, waitUntil } from './health.js';
 import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
-import { buildFixtureImage, buildPauseImage, importImage } from './images.js';
+import { BUSYBOX, buildFixtureImage, buildPauseImage, importImage } from './images.js';
 import type { ClusterLayout } from './layout.js';
 import { CLUSTER_NAME, apiServerURL, clusterLayout, downCommand } from './layout.js';
 import { checkNetworkFree, netnsPath, networkLeftovers, setupNetwork, teardownNetwork } from './network.js';
@@ -28,7 +28,8 @@ import { claimSlot, layoutOf, releaseSlot, slotOf } from './slots.js';
 import type { HeldLock } from './lock.js';
 import { takeLock } from './lock.js';
 import { writePki } from './pki.js';
-import { checkHostTools, checkKernel, requireRoot, RUNC } from './preflight.js';
+import { checkHostTools, checkKernel, requireRoot, JQ, RUNC } from './preflight.js';
+import { holdWrapperScript } from './runc-hold.js';
 import type { ProcessRecord } from './processes.js';
 import { describeFailure, isRunning, isSameProcess, pidsWithCmdline, procStartTime, startProcess, stopProcess } from './processes.js';
 import type { ClusterState } from './state.js';
@@ -301,7 +302,9 @@ export class LocalClusterProvider implements ClusterProvider {
     await writeFileMode(resolvConf, '# initc: no upstream resolver\n');
     await writeFileMode(conf('kubelet.yaml'), cfg.kubeletConfigYaml(l, this.opts.version, resolvConf));
     await writeFileMode(conf('kube-proxy.yaml'), cfg.kubeProxyConfigYaml(l));
-    await writeFileMode(conf('containerd.toml'), cfg.containerdConfigToml(l, RUNC));
+    // containerd runs runc through initc's wrapper, which can hold a container at its start (runc-hold.ts).
+    await writeFileMode(conf('runc-wrapper'), holdWrapperScript({ runc: RUNC, holdsDir: l.holdsDir, busybox: BUSYBOX, jq: JQ }), 0o755);
+    await writeFileMode(conf('containerd.toml'), cfg.containerdConfigToml(l, conf('runc-wrapper')));
     await writeFileMode(path.join(l.cniConfDir, '10-initc.conflist'), cfg.cniConfig(l));
     await writeFileMode(conf('Corefile'), cfg.corefile(l));
   }

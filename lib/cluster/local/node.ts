@@ -8,7 +8,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { ConsoleProgress } from '../../progress.js';
-import type { NodeAccess, NodeComponent } from '../provider.js';
+import type { HoldsAtStart, NodeAccess, NodeComponent } from '../provider.js';
+import { holdNextStart } from './runc-hold.js';
 import { buildCrictl, goVersion } from './build.js';
 import type { ClusterLayout } from './layout.js';
 import { apiServerURL } from './layout.js';
@@ -19,7 +20,7 @@ import { readState, writeState } from './state.js';
 import type { ClusterState } from './state.js';
 import { crictlVersionFor, parseKubeVersion } from './versions.js';
 
-export class LocalNode implements NodeAccess {
+export class LocalNode implements NodeAccess, HoldsAtStart {
   readonly nodeName: string;
   private crictlPath: Promise<string> | undefined;
 
@@ -47,6 +48,10 @@ export class LocalNode implements NodeAccess {
 
   async signalProcess(pid: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
     process.kill(pid, signal);
+  }
+
+  holdNextStart(namespace: string, container: string): Promise<() => Promise<boolean>> {
+    return holdNextStart(this.layout.holdsDir, namespace, container);
   }
 
   private async record(c: NodeComponent) {

@@ -11,6 +11,8 @@ import { BUSYBOX } from './images.js';
 import type { ClusterLayout } from './layout.js';
 
 export const RUNC = '/usr/sbin/runc';
+/** The runc wrapper rewrites a held container's OCI spec with it (runc-hold.ts). */
+export const JQ = '/usr/bin/jq';
 
 export function requireRoot(what: string): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
@@ -22,6 +24,7 @@ export async function checkHostTools(l: ClusterLayout): Promise<void> {
   const needed: Array<[string, string]> = [
     [RUNC, 'runc'],
     [BUSYBOX, 'busybox-static'],
+    [JQ, 'jq'],
     [`${l.cniBinDir}/ptp`, 'containernetworking-plugins'],
     [`${l.cniBinDir}/host-local`, 'containernetworking-plugins'],
     [`${l.cniBinDir}/loopback`, 'containernetworking-plugins'],
