@@ -5,7 +5,7 @@
  * of standing beside a pass.
  */
 import Mocha from 'mocha';
-import { attachment, label } from 'allure-js-commons';
+import { attachment, displayName, label } from 'allure-js-commons';
 import type { Injection } from '../chaos/fault.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { attachEvidence } from '../evidence/attach.js';
@@ -65,7 +65,9 @@ export function addCheckTest(f: TestFrame, part: CheckPart, title: string, body:
     }
     const end = testEnd(failure, problems);
     if (end.kind === 'skipped') {
+      // The reason goes into the result's name too: the summary, the report and check's exit name it.
       this.test!.title += ` (skipped: ${end.why})`;
+      await displayName(this.test!.title);
       this.skip();
     }
     if (end.kind === 'failed') {

@@ -43,6 +43,16 @@ const partOf = (r: ResultFile): CheckPart | undefined => r.labels.find((l) => l.
 /** The fault tests that were skipped, each as its title (which carries the reason). */
 export const skippedFaults = (results: ResultFile[]): string[] => results.filter((r) => partOf(r) === 'fault' && r.status === 'skipped').map((r) => r.name);
 
+/** Why the fault tests did not run, each reason once with how many it stopped ("4 skipped: no node access; 1 skipped: no Service"). */
+export function skipReasons(results: ResultFile[]): string {
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    const why = /\(skipped: (.*)\)$/.exec(r.name)?.[1] ?? `${r.name} (${r.status})`;
+    counts.set(why, (counts.get(why) ?? 0) + 1);
+  }
+  return [...counts].map(([why, n]) => `${n} skipped: ${why}`).join('; ');
+}
+
 /**
  * The check's exit: 1 when a test failed or broke (or Mocha counted a failure no result shows);
  * 12 when nothing ran, or when faults were asked for and none of them was injected and held;
@@ -55,8 +65,7 @@ export function checkVerdict(results: ResultFile[], o: { faultsAsked: number; mo
   if (o.faultsAsked === 0) return undefined;
   const faults = results.filter((r) => partOf(r) === 'fault');
   if (faults.some((r) => r.status === 'passed')) return undefined;
-  const why = faults.length ? faults.map((r) => r.name).join('; ') : 'no fault test was made';
-  return new InitcError('nothingRan', `no fault was injected, so nothing shows how the init containers behave under failure: ${why}`);
+  return new InitcError('nothingRan', `no fault was injected, so nothing shows how the init containers behave under failure: ${faults.length ? skipReasons(faults) : 'no fault test was made'}`);
 }
 
 /** The lines the summary adds under the counts: what was not checked, and why. */

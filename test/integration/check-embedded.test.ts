@@ -103,7 +103,8 @@ describe('initc check on the embedded cluster (integration; root)', function () 
   it('the same cluster by kubeconfig, without node access, and no Service: no fault can be injected: exit 12, each fault named with why', async () => {
     const o = await check('appending-pod.yaml', ['--kubeconfig', kubeconfig, '--probe', 'cat /data/config']);
     expect(o.exitCode, o.stderr + o.stdout).to.equal(ExitCode.nothingRan);
-    expect(o.stderr).to.match(/^initc: no fault was injected, so nothing shows how the init containers behave under failure: .*sandbox lost after Ready.*\(skipped: /m);
+    expect(o.stderr).to.match(/^initc: no fault was injected, so nothing shows how the init containers behave under failure: 4 skipped: the kubeconfig provider offers no access to the node .*; 1 skipped: the manifests define no Service to take away$/m);
+    expect(o.stdout).to.match(/NOT CHECKED sandbox lost after Ready: .*\(skipped: the kubeconfig provider offers no access to the node/);
     passed(o, /^✔ Ready: Pod\/migrator/);
   });
 

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatStuckInits, stuckInits } from '../../lib/check/diagnose.js';
-import { CheckBroken, Skip, checkVerdict, notCheckedLines, skippedFaults, testEnd } from '../../lib/check/outcome.js';
+import { CheckBroken, Skip, checkVerdict, notCheckedLines, skipReasons, skippedFaults, testEnd } from '../../lib/check/outcome.js';
 import { checkBoundedDuringOutage, checkOutageTookEffect, checkProbeWorks, dnsAnswer, recoveryMs } from '../../lib/check/verdicts.js';
 import type { RecordedRow } from '../../lib/checks/recording.js';
 import type { Recording } from '../../lib/checks/recording.js';
@@ -50,7 +50,8 @@ describe('check: the exit (a check that injected no fault is not a pass)', () =>
   it('exit 12 when every fault was skipped (the documentation example on a cluster without node access)', () => {
     const v = checkVerdict([staticOk, readyOk, skipped('sandbox lost'), skipped('node reboot'), result('dependency outage (skipped: the manifests define no Service to take away)', 'skipped', 'fault')], { faultsAsked: 4, mochaFailures: 0 });
     expect(v?.exitCode).to.equal(ExitCode.nothingRan);
-    expect(v?.message).to.equal('no fault was injected, so nothing shows how the init containers behave under failure: sandbox lost (skipped: no node access); node reboot (skipped: no node access); dependency outage (skipped: the manifests define no Service to take away)');
+    expect(v?.message).to.equal('no fault was injected, so nothing shows how the init containers behave under failure: 2 skipped: no node access; 1 skipped: the manifests define no Service to take away');
+    expect(skipReasons([result('a', 'skipped', 'fault'), result('b (skipped: x (y))', 'skipped', 'fault')]), 'a title without its reason says its status').to.equal('1 skipped: a (skipped); 1 skipped: x (y)');
   });
   it('exit 12 when faults were asked for and no fault test was made at all', () => {
     expect(checkVerdict([staticOk, readyOk], { faultsAsked: 1, mochaFailures: 0 })?.message).to.match(/: no fault test was made$/);
