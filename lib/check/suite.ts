@@ -23,27 +23,23 @@ import { NodeCapabilityMissing, canHoldAtStart } from '../cluster/provider.js';
 import type { NodeAccess } from '../cluster/provider.js';
 import { PodTimeline } from '../observe/timeline.js';
 import type { TimelineRow } from '../observe/timeline.js';
-import { WaitFailed, podMatches } from '../observe/wait.js';
+import { podMatches } from '../observe/wait.js';
 import { serverInfo } from '../scenario/kit.js';
 import { sleep } from '../util/time.js';
-import { applyObjects, currentPods, freshStart, runProbe, untilPod } from './apply.js';
-import { formatStuckInits, stuckInits } from './diagnose.js';
+import { applyObjects, freshStart, runProbe, untilPod } from './apply.js';
 import type { Finding } from './findings.js';
 import { formatFinding } from './findings.js';
 import type { TestRecord } from './harness.js';
 import { addCheckTest, firstLine } from './harness.js';
 import type { Manifests } from './manifests.js';
 import { appContainerOf } from './manifests.js';
+import { workloadReadiness } from './readiness.js';
 import { DNS_PROBER, dnsForgetsWithin, formatLookup, lookUp, serviceRemoved, startDnsProber } from './outage.js';
 import { CheckBroken, Skip } from './outcome.js';
 import type { CheckPart } from './outcome.js';
 import type { ProbeOutput } from './verdicts.js';
 import { checkBoundedDuringOutage, checkInitOrder, checkKilledReranAlone, checkOutageTookEffect, checkProbeWorks, checkSameProbe, initContainerIds, isReady, readyWithNewInits, recoveryMs, sideBySide } from './verdicts.js';
 
-export { dnsTtlSeconds } from './verdicts.js';
-export { serviceRemoved } from './outage.js';
-export { parseFaults, FAULTS } from './faults.js';
-export type { FaultName } from './faults.js';
 import type { FaultName } from './faults.js';
 
 export interface CheckOptions {
@@ -103,26 +99,7 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
     return node.access;
   };
 
-  /** Why `pod` is not Ready, in its init containers' words: exit codes, reasons and last log lines. */
-  const whyNotReady = async (pod: V1Pod | undefined): Promise<string> => {
-    if (!pod?.metadata?.name) return 'no pod of the workload was seen';
-    const fresh = await core.readNamespacedPod({ namespace: o.namespace, name: pod.metadata.name }).catch(() => pod);
-    const stuck = stuckInits(fresh);
-    const logs: Record<string, string> = {};
-    for (const s of stuck) {
-      if (!s.log) continue;
-      logs[s.name] = await core
-        .readNamespacedPodLog({ namespace: o.namespace, name: pod.metadata.name, container: s.log.container, previous: s.log.previous, tailLines: 5 })
-        .then((l) => String(l), (err: unknown) => `(its log could not be read: ${firstLine(err)})`);
-    }
-    return formatStuckInits(fresh, stuck, logs);
-  };
-  /** A wait for Ready that failed says why, in the init containers' words. */
-  const explained = async <T>(wait: Promise<T>): Promise<T> =>
-    wait.catch(async (err: unknown) => {
-      if (err instanceof WaitFailed) err.message += `\nWhy, as its init containers tell it:\n${await whyNotReady(err.lastSeen)}`;
-      throw err;
-    });
+  const { explained, readyPod } = workloadReadiness(o.kc, o.namespace, w, o.recoverMs);
 
   const timeline = async (rec: TestRecord, pod: string) => {
     const t = await PodTimeline.start(o.kc, o.namespace, pod, minor);
@@ -160,26 +137,6 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
     state.recoveries.push({ fault, ms });
     rec.extra.push({ name: 'recovery', content: `${description}: ${(ms / 1000).toFixed(2)} s after the fault ended (bound --recover-within ${o.recoverMs / 1000} s)` });
     return row;
-  };
-
-  /**
-   * The workload's Ready pod, before a fault: waits (up to --recover-within) for the previous test's
-   * pod to come up; a finished Job's pod is a skip with that reason; anything else a broken test.
-   */
-  const readyPod = async (rec: TestRecord): Promise<V1Pod> => {
-    const end = Date.now() + o.recoverMs;
-    for (;;) {
-      const pods = await currentPods(o.kc, o.namespace, w);
-      const ready = pods.find(isReady);
-      if (ready) return ready;
-      const done = pods.find((p) => p.status?.phase === 'Succeeded');
-      if (w.kind === 'Job' && done) throw new Skip(`the Job's pod ${done.metadata!.name} has finished (Succeeded): nothing is left to disturb`);
-      if (Date.now() > end) {
-        rec.extra.push({ name: 'not Ready before the fault', content: await whyNotReady(pods[0]) });
-        throw new CheckBroken(`expected ${w.kind}/${w.name} Ready before this fault (within --recover-within ${o.recoverMs / 1000} s of the previous check); observed ${pods.map((p) => `pod ${p.metadata!.name} ${p.status?.phase}`).join(', ') || 'no pod'}:\n${await whyNotReady(pods[0])}`);
-      }
-      await sleep(500);
-    }
   };
 
   const test = (part: CheckPart, title: string, body: (rec: TestRecord) => Promise<void>) =>

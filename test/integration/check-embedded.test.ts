@@ -25,6 +25,8 @@ interface Outcome {
   stdout: string;
   stderr: string;
   junit: string;
+  /** Every text attachment of the check's Allure results (the evidence: DNS answers, kills, outcomes). */
+  attachments: string;
 }
 
 describe('initc check on the embedded cluster (integration; root)', function () {
@@ -38,7 +40,10 @@ describe('initc check on the embedded cluster (integration; root)', function () 
     const r = await initc(['check', '-f', fixture(file), '--out', out, ...args]);
     console.log(`    (${file} ${args.join(' ')}: exit ${r.exitCode} in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const junit = await fs.readFile(path.join(out, 'junit.xml'), 'utf8').catch(() => '');
-    return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), junit: junit.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16))) };
+    const results = path.join(out, 'allure-results');
+    const texts = (await fs.readdir(results).catch(() => [] as string[])).filter((f) => f.endsWith('-attachment.txt'));
+    const attachments = (await Promise.all(texts.map((f) => fs.readFile(path.join(results, f), 'utf8')))).join('\n');
+    return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), junit: junit.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16))), attachments };
   };
   /** The test lines Mocha's spec reporter printed: ✔ passed, N) failed, - skipped. */
   const lines = (o: Outcome) => o.stdout.split('\n').map((l) => l.trim());
@@ -68,9 +73,9 @@ describe('initc check on the embedded cluster (integration; root)', function () 
     passed(o, /node reboot .*idempotency not compared \(no --probe\)/);
     for (const svc of ['myservice', 'mydb']) failed(o, new RegExp(`dependency outage: Service ${svc} gone for 10 s`));
     expect(o.stdout).to.match(/init container init-myservice was still waiting, never ended, never restarted/);
-    expect(o.junit).to.match(/nslookup myservice\.initc-check-myapp-pod-[^ ]+\.svc\.cluster\.local → nxdomain/);
+    expect(o.attachments).to.match(/nslookup myservice\.initc-check-myapp-pod-[^ ]+\.svc\.cluster\.local → nxdomain/);
     expect(o.stdout).to.match(/NOT CHECKED idempotency: no --probe was given/);
-    expect(o.stdout).to.not.match(/skipped/);
+    expect(o.stdout).to.not.match(/NOT CHECKED (?!idempotency)|\(skipped:/);
   });
 
   it('a bare Pod with sub-second init containers, one appending: every fault runs; the appending one is caught after the sandbox loss and the node reboot: exit 1', async () => {
@@ -83,7 +88,7 @@ describe('initc check on the embedded cluster (integration; root)', function () 
     expect(o.stdout).to.match(/not idempotent: the --probe output after the node reboot differs/);
     // Each runs for well under a second: the embedded cluster's runtime holds it at its start, and the kill never depends on a race.
     for (const victim of ['write-config', 'migrate']) passed(o, new RegExp(`init container ${victim} killed \\(SIGKILL\\) during a fresh start`));
-    expect(o.junit).to.match(/migrate was killed held at its start/);
+    expect(o.attachments).to.match(/migrate was killed held at its start/);
     expect(o.stdout).to.match(/dependency outage \(skipped: the manifests define no Service to take away\)/);
     expect(o.stdout).to.not.match(/skipped: the pod is|never became Ready|finished before initc could kill it/);
   });
@@ -95,8 +100,10 @@ describe('initc check on the embedded cluster (integration; root)', function () 
     passed(o, /node reboot .*probe output unchanged/);
     passed(o, /dependency outage: Service peers gone for 15 s/);
     for (const victim of ['wait-for-peers', 'render-config']) passed(o, new RegExp(`init container ${victim} killed \\(SIGKILL\\) during a fresh start`));
-    expect(o.stdout).to.not.match(/NOT CHECKED|skipped/);
-    expect(o.junit).to.match(/init container wait-for-peers gave up \(exited non-zero\) during the outage/);
+    expect(o.stdout).to.not.match(/NOT CHECKED|\(skipped:/);
+    expect((o.junit.match(/<testcase /g) ?? []).length, 'static, Ready, two kills, sandbox, reboot, outage').to.equal(7);
+    expect(o.junit).to.not.match(/<skipped|<failure/);
+    expect(o.attachments).to.match(/init container wait-for-peers gave up \(exited non-zero\) during the outage/);
     expect(o.stdout).to.not.match(/skipped: the pod is|never became Ready/);
   });
 

@@ -111,7 +111,7 @@ describe('check: verdicts', () => {
 
 describe('initc check: how long the cluster DNS remembers a removed Service', () => {
   it('nothing when the cache leaves cluster.local out; else the kubernetes plugin\'s ttl; 5 s (its default) without one', async () => {
-    const { dnsTtlSeconds } = await import('../../lib/check/suite.js');
+    const { dnsTtlSeconds } = await import('../../lib/check/verdicts.js');
     const kubeadm = '.:53 {\n    errors\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    cache 30 {\n       disable success cluster.local\n    }\n}\n';
     expect(dnsTtlSeconds(kubeadm), 'kubeadm: cluster.local kept out of the cache').to.equal(0);
     expect(dnsTtlSeconds(kubeadm.replace('disable success cluster.local', 'prefetch 10'))).to.equal(30);

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { ExitCode, InitcError } from '../../lib/errors.js';
 import { chooseWorkload, loadManifests, parseManifestText } from '../../lib/check/manifests.js';
 import { applyOrder, collectionPath, podSelector } from '../../lib/check/apply.js';
-import { parseFaults } from '../../lib/check/suite.js';
+import { parseFaults } from '../../lib/check/faults.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import { initc } from '../support/cli.js';
 
