@@ -115,6 +115,14 @@ describe('initc check on the embedded cluster (integration; root)', function () 
     passed(o, /^✔ Ready: Pod\/migrator/);
   });
 
+  it('an init container that cannot download its configuration (no route out): the failed Ready quotes its exit code and its last log lines; exit 1', async () => {
+    const o = await check('downloads-offline.yaml', ['--local-cluster', NAME, '--ready-within', '20', '--faults', 'lose-sandbox']);
+    expect(o.exitCode, o.stderr + o.stdout).to.equal(ExitCode.testsFailed);
+    failed(o, /Ready: Deployment\/fetcher is applied and its pod becomes Ready within 20 s/);
+    expect(o.stdout).to.match(/Why, as its init containers tell it:\n {2}init container fetch-config: .*exit \d+ \(Error\), restarted \d+ time\(s\)\n {4}last log lines(?: of its previous attempt)?:\n {6}fetching http:\/\/example\.com\/config/);
+    expect(o.stdout).to.match(/NOT CHECKED sandbox lost after Ready: .*\(skipped: the workload never became Ready\)/);
+  });
+
   it('leaves no namespace of a check behind', async () => {
     const kc = loadKubeConfig(kubeconfig);
     const list = await kc.makeApiClient(CoreV1Api).listNamespace({ labelSelector: `${MANAGED_BY_LABEL}=initc` });
