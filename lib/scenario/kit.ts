@@ -18,14 +18,14 @@ import { collectEvidence } from '../evidence/collect.js';
 import { PodTimeline } from '../observe/timeline.js';
 import { ObjectTimeline, formatObjectRows } from '../observe/objects.js';
 import type { Fault, Injection } from '../chaos/fault.js';
-import { injectFault } from '../chaos/fault.js';
+import { describeProofs, injectFault } from '../chaos/fault.js';
 import { PINNED_NODE_ENV, nodeAccessFor } from '../cluster/node-access.js';
 import { NodeCapabilityMissing } from '../cluster/provider.js';
 import type { NodeAccess } from '../cluster/provider.js';
-import { InfrastructureError } from '../observe/wait.js';
 import { ENV, session } from '../session.js';
 import { PodRun } from './pod-run.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, runLabels } from './namespace.js';
+import { scenarioOutcome, unprovenFaults } from './verdict.js';
 
 export interface ServerInfo {
   gitVersion: string;
@@ -234,7 +234,10 @@ export class ScenarioKit {
     const problems: string[] = [];
     const describe = (what: string) => (err: unknown) => void problems.push(`${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     for (const undo of this.undos) await undo().catch(describe('undoing an injected fault'));
-    if (this.injections.length) this.attach('injected faults', JSON.stringify(this.injections, null, 2));
+    if (this.injections.length) {
+      this.attach('fault proofs', describeProofs(this.injections));
+      this.attach('injected faults', JSON.stringify(this.injections, null, 2));
+    }
     await Promise.all(this.objectTimelines.map((t) => t.stop()));
     await Promise.allSettled(this.pendingRuns);
     for (const t of this.objectTimelines) {
@@ -309,16 +312,9 @@ export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<
     } catch (err) {
       disagreement = err as Error;
     }
-    failure ??= disagreement;
-    const problems = await kit.finish(failure !== undefined);
-    if (failure instanceof Error) {
-      if (disagreement && disagreement !== failure) failure.message += `\nAlso: ${disagreement.message}`;
-      if (problems.length) failure.message += `\nEvidence incomplete: ${problems.join('; ')}`;
-      failure.message += evidenceHint(kit);
-      throw failure;
-    }
-    if (failure !== undefined) throw failure;
-    if (problems.length) throw new InfrastructureError(`the checks passed, but the evidence is incomplete, so the verdict is not earned: ${problems.join('; ')}`);
+    const problems = await kit.finish((failure ?? disagreement) !== undefined || unprovenFaults(kit.injections).length > 0);
+    const outcome = scenarioOutcome({ failure, disagreement, problems, injections: kit.injections, evidenceHint: evidenceHint(kit) });
+    if (outcome !== undefined) throw outcome;
   });
 }
 

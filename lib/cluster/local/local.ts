@@ -83,6 +83,9 @@ export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
   componentRunning(c: NodeComponent): Promise<boolean> {
     return this.node.componentRunning(c);
   }
+  componentPid(c: NodeComponent): Promise<number | undefined> {
+    return this.node.componentPid(c);
+  }
 
   get kubeconfigPath(): string {
     return this.layout.kubeconfig;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { ConsoleProgress } from '../../progress.js';
-import type { NodeAccess, NodeComponent } from '../provider.js';
+import type { ComponentPids, NodeAccess, NodeComponent } from '../provider.js';
 import { buildCrictl, goVersion } from './build.js';
 import type { ClusterLayout } from './layout.js';
 import { apiServerURL } from './layout.js';
@@ -19,7 +19,7 @@ import { readState, writeState } from './state.js';
 import type { ClusterState } from './state.js';
 import { crictlVersionFor, parseKubeVersion } from './versions.js';
 
-export class LocalNode implements NodeAccess {
+export class LocalNode implements NodeAccess, ComponentPids {
   readonly nodeName: string;
   private crictlPath: Promise<string> | undefined;
 
@@ -58,6 +58,11 @@ export class LocalNode implements NodeAccess {
 
   async componentRunning(c: NodeComponent): Promise<boolean> {
     return isRunning((await this.record(c)).rec);
+  }
+
+  async componentPid(c: NodeComponent): Promise<number | undefined> {
+    const { rec } = await this.record(c);
+    return (await isRunning(rec)) ? rec.pid : undefined;
   }
 
   async stopComponent(c: NodeComponent): Promise<void> {
