@@ -5,10 +5,11 @@ import type { Fault } from './fault.js';
 import type { KillEvidence } from './proof.js';
 import { killProof, proofFailed } from './proof.js';
 
-/** How long the proof waits for the runtime to report the killed container exited. */
-const EXIT_WAIT_MS = 10_000;
-
-export function killContainer(namespace: string, pod: string, container: string, signal: 'SIGKILL' | 'SIGTERM'): Fault {
+/**
+ * The kill proves itself (killProof): the runtime reports the signalled container exited with
+ * 128 + the signal's number, waited for up to `exitWaitMs`.
+ */
+export function killContainer(namespace: string, pod: string, container: string, signal: 'SIGKILL' | 'SIGTERM', o: { exitWaitMs?: number } = {}): Fault {
   let killed: Omit<KillEvidence, 'state' | 'exitCode'> | undefined;
   return {
     description: `${signal} to the process of container ${container} of ${pod}`,
@@ -24,7 +25,7 @@ export function killContainer(namespace: string, pod: string, container: string,
       if (!killed) return proofFailed(claim, new Error('no container was signalled'));
       const k = killed;
       try {
-        const seen = await pollUntil(() => containerState(node, k.containerId), (s) => s.state !== 'CONTAINER_RUNNING', EXIT_WAIT_MS);
+        const seen = await pollUntil(() => containerState(node, k.containerId), (s) => s.state !== 'CONTAINER_RUNNING', o.exitWaitMs ?? 10_000);
         return killProof({ ...k, ...seen });
       } catch (err) {
         return proofFailed(claim, err);

@@ -30,14 +30,11 @@ async function removeStoppedSandbox(node: NodeAccess, id: string): Promise<void>
   }
 }
 
-/** How long the proof waits for the kubelet to make the pod a new sandbox. */
-const NEW_SANDBOX_WAIT_MS = 60_000;
-
 /**
  * The proof of a sandbox loss: the old sandbox gone (`removed`) or no longer ready, and a new
- * ready one, waited for up to a minute (the kubelet makes it at its next sync of the pod).
+ * ready one, waited for up to `waitMs` (the kubelet makes it at its next sync of the pod).
  */
-async function proveLoss(node: NodeAccess, namespace: string, pod: string, before: string | undefined, removed: boolean): Promise<FaultProof> {
+async function proveLoss(node: NodeAccess, namespace: string, pod: string, before: string | undefined, removed: boolean, waitMs: number): Promise<FaultProof> {
   const claim = `the sandbox of ${pod} ${removed ? 'removed' : 'no longer ready'}, and a new ready sandbox with another id`;
   if (!before) return proofFailed(claim, new Error('no sandbox was found to take away'));
   try {
@@ -45,7 +42,7 @@ async function proveLoss(node: NodeAccess, namespace: string, pod: string, befor
       const [all, ready] = await Promise.all([sandboxIds(node, namespace, pod, false), sandboxIds(node, namespace, pod)]);
       return { before, stillListed: all.includes(before), stillReady: ready.includes(before), after: ready.find((id) => id !== before) };
     };
-    return sandboxProof(await pollUntil(read, (e) => sandboxProof(e, removed).proven, NEW_SANDBOX_WAIT_MS, 500), removed);
+    return sandboxProof(await pollUntil(read, (e) => sandboxProof(e, removed).proven, waitMs, 500), removed);
   } catch (err) {
     return proofFailed(claim, err);
   }
@@ -57,7 +54,12 @@ async function theReadySandbox(node: NodeAccess, namespace: string, pod: string)
   return found[0]!;
 }
 
-export function removeSandbox(namespace: string, pod: string): Fault {
+/** How long the proof waits for the new sandbox: `newSandboxWaitMs`, a minute unless told. */
+export interface SandboxLossOptions {
+  newSandboxWaitMs?: number;
+}
+
+export function removeSandbox(namespace: string, pod: string, o: SandboxLossOptions = {}): Fault {
   let before: string | undefined;
   return {
     description: `stop and remove the sandbox of ${pod} (crictl stopp + rmp)`,
@@ -67,14 +69,14 @@ export function removeSandbox(namespace: string, pod: string): Fault {
       await node.crictl(['stopp', before]);
       await removeStoppedSandbox(node, before);
     },
-    prove: (node: NodeAccess) => proveLoss(node, namespace, pod, before, true),
+    prove: (node: NodeAccess) => proveLoss(node, namespace, pod, before, true, o.newSandboxWaitMs ?? 60_000),
     async undo() {
       /* the kubelet recreates it */
     },
   };
 }
 
-export function killPause(namespace: string, pod: string): Fault {
+export function killPause(namespace: string, pod: string, o: SandboxLossOptions = {}): Fault {
   let before: string | undefined;
   return {
     description: `SIGKILL to the pause process of ${pod}'s sandbox`,
@@ -83,7 +85,7 @@ export function killPause(namespace: string, pod: string): Fault {
       before = await theReadySandbox(node, namespace, pod);
       await node.signalProcess(await pidOf(node, before, true), 'SIGKILL');
     },
-    prove: (node: NodeAccess) => proveLoss(node, namespace, pod, before, false),
+    prove: (node: NodeAccess) => proveLoss(node, namespace, pod, before, false, o.newSandboxWaitMs ?? 60_000),
     async undo() {
       /* the kubelet recreates it */
     },

@@ -1,0 +1,266 @@
+/**
+ * The injectors collect their proof on the node (a scripted fake here, never a real one), and
+ * injectFault refuses to return from a fault that did not prove it took effect: it undoes it and
+ * throws FaultNotProven. Each fault is run as it takes effect and as it does nothing.
+ */
+import { expect } from 'chai';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Fault, Injection } from '../../lib/chaos/fault.js';
+import { describeProofs, injectFault, requireProof } from '../../lib/chaos/fault.js';
+import { killContainer } from '../../lib/chaos/kill-container.js';
+import { killPause, removeSandbox } from '../../lib/chaos/lose-sandbox.js';
+import { rebootNode, restartComponent } from '../../lib/chaos/node-faults.js';
+import { FaultNotProven, overlapProof } from '../../lib/chaos/proof.js';
+import { serviceOutage } from '../../lib/chaos/service-outage.js';
+import type { NodeAccess, NodeComponent } from '../../lib/cluster/provider.js';
+import type { PodTimeline } from '../../lib/observe/timeline.js';
+
+const marks: string[] = [];
+const timeline = { mark: (m: string) => void marks.push(m) } as unknown as PodTimeline;
+
+interface FakeNode extends NodeAccess {
+  calls: string[];
+  pids: Record<NodeComponent, number | undefined>;
+  running: Record<NodeComponent, boolean>;
+}
+
+/** A node whose crictl answers through `crictl`, whose components restart (new pid) unless `restarts` is false. */
+function fakeNode(crictl: (args: string[]) => string, o: { restarts?: boolean; pids?: boolean } = {}): FakeNode {
+  const calls: string[] = [];
+  const node: FakeNode = {
+    calls,
+    nodeName: 'n',
+    pids: { kubelet: 100, containerd: 200, 'kube-apiserver': 300 },
+    running: { kubelet: true, containerd: true, 'kube-apiserver': true },
+    async crictl(args) {
+      calls.push(args.join(' '));
+      return crictl(args);
+    },
+    async signalProcess(pid, signal) {
+      calls.push(`kill ${signal} ${pid}`);
+    },
+    async stopComponent(c) {
+      calls.push(`stop ${c}`);
+      if (o.restarts !== false) node.running[c] = false;
+    },
+    async startComponent(c) {
+      calls.push(`start ${c}`);
+      if (!node.running[c]) node.pids[c] = node.pids[c]! + 1;
+      node.running[c] = true;
+    },
+    async componentRunning(c) {
+      return node.running[c];
+    },
+  };
+  if (o.pids !== false) Object.assign(node, { componentPid: async (c: NodeComponent) => (node.running[c] ? node.pids[c] : undefined) });
+  return node;
+}
+
+async function inject<T>(target: T, fault: Fault<T>): Promise<{ log: Injection[]; err?: Error }> {
+  const log: Injection[] = [];
+  const err = await injectFault(target, timeline, fault, log).then(() => undefined, (e: Error) => e);
+  return { log, err };
+}
+
+describe('fault injection with proof', () => {
+  beforeEach(() => void (marks.length = 0));
+
+  describe('injectFault', () => {
+    const fault = (proven: boolean | undefined, calls: string[]): Fault<null> => ({
+      description: 'the fault',
+      undoDescription: 'put back',
+      inject: async () => void calls.push('inject'),
+      undo: async () => void calls.push('undo'),
+      ...(proven === undefined ? {} : { prove: async () => ({ claim: 'it bit', proven, seen: proven ? 'bite marks' : 'nothing', evidence: { n: 1 } }) }),
+    });
+
+    it('a proven fault: recorded with its proof, marked on the timeline, undone only when asked', async () => {
+      const calls: string[] = [];
+      const log: Injection[] = [];
+      const undo = await injectFault(null, timeline, fault(true, calls), log);
+      expect(calls).to.deep.equal(['inject']);
+      expect(log[0]!.proofs).to.deep.equal([{ claim: 'it bit', proven: true, seen: 'bite marks', evidence: { n: 1 } }]);
+      expect(marks.slice(1)).to.deep.equal([marks[1], 'PROVEN: it bit; bite marks']);
+      await undo();
+      expect(calls).to.deep.equal(['inject', 'undo']);
+    });
+
+    it('negative control: an unproven fault is undone at once and throws FaultNotProven, its proof kept on the record', async () => {
+      const calls: string[] = [];
+      const { log, err } = await inject(null, fault(false, calls));
+      expect(err).to.be.instanceOf(FaultNotProven);
+      expect(err!.message).to.equal('the fault did not prove it took effect, so no verdict on the cluster is earned: the fault: expected it bit; observed nothing');
+      expect(calls).to.deep.equal(['inject', 'undo']);
+      expect(log[0]!.proofs.map((p) => p.proven)).to.deep.equal([false]);
+      expect(marks.at(-2)).to.equal('NOT PROVEN: it bit; nothing');
+    });
+
+    it('a fault that declares no proof is never proven', async () => {
+      const { err } = await inject(null, fault(undefined, []));
+      expect(err).to.be.instanceOf(FaultNotProven);
+      expect(err!.message).to.match(/: the fault: expected a proof that the fault took effect; observed the fault declares none$/);
+    });
+
+    it('requireProof adds a later proof (the overlap with a run) and throws when it is not proven', () => {
+      const record: Injection = { fault: 'restart kubelet', injectedAt: '', injectMs: 0, proofs: [] };
+      const inside = overlapProof({ from: '2026-01-01T00:00:05Z', to: '2026-01-01T00:00:08Z' }, 'init-b', { startedAt: '2026-01-01T00:00:03Z', finishedAt: '2026-01-01T00:00:09Z' });
+      requireProof(record, inside);
+      const after = overlapProof({ from: '2026-01-01T00:00:10Z', to: '2026-01-01T00:00:12Z' }, 'init-b', { startedAt: '2026-01-01T00:00:03Z', finishedAt: '2026-01-01T00:00:09Z' });
+      expect(() => requireProof(record, after)).to.throw(FaultNotProven, /^the fault did not prove it took effect, so no verdict on the cluster is earned: restart kubelet: expected init-b started before/);
+      expect(record.proofs).to.deep.equal([inside, after]);
+      expect(describeProofs([record, { fault: 'other', injectedAt: '', injectMs: 0, proofs: [], error: 'inject failed: boom' }])).to.equal(
+        `restart kubelet\n  proven: ${inside.claim}; seen: ${inside.seen}\n  NOT PROVEN: ${after.claim}; seen: ${after.seen}\nother (inject failed: boom)\n  no proof recorded`,
+      );
+    });
+  });
+
+  describe('restartComponent', () => {
+    it('a real restart: stopped, seen down, started under a new pid; its down window is kept', async () => {
+      const node = fakeNode(() => '');
+      const restart = restartComponent('kubelet', 20);
+      const { log, err } = await inject(node as NodeAccess, restart);
+      expect(err).to.equal(undefined);
+      expect(node.calls).to.deep.equal(['stop kubelet', 'start kubelet']);
+      const proof = log[0]!.proofs[0]!;
+      expect(proof.proven).to.equal(true);
+      expect(proof.evidence).to.include({ component: 'kubelet', pidBefore: 100, pidAfter: 101, seenDown: true, minGapMs: 20 });
+      expect(proof.evidence.gapMs).to.be.at.least(20);
+      const w = restart.downWindow()!;
+      expect(Date.parse(w.to) - Date.parse(w.from)).to.be.at.least(20);
+    });
+
+    it('negative control: a stop that did nothing (never down, the same pid) is not proven', async () => {
+      const node = fakeNode(() => '', { restarts: false });
+      const { log, err } = await inject(node as NodeAccess, restartComponent('containerd', 10));
+      expect(err).to.be.instanceOf(FaultNotProven);
+      expect(log[0]!.proofs[0]!.seen).to.match(/^pid 200 before, 200 after; never seen down; gap \d+ ms$/);
+    });
+
+    it('a node access that cannot tell pids proves nothing', async () => {
+      const { err } = await inject(fakeNode(() => '', { pids: false }) as NodeAccess, restartComponent('kubelet', 10));
+      expect(err).to.be.instanceOf(FaultNotProven);
+      expect(err!.message).to.match(/observed pid none before, none after; seen down; gap \d+ ms$/);
+    });
+
+    it('a detached restart (through a privileged pod) is proven by the new pid', async () => {
+      const node = fakeNode(() => '');
+      Object.assign(node, {
+        restartComponent: async (c: NodeComponent) => void (node.pids[c] = 999),
+        rebootNode: async () => undefined,
+      });
+      const { log, err } = await inject(node as NodeAccess, restartComponent('kubelet', 0));
+      expect(err).to.equal(undefined);
+      expect(log[0]!.proofs[0]!.seen).to.match(/^pid 100 before, 999 after; down not observable \(detached restart\); gap \d+ ms$/);
+    });
+  });
+
+  describe('killContainer', () => {
+    const crictl = (exit: string) => (args: string[]) => (args[0] === 'ps' ? 'c1\n' : args.includes('{{.info.pid}}') ? '4242' : exit);
+
+    it('proven by the runtime: exited with 137 after SIGKILL', async () => {
+      const node = fakeNode(crictl('CONTAINER_EXITED 137'));
+      const { log, err } = await inject(node as NodeAccess, killContainer('ns', 'p', 'init-b', 'SIGKILL', { exitWaitMs: 0 }));
+      expect(err).to.equal(undefined);
+      expect(node.calls).to.include('kill SIGKILL 4242');
+      expect(log[0]!.proofs[0]!.evidence).to.include({ containerId: 'c1', pid: 4242, state: 'CONTAINER_EXITED', exitCode: 137 });
+    });
+
+    it('negative controls: it finished by itself (exit 0), it is still running, the runtime lost it', async () => {
+      for (const [answer, seen] of [
+        ['CONTAINER_EXITED 0', 'state CONTAINER_EXITED, exit code 0'],
+        ['CONTAINER_RUNNING 0', 'state CONTAINER_RUNNING, exit code 0'],
+      ]) {
+        const { err } = await inject(fakeNode(crictl(answer!)) as NodeAccess, killContainer('ns', 'p', 'init-b', 'SIGTERM', { exitWaitMs: 0 }));
+        expect(err, answer).to.be.instanceOf(FaultNotProven);
+        expect(err!.message.endsWith(`observed ${seen}`), err!.message).to.equal(true);
+      }
+      const lost = fakeNode((args) => {
+        if (args[0] === 'inspect' && args.includes('{{.status.state}} {{.status.exitCode}}')) throw new Error('crictl inspect c1: container "c1" not found');
+        return crictl('')(args);
+      });
+      const { err } = await inject(lost as NodeAccess, killContainer('ns', 'p', 'init-b', 'SIGKILL', { exitWaitMs: 0 }));
+      expect(err!.message).to.match(/observed state gone, exit code none$/);
+    });
+  });
+
+  describe('removeSandbox and killPause', () => {
+    /** A node with sandbox sb1 ready; after the fault, `after` says what `crictl pods` lists (all, ready). */
+    const sandboxNode = (after: { all: string[]; ready: string[] }) => {
+      let struck = false;
+      return fakeNode((args) => {
+        if (args[0] === 'stopp' || args[0] === 'inspectp') struck = true;
+        if (args[0] === 'inspectp') return '77';
+        if (args[0] !== 'pods') return '';
+        if (!struck) return 'sb1\n';
+        return (args.includes('ready') ? after.ready : after.all).join('\n');
+      });
+    };
+
+    it('removed and replaced: proven', async () => {
+      const { log, err } = await inject(sandboxNode({ all: ['sb2'], ready: ['sb2'] }) as NodeAccess, removeSandbox('ns', 'p', { newSandboxWaitMs: 0 }));
+      expect(err).to.equal(undefined);
+      expect(log[0]!.proofs[0]!.evidence).to.deep.equal({ before: 'sb1', stillListed: false, stillReady: false, after: 'sb2' });
+    });
+
+    it('negative controls: the removal left it ready, no new sandbox came', async () => {
+      const kept = await inject(sandboxNode({ all: ['sb1'], ready: ['sb1'] }) as NodeAccess, removeSandbox('ns', 'p', { newSandboxWaitMs: 0 }));
+      expect(kept.err!.message).to.match(/observed old sandbox sb1 still ready; new ready sandbox none$/);
+      const none = await inject(sandboxNode({ all: [], ready: [] }) as NodeAccess, removeSandbox('ns', 'p', { newSandboxWaitMs: 0 }));
+      expect(none.err!.message).to.match(/observed old sandbox sb1 gone; new ready sandbox none$/);
+    });
+
+    it('the killed pause process: the old sandbox not ready, a new one ready', async () => {
+      const node = sandboxNode({ all: ['sb1', 'sb2'], ready: ['sb2'] });
+      const { err } = await inject(node as NodeAccess, killPause('ns', 'p', { newSandboxWaitMs: 0 }));
+      expect(err).to.equal(undefined);
+      expect(node.calls).to.include('kill SIGKILL 77');
+      const missed = await inject(sandboxNode({ all: ['sb1'], ready: ['sb1'] }) as NodeAccess, killPause('ns', 'p', { newSandboxWaitMs: 0 }));
+      expect(missed.err).to.be.instanceOf(FaultNotProven);
+    });
+  });
+
+  describe('rebootNode', () => {
+    const rebootable = (survive: boolean) => {
+      let removed = false;
+      return fakeNode((args) => {
+        if (args[0] === 'rmp') removed = true;
+        return args[0] === 'pods' ? (removed && !survive ? 'new1\n' : 'sb1\nsb2\n') : '';
+      });
+    };
+
+    it('every sandbox removed, the kubelet and containerd restarted: proven', async () => {
+      const { log, err } = await inject(rebootable(false) as NodeAccess, rebootNode());
+      expect(err).to.equal(undefined);
+      expect(log[0]!.proofs[0]!.seen).to.equal('2 sandboxes before, 0 survived; kubelet pid 100 → 101; containerd pid 200 → 201');
+    });
+
+    it('negative control: the sandboxes survived', async () => {
+      const { err } = await inject(rebootable(true) as NodeAccess, rebootNode());
+      expect(err!.message).to.match(/observed 2 sandboxes before, 2 survived; kubelet pid 100 → 101; containerd pid 200 → 201$/);
+    });
+  });
+
+  describe('serviceOutage', () => {
+    /** An API whose Service gets a new uid when created again; `deletes` false: the delete did nothing. */
+    const api = (deletes: boolean) => {
+      let svc: { metadata: { uid: string; name: string }; spec: object } | undefined = { metadata: { uid: 'u1', name: 'backend' }, spec: { ports: [] } };
+      const core = {
+        readNamespacedService: async () => svc ?? Promise.reject(Object.assign(new Error('not found'), { code: 404 })),
+        deleteNamespacedService: async () => void (deletes && (svc = undefined)),
+        createNamespacedService: async () => void (svc = { metadata: { uid: 'u2', name: 'backend' }, spec: {} }),
+      };
+      return { makeApiClient: () => core } as unknown as KubeConfig;
+    };
+
+    it('deleted, seen gone, back as a new object: proven', async () => {
+      const { log, err } = await inject(api(true), serviceOutage('ns', 'backend', 0));
+      expect(err).to.equal(undefined);
+      expect(log[0]!.proofs[0]!.seen).to.equal('not found during the outage; uid u1 before, u2 after');
+    });
+
+    it('negative control: the delete did nothing', async () => {
+      const { err } = await inject(api(false), serviceOutage('ns', 'backend', 0));
+      expect(err!.message).to.match(/observed still found during the outage; uid u1 before, u1 after$/);
+    });
+  });
+});
