@@ -6,7 +6,7 @@
  * (kept on failure when INITC_KEEP_ON_FAILURE is set).
  */
 import { promises as fs } from 'node:fs';
-import { CoreV1Api, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { label } from 'allure-js-commons';
 import type { PodBuilder } from '../pod/builder.js';
@@ -25,22 +25,12 @@ import type { NodeAccess } from '../cluster/provider.js';
 import { ENV, session } from '../session.js';
 import { PodRun } from './pod-run.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, runLabels } from './namespace.js';
-import { scenarioOutcome, unprovenFaults } from './verdict.js';
+import { evidenceHint, scenarioOutcome, unprovenFaults } from './verdict.js';
+import { serverInfo } from './server.js';
+import type { ServerInfo } from './server.js';
 
-export interface ServerInfo {
-  gitVersion: string;
-  minor: number;
-}
-
-let server: Promise<ServerInfo> | undefined;
-
-export function serverInfo(kc: KubeConfig): Promise<ServerInfo> {
-  server ??= kc
-    .makeApiClient(VersionApi)
-    .getCode()
-    .then((v) => ({ gitVersion: v.gitVersion, minor: Number.parseInt(v.minor.replace(/\D.*$/, ''), 10) }));
-  return server;
-}
+export { serverInfo } from './server.js';
+export type { ServerInfo } from './server.js';
 
 const keepOnFailure = () => process.env[ENV.keepOnFailure] === '1';
 
@@ -263,11 +253,6 @@ export class ScenarioKit {
   }
 }
 
-const evidenceHint = (kit: ScenarioKit) =>
-  kit.runs.length
-    ? `\nEvidence: in this test's Allure result open ${kit.runs.map((r) => `"timeline ${r.name}"`).join(', ')}, "events <namespace>" and the "log …" attachments.`
-    : '';
-
 /**
  * A Mocha test around a ScenarioKit. The test's labels carry the suite, the server's version and
  * the provider; its failure message ends with where the evidence is.
@@ -313,7 +298,7 @@ export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<
       disagreement = err as Error;
     }
     const problems = await kit.finish((failure ?? disagreement) !== undefined || unprovenFaults(kit.injections).length > 0);
-    const outcome = scenarioOutcome({ failure, disagreement, problems, injections: kit.injections, evidenceHint: evidenceHint(kit) });
+    const outcome = scenarioOutcome({ failure, disagreement, problems, injections: kit.injections, evidenceHint: evidenceHint(kit.runs.map((r) => r.name)) });
     if (outcome !== undefined) throw outcome;
   });
 }

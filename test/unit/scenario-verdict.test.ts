@@ -9,7 +9,7 @@ import type { Injection } from '../../lib/chaos/fault.js';
 import { FaultNotProven, restartProof } from '../../lib/chaos/proof.js';
 import { checkNothingReran } from '../../lib/checks/chaos.js';
 import { InfrastructureError } from '../../lib/observe/wait.js';
-import { scenarioOutcome, unprovenFaults } from '../../lib/scenario/verdict.js';
+import { evidenceHint, scenarioOutcome, unprovenFaults } from '../../lib/scenario/verdict.js';
 import { load } from '../support/controls.js';
 
 const HINT = '\nEvidence: see the timeline.';
@@ -97,5 +97,10 @@ describe('scenario verdict', () => {
 
   it('something thrown that is not an Error is passed on as it is', () => {
     expect(end({ failure: 'a string', problems: ['x'] })).to.equal('a string');
+  });
+
+  it('the evidence hint names each watched pod\'s timeline, and is empty without one', () => {
+    expect(evidenceHint(['a', 'b'])).to.equal('\nEvidence: in this test\'s Allure result open "timeline a", "timeline b", "events <namespace>" and the "log …" attachments.');
+    expect(evidenceHint([])).to.equal('');
   });
 });
