@@ -146,7 +146,7 @@ class PlainWatch {
 describe('chaos-node: the API server restarted mid-scenario', function () {
   this.timeout(240_000);
 
-  scenarioTest('the timeline keeps every transition through an API server restart: the same resourceVersions and STATUS as an independent plain watch', async (kit) => {
+  scenarioTest('the timeline keeps every transition through an API server restart (proven: a new pid, down ≥ 3 s, the recorder\'s watch dropped): the same resourceVersions and STATUS as an independent plain watch', async (kit) => {
     const builder = slowMiddle('apiserver-restart');
     const independent = new PlainWatch(kit.kc, await kit.namespace(), builder.name, (await kit.server()).minor);
     await independent.start();
