@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Fault, Injection } from '../../lib/chaos/fault.js';
-import { describeProofs, injectFault, requireProof } from '../../lib/chaos/fault.js';
+import { describeProofs, injectFault, requireProof, undoAllFaults } from '../../lib/chaos/fault.js';
 import { killContainer } from '../../lib/chaos/kill-container.js';
 import { killPause, removeSandbox } from '../../lib/chaos/lose-sandbox.js';
 import { rebootNode, restartComponent } from '../../lib/chaos/node-faults.js';
@@ -93,6 +93,43 @@ describe('fault injection with proof', () => {
       expect(calls).to.deep.equal(['inject', 'undo']);
       expect(log[0]!.proofs.map((p) => p.proven)).to.deep.equal([false]);
       expect(marks.at(-2)).to.equal('NOT PROVEN: it bit; nothing');
+    });
+
+    it('records on the timeline: the injection, how long it took, the proof, the undo', async () => {
+      const log: Injection[] = [];
+      const undo = await injectFault(null, timeline, fault(true, []), log);
+      await undo();
+      await undo();
+      expect(marks.map((m) => m.replace(/\d+ ms/, 'N ms'))).to.deep.equal(['INJECT the fault', 'injected (N ms): the fault', 'PROVEN: it bit; bite marks', 'undone (N ms): put back']);
+      const r = log[0]!;
+      expect(r.injectMs).to.be.within(0, 1000);
+      expect(r.undoMs).to.be.within(0, 1000);
+      expect(Date.parse(r.undoneAt!)).to.be.within(Date.parse(r.injectedAt), Date.now());
+    });
+
+    it('an injection that fails is undone, recorded as failed and rethrown', async () => {
+      const calls: string[] = [];
+      const broken: Fault<null> = { ...fault(true, calls), inject: async () => Promise.reject(new Error('no such pod')) };
+      const { log, err } = await inject(null, broken);
+      expect(err!.message).to.equal('no such pod');
+      expect(calls).to.deep.equal(['undo']);
+      expect(log[0]!.error).to.equal('inject failed: no such pod');
+      expect(log[0]!.proofs).to.deep.equal([]);
+    });
+
+    it('an undo that fails is recorded, marked and rethrown; undoAllFaults undoes what is still in force', async () => {
+      const calls: string[] = [];
+      const stuck: Fault<null> = { ...fault(true, calls), undo: async () => Promise.reject(new Error('kubelet did not start')) };
+      const log: Injection[] = [];
+      const undo = await injectFault(null, timeline, stuck, log);
+      const err = await undo().then(() => undefined, (e: Error) => e);
+      expect(err!.message).to.equal('kubelet did not start');
+      expect(log[0]!.error).to.equal('undo failed: kubelet did not start');
+      expect(marks.at(-1)).to.equal('UNDO FAILED the fault: kubelet did not start');
+      expect(log[0]!.undoMs).to.be.within(0, 1000);
+      await injectFault(null, timeline, fault(true, calls), []);
+      await undoAllFaults();
+      expect(calls, 'the stuck fault injected, then the second injected and undone by undoAllFaults').to.deep.equal(['inject', 'inject', 'undo']);
     });
 
     it('a fault that declares no proof is never proven', async () => {

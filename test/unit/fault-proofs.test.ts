@@ -62,6 +62,7 @@ describe('fault proofs (pure judges)', () => {
       expect(p.proven).to.equal(true);
       expect(p.claim).to.equal('init-b started before the component went down (2026-11-26T22:58:57.200Z) and finished after it was back (2026-11-26T22:59:03.900Z)');
       expect(p.seen).to.equal('init-b ran from 2026-11-26T22:58:55Z to 2026-11-26T22:59:07Z');
+      expect(p.evidence).to.deep.equal({ window: window('22:58:57.200', '22:59:03.900'), container: 'init-b', startedAt: '2026-11-26T22:58:55Z', finishedAt: '2026-11-26T22:59:07Z' });
     });
 
     it('at the boundaries: a start a whole second before the window, a finish in the second it ended', () => {
@@ -141,7 +142,12 @@ describe('fault proofs (pure judges)', () => {
 
     it('proves a reboot, with its figures', () => {
       const p = rebootProof(rebooted);
-      expect([p.proven, p.seen]).to.deep.equal([true, '2 sandboxes before, 0 survived; kubelet pid 10 → 20; containerd pid 11 → 21']);
+      expect(p).to.deep.equal({
+        claim: 'every sandbox of the node gone (at least one before), the kubelet and containerd running under new pids',
+        proven: true,
+        seen: '2 sandboxes before, 0 survived; kubelet pid 10 → 20; containerd pid 11 → 21',
+        evidence: rebooted,
+      });
     });
 
     it('negative controls: a survivor, no sandbox at all, a component not restarted or not running', () => {
@@ -151,6 +157,9 @@ describe('fault proofs (pure judges)', () => {
       expect(rebootProof({ ...rebooted, containerd: { before: 11, after: 11 } }).proven).to.equal(false);
       expect(rebootProof({ ...rebooted, containerd: { before: 11 } }).seen).to.equal('2 sandboxes before, 0 survived; kubelet pid 10 → 20; containerd pid 11 → none');
       expect(rebootProof({ ...rebooted, kubelet: { after: 20 } }).proven).to.equal(false);
+      expect(rebootProof({ ...rebooted, kubelet: { before: 10 } }).proven, 'the kubelet not running after').to.equal(false);
+      expect(rebootProof({ ...rebooted, containerd: { before: 11 } }).proven, 'containerd not running after').to.equal(false);
+      expect(rebootProof({ ...rebooted, kubelet: { after: 20 } }).seen).to.equal('2 sandboxes before, 0 survived; kubelet pid none → 20; containerd pid 11 → 21');
     });
   });
 
@@ -158,8 +167,13 @@ describe('fault proofs (pure judges)', () => {
     const outage = { service: 'backend', uidBefore: 'u1', seenGone: true, uidAfter: 'u2' };
 
     it('proves an outage', () => {
-      const p = outageProof(outage);
-      expect([p.proven, p.claim, p.seen]).to.deep.equal([true, 'Service backend not found during the outage, then back as a new object (another uid)', 'not found during the outage; uid u1 before, u2 after']);
+      expect(outageProof(outage)).to.deep.equal({
+        claim: 'Service backend not found during the outage, then back as a new object (another uid)',
+        proven: true,
+        seen: 'not found during the outage; uid u1 before, u2 after',
+        evidence: outage,
+      });
+      expect(outageProof({ ...outage, uidBefore: undefined, uidAfter: undefined }).seen).to.equal('not found during the outage; uid none before, none after');
     });
 
     it('negative controls: still found while down, the same object after, none after', () => {

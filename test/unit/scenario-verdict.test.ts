@@ -48,9 +48,13 @@ describe('scenario verdict', () => {
     expect(outcome.message).to.match(/\nThe checks failed: expected init-a to start exactly twice \(not a verdict: the fault did not take effect\)\.\nEvidence: see the timeline\.$/);
   });
 
-  it('every unproven fault is named', () => {
-    const outcome = end({ injections: [DID_NOTHING, { ...DID_NOTHING, fault: 'restart containerd' }] }) as Error;
-    expect(outcome.message.split('\n')[1]).to.match(/^Also: the fault did not prove it took effect, so no verdict on the cluster is earned: restart containerd: expected /);
+  it('every unproven fault is named, one line each', () => {
+    const outcome = end({ injections: [DID_NOTHING, { ...DID_NOTHING, fault: 'restart containerd' }, { ...DID_NOTHING, fault: 'reboot' }] }) as Error;
+    const lines = outcome.message.split('\n');
+    expect(lines).to.have.length(5);
+    expect(lines[1]).to.match(/^Also: the fault did not prove it took effect, so no verdict on the cluster is earned: restart containerd: expected /);
+    expect(lines[2]).to.match(/^Also: the fault did not prove it took effect, so no verdict on the cluster is earned: reboot: expected /);
+    expect(lines[3]).to.equal('The checks passed (not a verdict: the fault did not take effect).');
   });
 
   it('the FaultNotProven the injection threw is the verdict itself, not wrapped again', () => {
@@ -64,6 +68,7 @@ describe('scenario verdict', () => {
   it('an injection that recorded no proof is unproven; one whose injection failed is judged by that error instead', () => {
     const bare: Injection = { fault: 'mystery', injectedAt: '', injectMs: 0, proofs: [] };
     expect(unprovenFaults([bare]).map((e) => e.message)).to.deep.equal(['the fault did not prove it took effect, so no verdict on the cluster is earned: mystery: expected a proof that the fault took effect; observed none recorded']);
+    expect(unprovenFaults([bare])[0]!.proof).to.deep.equal({ claim: 'a proof that the fault took effect', proven: false, seen: 'none recorded', evidence: {} });
     expect(unprovenFaults([{ ...bare, error: 'inject failed: no such pod' }])).to.deep.equal([]);
     expect(unprovenFaults([{ ...PROVEN, error: 'undo failed: busy' }])).to.deep.equal([]);
     expect(unprovenFaults([{ ...DID_NOTHING, error: 'undo failed: busy' }])).to.have.length(1);
@@ -80,6 +85,11 @@ describe('scenario verdict', () => {
     const outcome = end({ failure, disagreement, problems: ['undoing an injected fault: kubelet did not start'], injections: [PROVEN] }) as Error;
     expect(outcome).to.equal(failure);
     expect(outcome.message).to.equal(`expected phase Running\nAlso: STATUS differs at row #3\nEvidence incomplete: undoing an injected fault: kubelet did not start${HINT}`);
+  });
+
+  it('every evidence problem is listed, separated', () => {
+    const outcome = end({ failure: new AssertionError('expected x'), problems: ['a', 'b'] }) as Error;
+    expect(outcome.message).to.equal(`expected x\nEvidence incomplete: a; b${HINT}`);
   });
 
   it('a disagreement alone fails the test, said once', () => {
