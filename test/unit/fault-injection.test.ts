@@ -161,7 +161,8 @@ describe('fault injection with proof', () => {
       const proof = log[0]!.proofs[0]!;
       expect(proof.proven).to.equal(true);
       expect(proof.evidence).to.include({ component: 'kubelet', pidBefore: 100, pidAfter: 101, seenDown: true, minGapMs: 20 });
-      expect(proof.evidence.gapMs).to.be.at.least(20);
+      expect(proof.evidence.gapMs).to.be.within(20, 2000);
+      expect(restart.description).to.equal('restart kubelet (stopped with SIGTERM, down for 0.02s)');
       const w = restart.downWindow()!;
       expect(Date.parse(w.to) - Date.parse(w.from)).to.be.at.least(20);
     });
@@ -177,6 +178,22 @@ describe('fault injection with proof', () => {
       const { err } = await inject(fakeNode(() => '', { pids: false }) as NodeAccess, restartComponent('kubelet', 10));
       expect(err).to.be.instanceOf(FaultNotProven);
       expect(err!.message).to.match(/observed pid none before, none after; seen down; gap \d+ ms$/);
+    });
+
+    it('proves nothing before it ran, or when the pid cannot be read', async () => {
+      expect(await restartComponent('kubelet', 10).prove!(fakeNode(() => '') as NodeAccess)).to.deep.equal({ claim: 'kubelet restarted', proven: false, seen: 'collecting the evidence failed: the restart did not finish', evidence: {} });
+      const node = fakeNode(() => '');
+      const restart = restartComponent('containerd', 0);
+      await restart.inject(node);
+      Object.assign(node, { componentPid: async () => Promise.reject(new Error('no state file')) });
+      expect(await restart.prove!(node)).to.deep.equal({ claim: 'containerd running under a new pid', proven: false, seen: 'collecting the evidence failed: no state file', evidence: {} });
+    });
+
+    it('ensureNodeRunning (its undo) starts only what is not running', async () => {
+      const node = fakeNode(() => '');
+      node.running.containerd = false;
+      await restartComponent('kubelet', 0).undo(node);
+      expect(node.calls).to.deep.equal(['start containerd']);
     });
 
     it('a detached restart (through a privileged pod) is proven by the new pid', async () => {
@@ -200,6 +217,31 @@ describe('fault injection with proof', () => {
       expect(err).to.equal(undefined);
       expect(node.calls).to.include('kill SIGKILL 4242');
       expect(log[0]!.proofs[0]!.evidence).to.include({ containerId: 'c1', pid: 4242, state: 'CONTAINER_EXITED', exitCode: 137 });
+    });
+
+    it('waits for the runtime to report the exit (running, running, then exited), no longer than it must', async () => {
+      let reads = 0;
+      const node = fakeNode((args) => {
+        if (args.includes('{{.status.state}} {{.status.exitCode}}')) return ++reads < 3 ? 'CONTAINER_RUNNING 0' : 'CONTAINER_EXITED 137';
+        return crictl('')(args);
+      });
+      const t0 = Date.now();
+      const { log, err } = await inject(node as NodeAccess, killContainer('ns', 'p', 'init-b', 'SIGKILL', { exitWaitMs: 3000 }));
+      expect(err).to.equal(undefined);
+      expect(reads).to.equal(3);
+      expect(Date.now() - t0).to.be.below(2000);
+      expect(log[0]!.fault).to.equal('SIGKILL to the process of container init-b of p');
+    });
+
+    it('proves nothing before it was injected, or when the runtime cannot be asked', async () => {
+      const unsent = await killContainer('ns', 'p', 'init-b', 'SIGKILL').prove!(fakeNode(() => ''));
+      expect(unsent).to.deep.equal({ claim: 'container init-b exited with the exit code of SIGKILL', proven: false, seen: 'collecting the evidence failed: no container was signalled', evidence: {} });
+      const node = fakeNode((args) => {
+        if (args.includes('{{.status.state}} {{.status.exitCode}}')) throw new Error('crictl inspect c1: connection refused');
+        return crictl('')(args);
+      });
+      const { err } = await inject(node as NodeAccess, killContainer('ns', 'p', 'init-b', 'SIGTERM', { exitWaitMs: 0 }));
+      expect(err!.message).to.match(/: expected container init-b exited with the exit code of SIGTERM; observed collecting the evidence failed: crictl inspect c1: connection refused$/);
     });
 
     it('negative controls: it finished by itself (exit 0), it is still running, the runtime lost it', async () => {
@@ -246,6 +288,47 @@ describe('fault injection with proof', () => {
       expect(none.err!.message).to.match(/observed old sandbox sb1 gone; new ready sandbox none$/);
     });
 
+    it('negative control: removal claimed, yet the old sandbox is still listed (not ready)', async () => {
+      const { err } = await inject(sandboxNode({ all: ['sb1', 'sb2'], ready: ['sb2'] }) as NodeAccess, removeSandbox('ns', 'p', { newSandboxWaitMs: 0 }));
+      expect(err!.message).to.match(/: expected sandbox sb1 removed, and a new ready sandbox with another id; observed old sandbox sb1 listed, not ready; new ready sandbox sb2$/);
+    });
+
+    it('waits for the kubelet to make the new sandbox', async () => {
+      let reads = 0;
+      let struck = false;
+      const node = fakeNode((args) => {
+        if (args[0] === 'stopp') struck = true;
+        if (args[0] !== 'pods') return '';
+        if (!struck) return 'sb1\n';
+        return args.includes('ready') && ++reads >= 2 ? 'sb2\n' : '';
+      });
+      const { err } = await inject(node as NodeAccess, removeSandbox('ns', 'p', { newSandboxWaitMs: 5000 }));
+      expect(err).to.equal(undefined);
+      expect(reads).to.equal(2);
+    });
+
+    it('needs exactly one ready sandbox to take away, and proves nothing before it took one', async () => {
+      const none = fakeNode(() => '');
+      const err = await removeSandbox('ns', 'p').inject(none).then(() => undefined, (e: Error) => e);
+      expect(err!.message).to.equal('expected one ready sandbox of ns/p, found 0');
+      const err2 = await killPause('ns', 'p').inject(fakeNode((a) => (a[0] === 'pods' ? 'a\nb\n' : ''))).then(() => undefined, (e: Error) => e);
+      expect(err2!.message).to.equal('expected one ready sandbox of ns/p, found 2');
+      expect(await removeSandbox('ns', 'p').prove!(none)).to.deep.equal({ claim: 'the sandbox of p removed, and a new ready sandbox with another id', proven: false, seen: 'collecting the evidence failed: no sandbox was found to take away', evidence: {} });
+      expect((await killPause('ns', 'p').prove!(none)).claim).to.equal('the sandbox of p no longer ready, and a new ready sandbox with another id');
+      expect([removeSandbox('ns', 'p').description, killPause('ns', 'p').description]).to.deep.equal(['stop and remove the sandbox of p (crictl stopp + rmp)', "SIGKILL to the pause process of p's sandbox"]);
+    });
+
+    it('a runtime that cannot be asked proves nothing, saying so', async () => {
+      let struck = false;
+      const node = fakeNode((args) => {
+        if (args[0] === 'stopp') struck = true;
+        if (args[0] === 'pods' && struck) throw new Error('crictl pods: connection refused');
+        return args[0] === 'pods' ? 'sb1\n' : '';
+      });
+      const { err } = await inject(node as NodeAccess, removeSandbox('ns', 'p', { newSandboxWaitMs: 0 }));
+      expect(err!.message).to.match(/: expected the sandbox of p removed, and a new ready sandbox with another id; observed collecting the evidence failed: crictl pods: connection refused$/);
+    });
+
     it('the killed pause process: the old sandbox not ready, a new one ready', async () => {
       const node = sandboxNode({ all: ['sb1', 'sb2'], ready: ['sb2'] });
       const { err } = await inject(node as NodeAccess, killPause('ns', 'p', { newSandboxWaitMs: 0 }));
@@ -271,6 +354,38 @@ describe('fault injection with proof', () => {
       expect(log[0]!.proofs[0]!.seen).to.equal('2 sandboxes before, 0 survived; kubelet pid 100 → 101; containerd pid 200 → 201');
     });
 
+    it('stops the kubelet, stops and removes every sandbox, restarts containerd, starts the kubelet', async () => {
+      const node = rebootable(false);
+      await inject(node as NodeAccess, rebootNode());
+      expect(node.calls).to.deep.equal(['pods -q', 'stop kubelet', 'stopp sb1', 'stopp sb2', 'rmp --force sb1', 'rmp --force sb2', 'stop containerd', 'start containerd', 'start kubelet', 'pods -q']);
+    });
+
+    it('a detached reboot (through a privileged pod) is one command, proven the same way', async () => {
+      const node = rebootable(false);
+      Object.assign(node, {
+        restartComponent: async () => undefined,
+        rebootNode: async () => {
+          node.calls.push('detached reboot');
+          await node.crictl(['rmp', 'all']);
+          node.pids.kubelet = 7;
+          node.pids.containerd = 8;
+        },
+      });
+      const { log, err } = await inject(node as NodeAccess, rebootNode());
+      expect(err).to.equal(undefined);
+      expect(node.calls).to.deep.equal(['pods -q', 'detached reboot', 'rmp all', 'pods -q']);
+      expect(log[0]!.proofs[0]!.seen).to.equal('2 sandboxes before, 0 survived; kubelet pid 100 → 7; containerd pid 200 → 8');
+    });
+
+    it('proves nothing before it ran, or when the node cannot be asked', async () => {
+      expect(await rebootNode().prove!(fakeNode(() => '') as NodeAccess)).to.deep.equal({ claim: 'the node rebooted', proven: false, seen: 'collecting the evidence failed: nothing was read before the reboot', evidence: {} });
+      const node = rebootable(false);
+      const reboot = rebootNode();
+      await reboot.inject(node);
+      Object.assign(node, { crictl: async () => Promise.reject(new Error('containerd down')) });
+      expect(await reboot.prove!(node)).to.deep.equal({ claim: 'every sandbox gone, the kubelet and containerd under new pids', proven: false, seen: 'collecting the evidence failed: containerd down', evidence: {} });
+    });
+
     it('negative control: the sandboxes survived', async () => {
       const { err } = await inject(rebootable(true) as NodeAccess, rebootNode());
       expect(err!.message).to.match(/observed 2 sandboxes before, 2 survived; kubelet pid 100 → 101; containerd pid 200 → 201$/);
@@ -279,15 +394,50 @@ describe('fault injection with proof', () => {
 
   describe('serviceOutage', () => {
     /** An API whose Service gets a new uid when created again; `deletes` false: the delete did nothing. */
-    const api = (deletes: boolean) => {
-      let svc: { metadata: { uid: string; name: string }; spec: object } | undefined = { metadata: { uid: 'u1', name: 'backend' }, spec: { ports: [] } };
+    const requests: unknown[] = [];
+    const api = (deletes: boolean, readError?: { code: number }) => {
+      requests.length = 0;
+      let svc: { metadata: { uid: string; name: string; labels?: object }; spec: object } | undefined = { metadata: { uid: 'u1', name: 'backend', labels: { a: 'b' } }, spec: { ports: [], clusterIP: '10.0.0.9', clusterIPs: ['10.0.0.9'] } };
+      let reads = 0;
       const core = {
-        readNamespacedService: async () => svc ?? Promise.reject(Object.assign(new Error('not found'), { code: 404 })),
-        deleteNamespacedService: async () => void (deletes && (svc = undefined)),
-        createNamespacedService: async () => void (svc = { metadata: { uid: 'u2', name: 'backend' }, spec: {} }),
+        readNamespacedService: async (r: unknown) => {
+          requests.push(['read', r]);
+          if (readError && ++reads > 1) throw Object.assign(new Error('server error'), readError);
+          return svc ?? Promise.reject(Object.assign(new Error('not found'), { code: 404 }));
+        },
+        deleteNamespacedService: async (r: unknown) => void (requests.push(['delete', r]), deletes && (svc = undefined)),
+        createNamespacedService: async (r: { body: { metadata: { name: string }; spec: object } }) => void (requests.push(['create', r]), (svc = { metadata: { uid: 'u2', name: r.body.metadata.name }, spec: r.body.spec })),
       };
       return { makeApiClient: () => core } as unknown as KubeConfig;
     };
+
+    it('reads, deletes and creates the Service in its namespace, without the ClusterIP it had', async () => {
+      const outage = serviceOutage('ns', 'backend', 0);
+      expect([outage.description, outage.undoDescription]).to.deep.equal(['Service backend deleted, down for 0s, then created again', 'Service backend exists']);
+      await inject(api(true), outage);
+      const ref = { namespace: 'ns', name: 'backend' };
+      expect(requests).to.deep.equal([
+        ['read', ref],
+        ['delete', ref],
+        ['read', ref],
+        ['read', ref],
+        ['create', { namespace: 'ns', body: { metadata: { name: 'backend', labels: { a: 'b' } }, spec: { ports: [] } } }],
+        ['read', ref],
+      ]);
+    });
+
+    it('an API error other than "not found" while it is down is no proof of the outage: the injection fails', async () => {
+      const { err } = await inject(api(true, { code: 500 }), serviceOutage('ns', 'backend', 0));
+      expect(err!.message).to.equal('server error');
+    });
+
+    it('proves nothing when the Service cannot be read afterwards', async () => {
+      const kc = api(true);
+      const outage = serviceOutage('ns', 'backend', 0);
+      await outage.inject(kc);
+      const broken = { makeApiClient: () => ({ readNamespacedService: async () => Promise.reject(Object.assign(new Error('forbidden'), { code: 403 })) }) } as unknown as KubeConfig;
+      expect(await outage.prove!(broken)).to.deep.equal({ claim: 'Service backend gone during the outage, then back', proven: false, seen: 'collecting the evidence failed: forbidden', evidence: {} });
+    });
 
     it('deleted, seen gone, back as a new object: proven', async () => {
       const { log, err } = await inject(api(true), serviceOutage('ns', 'backend', 0));

@@ -52,8 +52,8 @@ describe('scenario verdict', () => {
     const outcome = end({ injections: [DID_NOTHING, { ...DID_NOTHING, fault: 'restart containerd' }, { ...DID_NOTHING, fault: 'reboot' }] }) as Error;
     const lines = outcome.message.split('\n');
     expect(lines).to.have.length(5);
-    expect(lines[1]).to.match(/^Also: the fault did not prove it took effect, so no verdict on the cluster is earned: restart containerd: expected /);
-    expect(lines[2]).to.match(/^Also: the fault did not prove it took effect, so no verdict on the cluster is earned: reboot: expected /);
+    expect(lines[1]).to.equal(`Also: ${new FaultNotProven('restart containerd', DID_NOTHING.proofs[0]!).message}`);
+    expect(lines[2]).to.equal(`Also: ${new FaultNotProven('reboot', DID_NOTHING.proofs[0]!).message}`);
     expect(lines[3]).to.equal('The checks passed (not a verdict: the fault did not take effect).');
   });
 
