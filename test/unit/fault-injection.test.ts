@@ -45,6 +45,8 @@ function fakeNode(crictl: (args: string[]) => string, o: { restarts?: boolean; p
     },
     async startComponent(c) {
       calls.push(`start ${c}`);
+      // A start takes a little while (libuv's timers may fire a millisecond before the clock says the sleep is over).
+      await new Promise((r) => setTimeout(r, 5));
       if (!node.running[c]) node.pids[c] = node.pids[c]! + 1;
       node.running[c] = true;
     },
@@ -149,6 +151,24 @@ describe('fault injection with proof', () => {
         `restart kubelet\n  proven: ${inside.claim}; seen: ${inside.seen}\n  NOT PROVEN: ${after.claim}; seen: ${after.seen}\nother (inject failed: boom)\n  no proof recorded`,
       );
     });
+  });
+
+  it('every fault says what its undo does', () => {
+    expect([
+      killContainer('ns', 'p', 'c', 'SIGKILL').undoDescription,
+      removeSandbox('ns', 'p').undoDescription,
+      killPause('ns', 'p').undoDescription,
+      restartComponent('kubelet', 1).undoDescription,
+      rebootNode().undoDescription,
+      rebootNode().description,
+    ]).to.deep.equal([
+      'nothing to put back: the kubelet decides what runs next',
+      'nothing to put back: the kubelet makes a new sandbox',
+      'nothing to put back: the kubelet makes a new sandbox',
+      'the API server, containerd and the kubelet running',
+      'containerd and the kubelet running',
+      'node reboot: kubelet stopped, every sandbox stopped and removed, containerd restarted, kubelet started',
+    ]);
   });
 
   describe('restartComponent', () => {
@@ -429,6 +449,17 @@ describe('fault injection with proof', () => {
     it('an API error other than "not found" while it is down is no proof of the outage: the injection fails', async () => {
       const { err } = await inject(api(true, { code: 500 }), serviceOutage('ns', 'backend', 0));
       expect(err!.message).to.equal('server error');
+    });
+
+    it('before it ran: its undo does nothing, its proof shows nothing taken away; a Service missing afterwards has no uid', async () => {
+      const kc = api(true);
+      const outage = serviceOutage('ns', 'backend', 6000);
+      expect(outage.description).to.equal('Service backend deleted, down for 6s, then created again');
+      await outage.undo(kc);
+      expect(requests).to.deep.equal([]);
+      expect((await outage.prove!(kc)).seen).to.equal('still found during the outage; uid none before, u1 after');
+      const gone = { makeApiClient: () => ({ readNamespacedService: async () => Promise.reject(Object.assign(new Error('not found'), { code: 404 })) }) } as unknown as KubeConfig;
+      expect((await outage.prove!(gone)).seen).to.equal('still found during the outage; uid none before, none after');
     });
 
     it('proves nothing when the Service cannot be read afterwards', async () => {
