@@ -25,7 +25,7 @@ describe('idempotency: init code that re-runs', function () {
     const reran = good.container('init-writer')?.restartCount ?? 0;
     await kit.saveRecord('results', { goodResults, badResults, reran });
     checkIdempotent(goodResults, reran, resultLine('init-writer', 1));
-    expect(idempotencyVerdict(badResults), `negative control: the appending writer left ${badResults.length} results after ${FAILURES} re-runs`).to.equal('not idempotent');
+    expect(idempotencyVerdict(badResults), `negative control: the appending writer left ${badResults.length} results (${badResults.join(' | ') || 'none'}) after ${FAILURES} re-runs`).to.equal('not idempotent');
     expect(badResults, 'one result per attempt of the appending writer').to.deep.equal(Array.from({ length: FAILURES + 1 }, (_, i) => resultLine('init-writer', i + 1)));
   }, { floorMs: backoffFloorMs(FAILURES) });
 });

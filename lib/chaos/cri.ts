@@ -25,3 +25,27 @@ export async function pidOf(node: NodeAccess, id: string, sandbox = false): Prom
 export async function allSandboxIds(node: NodeAccess): Promise<string[]> {
   return ids(await node.crictl(['pods', '-q']));
 }
+
+/** The runtime's state of a container (CONTAINER_RUNNING, CONTAINER_EXITED, ...) and its exit code; state "gone" when the runtime no longer has it. */
+export async function containerState(node: NodeAccess, id: string): Promise<{ state: string; exitCode?: number }> {
+  let out: string;
+  try {
+    out = await node.crictl(['inspect', '--output', 'go-template', '--template', '{{.status.state}} {{.status.exitCode}}', id]);
+  } catch (err) {
+    if (/not found|does not exist/i.test((err as Error).message)) return { state: 'gone' };
+    throw err;
+  }
+  const [state = '', code] = out.trim().split(/\s+/);
+  const exitCode = Number(code);
+  return { state, ...(code !== undefined && Number.isInteger(exitCode) ? { exitCode } : {}) };
+}
+
+/** Asks `read` every `everyMs` until `done` says so or `timeoutMs` passed; returns the last answer. */
+export async function pollUntil<T>(read: () => Promise<T>, done: (t: T) => boolean, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() >= deadline) return value;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

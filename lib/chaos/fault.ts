@@ -1,11 +1,14 @@
 /**
  * Faults as declared objects (as chaos-mesh and litmus do): each says what it does, injects it,
- * and knows how to undo it. `injectFault` records both moments on the pod's timeline, with how
- * long each took, and always undoes: when the test goes on, when it fails, and when the run is
- * interrupted (the undo is registered before the injection starts).
+ * proves it took effect, and knows how to undo it. `injectFault` records both moments on the pod's
+ * timeline, with how long each took, and the proof; it always undoes: when the test goes on, when
+ * it fails, and when the run is interrupted (the undo is registered before the injection starts).
+ * A fault that cannot prove its effect ends the test broken (FaultNotProven).
  */
 import type { NodeAccess } from '../cluster/provider.js';
 import type { PodTimeline } from '../observe/timeline.js';
+import type { FaultProof } from './proof.js';
+import { FaultNotProven, noProof } from './proof.js';
 
 /** A fault, acting on its target: the node (NodeAccess) for most, the API (a KubeConfig) for a Service outage. */
 export interface Fault<Target = NodeAccess> {
@@ -16,6 +19,12 @@ export interface Fault<Target = NodeAccess> {
   undo(target: Target): Promise<void>;
   /** What undo does, for the timeline ("nothing: the kubelet restarts the container"). */
   readonly undoDescription: string;
+  /**
+   * Right after inject: collects what shows the fault took effect and judges it (the judges in
+   * proof.ts). A fault without it is never proven. It must not throw: a failure to collect is an
+   * unproven proof that says so (proofFailed).
+   */
+  prove?(target: Target): Promise<FaultProof>;
 }
 
 export interface Injection {
@@ -25,6 +34,21 @@ export interface Injection {
   undoneAt?: string;
   undoMs?: number;
   error?: string;
+  /** What showed the fault took effect: its own proof, then any the test added (requireProof). */
+  proofs: FaultProof[];
+}
+
+/** The proofs of each injection, one line each, for the test's evidence. */
+export function describeProofs(injections: Injection[]): string {
+  return injections
+    .map((i) => [`${i.fault}${i.error ? ` (${i.error})` : ''}`, ...(i.proofs.length ? i.proofs.map((p) => `  ${p.proven ? 'proven' : 'NOT PROVEN'}: ${p.claim}; seen: ${p.seen}`) : ['  no proof recorded'])].join('\n'))
+    .join('\n');
+}
+
+/** Adds `proof` to the injection's record; throws FaultNotProven when it is not proven. */
+export function requireProof(record: Injection, proof: FaultProof): void {
+  record.proofs.push(proof);
+  if (!proof.proven) throw new FaultNotProven(record.fault, proof);
 }
 
 const pending = new Set<() => Promise<void>>();
@@ -39,7 +63,7 @@ export async function undoAllFaults(): Promise<void> {
  * it needed (the kit also calls it when the test ends). `undo` runs at most once.
  */
 export async function injectFault<T>(target: T, timeline: PodTimeline, fault: Fault<T>, log: Injection[]): Promise<() => Promise<void>> {
-  const record: Injection = { fault: fault.description, injectedAt: new Date().toISOString(), injectMs: 0 };
+  const record: Injection = { fault: fault.description, injectedAt: new Date().toISOString(), injectMs: 0, proofs: [] };
   log.push(record);
   let undone: Promise<void> | undefined;
   const undo = () => {
@@ -72,5 +96,13 @@ export async function injectFault<T>(target: T, timeline: PodTimeline, fault: Fa
   }
   record.injectMs = Date.now() - t0;
   timeline.mark(`injected (${record.injectMs} ms): ${fault.description}`);
+  const proof = fault.prove ? await fault.prove(target) : noProof();
+  timeline.mark(`${proof.proven ? 'PROVEN' : 'NOT PROVEN'}: ${proof.claim}; ${proof.seen}`);
+  try {
+    requireProof(record, proof);
+  } catch (err) {
+    await undo().catch(() => undefined);
+    throw err;
+  }
   return undo;
 }

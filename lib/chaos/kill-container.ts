@@ -1,15 +1,35 @@
 /** A signal to a running container's main process on the node: the container dies as if it crashed (SIGKILL) or was told to stop (SIGTERM). */
 import type { NodeAccess } from '../cluster/provider.js';
-import { pidOf, runningContainerId } from './cri.js';
+import { containerState, pidOf, pollUntil, runningContainerId } from './cri.js';
 import type { Fault } from './fault.js';
+import type { KillEvidence } from './proof.js';
+import { killProof, proofFailed } from './proof.js';
 
-export function killContainer(namespace: string, pod: string, container: string, signal: 'SIGKILL' | 'SIGTERM'): Fault {
+/**
+ * The kill proves itself (killProof): the runtime reports the signalled container exited with
+ * 128 + the signal's number, waited for up to `exitWaitMs`.
+ */
+export function killContainer(namespace: string, pod: string, container: string, signal: 'SIGKILL' | 'SIGTERM', o: { exitWaitMs?: number } = {}): Fault {
+  let killed: Omit<KillEvidence, 'state' | 'exitCode'> | undefined;
   return {
     description: `${signal} to the process of container ${container} of ${pod}`,
     undoDescription: 'nothing to put back: the kubelet decides what runs next',
     async inject(node: NodeAccess) {
-      const pid = await pidOf(node, await runningContainerId(node, namespace, pod, container));
+      const containerId = await runningContainerId(node, namespace, pod, container);
+      const pid = await pidOf(node, containerId);
+      killed = { container, containerId, pid, signal };
       await node.signalProcess(pid, signal);
+    },
+    async prove(node: NodeAccess) {
+      const claim = `container ${container} exited with the exit code of ${signal}`;
+      if (!killed) return proofFailed(claim, new Error('no container was signalled'));
+      const k = killed;
+      try {
+        const seen = await pollUntil(() => containerState(node, k.containerId), (s) => s.state !== 'CONTAINER_RUNNING', o.exitWaitMs ?? 10_000);
+        return killProof({ ...k, ...seen });
+      } catch (err) {
+        return proofFailed(claim, err);
+      }
     },
     async undo() {
       /* a killed process is not brought back by us */

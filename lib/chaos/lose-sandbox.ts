@@ -5,8 +5,10 @@
  * run every init container again from the first.
  */
 import type { NodeAccess } from '../cluster/provider.js';
-import { pidOf, sandboxIds } from './cri.js';
+import { pidOf, pollUntil, sandboxIds } from './cri.js';
 import type { Fault } from './fault.js';
+import type { FaultProof, SandboxEvidence } from './proof.js';
+import { proofFailed, sandboxProof } from './proof.js';
 import { sleep } from '../util/time.js';
 
 /**
@@ -28,31 +30,62 @@ async function removeStoppedSandbox(node: NodeAccess, id: string): Promise<void>
   }
 }
 
-export function removeSandbox(namespace: string, pod: string): Fault {
+/**
+ * The proof of a sandbox loss: the old sandbox gone (`removed`) or no longer ready, and a new
+ * ready one, waited for up to `waitMs` (the kubelet makes it at its next sync of the pod).
+ */
+async function proveLoss(node: NodeAccess, namespace: string, pod: string, before: string | undefined, removed: boolean, waitMs: number): Promise<FaultProof> {
+  const claim = `the sandbox of ${pod} ${removed ? 'removed' : 'no longer ready'}, and a new ready sandbox with another id`;
+  if (!before) return proofFailed(claim, new Error('no sandbox was found to take away'));
+  try {
+    const read = async (): Promise<SandboxEvidence> => {
+      const [all, ready] = await Promise.all([sandboxIds(node, namespace, pod, false), sandboxIds(node, namespace, pod)]);
+      return { before, stillListed: all.includes(before), stillReady: ready.includes(before), after: ready.find((id) => id !== before) };
+    };
+    return sandboxProof(await pollUntil(read, (e) => sandboxProof(e, removed).proven, waitMs, 500), removed);
+  } catch (err) {
+    return proofFailed(claim, err);
+  }
+}
+
+async function theReadySandbox(node: NodeAccess, namespace: string, pod: string): Promise<string> {
+  const found = await sandboxIds(node, namespace, pod);
+  if (found.length !== 1) throw new Error(`expected one ready sandbox of ${namespace}/${pod}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** How long the proof waits for the new sandbox: `newSandboxWaitMs`, a minute unless told. */
+export interface SandboxLossOptions {
+  newSandboxWaitMs?: number;
+}
+
+export function removeSandbox(namespace: string, pod: string, o: SandboxLossOptions = {}): Fault {
+  let before: string | undefined;
   return {
     description: `stop and remove the sandbox of ${pod} (crictl stopp + rmp)`,
     undoDescription: 'nothing to put back: the kubelet makes a new sandbox',
     async inject(node: NodeAccess) {
-      const found = await sandboxIds(node, namespace, pod);
-      if (found.length !== 1) throw new Error(`expected one ready sandbox of ${namespace}/${pod}, found ${found.length}`);
-      await node.crictl(['stopp', found[0]!]);
-      await removeStoppedSandbox(node, found[0]!);
+      before = await theReadySandbox(node, namespace, pod);
+      await node.crictl(['stopp', before]);
+      await removeStoppedSandbox(node, before);
     },
+    prove: (node: NodeAccess) => proveLoss(node, namespace, pod, before, true, o.newSandboxWaitMs ?? 60_000),
     async undo() {
       /* the kubelet recreates it */
     },
   };
 }
 
-export function killPause(namespace: string, pod: string): Fault {
+export function killPause(namespace: string, pod: string, o: SandboxLossOptions = {}): Fault {
+  let before: string | undefined;
   return {
     description: `SIGKILL to the pause process of ${pod}'s sandbox`,
     undoDescription: 'nothing to put back: the kubelet makes a new sandbox',
     async inject(node: NodeAccess) {
-      const found = await sandboxIds(node, namespace, pod);
-      if (found.length !== 1) throw new Error(`expected one ready sandbox of ${namespace}/${pod}, found ${found.length}`);
-      await node.signalProcess(await pidOf(node, found[0]!, true), 'SIGKILL');
+      before = await theReadySandbox(node, namespace, pod);
+      await node.signalProcess(await pidOf(node, before, true), 'SIGKILL');
     },
+    prove: (node: NodeAccess) => proveLoss(node, namespace, pod, before, false, o.newSandboxWaitMs ?? 60_000),
     async undo() {
       /* the kubelet recreates it */
     },

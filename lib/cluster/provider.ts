@@ -79,6 +79,23 @@ export interface DetachedNodeRestarts {
   rebootNode(): Promise<void>;
 }
 
+/**
+ * Optional capability of a NodeAccess: the pid, as the node sees it, of a component's main process
+ * (undefined when it is not running). The node faults read it before and after a restart, as proof
+ * that the component really restarted (lib/chaos/proof.ts).
+ */
+export interface ComponentPids {
+  componentPid(c: NodeComponent): Promise<number | undefined>;
+}
+
+/** A pid printed by a command (systemd's MainPID, crictl's info.pid); 0, empty or garbage: none. */
+export function parsePid(out: string): number | undefined {
+  const pid = Number(out.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export const readsComponentPids = (n: NodeAccess): n is NodeAccess & ComponentPids => typeof (n as Partial<ComponentPids>).componentPid === 'function';
+
 export const restartsDetached = (n: NodeAccess): n is NodeAccess & DetachedNodeRestarts =>
   typeof (n as Partial<DetachedNodeRestarts>).restartComponent === 'function' && typeof (n as Partial<DetachedNodeRestarts>).rebootNode === 'function';
 

@@ -6,7 +6,7 @@
  * (kept on failure when INITC_KEEP_ON_FAILURE is set).
  */
 import { promises as fs } from 'node:fs';
-import { CoreV1Api, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { label } from 'allure-js-commons';
 import type { PodBuilder } from '../pod/builder.js';
@@ -18,29 +18,19 @@ import { collectEvidence } from '../evidence/collect.js';
 import { PodTimeline } from '../observe/timeline.js';
 import { ObjectTimeline, formatObjectRows } from '../observe/objects.js';
 import type { Fault, Injection } from '../chaos/fault.js';
-import { injectFault } from '../chaos/fault.js';
+import { describeProofs, injectFault } from '../chaos/fault.js';
 import { PINNED_NODE_ENV, nodeAccessFor } from '../cluster/node-access.js';
 import { NodeCapabilityMissing } from '../cluster/provider.js';
 import type { NodeAccess } from '../cluster/provider.js';
-import { InfrastructureError } from '../observe/wait.js';
 import { ENV, session } from '../session.js';
 import { PodRun } from './pod-run.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, runLabels } from './namespace.js';
+import { evidenceHint, scenarioOutcome, unprovenFaults } from './verdict.js';
+import { serverInfo } from './server.js';
+import type { ServerInfo } from './server.js';
 
-export interface ServerInfo {
-  gitVersion: string;
-  minor: number;
-}
-
-let server: Promise<ServerInfo> | undefined;
-
-export function serverInfo(kc: KubeConfig): Promise<ServerInfo> {
-  server ??= kc
-    .makeApiClient(VersionApi)
-    .getCode()
-    .then((v) => ({ gitVersion: v.gitVersion, minor: Number.parseInt(v.minor.replace(/\D.*$/, ''), 10) }));
-  return server;
-}
+export { serverInfo } from './server.js';
+export type { ServerInfo } from './server.js';
 
 const keepOnFailure = () => process.env[ENV.keepOnFailure] === '1';
 
@@ -234,7 +224,10 @@ export class ScenarioKit {
     const problems: string[] = [];
     const describe = (what: string) => (err: unknown) => void problems.push(`${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     for (const undo of this.undos) await undo().catch(describe('undoing an injected fault'));
-    if (this.injections.length) this.attach('injected faults', JSON.stringify(this.injections, null, 2));
+    if (this.injections.length) {
+      this.attach('fault proofs', describeProofs(this.injections));
+      this.attach('injected faults', JSON.stringify(this.injections, null, 2));
+    }
     await Promise.all(this.objectTimelines.map((t) => t.stop()));
     await Promise.allSettled(this.pendingRuns);
     for (const t of this.objectTimelines) {
@@ -259,11 +252,6 @@ export class ScenarioKit {
     return problems;
   }
 }
-
-const evidenceHint = (kit: ScenarioKit) =>
-  kit.runs.length
-    ? `\nEvidence: in this test's Allure result open ${kit.runs.map((r) => `"timeline ${r.name}"`).join(', ')}, "events <namespace>" and the "log …" attachments.`
-    : '';
 
 /**
  * A Mocha test around a ScenarioKit. The test's labels carry the suite, the server's version and
@@ -309,16 +297,9 @@ export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<
     } catch (err) {
       disagreement = err as Error;
     }
-    failure ??= disagreement;
-    const problems = await kit.finish(failure !== undefined);
-    if (failure instanceof Error) {
-      if (disagreement && disagreement !== failure) failure.message += `\nAlso: ${disagreement.message}`;
-      if (problems.length) failure.message += `\nEvidence incomplete: ${problems.join('; ')}`;
-      failure.message += evidenceHint(kit);
-      throw failure;
-    }
-    if (failure !== undefined) throw failure;
-    if (problems.length) throw new InfrastructureError(`the checks passed, but the evidence is incomplete, so the verdict is not earned: ${problems.join('; ')}`);
+    const problems = await kit.finish((failure ?? disagreement) !== undefined || unprovenFaults(kit.injections).length > 0);
+    const outcome = scenarioOutcome({ failure, disagreement, problems, injections: kit.injections, evidenceHint: evidenceHint(kit.runs.map((r) => r.name)) });
+    if (outcome !== undefined) throw outcome;
   });
 }
 

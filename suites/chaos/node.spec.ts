@@ -6,11 +6,14 @@ import { expect } from 'chai';
 import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { PRINTOUT_END, pod, printsLedger, resultLine, succeeds, writesResult } from '../../fixtures/pod.js';
+import { requireProof } from '../../lib/chaos/fault.js';
 import { rebootNode, restartComponent } from '../../lib/chaos/node-faults.js';
+import { overlapProof } from '../../lib/chaos/proof.js';
+import { attemptsOf } from '../../lib/checks/recording.js';
 import { checkNothingReran, checkRanAgainFromFirst, checkSameTransitions } from '../../lib/checks/chaos.js';
 import { idempotencyVerdict } from '../../lib/checks/behaviours.js';
-import { podStatus } from '../../lib/observe/status.js';
-import { appRunningAfterRerun, phase } from '../../lib/observe/wait.js';
+import { allContainerStatuses, podStatus } from '../../lib/observe/status.js';
+import { appRunningAfterRerun, phase, podMatches } from '../../lib/observe/wait.js';
 import type { PodRun } from '../../lib/scenario/pod-run.js';
 import { scenarioTest } from '../../lib/scenario/kit.js';
 
@@ -19,6 +22,17 @@ const SLOW = 12;
 
 /** init-b takes SLOW seconds: long enough for a component to go down and come back while it runs. */
 const slowMiddle = (name: string) => pod(name).init(succeeds('init-a')).init(succeeds('init-b', SLOW)).init(succeeds('init-c')).app(printsLedger('app'));
+
+/**
+ * Waits until a whole second has passed since `name`'s start as the API shows it (to the second,
+ * truncated), so that a fault injected now provably came after the start (overlapProof).
+ */
+async function pastStartOf(run: PodRun, name: string): Promise<void> {
+  const startedAt = (p: V1Pod) => allContainerStatuses(p).find((c) => c.name === name)?.state?.running?.startedAt;
+  const row = await run.until(podMatches(`${name} running, with its start time`, (p) => Boolean(startedAt(p)), 30_000));
+  const wait = new Date(startedAt(row.pod)!).getTime() + 1100 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
 
 async function printout(run: PodRun): Promise<string[]> {
   await run.untilLog('app', new RegExp(`^${PRINTOUT_END}$`), 90_000);
@@ -36,14 +50,22 @@ describe('chaos-node: the kubelet, the container runtime and the node itself', f
   // (listed in the test plan of the sidecar KEP-753). This test asserts it on 1.33–1.36. containerd keeps its
   // containers in their shims while it is down and the kubelet reconnects; upstream has no node
   // e2e test of that for init containers: this one asserts what 1.33–1.36 do (embedded and kind).
+  //
+  // The restart proves itself (a new pid, seen down, gone ≥ 3 s), and that it overlapped init-b's
+  // run (init-b started before the stop and finished after the component served again): else the
+  // test is broken, since "nothing ran twice" would hold for an undisturbed pod too.
   for (const component of ['kubelet', 'containerd'] as const) {
-    scenarioTest(`${component} restarted while an init container runs: it keeps running, nothing runs twice, the pod reaches Running`, async (kit) => {
+    scenarioTest(`${component} restarted while an init container runs (proven: a new pid, down ≥ 3 s, within init-b's run): it keeps running, nothing runs twice, the pod reaches Running`, async (kit) => {
       const run = await kit.start(slowMiddle(`${component}-restart`));
       await run.untilLog('init-b', / init-b started$/);
-      await kit.inject(run, restartComponent(component, 3000));
+      await pastStartOf(run, 'init-b');
+      const restart = restartComponent(component, 3000);
+      await kit.inject(run, restart);
       await run.until(phase('Running', 120_000));
       await printout(run);
-      checkNothingReran(await kit.recording(run), INITS, 'app');
+      const rec = await kit.recording(run);
+      requireProof(kit.injections.at(-1)!, overlapProof(restart.downWindow()!, 'init-b', attemptsOf(rec.rows, 'init-b')[0]));
+      checkNothingReran(rec, INITS, 'app');
     }, { timeoutMs: 200_000 });
   }
 
@@ -61,7 +83,8 @@ describe('chaos-node: the kubelet, the container runtime and the node itself', f
     checkRanAgainFromFirst(await kit.recording(good), ['init-a', 'init-writer'], 'app', 'complete');
     const results = (lines: string[]) => lines.filter((l) => l.startsWith('result of '));
     expect(results(goodOut), 'the idempotent writer after the reboot: the first attempt\'s result, alone').to.deep.equal([resultLine('init-writer', 1)]);
-    expect(idempotencyVerdict(results(badOut)), `negative control: the appending writer after the reboot left ${results(badOut).join(' | ')}`).to.equal('not idempotent');
+    expect(idempotencyVerdict(results(badOut)), `negative control: the appending writer after the reboot left ${results(badOut).join(' | ') || 'no result'}`).to.equal('not idempotent');
+    expect(results(badOut), 'the appending writer: one result per pass (before and after the reboot)').to.deep.equal([resultLine('init-writer', 1), resultLine('init-writer', 2)]);
   }, { timeoutMs: 220_000 });
 });
 
@@ -123,7 +146,7 @@ class PlainWatch {
 describe('chaos-node: the API server restarted mid-scenario', function () {
   this.timeout(240_000);
 
-  scenarioTest('the timeline keeps every transition through an API server restart: the same resourceVersions and STATUS as an independent plain watch', async (kit) => {
+  scenarioTest('the timeline keeps every transition through an API server restart (proven: a new pid, down ≥ 3 s, the recorder\'s watch dropped): the same resourceVersions and STATUS as an independent plain watch', async (kit) => {
     const builder = slowMiddle('apiserver-restart');
     const independent = new PlainWatch(kit.kc, await kit.namespace(), builder.name, (await kit.server()).minor);
     await independent.start();

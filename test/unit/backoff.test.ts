@@ -19,7 +19,7 @@ describe('CrashLoopBackOff schedule', () => {
   it('accepts a restart exactly at either end of its window', () => {
     const s = kubeletBackoff(34);
     checkBackoffSchedule([0, 9, 19, 39], 4, s);
-    checkBackoffSchedule([1, 26, 36, 56], 4, s);
+    checkBackoffSchedule([2, 26, 36, 56], 4, s);
     expect(() => checkBackoffSchedule([0, 8, 19, 39], 4, s)).to.throw(/restart 2 after 10s of back-off \(accepted 9–26s\); observed 8s/);
   });
 
@@ -29,6 +29,25 @@ describe('CrashLoopBackOff schedule', () => {
     expect(() => checkBackoffSchedule([1, 10, 29, 63], 4, s)).to.throw(/accepted 39–62s/);
     checkBackoffSchedule([1, 10, 29, 60], 4, kubeletBackoff(35));
     expect(() => checkBackoffSchedule([1, 10, 29, 60], 4, kubeletBackoff(34))).to.throw(/accepted 39–56s/);
+  });
+
+  for (const minor of [33, 34, 35, 36]) {
+    it(`1.${minor}: the first restart comes at once (0–2 s), not after a back-off or the pod worker's requeue`, () => {
+      const s = kubeletBackoff(minor);
+      expect(s.firstLateSec).to.equal(2);
+      checkBackoffSchedule([0, 10, 20, 40], 4, s);
+      checkBackoffSchedule([2, 10, 20, 40], 4, s);
+      expect(() => checkBackoffSchedule([3, 10, 20, 40], 4, s)).to.throw(/^expected restart 1 at once, without back-off \(accepted 0–2s\); observed 3s; all intervals: 3s, 10s, 20s, 40s$/);
+      expect(() => checkBackoffSchedule([10, 10, 20, 40], 4, s)).to.throw(/^expected restart 1 at once, without back-off \(accepted 0–2s\); observed 10s/);
+      expect(() => checkBackoffSchedule([16, 26, 36, 56], 4, s)).to.throw(/^expected restart 1 at once, without back-off \(accepted 0–2s\); observed 16s/);
+    });
+  }
+
+  it('every recorded first restart came within 0–2 s (crash loops, kills, a flaky init container)', () => {
+    for (const [name, container] of [['onfailure-crashloop-onfailure', 'init-b'], ['always-crashloop-always', 'init-b'], ['chaos-kill-killed-always-sigkill', 'init-b'], ['chaos-kill-flaky-under-kills', 'init-flaky'], ['flaky-flaky', 'init-flaky']] as const) {
+      const first = restartIntervalsOf(load(name).rows, container).seconds[0]!;
+      expect(first, name).to.be.within(0, kubeletBackoff(34).firstLateSec);
+    }
   });
 
   it('needs as many intervals as restarts asked for', () => {

@@ -155,20 +155,22 @@ describe('negative controls (recorded timelines, altered behaviour)', () => {
         'an earlier init container re-ran (restartCount)': [(r) => (containerIn(r.rows.at(-1)!, 'init-a')!.restartCount = 1), /expected init-a never restarted; observed restartCount 1\n/],
         'the app started': [(r) => (containerIn(r.rows.at(-1)!, 'app')!.state = 'running'), /expected app never to run; observed it ran\n/],
       });
-      control(rec, (r) => b.checkBackoffSchedule(b.backoffIntervals(r, 'init-b'), 4), {
-        'the back-off did not double (every restart 11 s after the last)': [
-          (r) => {
-            const attempts = attemptsOf(r.rows, 'init-b');
-            const first = Date.parse(attempts[0]!.startedAt);
-            const at = (id: string | undefined) => new Date(first + attempts.findIndex((a) => a.containerID === id) * 11_000).toISOString().replace(/\.\d+Z$/, 'Z');
-            for (const row of r.rows) {
-              const c = containerIn(row, 'init-b');
-              if (c?.startedAt) c.startedAt = c.finishedAt = at(c.containerID);
-              if (c?.last) c.last.startedAt = c.last.finishedAt = at(c.last.containerID);
-            }
-          },
-          /expected restart 3 after 20s of back-off/,
-        ],
+      /** init-b's attempts re-timed: attempt i starts (and ends) `offsets[i]` seconds after the first. */
+      const retime = (offsets: number[]) => (r: Recording) => {
+        const attempts = attemptsOf(r.rows, 'init-b');
+        const first = Date.parse(attempts[0]!.startedAt);
+        const at = (id: string | undefined) => new Date(first + offsets[attempts.findIndex((a) => a.containerID === id)]! * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+        for (const row of r.rows) {
+          const c = containerIn(row, 'init-b');
+          if (c?.startedAt) c.startedAt = c.finishedAt = at(c.containerID);
+          if (c?.last) c.last.startedAt = c.last.finishedAt = at(c.last.containerID);
+        }
+      };
+      control(rec, (r) => b.checkBackoffSchedule(b.backoffIntervals(r, 'init-b'), 4, b.kubeletBackoff(34)), {
+        'every restart 11 s after the last (the first backed off, no doubling)': [retime([0, 11, 22, 33, 44]), /^expected restart 1 at once, without back-off \(accepted 0–2s\); observed 11s; all intervals: 11s, 11s, 11s, 11s$/],
+        'the first restart at once, then every restart 11 s after the last (no doubling)': [retime([0, 1, 12, 23, 34]), /^expected restart 3 after 20s of back-off \(accepted 19–36s\); observed 11s/],
+        'the first restart after 10 s of back-off, the rest on schedule (10, 10, 20, 40 s)': [retime([0, 10, 20, 40, 80]), /^expected restart 1 at once, without back-off \(accepted 0–2s\); observed 10s; all intervals: 10s, 10s, 20s, 40s$/],
+        'every restart 10 s late (16, 26, 36, 56 s)': [retime([0, 16, 42, 78, 134]), /^expected restart 1 at once, without back-off \(accepted 0–2s\); observed 16s; all intervals: 16s, 26s, 36s, 56s$/],
         'too few restarts were seen': [(r) => (r.rows = r.rows.filter((x) => (containerIn(x, 'init-b')?.restartCount ?? 0) < 3)), /expected at least 4 restart intervals/],
         'the end of an attempt was never seen': [
           (r) => {
@@ -301,12 +303,16 @@ describe('negative controls (recorded timelines, altered behaviour)', () => {
     it('the appending writer is judged not idempotent, the recorded idempotent one idempotent', () => {
       expect(b.idempotencyVerdict(rec.badResults)).to.equal('not idempotent');
       expect(b.idempotencyVerdict(rec.goodResults)).to.equal('idempotent');
-      expect(b.idempotencyVerdict([])).to.equal('not idempotent');
+    });
+    it('no result at all is nothing to judge, neither idempotent nor not (a writer that never wrote proves nothing)', () => {
+      expect(b.idempotencyVerdict([])).to.equal('nothing to judge');
+      expect(b.idempotencyVerdict(['', ' \t'])).to.equal('nothing to judge');
+      expect(b.idempotencyVerdict(rec.badResults.slice(0, 2))).to.equal('not idempotent');
     });
     it('blank lines are no results', () => {
       expect(b.idempotencyVerdict([...rec.goodResults, ''])).to.equal('idempotent');
       expect(b.idempotencyVerdict(['  ', ...rec.goodResults, '\t'])).to.equal('idempotent');
-      expect(b.idempotencyVerdict(['', ' '])).to.equal('not idempotent');
+      expect(b.idempotencyVerdict(['', ...rec.badResults, ' '])).to.equal('not idempotent');
     });
   });
 

@@ -23,8 +23,8 @@ import { CoreV1Api, Exec, PatchStrategy, setHeaderOptions } from '@kubernetes/cl
 import type { KubeConfig, V1Node, V1Pod, V1Status } from '@kubernetes/client-node';
 import { ApiError, requestJson } from '../../kube/raw.js';
 import { sleep } from '../../util/time.js';
-import type { DetachedNodeRestarts, NodeAccess, NodeComponent } from '../provider.js';
-import { NodeCapabilityMissing } from '../provider.js';
+import type { ComponentPids, DetachedNodeRestarts, NodeAccess, NodeComponent } from '../provider.js';
+import { NodeCapabilityMissing, parsePid } from '../provider.js';
 
 export const AGENT_POD = 'initc-node-agent';
 export const AGENT_CONTAINER = 'agent';
@@ -323,7 +323,7 @@ export interface AgentIo {
 }
 
 /** NodeAccess through the agent pod; probes the node once, on first use. */
-export class PrivilegedPodNode implements NodeAccess, DetachedNodeRestarts {
+export class PrivilegedPodNode implements NodeAccess, DetachedNodeRestarts, ComponentPids {
   private probed: Promise<NodeProbe> | undefined;
   private readonly io: AgentIo;
 
@@ -402,6 +402,20 @@ export class PrivilegedPodNode implements NodeAccess, DetachedNodeRestarts {
     } catch {
       return false;
     }
+  }
+
+
+  /** The pid of the kube-apiserver's running container, through the CRI. */
+  private async apiServerPid(): Promise<number | undefined> {
+    const id = (await this.crictl(['ps', '--name', '^kube-apiserver$', '--state', 'Running', '-q']).catch(() => '')).trim().split('\n')[0];
+    return id ? parsePid(await this.crictl(['inspect', '--output', 'go-template', '--template', '{{.info.pid}}', id])) : undefined;
+  }
+
+  /** The kubelet and containerd: systemd's MainPID (0 when stopped; none without systemd); the API server: its container's. */
+  async componentPid(c: NodeComponent): Promise<number | undefined> {
+    if (c === 'kube-apiserver') return this.apiServerPid();
+    if (!(await this.probe()).systemd) return undefined;
+    return parsePid(await this.host(['systemctl', 'show', '-p', 'MainPID', '--value', c], 15_000));
   }
 
   stopComponent(c: NodeComponent): Promise<void> {

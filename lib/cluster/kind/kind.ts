@@ -277,6 +277,9 @@ export class KindCluster implements RunningCluster, ImageLoader, NodeAccess {
   componentRunning(c: NodeComponent): Promise<boolean> {
     return this.node.componentRunning(c);
   }
+  componentPid(c: NodeComponent): Promise<number | undefined> {
+    return this.node.componentPid(c);
+  }
   stopComponent(c: NodeComponent): Promise<void> {
     return this.node.stopComponent(c);
   }

@@ -8,7 +8,8 @@
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { sleep } from '../../util/time.js';
-import type { NodeAccess, NodeComponent } from '../provider.js';
+import type { ComponentPids, NodeAccess, NodeComponent } from '../provider.js';
+import { parsePid } from '../provider.js';
 import { dockerEnv } from './docker.js';
 
 const API_SERVER_MANIFEST = '/etc/kubernetes/manifests/kube-apiserver.yaml';
@@ -17,7 +18,7 @@ const API_SERVER_PARKED = '/etc/kubernetes/kube-apiserver.yaml.stopped-by-initc'
 /** The node container of a single-node kind cluster. */
 export const kindNodeName = (clusterName: string) => `${clusterName}-control-plane`;
 
-export class KindNode implements NodeAccess {
+export class KindNode implements NodeAccess, ComponentPids {
   readonly nodeName: string;
 
   constructor(clusterName: string) {
@@ -46,6 +47,19 @@ export class KindNode implements NodeAccess {
     }
     const r = await execa('docker', ['exec', this.nodeName, 'systemctl', 'is-active', c], { env: dockerEnv(), reject: false });
     return String(r.stdout).trim() === 'active';
+  }
+
+
+  /** The pid of the kube-apiserver's running container, through the CRI. */
+  private async apiServerPid(): Promise<number | undefined> {
+    const id = (await this.crictl(['ps', '--name', '^kube-apiserver$', '--state', 'Running', '-q']).catch(() => '')).trim().split('\n')[0];
+    return id ? parsePid(await this.crictl(['inspect', '--output', 'go-template', '--template', '{{.info.pid}}', id])) : undefined;
+  }
+
+  /** The kubelet and containerd: systemd's MainPID (0 when stopped); the API server: its container's. */
+  async componentPid(c: NodeComponent): Promise<number | undefined> {
+    if (c === 'kube-apiserver') return this.apiServerPid();
+    return parsePid(await this.exec(['systemctl', 'show', '-p', 'MainPID', '--value', c]));
   }
 
   async stopComponent(c: NodeComponent): Promise<void> {

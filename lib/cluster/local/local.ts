@@ -84,6 +84,12 @@ export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
   componentRunning(c: NodeComponent): Promise<boolean> {
     return this.node.componentRunning(c);
   }
+  holdNextStart(namespace: string, container: string): Promise<() => Promise<boolean>> {
+    return this.node.holdNextStart(namespace, container);
+  }
+  componentPid(c: NodeComponent): Promise<number | undefined> {
+    return this.node.componentPid(c);
+  }
 
   get kubeconfigPath(): string {
     return this.layout.kubeconfig;

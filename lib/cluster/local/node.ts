@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { ConsoleProgress } from '../../progress.js';
-import type { HoldsAtStart, NodeAccess, NodeComponent } from '../provider.js';
+import type { ComponentPids, HoldsAtStart, NodeAccess, NodeComponent } from '../provider.js';
 import { holdNextStart } from './runc-hold.js';
 import { buildCrictl, goVersion } from './build.js';
 import type { ClusterLayout } from './layout.js';
@@ -20,7 +20,7 @@ import { readState, writeState } from './state.js';
 import type { ClusterState } from './state.js';
 import { crictlVersionFor, parseKubeVersion } from './versions.js';
 
-export class LocalNode implements NodeAccess, HoldsAtStart {
+export class LocalNode implements NodeAccess, ComponentPids, HoldsAtStart {
   readonly nodeName: string;
   private crictlPath: Promise<string> | undefined;
 
@@ -63,6 +63,11 @@ export class LocalNode implements NodeAccess, HoldsAtStart {
 
   async componentRunning(c: NodeComponent): Promise<boolean> {
     return isRunning((await this.record(c)).rec);
+  }
+
+  async componentPid(c: NodeComponent): Promise<number | undefined> {
+    const { rec } = await this.record(c);
+    return (await isRunning(rec)) ? rec.pid : undefined;
   }
 
   async stopComponent(c: NodeComponent): Promise<void> {
