@@ -154,3 +154,17 @@ export function outageProof(e: OutageEvidence): FaultProof {
   const seen = `${e.seenGone ? 'not found during the outage' : 'still found during the outage'}; uid ${e.uidBefore ?? 'none'} before, ${e.uidAfter ?? 'none'} after`;
   return proof(claim, e.seenGone && e.uidBefore !== undefined && e.uidAfter !== undefined && e.uidAfter !== e.uidBefore, seen, { ...e });
 }
+
+export interface ServiceGoneEvidence {
+  service: string;
+  uidBefore?: string;
+  /** The uid the API still answered with right after the deletion (undefined: 404). */
+  uidNow?: string;
+}
+
+/** A Service removal took effect (and stays so until its undo): the Service existed, and the API answers 404 for it now. */
+export function serviceGoneProof(e: ServiceGoneEvidence): FaultProof {
+  const claim = `Service ${e.service} existed and is not found after its deletion`;
+  const seen = `uid ${e.uidBefore ?? 'none'} before; ${e.uidNow === undefined ? 'not found now' : `still found now (uid ${e.uidNow})`}`;
+  return proof(claim, e.uidBefore !== undefined && e.uidNow === undefined, seen, { ...e });
+}

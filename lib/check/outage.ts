@@ -7,6 +7,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Fault } from '../chaos/fault.js';
+import { proofFailed, serviceGoneProof } from '../chaos/proof.js';
 import { execInPod } from '../cluster/agent/privileged-pod.js';
 import { fixtureImage } from '../fixture-image.js';
 import { sleep } from '../util/time.js';
@@ -14,7 +15,11 @@ import { CheckBroken } from './outcome.js';
 import type { DnsAnswer, ProbeOutput } from './verdicts.js';
 import { dnsAnswer, dnsTtlSeconds } from './verdicts.js';
 
-/** A Service taken away; undo creates it again from the same spec (without its ClusterIP) if it is missing. */
+/**
+ * A Service taken away; it proves the API no longer has it; undo creates it again from the same
+ * spec (without its ClusterIP) if it is missing. That the name is gone where the workload looks it
+ * up is proven apart, from inside the namespace (lookUp).
+ */
 export function serviceRemoved(namespace: string, name: string): Fault<KubeConfig> {
   let saved: V1Service | undefined;
   return {
@@ -24,6 +29,14 @@ export function serviceRemoved(namespace: string, name: string): Fault<KubeConfi
       const core = kc.makeApiClient(CoreV1Api);
       saved = await core.readNamespacedService({ namespace, name });
       await core.deleteNamespacedService({ namespace, name });
+    },
+    async prove(kc) {
+      try {
+        const now = await kc.makeApiClient(CoreV1Api).readNamespacedService({ namespace, name }).then((s) => s, (err: { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
+        return serviceGoneProof({ service: name, uidBefore: saved?.metadata?.uid, uidNow: now?.metadata?.uid });
+      } catch (err) {
+        return proofFailed(`Service ${name} not found after its deletion`, err);
+      }
     },
     async undo(kc) {
       if (!saved) return;

@@ -7,6 +7,7 @@ import { checkBoundedDuringOutage, checkOutageTookEffect, checkProbeWorks, dnsAn
 import type { RecordedRow } from '../../lib/checks/recording.js';
 import type { Recording } from '../../lib/checks/recording.js';
 import { ExitCode } from '../../lib/errors.js';
+import { serviceGoneProof } from '../../lib/chaos/proof.js';
 import type { ResultFile } from '../../lib/report/results.js';
 import { load } from '../support/controls.js';
 
@@ -173,5 +174,15 @@ describe('check: the outage is bounded only by what the timeline shows', () => {
     expect(() => checkBoundedDuringOutage([row([running])], pod, 20_000, 'db')).to.throw(/give up on Service db within the 20s[\s\S]*init container a was still waiting, never ended, never restarted; the pod stayed Init:0\/1 with nothing to alert on: a dependency/);
     const ok = { ...running, state: 'terminated', exitCode: 0 };
     expect(() => checkBoundedDuringOutage([row([ok])], pod, 20_000, 'db'), 'exit 0 is no giving up').to.throw(/no init container ended|still waiting/);
+  });
+});
+
+describe('check: the Service removal proves itself through the API', () => {
+  it('proven when the Service existed and is not found now; not when it is still found or never was', () => {
+    expect(serviceGoneProof({ service: 'db', uidBefore: 'u1' })).to.deep.equal({ claim: 'Service db existed and is not found after its deletion', proven: true, seen: 'uid u1 before; not found now', evidence: { service: 'db', uidBefore: 'u1' } });
+    const still = serviceGoneProof({ service: 'db', uidBefore: 'u1', uidNow: 'u1' });
+    expect([still.proven, still.seen]).to.deep.equal([false, 'uid u1 before; still found now (uid u1)']);
+    const never = serviceGoneProof({ service: 'db' });
+    expect([never.proven, never.seen]).to.deep.equal([false, 'uid none before; not found now']);
   });
 });
