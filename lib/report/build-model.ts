@@ -195,6 +195,9 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
   const stops = results.map((r) => r.stop ?? r.start).filter(Number.isFinite);
   const runStart = starts.length ? new Date(Math.min(...starts)).toISOString() : null;
   for (const r of salvaged) {
+    // Cut short before its labels: the plan names the suite of the one planned test of that title.
+    const byTitle = (planned ?? []).filter((p) => p.title === r.name);
+    if (!r.labels.some((l) => l.name === 'parentSuite') && byTitle.length === 1) r.labels.push({ name: 'parentSuite', value: byTitle[0]!.suite });
     // A file cut short before its start or stop: the test is placed at the run's start, 0 s long.
     if (!Number.isFinite(r.start)) r.start = starts.length ? Math.min(...starts) : 0;
     if (!Number.isFinite(r.stop)) r.stop = r.start;
@@ -263,8 +266,8 @@ const jsonString = (raw: string | undefined) => {
 };
 
 /**
- * What a result file cut short still says: the test's name, its status, its start and its suite
- * label, read from the text as Allure writes it (name and status before the steps, labels after);
+ * What a result file cut short still says: the test's name, its status and failure message, its
+ * start and its suite label, read from the text as Allure writes it (name and status before the steps, labels after);
  * undefined when not even the name is there.
  */
 export function salvageResult(text: string): AllureResult | undefined {
@@ -278,6 +281,7 @@ export function salvageResult(text: string): AllureResult | undefined {
     const value = jsonString(new RegExp(`\\{\\s*"name"\\s*:\\s*"${label}"\\s*,\\s*"value"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(text)?.[1]);
     if (value !== undefined) labels.push({ name: label, value });
   }
-  return { name, status: status && (TEST_STATUSES as readonly string[]).includes(status) ? status : 'broken', start: Number.isFinite(start) ? start : NaN, stop: NaN, labels };
+  const message = jsonString(/"statusDetails"\s*:\s*\{\s*"message"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1]);
+  return { name, status: status && (TEST_STATUSES as readonly string[]).includes(status) ? status : 'broken', start: Number.isFinite(start) ? start : NaN, stop: NaN, labels, ...(message ? { statusDetails: { message } } : {}) };
 }
 
