@@ -18,7 +18,7 @@ export const CONFORMANCE_MD = 'conformance.md';
 
 const unknown = (v: string | null) => v ?? 'unknown';
 /** A line of prose that Markdown reads as it is (no heading, list or emphasis from a test's title). */
-const escapeMarkdownLine = (s: string) => s.replace(/([\\`*_[\]<>#|])/g, '\\$1');
+const escapeMarkdownLine = (s: string) => s.replace(/([\\`*_[\]<#|])/g, '\\$1');
 
 function identityLines(model: ResultsModel): string[] {
   const c = model.cluster;
