@@ -37,7 +37,6 @@ import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.
 import type { ProviderArgs } from './providers.js';
 import { chosenProvider, startCluster, withProviderOptions } from './providers.js';
 
-/** Suite name → file stem under suites/ and what it asserts (for --help and the README). */
 /**
  * Suite name → file stem under suites/, whether `--suite all` (the default) includes it, whether it
  * injects faults (left out by --no-chaos; `--suite chaos` names them all), and whether it disturbs
