@@ -52,8 +52,9 @@ export function grepRegExp(grep: string): RegExp {
 
 /**
  * The tests a loaded Mocha root suite will run, in order: each under its top-level describe (whose
- * title up to the colon names the suite, as in the results), kept when its full title (the
- * describe titles and its own, joined by spaces, as Mocha matches --grep) matches `grep`.
+ * title up to the colon names the suite, as in the results), kept when its full title (the titles
+ * of the describes below the root and its own, joined by spaces, as Mocha matches --grep) matches
+ * `grep`.
  */
 export function plannedTests(root: SuiteTree, grep?: string): PlannedTest[] {
   const re = grep === undefined ? undefined : grepRegExp(grep);
@@ -64,9 +65,10 @@ export function plannedTests(root: SuiteTree, grep?: string): PlannedTest[] {
       const suite = (top ?? t.title).split(':')[0]!;
       if (!re || re.test(full)) out.push({ id: `${suite} > ${t.title}`, suite, title: t.title });
     }
-    for (const child of s.suites) walk(child, [...titles, child.title].filter(Boolean), top ?? child.title);
+    for (const child of s.suites) walk(child, [...titles, child.title], top ?? child.title);
   };
-  walk(root, root.title ? [root.title] : [], undefined);
+  // As Mocha's titlePath: every suite's title but the root's, an empty one too.
+  walk(root, [], undefined);
   return out;
 }
 

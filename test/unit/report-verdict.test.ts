@@ -100,6 +100,13 @@ describe('conformance verdict: earned, never assumed', () => {
     const none = conformanceVerdict({ ...allPassed(), tests: allPassed().tests.map((t) => ({ ...t, status: 'skipped' as const })) });
     expect(none).to.include({ outcome: 'not shown', headline: 'was not shown to conform (no check passed)' });
     expect(whyNotShown({ ...m136.tests[0]!, status: 'passed', missingEvidence: [], evidenceProblems: [] })).to.equal(null);
+    // Two failures, one with evidence missing: named once, among the failures; two reasons.
+    const two = allPassed();
+    two.tests[0] = { ...two.tests[0]!, status: 'failed', missingEvidence: ['x'] };
+    two.tests[1] = { ...two.tests[1]!, status: 'broken' };
+    const v2 = conformanceVerdict({ ...two, problems: ['p1', 'p2'] });
+    expect(v2.notShownFor).to.deep.equal([]);
+    expect(verdictSentences(v2)).to.deep.equal([`Failed, broken or never ended: ${named(two.tests[0]!)}; ${named(two.tests[1]!)}.`, 'Also: p1; p2.']);
   });
 
   it('the model carries the verdict, and v1.34\'s sample run (a skip, a missing attachment) is not shown to conform', async () => {
@@ -129,7 +136,11 @@ describe('the plan: which tests a run meant to run, and which never ended', () =
     expect(plannedTests(tree, 'runs').map((t) => t.title)).to.deep.equal(['a runs first']);
     expect(plannedTests(tree, '/runs/i').map((t) => t.title)).to.deep.equal(['a runs first', 'b Runs']);
     expect(plannedTests(tree, 'fields nested c').map((t) => t.id)).to.deep.equal(['validation > c']);
+    expect(plannedTests({ title: 'root', tests: [], suites: [{ title: '', tests: [{ title: 'd' }], suites: [] }] }, '^ d$').map((t) => t.id), 'Mocha joins an empty describe title too, never the root\'s').to.deep.equal([' > d']);
     expect(grepRegExp('/a.b/').source).to.equal('a.b');
+    expect(grepRegExp('/a.b/i').flags).to.equal('i');
+    expect(grepRegExp('x/a/').source, 'a pattern that only ends like /re/').to.equal('x\\/a\\/');
+    expect(grepRegExp('/a/x').source, 'no such flag: the whole text is the pattern').to.equal('\\/a\\/x');
     expect(grepRegExp('a|b').test('b')).to.equal(true);
   });
 
@@ -176,10 +187,17 @@ describe('the plan: which tests a run meant to run, and which never ended', () =
       const plan: RunPlan = { schema: PLAN_SCHEMA, startedAt: 't', suitesRevision: 'r', suites: ['order'], grep: null, owner: { host: 'h', pid: 1, startTime: '1', command: 'c' }, tests: [] };
       await fs.writeFile(path.join(dir, 'plan.json'), JSON.stringify(plan));
       expect(await readPlan(path.join(dir, 'allure-results'))).to.deep.equal(plan);
-      await fs.writeFile(path.join(dir, 'plan.json'), '{"schema": "other"}');
-      await readPlan(dir).then(() => expect.fail('read'), (err: Error) => expect(err.message).to.match(/plan\.json is not an initc plan \(schema "other", expected "initc\.dev\/plan\/v1"\)/));
-      await fs.writeFile(path.join(dir, 'plan.json'), '{');
-      await readPlan(dir).then(() => expect.fail('read'), (err: Error) => expect(err.message).to.match(/plan\.json cannot be read as JSON/));
+      await fs.mkdir(path.join(dir, 'results'));
+      expect(await readPlan(path.join(dir, 'results')), 'only allure-results/ looks beside itself').to.equal(undefined);
+      const refused = async (text: string, message: RegExp) => {
+        await fs.writeFile(path.join(dir, 'plan.json'), text);
+        const err = await readPlan(dir).then(() => expect.fail('read'), (e: { exitCode: number; message: string }) => e);
+        expect(err.exitCode).to.equal(ExitCode.usage);
+        expect(err.message).to.match(message);
+      };
+      await refused('{"schema": "other", "tests": []}', /plan\.json is not an initc plan \(schema "other", expected "initc\.dev\/plan\/v1"\)$/);
+      await refused('{"schema": "initc.dev/plan/v1"}', /plan\.json is not an initc plan \(schema "initc\.dev\/plan\/v1", expected/);
+      await refused('{', /plan\.json cannot be read as JSON: /);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -272,5 +290,9 @@ describe('the environment names the node(s) the tests ran on', () => {
     expect(nodesEnvironment([nodes[0]!, node('w3', 'v1.34.12', { taint: 'NoExecute' })])).to.include({ nodes: 'cp, w3', kubelet: 'cp: v1.33.1, w3: v1.34.12' });
     expect(nodesEnvironment(nodes, 'gone').nodes).to.equal('w1, w2');
     expect(nodesEnvironment([])).to.deep.equal({});
+    // A soft taint keeps a node schedulable; a node that reports nothing is named "?" with unknown values.
+    expect(nodesEnvironment([node('soft', 'v1.34.12', { taint: 'PreferNoSchedule' }), node('hard', 'v1.34.12', { taint: 'NoSchedule' })]).nodes).to.equal('soft');
+    expect(nodesEnvironment([{}, { metadata: { name: 'bare' }, status: {} }])).to.deep.equal({ nodes: '?, bare', kubelet: 'unknown', 'container runtime': 'unknown', 'node OS': 'unknown', kernel: 'unknown' });
+    expect(nodesEnvironment([{}, node('w', 'v1.34.12')], 'w').nodes).to.equal('w');
   });
 });
