@@ -49,7 +49,7 @@ export const usageError = (message: string) => new InitcError('usage', message);
 /** The exit-code table as the README and `initc --help` print it. */
 export const exitCodeDoc: ReadonlyArray<[number, string]> = [
   [ExitCode.ok, 'success'],
-  [ExitCode.testsFailed, 'a suite ran and at least one test failed or was broken'],
+  [ExitCode.testsFailed, 'a suite ran and at least one test failed or was broken, or a planned test never ended'],
   [ExitCode.usage, 'unknown flag, command or bad flag value'],
   [ExitCode.unknownVersion, 'unknown or unsupported Kubernetes version'],
   [ExitCode.notRoot, 'the embedded cluster needs root'],
@@ -61,7 +61,7 @@ export const exitCodeDoc: ReadonlyArray<[number, string]> = [
   [ExitCode.notRunning, 'no embedded cluster of that name is running'],
   [ExitCode.reportFailed, 'the Allure report could not be generated (the results folder is named)'],
   [ExitCode.nothingRan, 'no test ran: --suite/--grep selected nothing, or every selected test was skipped'],
-  [ExitCode.busy, 'the embedded cluster is busy: another initc process is starting, stopping or running suites on it'],
+  [ExitCode.busy, 'the embedded cluster is busy: another initc process is starting, stopping or running suites on it; or --out is a live run\'s folder'],
   [ExitCode.cleanupFailed, 'the run could not delete every namespace it created (they are named)'],
   [ExitCode.fixtureImage, 'the fixture image cannot be pulled or run, or lacks a command the fixtures need (named)'],
   [ExitCode.badManifest, '`initc check`: a manifest cannot be read (bad YAML, no workload with a pod template) or the API server refuses it (the field and why are named)'],

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ExitCode, InitcError } from '../errors.js';
+import { ExitCode, InitcError, exitCodeDoc } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { seconds } from '../progress.js';
 
@@ -95,10 +95,28 @@ export async function executeRuns(plan: { runs: PlannedRun[]; parallel: boolean 
   return done;
 }
 
-/** The compare command's outcome from its runs: a run that could not run at all fails it with its own code; failed tests make 1. */
+/** What an exit code means, as the exit-code table says it. */
+export const exitMeaning = (code: number) => exitCodeDoc.find(([c]) => c === code)?.[1] ?? (code === 70 ? 'an internal error (a bug)' : 'an exit code initc does not give');
+
+/** A run that could not run at all ends the comparison with that run's own exit code, not another's. */
+export class RunExitError extends InitcError {
+  constructor(exitCode: number, message: string) {
+    super('componentFailed', message);
+    Object.defineProperty(this, 'exitCode', { value: exitCode });
+  }
+}
+
+/**
+ * The compare command's outcome from its runs: runs that could not run at all end it with the
+ * first one's own exit code, each named with its code, what that code means and its folder;
+ * failed tests make 1.
+ */
 export function runsVerdict(runs: FinishedRun[]): InitcError | undefined {
-  const broken = runs.find((r) => r.exitCode > 1);
-  if (broken) return new InitcError(broken.exitCode === ExitCode.interrupted ? 'interrupted' : 'componentFailed', `the run of ${broken.run.label} ended with exit ${broken.exitCode}: ${broken.error ?? 'see its output above'} (its folder: ${broken.out})`);
+  const broken = runs.filter((r) => r.exitCode > 1);
+  if (broken.length) {
+    const each = broken.map((r) => `the run of ${r.run.label} ended with exit ${r.exitCode} (${exitMeaning(r.exitCode)}): ${r.error ?? 'see its output above'} (its folder: ${r.out})`);
+    return new RunExitError(broken[0]!.exitCode, each.join('; '));
+  }
   if (runs.some((r) => r.exitCode === 1)) return new InitcError('testsFailed', `tests failed in ${runs.filter((r) => r.exitCode === 1).map((r) => r.run.label).join(', ')}; the comparison shows where`);
   return undefined;
 }

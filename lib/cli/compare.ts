@@ -8,9 +8,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InitcError } from '../errors.js';
-import { compareRuns, loadRun, writeComparison } from '../report/compare.js';
-import type { ComparisonFiles } from '../report/compare.js';
-import { suitesRevision } from '../report/model.js';
+import { compareRuns, loadRun } from '../report/compare.js';
+import { COMPARISON_FILES, writeComparison } from '../report/compare-files.js';
+import type { ComparisonFiles } from '../report/compare-files.js';
+import { currentOwner, refuseLiveOwner } from '../report/out-folder.js';
+import { suitesRevision } from '../report/revision.js';
+import { isProcessAlive, processStartTime } from '../util/proc.js';
 import { commandContext } from './context.js';
 import type { CommandContext } from './context.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
@@ -21,6 +24,24 @@ import { exists } from '../util/fsx.js';
 
 /** A run folder that holds at least one test result (a run that broke before any test has none). */
 const hasResults = async (out: string) => (await exists(path.join(out, 'results.json'))) || (await fs.readdir(path.join(out, 'allure-results')).then((f) => f.some((x) => x.endsWith('-result.json')), () => false));
+
+/**
+ * The folder of a comparison that makes its runs is the comparison's: a live run of another
+ * comparison in its runs/ refuses it; otherwise runs/ goes whole, so no column can be an earlier
+ * comparison's run.
+ */
+async function claimComparisonFolder(out: string, ctx: CommandContext): Promise<void> {
+  const runs = path.join(out, 'runs');
+  const owner = currentOwner((await processStartTime(process.pid)) ?? '');
+  for (const name of await fs.readdir(runs).catch(() => [] as string[])) await refuseLiveOwner(path.join(runs, name), owner, isProcessAlive);
+  if (await exists(runs)) ctx.progress.info(`--out ${out}: removed the runs an earlier comparison made (runs/)`);
+  await fs.rm(runs, { recursive: true, force: true });
+}
+
+/** A comparison's pages are rewritten by every comparison, or removed: one that fails leaves none of an earlier one. */
+async function removeComparisonFiles(out: string): Promise<void> {
+  for (const f of COMPARISON_FILES) await fs.rm(path.join(out, f), { force: true });
+}
 
 interface CompareArgs {
   from?: string[];
@@ -73,6 +94,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     if (a.kubeconfig && !a.context?.length) throw new InitcError('usage', '--kubeconfig goes with --context');
     const ctx = commandContext();
     const out = path.resolve(a.out);
+    await removeComparisonFiles(out);
     if (a.from?.length) {
       await compareRunFolders(a.from, out, ctx);
       return;
@@ -91,6 +113,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     const passThrough = [...(a.suite ? ['--suite', a.suite.join(',')] : []), ...(a.grep ? ['--grep', a.grep] : []), ...(a.chaos ? [] : ['--no-chaos']), '--seed', String(seed)];
     const plan = planRuns({ versions, contexts, provider: a.provider ?? 'local', kubeconfig: a.kubeconfig, passThrough, tag: randomBytes(2).toString('hex') });
     ctx.progress.info(`${plan.runs.length} runs side by side, chaos seed ${seed}`);
+    await claimComparisonFolder(out, ctx);
     const finished = await executeRuns(plan, path.join(out, 'runs'), ctx.progress, ctx.signal);
     if (ctx.signal.aborted) throw new InitcError('interrupted', 'interrupted; each run stopped what it had started');
     const withResults = [];

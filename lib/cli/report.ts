@@ -11,8 +11,12 @@ import { generateAllureReport } from '../report/allure.js';
 import { REPORT_FORMATS, writeRunRecords } from '../report/conformance.js';
 import type { ReportFormat } from '../report/conformance.js';
 import { junitXml } from '../report/junit.js';
-import { recordedSuitesRevision, suitesRevision } from '../report/model.js';
+import { claimRunFolder, currentOwner } from '../report/out-folder.js';
+import { PLAN_FILE, PLAN_SCHEMA, readPlan, writePlan } from '../report/plan.js';
+import type { RunPlan } from '../report/plan.js';
 import { formatSummary, readResults, runVerdict } from '../report/results.js';
+import { suitesRevision } from '../report/revision.js';
+import { isProcessAlive, processStartTime } from '../util/proc.js';
 import { exists } from '../util/fsx.js';
 import { commandContext } from './context.js';
 import { nonEmpty, nonEmptyList } from './validate.js';
@@ -24,12 +28,14 @@ interface ReportArgs {
 }
 
 /**
- * The suites revision the runs recorded in their results.json (several joined by '+'); the
- * current tree's for runs that recorded none.
+ * What the sources' runs planned, and the suites revision they recorded when they started (several
+ * joined by '+'; the current tree's for a run that recorded no plan). The tests planned are known
+ * only when every source recorded its plan.
  */
-async function revisionOf(sources: string[]): Promise<string> {
-  const revisions = await Promise.all(sources.map(async (s) => (await recordedSuitesRevision(s)) ?? suitesRevision()));
-  return [...new Set(revisions)].join('+');
+async function plansOf(sources: string[]): Promise<{ plans: Array<RunPlan | undefined>; revision: string }> {
+  const plans = await Promise.all(sources.map((s) => readPlan(s)));
+  const revisions = await Promise.all(plans.map(async (p) => p?.suitesRevision ?? suitesRevision()));
+  return { plans, revision: [...new Set(revisions)].join('+') };
 }
 
 /** A run's --out folder holds allure-results/; a results folder is taken as it is. */
@@ -55,7 +61,16 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const out = path.resolve(a.out);
     const merged = path.join(out, 'allure-results');
     const sources = await Promise.all(a.from.map((d) => resultsFolder(path.resolve(d))));
-    const revision = await revisionOf(sources);
+    const { plans, revision } = await plansOf(sources);
+    // --out is this report's: an earlier report's or run's files in it go, but never the results it reads.
+    const readsOwnFolder = sources.includes(merged);
+    const owner = currentOwner((await processStartTime(process.pid)) ?? '');
+    const removed = await claimRunFolder(out, owner, isProcessAlive, readsOwnFolder ? ['allure-results', PLAN_FILE] : []);
+    if (removed.length) ctx.progress.info(`--out ${out}: removed what an earlier run or report left (${removed.join(', ')})`);
+    const planned = plans.every((p) => p) ? plans.flatMap((p) => p!.tests) : null;
+    if (planned && !(readsOwnFolder && sources.length === 1)) {
+      await writePlan({ schema: PLAN_SCHEMA, startedAt: plans.map((p) => p!.startedAt).sort()[0]!, suitesRevision: revision, suites: [...new Set(plans.flatMap((p) => p!.suites))], grep: null, owner, tests: planned }, out);
+    }
     await ctx.progress.step(`results from ${sources.join(', ')}`, async () => {
       await fs.mkdir(merged, { recursive: true });
       // Result and attachment files are named by UUID, so several runs' files sit side by side.
@@ -65,11 +80,12 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const reportDir = path.join(out, 'allure-report');
     await ctx.progress.step('Allure report', () => generateAllureReport(merged, reportDir));
     await fs.writeFile(path.join(out, 'junit.xml'), junitXml(results));
-    const records = await writeRunRecords(merged, out, { suitesRevision: revision, reports: a.report ? [a.report] : [] });
+    const records = await writeRunRecords(merged, out, { suitesRevision: revision, reports: a.report ? [a.report] : [], plan: planned });
     process.stdout.write(`\n${formatSummary(results)}\n`);
     ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}\nresults: ${records.results}`);
     if (records.conformance) ctx.progress.info(`conformance: ${records.conformance.markdown} (SHA-256 of ${records.conformance.json}: ${records.conformance.sha256})`);
-    const verdict = runVerdict(results, 0);
+    if (!planned) ctx.progress.info(`✘ ${sources.filter((_, i) => !plans[i]).join(', ')}: no ${PLAN_FILE}, so which tests never ended is unknown`);
+    const verdict = runVerdict(results, 0, records.model.plan?.notEnded);
     if (verdict) throw verdict;
   },
 };

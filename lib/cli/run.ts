@@ -7,20 +7,23 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Mocha from 'mocha';
 import type { CommandModule } from 'yargs';
-import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../errors.js';
 import { generateAllureReport } from '../report/allure.js';
-import { REPORT_FORMATS, writeRunRecords } from '../report/conformance.js';
+import { CONFORMANCE_JSON, CONFORMANCE_MD, REPORT_FORMATS, writeRunRecords } from '../report/conformance.js';
 import type { ReportFormat } from '../report/conformance.js';
-import { suitesRevision } from '../report/model.js';
+import { RESULTS_FILE } from '../report/model.js';
+import { claimRunFolder, currentOwner } from '../report/out-folder.js';
+import { PLAN_SCHEMA, writePlan } from '../report/plan.js';
+import type { PlannedTest } from '../report/plan.js';
 import { formatSummary, readResults, runVerdict } from '../report/results.js';
+import { suitesRevision } from '../report/revision.js';
+import { isProcessAlive, processStartTime } from '../util/proc.js';
 import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '../scenario/liveness.js';
 import { checkFixtureImage, chooseFixtureImage } from '../scenario/fixture-check.js';
 import { createRunNamespace, deleteRunNamespaces, newRunId, runLabels } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
 import { emptyFolder, exists } from '../util/fsx.js';
-import { INITC_VERSION, projectRoot } from '../util/paths.js';
+import { projectRoot } from '../util/paths.js';
 import { ensureNodeRunning } from '../chaos/node-faults.js';
 import { newSeed } from '../chaos/random.js';
 import { hasNodeAccess } from '../cluster/provider.js';
@@ -28,11 +31,12 @@ import type { NodeAccess } from '../cluster/provider.js';
 import { deployNodeAgent, describeProbe, formatAgentRef } from '../cluster/agent/privileged-pod.js';
 import { NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, PRIVILEGED_POD } from '../cluster/node-access.js';
 import { commandContext } from './context.js';
+import { describeEnvironment } from './environment.js';
+import { planSuiteFiles } from './plan-suites.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
 import { chosenProvider, startCluster, withProviderOptions } from './providers.js';
 
-/** Suite name → file stem under suites/ and what it asserts (for --help and the README). */
 /**
  * Suite name → file stem under suites/, whether `--suite all` (the default) includes it, whether it
  * injects faults (left out by --no-chaos; `--suite chaos` names them all), and whether it disturbs
@@ -130,6 +134,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (wantAgent && chosenProvider(a) !== 'kubeconfig') throw new InitcError('usage', `--node-access ${PRIVILEGED_POD} is for a cluster given by kubeconfig; the ${chosenProvider(a)} provider reaches its node itself`);
     if (a['node-agent-image'] && !wantAgent) throw new InitcError('usage', `--node-agent-image goes with --node-access ${PRIVILEGED_POD}`);
     const out = path.resolve(a.out);
+    // The folder is this run's: an earlier run's results in it are removed before anything else, and what it will run is written down.
+    const planned = await planSuiteFiles(await Promise.all(suites.map((s) => suiteFile(SUITES[s]!.file))), a.grep);
+    const owner = currentOwner((await processStartTime(process.pid)) ?? '');
+    const removed = await claimRunFolder(out, owner, isProcessAlive);
+    if (removed.length) ctx.progress.info(`--out ${out}: removed what an earlier run left (${removed.join(', ')})`);
+    const revision = await suitesRevision();
+    await writePlan({ schema: PLAN_SCHEMA, startedAt: new Date().toISOString(), suitesRevision: revision, suites, grep: a.grep ?? null, owner, tests: planned }, out);
     const resultsDir = await emptyFolder(path.join(out, 'allure-results'));
     const { provider, cluster } = await startCluster(a, ctx, !a['keep-cluster']);
     const runId = newRunId();
@@ -159,7 +170,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (a['keep-on-failure']) process.env[ENV.keepOnFailure] = '1';
       const seed = a.seed ?? newSeed();
       process.env[ENV.seed] = String(seed);
-      const environmentInfo: Record<string, string> = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a))), 'chaos seed': String(seed), 'fixture image': fixture.image };
+      let nodeAccess: string | undefined;
+      let pinnedNode: string | undefined;
       if (wantAgent && suites.some((s) => SUITES[s]!.chaos)) {
         // A privileged pod on the node, in a namespace of the run (deleted with the others, also after Ctrl-C).
         const image = a['node-agent-image'] ?? fixture.image;
@@ -173,7 +185,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
           process.env[PINNED_NODE_ENV] = made.agent.nodeName;
           if (made.note) ctx.progress.info(made.note);
           ctx.progress.info(`node access: pod ${formatAgentRef(made.agent.ref)} on node ${made.agent.nodeName}: ${describeProbe(made.probe)}`);
-          environmentInfo['node access'] = `privileged pod ${formatAgentRef(made.agent.ref)} on node ${made.agent.nodeName}`;
+          pinnedNode = made.agent.nodeName;
+          nodeAccess = `privileged pod ${formatAgentRef(made.agent.ref)} on node ${made.agent.nodeName}`;
         } catch (err) {
           if (ctx.signal.aborted) throw err;
           const why = (err as Error).message.split('\n')[0]!;
@@ -181,6 +194,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
           ctx.progress.info(`✘ node access through a privileged pod failed: ${why}; the chaos tests that need the node are skipped`);
         }
       }
+      // The nodes the tests' pods run on: the agent's, when it pins them there.
+      const environmentInfo: Record<string, string> = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a), pinnedNode)), 'chaos seed': String(seed), 'fixture image': fixture.image };
+      if (nodeAccess) environmentInfo['node access'] = nodeAccess;
       if (suites.some((s) => SUITES[s]!.chaos)) ctx.progress.info(`chaos seed ${seed} (repeat this run's random choices with --seed ${seed})`);
       ctx.progress.info(`cluster: ${Object.entries(environmentInfo).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       // Suites that disturb the whole node run alone, after the others, so no other test sees their faults.
@@ -220,19 +236,26 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const reportDir = path.join(out, 'allure-report');
     await ctx.progress.step('Allure report', () => generateAllureReport(resultsDir, reportDir));
     const results = await readResults(resultsDir);
-    // A run of no test has nothing to record; its verdict (exit 12) says so below.
-    const records = results.length ? await writeRunRecords(resultsDir, out, { suitesRevision: await suitesRevision(), reports: a.report ? [a.report] : [] }) : undefined;
+    const records = await writeOrRemoveRecords(resultsDir, out, { results: results.length, suitesRevision: revision, plan: planned, reports: a.report ? [a.report] : [] });
     process.stdout.write(`\n${formatSummary(results)}\n`);
     ctx.progress.info(`report: ${path.join(reportDir, 'index.html')}\njunit:  ${path.join(out, 'junit.xml')}${records ? `\nresults: ${records.results}` : ''}`);
     if (records?.conformance) ctx.progress.info(`conformance: ${records.conformance.markdown} (SHA-256 of ${records.conformance.json}: ${records.conformance.sha256})`);
     if (ctx.signal.aborted) throw new InitcError('interrupted', 'interrupted; the run\'s namespaces were deleted');
-    const verdict = runVerdict(results, mochaFailures);
+    const verdict = runVerdict(results, mochaFailures, records?.model.plan?.notEnded);
     if (verdict) throw verdict;
     if (cleanupProblem) throw new InitcError('cleanupFailed', cleanupProblem);
   },
 };
 
-
+/**
+ * results.json (and the conformance report when asked) of the run's results; a run of no test has
+ * nothing to record (its verdict, exit 12, says so), and leaves no results.json of another run.
+ */
+async function writeOrRemoveRecords(resultsDir: string, out: string, o: { results: number; suitesRevision: string; plan: PlannedTest[]; reports: ReportFormat[] }) {
+  if (o.results) return writeRunRecords(resultsDir, out, { suitesRevision: o.suitesRevision, reports: o.reports, plan: o.plan });
+  for (const f of [RESULTS_FILE, CONFORMANCE_JSON, CONFORMANCE_MD]) await fs.rm(path.join(out, f), { force: true });
+  return undefined;
+}
 
 interface MochaPhase {
   resultsDir: string;
@@ -275,23 +298,4 @@ export async function mergeJUnit(parts: string[], out: string): Promise<void> {
     await fs.rm(p, { force: true });
   }
   await fs.writeFile(out, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join('\n')}\n</testsuites>\n`);
-}
-
-/** The Allure report's environment section: what the cluster is made of. */
-async function describeEnvironment(kc: KubeConfig, provider: string): Promise<Record<string, string>> {
-  const info: Record<string, string> = { provider, initc: INITC_VERSION };
-  try {
-    info['server'] = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
-    const node = (await kc.makeApiClient(CoreV1Api).listNode()).items[0];
-    const n = node?.status?.nodeInfo;
-    if (n) {
-      info['kubelet'] = n.kubeletVersion;
-      info['container runtime'] = n.containerRuntimeVersion;
-      info['node OS'] = n.osImage;
-      info['kernel'] = n.kernelVersion;
-    }
-  } catch (err) {
-    info['error'] = `cannot read versions: ${(err as Error).message.split('\n')[0]}`;
-  }
-  return info;
 }

@@ -7,10 +7,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InitcError } from '../errors.js';
 import { exists } from '../util/fsx.js';
-import { compareHtml } from './html.js';
-import { compareMarkdown, latenessText } from './markdown.js';
+import { latenessText } from './format.js';
 import type { ClusterIdentity, PodObservation, ResultsModel, TestRecord, TestStatus } from './model.js';
-import { RESULTS_FILE, allureResultsFolder, buildResultsModel, modelJson, readResultsModel, recordedSuitesRevision } from './model.js';
+import { allureResultsFolder, buildResultsModel } from './build-model.js';
+import { RESULTS_FILE, readResultsModel } from './model.js';
+import { readPlan } from './plan.js';
+import { conformanceVerdict } from './verdict.js';
 
 export const COMPARE_SCHEMA = 'initc.dev/compare/v1';
 
@@ -29,6 +31,9 @@ export interface CompareColumn {
   initc: ResultsModel['initc'];
   run: ResultsModel['run'];
   totals: ResultsModel['totals'];
+  /** The run's conformance verdict, and what could not be read of it (result files, environment; tests that never ended). */
+  verdict: string;
+  problems: string[];
   source: string;
   /** Relative to the comparison's folder. */
   allureReport: string | null;
@@ -40,9 +45,10 @@ export interface CompareCell {
   durationMs: number;
   observed: PodObservation[];
   missingEvidence: string[];
+  evidenceProblems: string[];
 }
 
-export type DifferenceKind = 'outcome' | 'statusSequence' | 'restarts' | 'backoff' | 'onlyInSome' | 'pods';
+export type DifferenceKind = 'outcome' | 'failure' | 'statusSequence' | 'restarts' | 'backoff' | 'onlyInSome' | 'pods';
 
 export interface Difference {
   kind: DifferenceKind;
@@ -70,19 +76,23 @@ export interface Comparison {
 }
 
 /**
- * One run folder: its results.json when it has one (written by `initc run` / `initc report`),
- * else a model built from its Allure results. A folder with neither is a usage error.
+ * One run folder: built from its Allure results when it has them (what the run wrote test by test,
+ * read with its plan.json; a results.json beside them may be an earlier run's), else its
+ * results.json (a run folder handed on without them). A folder with neither is a usage error.
  */
 export async function loadRun(folder: string, currentSuitesRevision: () => Promise<string>): Promise<LoadedRun> {
   const dir = path.resolve(folder);
   if (!(await exists(dir))) throw new InitcError('usage', `--from ${folder}: no such folder`);
+  const allure = await allureResultsFolder(dir);
+  const hasAllure = (await fs.readdir(allure).catch(() => [] as string[])).some((f) => f.endsWith('-result.json'));
   const resultsFile = path.join(dir, RESULTS_FILE);
-  const model = (await exists(resultsFile))
-    ? await readResultsModel(resultsFile)
-    : await buildResultsModel(dir, { suitesRevision: (await recordedSuitesRevision(await allureResultsFolder(dir))) ?? (await currentSuitesRevision()) }).catch((err: unknown) => {
-        if (err instanceof InitcError) throw new InitcError('usage', `--from ${folder}: ${err.message.replace(`${dir}: `, '')}`);
-        throw err;
-      });
+  const model =
+    !hasAllure && (await exists(resultsFile))
+      ? await readResultsModel(resultsFile)
+      : await buildResultsModel(dir, { suitesRevision: (await readPlan(allure))?.suitesRevision ?? (await currentSuitesRevision()) }).catch((err: unknown) => {
+          if (err instanceof InitcError) throw new InitcError('usage', `--from ${folder}: ${err.message.replace(`${dir}: `, '')}`);
+          throw err;
+        });
   if (!model.tests.length) throw new InitcError('usage', `--from ${folder}: its ${RESULTS_FILE} holds no test results`);
   const report = path.join(dir, 'allure-report', 'index.html');
   return { folder: dir, model, allureReport: (await exists(report)) ? report : null };
@@ -128,6 +138,20 @@ export function backoffDifferences(pod: string, seen: Seen[]): Difference[] {
   });
 }
 
+/** A difference in a few words (a STATUS sequence difference without the sequences). */
+export const differenceHeadline = (d: Difference) => (d.kind === 'statusSequence' ? `STATUS sequence of pod ${d.pod} differs` : d.detail);
+
+/** An empty cell: the run did not run the test, or (a run with problems) its result could not be read. */
+export const absentText = (column: CompareColumn) => (column.problems.some((p) => p.startsWith('result file ')) ? 'no result (a result file of this run cannot be read)' : 'not run');
+
+/**
+ * A failure's first line with what tells two readings of the same failure apart left out: numbers
+ * and every word holding a digit (names with random suffixes, timestamps, durations).
+ */
+export const failureGist = (message: string | null) => (message ?? '').split('\n')[0]!.replace(/[\w.:/-]*\d[\w.:/-]*/g, '#').trim();
+
+const isFailing = (c: CompareCell | null): c is CompareCell => c?.status === 'failed' || c?.status === 'broken';
+
 /** The ways the cells of one row differ; empty when every run saw the same. */
 export function differencesOf(cells: Array<CompareCell | null>, labels: string[]): Difference[] {
   const out: Difference[] = [];
@@ -135,6 +159,11 @@ export function differencesOf(cells: Array<CompareCell | null>, labels: string[]
   if (present.length < labels.length) out.push({ kind: 'onlyInSome', pod: null, detail: `only in ${present.join(', ')}; not run on ${labels.filter((_, i) => !cells[i]).join(', ')}` });
   const statuses = new Set(cells.filter((c) => c).map((c) => c!.status));
   if (statuses.size > 1) out.push({ kind: 'outcome', pod: null, detail: `outcome: ${labels.map((l, i) => (cells[i] ? `${cells[i]!.status} on ${l}` : '')).filter(Boolean).join(', ')}` });
+  // Two runs that both failed, for different reasons (an assertion on one, a timeout on the other), differ.
+  const failing = labels.flatMap((label, i) => (isFailing(cells[i]!) ? [{ label, cell: cells[i]! }] : []));
+  if (new Set(failing.map((f) => failureGist(f.cell.message))).size > 1) {
+    out.push({ kind: 'failure', pod: null, detail: `why it failed: ${failing.map((f) => `${f.cell.status} on ${f.label}: ${(f.cell.message ?? '(no message)').split('\n')[0]}`).join('; ')}` });
+  }
   // Behaviour is compared between runs that ran the test; a skipped one observed nothing.
   const ran = labels.map((l, i) => ({ label: l, cell: cells[i] })).filter((x): x is { label: string; cell: CompareCell } => !!x.cell && x.cell.status !== 'skipped');
   const pods = [...new Set(ran.flatMap((r) => r.cell.observed.map((o) => o.pod)))].sort();
@@ -154,7 +183,10 @@ export function differencesOf(cells: Array<CompareCell | null>, labels: string[]
   return out;
 }
 
-const cellOf = (t: TestRecord): CompareCell => ({ status: t.status, message: t.message, durationMs: t.durationMs, observed: t.observed, missingEvidence: t.missingEvidence });
+const cellOf = (t: TestRecord): CompareCell => ({ status: t.status, message: t.message, durationMs: t.durationMs, observed: t.observed, missingEvidence: t.missingEvidence, evidenceProblems: t.evidenceProblems });
+
+/** What could not be read of a run, and which of its planned tests never ended: shown beside its column. */
+const runProblems = (m: ResultsModel) => [...m.problems, ...(m.plan?.notEnded.length ? [`${m.plan.notEnded.length} of ${m.plan.planned} planned tests never ended`] : []), ...(m.plan === undefined || m.plan === null ? ['no plan recorded: which tests never ended is unknown'] : [])];
 
 /** The comparison of runs, columns in the order given; `outDir` is where links are made relative to. */
 export function compareRuns(runs: LoadedRun[], outDir: string): Comparison {
@@ -180,25 +212,12 @@ export function compareRuns(runs: LoadedRun[], outDir: string): Comparison {
       initc: r.model.initc,
       run: r.model.run,
       totals: r.model.totals,
+      verdict: (r.model.verdict ?? conformanceVerdict(r.model)).headline,
+      problems: runProblems(r.model),
       source: r.folder,
       allureReport: r.allureReport ? path.relative(outDir, r.allureReport).split(path.sep).join('/') : null,
     })),
     summary: { tests: rows.length, differing: rows.filter((r) => r.differs).length },
     rows,
   };
-}
-
-export interface ComparisonFiles {
-  html: string;
-  markdown: string;
-  json: string;
-}
-
-export async function writeComparison(c: Comparison, outDir: string): Promise<ComparisonFiles> {
-  await fs.mkdir(outDir, { recursive: true });
-  const files = { html: path.join(outDir, 'compare.html'), markdown: path.join(outDir, 'compare.md'), json: path.join(outDir, 'compare.json') };
-  await fs.writeFile(files.html, compareHtml(c));
-  await fs.writeFile(files.markdown, compareMarkdown(c));
-  await fs.writeFile(files.json, modelJson(c));
-  return files;
 }

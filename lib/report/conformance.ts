@@ -6,14 +6,19 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../util/fsx.js';
-import { codeBlock, escapeCell, formatDuration, statusMark } from './markdown.js';
+import { codeBlock, escapeCell, formatDuration, statusMark } from './format.js';
 import type { ResultsModel, TestRecord } from './model.js';
-import { buildResultsModel, modelJson, writeResultsModel } from './model.js';
+import { buildResultsModel } from './build-model.js';
+import { modelJson, writeResultsModel } from './model.js';
+import type { PlannedTest } from './plan.js';
+import { conformanceVerdict, verdictSentences } from './verdict.js';
 
 export const CONFORMANCE_JSON = 'conformance.json';
 export const CONFORMANCE_MD = 'conformance.md';
 
 const unknown = (v: string | null) => v ?? 'unknown';
+/** A line of prose that Markdown reads as it is (no heading, list or emphasis from a test's title). */
+const escapeMarkdownLine = (s: string) => s.replace(/([\\`*_[\]<#|])/g, '\\$1');
 
 function identityLines(model: ResultsModel): string[] {
   const c = model.cluster;
@@ -27,6 +32,7 @@ function identityLines(model: ResultsModel): string[] {
     `| node OS | ${escapeCell(unknown(c.nodeOS))} |`,
     `| kernel | ${escapeCell(unknown(c.kernel))} |`,
     `| provider | ${escapeCell(unknown(c.provider))} |`,
+    `| node(s) the tests ran on | ${escapeCell(unknown(c.nodes ?? null))} |`,
     `| initc | ${escapeCell(unknown(model.initc.version))}, suites revision \`${model.initc.suitesRevision}\` |`,
     `| run | ${unknown(model.run.start)} → ${unknown(model.run.end)}${duration} |`,
     `| chaos seed | ${escapeCell(unknown(model.run.chaosSeed))} |`,
@@ -48,12 +54,14 @@ export function conformanceMarkdown(model: ResultsModel, jsonSha256: string): st
   const failures = model.tests.filter((t) => t.status === 'failed' || t.status === 'broken');
   const skipped = model.tests.filter((t) => t.status === 'skipped');
   const withGaps = model.tests.filter((t) => t.missingEvidence.length || (t.evidenceProblems.length && t.status === 'passed'));
-  const verdict = failures.length ? 'does NOT conform' : totals.passed ? 'conforms' : 'was not shown to conform (no check passed)';
+  const verdict = conformanceVerdict(model);
+  const why = verdictSentences(verdict);
   const lines = [
     `# initc conformance report: ${unknown(model.cluster.serverVersion)}`,
     '',
-    `The cluster **${verdict}** to the behaviour initc checks: ${totals.tests} checks, ${totals.passed} passed, ${totals.failed} failed, ${totals.broken} broken, ${totals.skipped} skipped.`,
+    `The cluster **${verdict.headline}** to the behaviour initc checks: ${totals.tests} checks, ${totals.passed} passed, ${totals.failed} failed, ${totals.broken} broken, ${totals.skipped} skipped.`,
     '',
+    ...(why.length ? [...why.map((s) => escapeMarkdownLine(s)), ''] : []),
     ...identityLines(model),
     '',
     `**SHA-256 of \`${CONFORMANCE_JSON}\`:** \`${jsonSha256}\``,
@@ -69,6 +77,8 @@ export function conformanceMarkdown(model: ResultsModel, jsonSha256: string): st
   ];
   if (failures.length) lines.push('## Failures, with their evidence', '', ...failures.flatMap(failureSection));
   if (skipped.length) lines.push('## Skipped, and why', '', ...skipped.map((t) => `- ${t.suite} — ${t.title}: ${t.message ?? '(no reason recorded)'}`), '');
+  const notEnded = model.plan?.notEnded ?? [];
+  if (notEnded.length) lines.push(`## Planned, never ended (${notEnded.length} of ${model.plan!.planned})`, '', ...notEnded.map((id) => `- ${escapeMarkdownLine(id)}`), '');
   if (withGaps.length || model.problems.length) {
     lines.push('## Evidence that is missing', '');
     lines.push(...model.problems.map((p) => `- run: ${p}`));
@@ -106,8 +116,8 @@ export interface RunRecords {
 }
 
 /** What `run` and `report` write beside the Allure report: results.json always, the conformance report when asked. */
-export async function writeRunRecords(resultsDir: string, outDir: string, o: { suitesRevision: string; reports: readonly ReportFormat[] }): Promise<RunRecords> {
-  const model = await buildResultsModel(resultsDir, { suitesRevision: o.suitesRevision });
+export async function writeRunRecords(resultsDir: string, outDir: string, o: { suitesRevision: string; reports: readonly ReportFormat[]; plan?: readonly PlannedTest[] | null }): Promise<RunRecords> {
+  const model = await buildResultsModel(resultsDir, { suitesRevision: o.suitesRevision, plan: o.plan });
   const results = await writeResultsModel(model, outDir);
   const conformance = o.reports.includes('conformance') ? await writeConformanceReport(model, outDir) : undefined;
   return { model, results, conformance };

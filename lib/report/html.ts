@@ -4,7 +4,8 @@
  * pods' STATUS over time as inline SVG, on one time scale and one STATUS axis so runs line up.
  */
 import type { CompareCell, CompareColumn, CompareRow, Comparison } from './compare.js';
-import { BACKOFF_LEGEND, backoffsLine, differenceHeadline, formatDuration, formatSeconds, latenessText } from './markdown.js';
+import { absentText, differenceHeadline } from './compare.js';
+import { BACKOFF_LEGEND, backoffsLine, formatDuration, formatSeconds, latenessText } from './format.js';
 import type { PodObservation, TestStatus } from './model.js';
 
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -71,8 +72,8 @@ export function backoffTableHtml(pod: string, byColumn: Array<PodObservation | u
   return `<table class="backoffs"><caption>Back-off of pod ${escapeHtml(pod)}: per restart, the kubelet's back-off before it, then each run's interval after the attempt before it ended, and how late that was.</caption>${head}${rows.join('')}</table>`;
 }
 
-function cellHtml(cell: CompareCell | null): string {
-  if (!cell) return '<td class="absent">not run</td>';
+function cellHtml(cell: CompareCell | null, column: CompareColumn): string {
+  if (!cell) return `<td class="absent">${escapeHtml(absentText(column))}</td>`;
   const parts = [`<span class="badge" style="background:${STATUS_COLOURS[cell.status]}">${cell.status}</span> <span class="dur">${formatDuration(cell.durationMs)}</span>`];
   if (cell.message && cell.status !== 'passed') parts.push(`<div class="msg">${escapeHtml(cell.message.split('\n')[0]!)}</div>`);
   for (const o of cell.observed) {
@@ -80,6 +81,7 @@ function cellHtml(cell: CompareCell | null): string {
     parts.push(`<div class="obs">${cell.observed.length > 1 ? `<b>${escapeHtml(o.pod)}</b>: ` : ''}<code>${escapeHtml(o.statusSequence.join(' → '))}</code><br><span class="restarts">restarts: ${escapeHtml(restarts)}</span>${backoffSpan(o)}</div>`);
   }
   if (cell.missingEvidence.length) parts.push(`<div class="missing">missing evidence: ${escapeHtml(cell.missingEvidence.join('; '))}</div>`);
+  if (cell.evidenceProblems?.length) parts.push(`<div class="missing">evidence not collected: ${escapeHtml(cell.evidenceProblems.join('; '))}</div>`);
   return `<td>${parts.join('')}</td>`;
 }
 
@@ -111,7 +113,7 @@ th{background:#f6f8fa}tr.differs>td:first-child{border-left:4px solid #bf8700}
 .badge{color:#fff;border-radius:10px;padding:1px 8px;font-size:12px}.dur{color:#57606a;font-size:12px}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;padding:1px 3px}
 .how{margin:4px 0 0 0;padding-left:18px;color:#7d4e00;font-size:13px}.msg,.missing{font-size:12px;color:#57606a;max-width:420px}
-.missing{color:#bc4c00}.absent{color:#8c959f}.restarts,.backoff{font-size:12px}
+.missing,.problems{color:#bc4c00}.problems{margin:0;padding-left:16px;font-size:12px}.absent{color:#8c959f}.restarts,.backoff{font-size:12px}
 caption{text-align:left;font-size:12px;color:#57606a;padding-bottom:4px;max-width:620px}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{margin:0;border:1px solid #d0d7de;padding:6px}
 figcaption{font-size:12px;color:#57606a;max-width:620px}.marktext{color:#cf222e}
@@ -133,13 +135,15 @@ export function compareHtml(c: Comparison): string {
     runRow('initc, suites revision', (col) => escapeHtml(`${col.initc.version ?? 'unknown'}, ${col.initc.suitesRevision}`)),
     runRow('run', (col) => escapeHtml(`${col.run.start ?? '?'} → ${col.run.end ?? '?'}`)),
     runRow('results', (col) => escapeHtml(`${col.totals.passed} passed, ${col.totals.failed} failed, ${col.totals.broken} broken, ${col.totals.skipped} skipped`)),
+    runRow('verdict', (col) => escapeHtml(col.verdict)),
+    runRow('problems', (col) => (col.problems.length ? `<ul class="problems">${col.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>` : '<span class="absent">none</span>')),
     runRow('Allure report', (col) => (col.allureReport ? `<a href="${escapeHtml(col.allureReport)}">${escapeHtml(col.allureReport)}</a>` : '<span class="absent">none in the run\'s folder</span>')),
     '</table>',
   ];
   const rows = c.rows.map((r, i) => {
     const how = r.differs ? `<ul class="how">${r.differences.map((d) => `<li>${escapeHtml(differenceHeadline(d))}</li>`).join('')}</ul>` : '';
     const title = r.differs ? `<a href="#${anchor(i)}">${escapeHtml(r.title)}</a>` : escapeHtml(r.title);
-    return `<tr class="${r.differs ? 'differs' : 'same'}"><td><b>${escapeHtml(r.suite)}</b><br>${title}${how}</td>${r.cells.map(cellHtml).join('')}</tr>`;
+    return `<tr class="${r.differs ? 'differs' : 'same'}"><td><b>${escapeHtml(r.suite)}</b><br>${title}${how}</td>${r.cells.map((cell, j) => cellHtml(cell, cols[j]!)).join('')}</tr>`;
   });
   const details = c.rows
     .map((r, i) => ({ r, i }))

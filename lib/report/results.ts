@@ -42,12 +42,17 @@ export function formatSummary(results: ResultFile[]): string {
   return ['Summary', `  ${'suite'.padEnd(width)}${statuses.map((st) => st.padStart(8)).join('')}`, ...rows, line('total', total), ...(problems.length ? ['', ...problems] : [])].join('\n');
 }
 
-/** The run's outcome from its results: failed or broken tests fail it; a run where nothing passed is not a pass. */
-export function runVerdict(results: ResultFile[], mochaFailures: number): InitcError | undefined {
+/**
+ * The run's outcome from its results: failed or broken tests fail it, and so do planned tests that
+ * never ended (`notEnded`: a killed run is no pass); a run where nothing passed is not a pass.
+ */
+export function runVerdict(results: ResultFile[], mochaFailures: number, notEnded: readonly string[] = []): InitcError | undefined {
   const count = (s: string) => results.filter((r) => r.status === s).length;
   // A failing hook has no test result of its own: Mocha's count covers it.
   const bad = Math.max(count('failed') + count('broken'), mochaFailures);
-  if (bad) return new InitcError('testsFailed', `${bad} test(s) failed or broke; see the report`);
+  const unended = notEnded.length ? `${notEnded.length} planned test(s) never ended (${notEnded.join('; ').slice(0, 300)})` : '';
+  if (bad) return new InitcError('testsFailed', `${bad} test(s) failed or broke${unended ? `, and ${unended}` : ''}; see the report`);
+  if (unended) return new InitcError('testsFailed', `${unended}; see the report`);
   if (results.length === 0) return new InitcError('nothingRan', 'no test ran: --suite/--grep selected nothing');
   if (count('passed') === 0) return new InitcError('nothingRan', `no test passed: all ${results.length} were skipped (${results.map((r) => r.name).join('; ').slice(0, 300)})`);
   return undefined;

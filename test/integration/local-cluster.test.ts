@@ -184,7 +184,7 @@ describe('embedded cluster (integration; root)', function () {
     expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces the runs left').to.deep.equal([]);
   });
 
-  it('after `kill -9` of a run, `initc report --from` builds the report and JUnit of the tests that had finished', async () => {
+  it('after `kill -9` of a run, `initc report --from` builds the report and JUnit of the tests that had finished, and exits 1 naming those that never ended', async () => {
     const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-killed-'));
     // Its own process group, so that kill -9 reaches the CLI, its Mocha workers and all.
     const child = initc(['run', '--suite', 'validation,order,always', '--out', out], { detached: true });
@@ -197,7 +197,9 @@ describe('embedded cluster (integration; root)', function () {
     expect(kept, 'results on disk when the run was killed').to.be.at.least(3);
     await fs.access(path.join(out, 'junit.xml')).then(() => expect.fail('a killed run wrote its JUnit'), () => undefined);
     const report = await initc(['report', '--from', out, '--out', out]);
-    expect(report.exitCode, String(report.stderr)).to.equal(0);
+    // The run planned 8 tests and was killed before they all ended: its report is no pass.
+    expect(report.exitCode, String(report.stderr)).to.equal(ExitCode.testsFailed);
+    expect(String(report.stderr)).to.match(/initc: \d+ planned test\(s\) never ended \(/);
     const junit = await fs.readFile(path.join(out, 'junit.xml'), 'utf8');
     const tests = [...junit.matchAll(/<testsuite[^>]* tests="(\d+)"/g)].reduce((n, m) => n + Number(m[1]), 0);
     expect(tests, 'tests in the JUnit built afterwards').to.equal(kept);

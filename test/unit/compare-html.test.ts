@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'chai';
-import { compareRuns, loadRun, writeComparison } from '../../lib/report/compare.js';
+import { compareRuns, loadRun } from '../../lib/report/compare.js';
+import { writeComparison } from '../../lib/report/compare-files.js';
 import { onPath } from '../../lib/util/fsx.js';
 import { projectRoot } from '../../lib/util/paths.js';
 

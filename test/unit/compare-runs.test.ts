@@ -40,7 +40,7 @@ describe('compare: the runs it makes', () => {
     const failed = runsVerdict([done('1.34', 0), done('1.36', 1)])!;
     expect([failed.exitCode, failed.message]).to.deep.equal([ExitCode.testsFailed, 'tests failed in 1.36; the comparison shows where']);
     const broken = runsVerdict([done('1.34', 1), done('1.36', 9, 'building kube v1.36.5 failed')])!;
-    expect([broken.exitCode, broken.message]).to.deep.equal([ExitCode.componentFailed, 'the run of 1.36 ended with exit 9: building kube v1.36.5 failed (its folder: /o/1.36)']);
+    expect([broken.exitCode, broken.message]).to.deep.equal([ExitCode.buildFailed, 'the run of 1.36 ended with exit 9 (building a component from the Go module proxy failed (its log file is named)): building kube v1.36.5 failed (its folder: /o/1.36)']);
     expect(runsVerdict([done('1.34', 130)])!.exitCode).to.equal(ExitCode.interrupted);
   });
 });

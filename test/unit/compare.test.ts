@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { ExitCode } from '../../lib/errors.js';
 import { compareRuns, differencesOf, loadRun } from '../../lib/report/compare.js';
 import type { CompareCell, Comparison } from '../../lib/report/compare.js';
-import { buildResultsModel, writeResultsModel } from '../../lib/report/model.js';
+import { buildResultsModel } from '../../lib/report/build-model.js';
+import { writeResultsModel } from '../../lib/report/model.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import { initc } from '../support/cli.js';
 
@@ -13,13 +14,14 @@ const RUN_134 = path.join(projectRoot(), 'test', 'fixtures', 'runs', 'v1.34');
 const RUN_136 = path.join(projectRoot(), 'test', 'fixtures', 'runs', 'v1.36');
 const revision = async () => 'x';
 
-function cell(status: CompareCell['status'], sequence: string[] = [], restarts = 0): CompareCell {
+function cell(status: CompareCell['status'], sequence: string[] = [], restarts = 0, message: string | null = null): CompareCell {
   return {
     status,
-    message: null,
+    message,
     durationMs: 1,
     observed: sequence.length ? [{ pod: 'p', statusSequence: sequence, restarts: [{ container: 'init-b', kind: 'init', restartCount: restarts }], finalPhase: 'Pending', points: [], marks: [] }] : [],
     missingEvidence: [],
+    evidenceProblems: [],
   };
 }
 

@@ -12,8 +12,11 @@ import type { RecordedRow } from '../../lib/checks/recording.js';
 import { BACKOFF_TOLERANCE_SEC, compareRuns, differencesOf, loadRun } from '../../lib/report/compare.js';
 import type { CompareCell, Comparison, LoadedRun } from '../../lib/report/compare.js';
 import { backoffTableHtml, compareHtml } from '../../lib/report/html.js';
-import { BACKOFF_LEGEND, backoffText, backoffsLine, compareMarkdown, formatSeconds, latenessText } from '../../lib/report/markdown.js';
-import { backoffsOf, buildResultsModel, modelJson, observe } from '../../lib/report/model.js';
+import { BACKOFF_LEGEND, backoffText, backoffsLine, formatSeconds, latenessText } from '../../lib/report/format.js';
+import { compareMarkdown } from '../../lib/report/markdown.js';
+import { buildResultsModel } from '../../lib/report/build-model.js';
+import { modelJson } from '../../lib/report/model.js';
+import { backoffsOf, observe } from '../../lib/report/observation.js';
 import type { ContainerBackoffs, PodObservation, ResultsModel } from '../../lib/report/model.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import { load } from '../support/controls.js';
@@ -39,7 +42,7 @@ const observation = (backoffs?: ContainerBackoffs[]): PodObservation => ({
   marks: [],
 });
 
-const cell = (backoffs?: ContainerBackoffs[]): CompareCell => ({ status: 'passed', message: null, durationMs: 1, observed: [observation(backoffs)], missingEvidence: [] });
+const cell = (backoffs?: ContainerBackoffs[]): CompareCell => ({ status: 'passed', message: null, durationMs: 1, observed: [observation(backoffs)], missingEvidence: [], evidenceProblems: [] });
 
 const backoffDiffs = (c: Comparison) => c.rows.flatMap((r) => r.differences.filter((d) => d.kind === 'backoff').map((d) => ({ suite: r.suite, detail: d.detail })));
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { writeConformanceReport, writeRunRecords } from '../../lib/report/conformance.js';
-import { buildResultsModel } from '../../lib/report/model.js';
+import { buildResultsModel } from '../../lib/report/build-model.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import { initc } from '../support/cli.js';
 
@@ -49,10 +49,14 @@ describe('conformance report (Markdown + JSON of one run)', function () {
     expect(failure).to.include('Last rows of the timeline of pod `crashloop-onfailure`').and.include('init-b:running↻4');
   });
 
-  it('lists each skip with why, and evidence that went missing', async () => {
+  it('lists each skip with why, and evidence that went missing; neither reads as "conforms"', async () => {
     const { markdown } = await writeConformanceReport(await buildResultsModel(RUN_134, { suitesRevision: 'x' }), out);
     const md = await fs.readFile(markdown, 'utf8');
-    expect(md).to.include('**conforms**');
+    // 6 passed and 1 skipped, one attachment missing: not shown to conform, and the page says for which checks.
+    expect(md).to.include('The cluster **was not shown to conform** to the behaviour initc checks: 7 checks, 6 passed, 0 failed, 0 broken, 1 skipped.');
+    expect(md).not.to.include('**conforms**');
+    expect(md).to.match(/\nIt does not show conformance for: chaos-kill — restartPolicy Always, SIGKILL: .* \(skipped\); order — three init containers .* \(1 piece of evidence missing\)\.\n/);
+    expect(md).to.include('Also: the run recorded no plan, so whether every planned check ended is unknown.');
     expect(md).to.match(/## Skipped, and why\n\n- chaos-kill — restartPolicy Always, SIGKILL: .*: the kubeconfig provider offers no access to the node/);
     expect(md).to.match(/## Evidence that is missing\n\n- order — .*: pod order status: its file \S+ cannot be read \(ENOENT\)/);
   });

@@ -21,4 +21,24 @@ describe('layering of lib/report', () => {
     }
     expect(wrong).to.deep.equal([]);
   });
+
+  it('has no import cycle (the comparison model stands alone; its HTML and Markdown renderers sit below it, shared formatting beside)', async () => {
+    const dir = path.join(projectRoot(), 'lib', 'report');
+    const graph = new Map<string, string[]>();
+    for (const name of (await fs.readdir(dir)).filter((n) => n.endsWith('.ts'))) {
+      const text = await fs.readFile(path.join(dir, name), 'utf8');
+      // Type-only imports vanish at run time, but a circle of them is a circle of jobs all the same.
+      graph.set(name, [...text.matchAll(/from\s*'\.\/([^']+)\.js'/g)].map((m) => `${m[1]}.ts`));
+    }
+    const cycles: string[] = [];
+    const walk = (node: string, trail: string[]) => {
+      if (trail.includes(node)) return void cycles.push([...trail.slice(trail.indexOf(node)), node].join(' → '));
+      for (const next of graph.get(node) ?? []) walk(next, [...trail, node]);
+    };
+    for (const node of graph.keys()) walk(node, []);
+    expect([...new Set(cycles)]).to.deep.equal([]);
+    expect(graph.get('compare.ts')).not.to.include.members(['html.ts']);
+    expect(graph.get('compare.ts')).not.to.include('markdown.ts');
+    expect(graph.get('format.ts')).to.deep.equal(['model.ts']);
+  });
 });

@@ -2,7 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { buildResultsModel, observe, parseProperties, suitesRevision } from '../../lib/report/model.js';
+import { buildResultsModel, parseProperties } from '../../lib/report/build-model.js';
+import { observe } from '../../lib/report/observation.js';
+import { suitesRevision } from '../../lib/report/revision.js';
 import type { ResultsModel, TestRecord } from '../../lib/report/model.js';
 import { projectRoot } from '../../lib/util/paths.js';
 
@@ -42,7 +44,7 @@ describe('results model (initc.dev/results/v1) from a run folder', () => {
 
   it('carries the cluster identity the run recorded, initc version, revision, seed, fixture image and span', () => {
     expect(m134.schema).to.equal('initc.dev/results/v1');
-    expect(m134.cluster).to.deep.equal({ provider: 'local', serverVersion: 'v1.34.12', kubeletVersion: 'v1.34.12', containerRuntime: 'containerd://2.2.9', nodeOS: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.18.44-fc-v595' });
+    expect(m134.cluster).to.deep.equal({ provider: 'local', serverVersion: 'v1.34.12', kubeletVersion: 'v1.34.12', containerRuntime: 'containerd://2.2.9', nodeOS: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.18.44-fc-v595', nodes: null });
     expect(m136.cluster.serverVersion).to.equal('v1.36.5');
     expect(m134.initc).to.deep.equal({ version: '0.1.0', suitesRevision: 'abc123' });
     expect(m134.run.chaosSeed).to.equal('1234567');

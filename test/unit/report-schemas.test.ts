@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
 import { compareRuns, loadRun } from '../../lib/report/compare.js';
-import { buildResultsModel } from '../../lib/report/model.js';
+import { buildResultsModel } from '../../lib/report/build-model.js';
 import { projectRoot } from '../../lib/util/paths.js';
 
 const RUNS = path.join(projectRoot(), 'test', 'fixtures', 'runs');

@@ -1,0 +1,48 @@
+/**
+ * The run's environment (the Allure report's environment section, and the results' cluster
+ * identity): what the server and the node(s) the tests' pods run on reported, never items[0].
+ */
+import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
+import type { KubeConfig, V1Node } from '@kubernetes/client-node';
+import { INITC_VERSION } from '../util/paths.js';
+
+const NODE_FIELDS = [
+  ['kubelet', 'kubeletVersion'],
+  ['container runtime', 'containerRuntimeVersion'],
+  ['node OS', 'osImage'],
+  ['kernel', 'kernelVersion'],
+] as const;
+
+/** A node the scheduler places the fixture pods on: not cordoned, no NoSchedule or NoExecute taint. */
+const schedulable = (n: V1Node) => !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+
+/**
+ * The nodes the tests' pods run on (`pinned`, when the run places every pod on one node; else every
+ * schedulable node, or every node when none is) and what they report: one value where they agree,
+ * else each node's own ("a: v1.34.1, b: v1.33.9"). Pure.
+ */
+export function nodesEnvironment(nodes: V1Node[], pinned?: string): Record<string, string> {
+  const byPin = pinned ? nodes.filter((n) => n.metadata?.name === pinned) : [];
+  const open = nodes.filter(schedulable);
+  const chosen = byPin.length ? byPin : open.length ? open : nodes;
+  if (!chosen.length) return {};
+  const name = (n: V1Node) => n.metadata?.name ?? '?';
+  const info: Record<string, string> = { nodes: chosen.map(name).join(', ') };
+  for (const [key, field] of NODE_FIELDS) {
+    const values = chosen.map((n) => n.status?.nodeInfo?.[field] ?? 'unknown');
+    info[key] = new Set(values).size === 1 ? values[0]! : chosen.map((n, i) => `${name(n)}: ${values[i]}`).join(', ');
+  }
+  return info;
+}
+
+/** The Allure report's environment section: what the cluster is made of. */
+export async function describeEnvironment(kc: KubeConfig, provider: string, pinnedNode?: string): Promise<Record<string, string>> {
+  const info: Record<string, string> = { provider, initc: INITC_VERSION };
+  try {
+    info['server'] = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
+    Object.assign(info, nodesEnvironment((await kc.makeApiClient(CoreV1Api).listNode()).items, pinnedNode));
+  } catch (err) {
+    info['error'] = `cannot read versions: ${(err as Error).message.split('\n')[0]}`;
+  }
+  return info;
+}
