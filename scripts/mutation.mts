@@ -27,6 +27,8 @@ const REPORT = path.join(root, config.jsonReporter.fileName);
 const INCREMENTAL = path.join(root, config.incrementalFile);
 const EQUIVALENTS = path.join(root, 'test/mutation-equivalents.json');
 const THRESHOLD = 95;
+/** The folders of verdict code: each gets a subtotal line, and a line saying so when none of its files was mutated. */
+const FOLDERS = ['lib/checks', 'lib/check', 'lib/report', 'lib/chaos', 'lib/observe', 'lib/pod', 'lib/scenario'];
 
 type Status = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
 interface Mutant {
@@ -113,22 +115,41 @@ for (const e of equivalents) {
   }
 }
 
-let total = { score: 0, denominator: 0 };
-const rows: string[] = [];
-for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
-  const count = (p: (m: Mutant) => boolean) => f.mutants.filter(p).length;
-  const detected = count((m) => m.status === 'Killed' || m.status === 'Timeout');
-  const ignored = count((m) => m.status === 'Ignored');
-  const bad = count(invalid);
-  const equivalent = count((m) => listed.has(m));
-  const survived = count((m) => m.status === 'Survived' && !listed.has(m));
-  const noCoverage = count((m) => m.status === 'NoCoverage' && !listed.has(m));
-  const denominator = f.mutants.length - ignored - bad - equivalent;
-  total = { score: total.score + detected, denominator: total.denominator + denominator };
-  rows.push(
-    `${fmt(pct(detected, denominator))}  ${file}  (${detected}/${denominator} detected; ${survived} survived, ${noCoverage} no coverage, ${equivalent} equivalent${ignored ? `, ${ignored} ignored` : ''}${bad ? `, ${bad} invalid` : ''})`,
-  );
+interface Tally {
+  detected: number;
+  denominator: number;
+  survived: number;
+  noCoverage: number;
+  equivalent: number;
+  ignored: number;
+  invalid: number;
 }
+const tally = (mutants: Mutant[]): Tally => {
+  const count = (p: (m: Mutant) => boolean) => mutants.filter(p).length;
+  const t = {
+    detected: count((m) => m.status === 'Killed' || m.status === 'Timeout'),
+    survived: count((m) => m.status === 'Survived' && !listed.has(m)),
+    noCoverage: count((m) => m.status === 'NoCoverage' && !listed.has(m)),
+    equivalent: count((m) => listed.has(m)),
+    ignored: count((m) => m.status === 'Ignored'),
+    invalid: count(invalid),
+  };
+  return { ...t, denominator: mutants.length - t.ignored - t.invalid - t.equivalent };
+};
+const scoreLine = (name: string, t: Tally) =>
+  `${fmt(pct(t.detected, t.denominator))}  ${name}  (${t.detected}/${t.denominator} detected; ${t.survived} survived, ${t.noCoverage} no coverage, ${t.equivalent} equivalent${t.ignored ? `, ${t.ignored} ignored` : ''}${t.invalid ? `, ${t.invalid} invalid` : ''})`;
+
+const files = Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b));
+const total = tally(files.flatMap(([, f]) => f.mutants));
+const rows = files.map(([file, f]) => scoreLine(file, tally(f.mutants)));
+// The folders of verdict code (stryker.config.mjs); one with no file mutated says so rather than vanish.
+const inFolder = (folder: string, file: string) => file.startsWith(`${folder}/`);
+const folders = [...new Set([...FOLDERS, ...files.map(([file]) => path.posix.dirname(file))])].sort();
+const folderRows = folders.map((folder) => {
+  const mutants = files.filter(([file]) => inFolder(folder, file)).flatMap(([, f]) => f.mutants);
+  return mutants.length ? scoreLine(`${folder}/`, tally(mutants)) : `     -    ${folder}/  (no file mutated)`;
+});
+const staticMutants = files.flatMap(([, f]) => f.mutants).filter((m) => m.static).length;
 
 const survivors: string[] = [];
 for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
@@ -143,11 +164,14 @@ for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.locale
     survivors.push(`  ${file}:${m.location.start.line}:${m.location.start.column + 1} ${m.status === 'NoCoverage' ? '(no coverage) ' : ''}${m.mutatorName} ${oneLine(original(m.location))} → ${oneLine(m.replacement ?? '')}`);
 }
 
-const totalPct = pct(total.score, total.denominator);
+const totalPct = pct(total.detected, total.denominator);
 if (survivors.length) console.log(`\nSurviving mutants (${survivors.length}; list an equivalent one in test/mutation-equivalents.json with why):\n${survivors.join('\n')}`);
 console.log('\nMutation score per file ((killed + timeout) / (all − ignored − invalid − listed equivalents)):');
 for (const r of rows) console.log(r);
-console.log(`${fmt(totalPct)}  total  (${total.score}/${total.denominator}; threshold ${THRESHOLD} %)`);
+console.log('\nPer folder:');
+for (const r of folderRows) console.log(r);
+console.log(`${scoreLine('total', total)}; threshold ${THRESHOLD} %`);
+console.log(`Static mutants (run at module load, so each ran every test in a fresh test process): ${staticMutants}`);
 if (equivalentLines.length) console.log(`\nListed equivalents taken out (${listed.size} mutants, test/mutation-equivalents.json):\n${equivalentLines.join('\n')}`);
 for (const w of warnings) console.warn(`[mutation] warning: ${w}`);
 console.log(`\nReports: ${config.htmlReporter.fileName}, ${config.jsonReporter.fileName}; ${reportOnly ? 'scored' : 'ran'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
