@@ -28,7 +28,8 @@ export const ledgerLine = (name: string, event: string) =>
 export function parseLedger(text: string): LedgerEntry[] {
   const entries: LedgerEntry[] = [];
   for (const line of text.split('\n')) {
-    const m = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (\d+(?:\.\d+)?) (\S+) (\S+)\s*$/.exec(line.trim());
+    // Not anchored at the start: a log's timestamp prefix may stand before the line; trailing blanks (a CR) are allowed.
+    const m = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (\d+(?:\.\d+)?) (\S+) (\S+)\s*$/.exec(line);
     if (m) entries.push({ time: m[1]!, uptime: Number(m[2]), container: m[3]!, event: m[4]! });
   }
   return entries;
