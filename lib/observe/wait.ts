@@ -82,13 +82,17 @@ export function podMatches(description: string, met: (p: V1Pod) => boolean, time
   return { description, timeoutMs, met, hopeless };
 }
 
-/** Waits a running container cannot get out of on its own, for images that were supposed to be on the node. */
-const IMAGE_TROUBLE = new Set<string | undefined>(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
+/**
+ * Waits a running container cannot get out of on its own, for images that were supposed to be on
+ * the node. (Listed here, not at module level: a mutant of module-level code would rerun every
+ * test in a fresh process under mutation testing.)
+ */
+const isImageTrouble = (reason: string | undefined) => (['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'] as Array<string | undefined>).includes(reason);
 
 export function infrastructureTrouble(pod: V1Pod): string | undefined {
   for (const c of allContainerStatuses(pod)) {
     const waiting = c.state?.waiting;
-    if (waiting && IMAGE_TROUBLE.has(waiting.reason)) return `container ${c.name} cannot get its image ${c.image} (${waiting.reason}: ${waiting.message ?? ''}); is the fixture image loaded on the node?`;
+    if (waiting && isImageTrouble(waiting.reason)) return `container ${c.name} cannot get its image ${c.image} (${waiting.reason}: ${waiting.message ?? ''}); is the fixture image loaded on the node?`;
   }
   return undefined;
 }
