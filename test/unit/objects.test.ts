@@ -121,7 +121,7 @@ describe('workload object timeline watch', () => {
     const t = await ObjectTimeline.start(kc, COLLECTION, 'app=web');
     try {
       expect(t.kind).to.equal('deployments');
-      const row = await t.until('3 replicas', (r) => r.status.replicas === 3, 5000);
+      const row = await t.until('3 replicas', (r) => r.status.replicas === 3, 2000);
       expect(row.resourceVersion).to.equal('14');
       expect(requests).to.deep.equal(['list app=web', 'watch@10 app=web bookmarks=true', 'watch@12 app=web bookmarks=true', 'list app=web', 'watch@13 app=web bookmarks=true']);
       expect(t.rows.map((r) => [r.seq, r.event, r.resourceVersion, r.status.replicas])).to.deep.equal([
@@ -145,7 +145,7 @@ describe('workload object timeline watch', () => {
       const seen: string[] = [];
       const unsubscribe = t.onRow((r, obj) => seen.push(`${r.resourceVersion}:${(obj as { metadata: { resourceVersion: string } }).metadata.resourceVersion}`));
       expect((await t.until('the first', (r) => r.resourceVersion === '10', 1)).seq).to.equal(1);
-      expect((await t.until('3 replicas', (r) => r.status.replicas === 3, 5000)).seq).to.equal(4);
+      expect((await t.until('3 replicas', (r) => r.status.replicas === 3, 2000)).seq).to.equal(4);
       unsubscribe();
       expect(seen).to.deep.equal(['11:11', '13:13', '14:14']);
       const err = await t.until('9 replicas', (r) => r.status.replicas === 9, 200).then(() => undefined, (e: Error) => e);

@@ -61,7 +61,7 @@ describe('pod timeline: columns, bookmarks and waits', () => {
     later = [{ type: 'MODIFIED', object: table('13', [row(podAt('13', 'Running'), 'Running')]) }];
     const t = await PodTimeline.start(kc, 'ns', 'my pod', 34);
     try {
-      await t.until(phase('Running', 5000));
+      await t.until(phase('Running', 2000));
       expect(requests).to.deep.equal(['list metadata.name=my pod', 'watch@10 metadata.name=my pod', 'watch@12 metadata.name=my pod']);
       expect(t.rows.map((r) => [r.seq, r.event, r.resourceVersion, r.status, r.serverStatus])).to.deep.equal([
         [1, 'LISTED', '10', 'Pending', 'Pending'],
@@ -93,7 +93,7 @@ describe('pod timeline: columns, bookmarks and waits', () => {
     });
     const t = await PodTimeline.start(server.kc, 'ns', 'my pod', 34);
     try {
-      await t.until(phase('Running', 5000));
+      await t.until(phase('Running', 2000));
       expect(seen).to.deep.equal(['list', 'watch@10', 'watch@20']);
       expect(t.rows.map((r) => [r.event, r.resourceVersion])).to.deep.equal([['ADDED', '21']]);
     } finally {
@@ -108,7 +108,7 @@ describe('pod timeline: columns, bookmarks and waits', () => {
       const calls: number[] = [];
       const unsubscribe = t.onRow((r) => calls.push(r.seq));
       expect((await t.until(phase('Pending', 1))).seq).to.equal(1);
-      expect((await t.until(phase('Running', 5000))).seq).to.equal(3);
+      expect((await t.until(phase('Running', 2000))).seq).to.equal(3);
       unsubscribe();
       expect(calls).to.deep.equal([2, 3]);
     } finally {
@@ -120,10 +120,10 @@ describe('pod timeline: columns, bookmarks and waits', () => {
     later = [{ type: 'MODIFIED', object: table('13', [row(podAt('13', 'Pending', 'ErrImagePull'), 'ErrImagePull')]) }];
     const t = await PodTimeline.start(kc, 'ns', 'my pod', 34);
     try {
-      const err = await t.until(phase('Running', 5000)).then(() => undefined, (e: Error) => e);
+      const err = await t.until(phase('Running', 2000)).then(() => undefined, (e: Error) => e);
       expect(err?.name).to.equal('InfrastructureError');
       expect(err?.message).to.equal('while waiting for phase Running of pod ns/my pod: container app cannot get its image img:1 (ErrImagePull: pull denied); is the fixture image loaded on the node?');
-      const pulled = await t.until({ ...podMatches('the pull failing', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull', 5000), imageTroubleExpected: true });
+      const pulled = await t.until({ ...podMatches('the pull failing', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull', 2000), imageTroubleExpected: true });
       expect(pulled.seq).to.equal(3);
       // Expected image trouble is no reason to stop waiting for something else either: only the timeout ends it.
       const late = await t.until({ ...phase('Succeeded', 300), hopeless: () => undefined, imageTroubleExpected: true }).then(() => undefined, (e: Error) => e);
@@ -136,7 +136,7 @@ describe('pod timeline: columns, bookmarks and waits', () => {
   it('a wait that is not met in time fails with its timeout and the last rows, marks among them', async () => {
     const t = await PodTimeline.start(kc, 'ns', 'my pod', 34);
     try {
-      await t.until(podMatches('rv 11', (p) => p.metadata?.resourceVersion === '11', 5000));
+      await t.until(podMatches('rv 11', (p) => p.metadata?.resourceVersion === '11', 2000));
       t.mark('INJECT a fault');
       expect(t.marks).to.have.length(1);
       expect(t.marks[0]!.text).to.equal('INJECT a fault');
@@ -155,10 +155,10 @@ describe('pod timeline: columns, bookmarks and waits', () => {
   it('a hopeless row already recorded fails the wait at once (the latest row is checked when the wait begins)', async () => {
     const t = await PodTimeline.start(kc, 'ns', 'my pod', 34);
     try {
-      await t.until(podMatches('rv 11', (p) => p.metadata?.resourceVersion === '11', 5000));
+      await t.until(podMatches('rv 11', (p) => p.metadata?.resourceVersion === '11', 2000));
       const started = Date.now();
-      const err = await t.until({ description: 'phase Succeeded', timeoutMs: 5000, met: () => false, hopeless: (p) => (p.metadata?.resourceVersion === '11' ? 'it went Init:0/1' : undefined) }).then(() => undefined, (e: Error) => e);
-      expect(Date.now() - started).to.be.below(2000);
+      const err = await t.until({ description: 'phase Succeeded', timeoutMs: 2000, met: () => false, hopeless: (p) => (p.metadata?.resourceVersion === '11' ? 'it went Init:0/1' : undefined) }).then(() => undefined, (e: Error) => e);
+      expect(Date.now() - started).to.be.below(1500);
       expect(err?.message).to.equal(`expected phase Succeeded of pod ns/my pod, but it cannot happen any more: it went Init:0/1.\nObserved:\n${t.table(8)}`);
     } finally {
       await t.stop();
