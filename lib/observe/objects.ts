@@ -33,8 +33,9 @@ export interface ObjectJson {
   status?: Record<string, unknown> & { observedGeneration?: number; conditions?: Array<{ type: string; status: string; reason?: string }> };
 }
 
-export const conditionsOf = (o: ObjectJson): Record<string, string> =>
-  Object.fromEntries((o.status?.conditions ?? []).map((c) => [c.type, c.reason ? `${c.status} (${c.reason})` : c.status]));
+export function conditionsOf(o: ObjectJson): Record<string, string> {
+  return Object.fromEntries((o.status?.conditions ?? []).map((c) => [c.type, c.reason ? `${c.status} (${c.reason})` : c.status]));
+}
 
 /** The row for one object the server reported: its status as reported, its conditions apart. */
 export function objectRow(place: { seq: number; receivedAt: string; elapsedMs: number }, event: ObjectRow['event'], o: ObjectJson): ObjectRow {

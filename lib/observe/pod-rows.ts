@@ -73,7 +73,9 @@ function snapshot(s: V1ContainerStatus, kind: ContainerSnapshot['kind']): Contai
 }
 
 // The kubelet reports a lost sandbox's containers (ContainerStatusUnknown) with null timestamps.
-const toIso = (d: Date | string | null | undefined) => (d === undefined || d === null ? undefined : d instanceof Date ? d.toISOString() : String(d));
+function toIso(d: Date | string | null | undefined): string | undefined {
+  return d === undefined || d === null ? undefined : d instanceof Date ? d.toISOString() : String(d);
+}
 
 export function describeContainers(pod: V1Pod): ContainerSnapshot[] {
   const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
@@ -130,10 +132,13 @@ export function timelineTable(rows: TimelineRow[], marks: TimelineMark[], lastN?
   return formatTimeline(shown, marks.filter((m) => m.elapsedMs >= from));
 }
 
-const containerCell = (c: ContainerSnapshot) =>
-  `${c.name}:${c.state}${c.reason ? `(${c.reason})` : ''}${c.exitCode !== undefined ? `[exit ${c.exitCode}]` : ''}${c.restartCount ? `↻${c.restartCount}` : ''}`;
+function containerCell(c: ContainerSnapshot): string {
+  return `${c.name}:${c.state}${c.reason ? `(${c.reason})` : ''}${c.exitCode !== undefined ? `[exit ${c.exitCode}]` : ''}${c.restartCount ? `↻${c.restartCount}` : ''}`;
+}
 
-const summaryKey = (r: TimelineRow) => JSON.stringify([r.phase, r.status, r.serverStatus, r.conditions, r.containers.map(containerCell), r.event === 'DELETED']);
+function summaryKey(r: TimelineRow): string {
+  return JSON.stringify([r.phase, r.status, r.serverStatus, r.conditions, r.containers.map(containerCell), r.event === 'DELETED']);
+}
 
 export function formatTimeline(rows: TimelineRow[], marks: TimelineMark[] = []): string {
   const header = ['#', 't+s', 'rv', 'event', 'phase', 'STATUS', 'server STATUS', 'Initialized', 'containers'];

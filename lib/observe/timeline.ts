@@ -29,8 +29,8 @@ interface TableJson {
 
 type Listener = (row: TimelineRow) => void;
 
-const abortableSleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
@@ -39,6 +39,7 @@ const abortableSleep = (ms: number, signal: AbortSignal) =>
     }
     signal.addEventListener('abort', done);
   });
+}
 
 export class PodTimeline {
   readonly rows: TimelineRow[] = [];

@@ -21,8 +21,9 @@ export interface LedgerEntry {
  * so lines of different containers order within a second; busybox's date has no sub-second
  * format), the container's name and what happened.
  */
-export const ledgerLine = (name: string, event: string) =>
-  `l="$(date -u +%Y-%m-%dT%H:%M:%SZ) $(cut -d' ' -f1 /proc/uptime) ${name} ${event}"; echo "$l" >> ${LEDGER_FILE}; echo "$l"`;
+export function ledgerLine(name: string, event: string): string {
+  return `l="$(date -u +%Y-%m-%dT%H:%M:%SZ) $(cut -d' ' -f1 /proc/uptime) ${name} ${event}"; echo "$l" >> ${LEDGER_FILE}; echo "$l"`;
+}
 
 /** Parses ledger lines as ledgerLine writes them (a log's timestamp prefix allowed); other lines are ignored. */
 export function parseLedger(text: string): LedgerEntry[] {
@@ -35,4 +36,6 @@ export function parseLedger(text: string): LedgerEntry[] {
   return entries;
 }
 
-export const ledgerOf = (ledger: LedgerEntry[], container: string) => ledger.filter((e) => e.container === container);
+export function ledgerOf(ledger: LedgerEntry[], container: string): LedgerEntry[] {
+  return ledger.filter((e) => e.container === container);
+}
