@@ -4,8 +4,9 @@
  * Stryker would rerun every unit test in a fresh test process for each one: most of a run's time.
  * stryker.config.mjs sets `ignoreStatic` (Stryker then marks them Ignored) and keeps its sandbox;
  * this pass runs each such mutant in that sandbox (the instrumented code activates the mutant named
- * by __STRYKER_ACTIVE_MUTANT__ when it loads) with the unit tests that import its module, directly
- * or through other modules, and records Killed (a test failed), Timeout or Survived in the report.
+ * by __STRYKER_ACTIVE_MUTANT__ when it loads) with the unit tests that import its module (those
+ * importing it themselves first; if all pass, those importing it through other modules), and
+ * records Killed (a test failed), Timeout or Survived in the report.
  * A mutant that no unit test file imports stays NoCoverage.
  */
 import { spawn } from 'node:child_process';
@@ -47,12 +48,18 @@ function importersOf(root: string): Map<string, Set<string>> {
   return importers;
 }
 
-/** The unit test files (of `specs`) that load `module`, directly or through other modules. */
-function testsLoading(module: string, importers: Map<string, Set<string>>, specs: Set<string>): string[] {
+/**
+ * The unit test files (of `specs`) that load `module`: those that import it themselves first (they
+ * kill most static mutants, and a few files load quickly), then those that load it through other
+ * modules.
+ */
+function testsLoading(module: string, importers: Map<string, Set<string>>, specs: Set<string>): string[][] {
   const seen = new Set([module]);
   const queue = [module];
   while (queue.length) for (const by of importers.get(queue.pop()!) ?? []) if (!seen.has(by)) (seen.add(by), queue.push(by));
-  return [...seen].filter((f) => specs.has(f)).sort();
+  const direct = [...(importers.get(module) ?? [])].filter((f) => specs.has(f)).sort();
+  const through = [...seen].filter((f) => specs.has(f) && !direct.includes(f)).sort();
+  return [direct, through].filter((group) => group.length);
 }
 
 function runOnce(sandbox: string, id: string, tests: string[], timeoutMs: number): Promise<'Killed' | 'Survived' | 'Timeout'> {
@@ -91,22 +98,24 @@ export async function runStaticMutants(
 ): Promise<number> {
   const importers = importersOf(sandbox);
   const specSet = new Set(specs);
-  const work: Array<{ m: StaticMutant; tests: string[] }> = [];
+  const work: Array<{ m: StaticMutant; groups: string[][] }> = [];
   for (const [file, f] of Object.entries(files)) {
-    const tests = testsLoading(path.join(sandbox, file), importers, specSet);
+    const groups = testsLoading(path.join(sandbox, file), importers, specSet);
     for (const m of f.mutants.filter((x) => x.static && x.status === 'Ignored')) {
-      if (!tests.length) {
+      if (!groups.length) {
         m.status = 'NoCoverage';
         m.statusReason = 'static: no unit test file loads this module';
-      } else work.push({ m, tests });
+      } else work.push({ m, groups });
     }
   }
   let next = 0;
   const worker = async () => {
     while (next < work.length) {
-      const { m, tests } = work[next++]!;
-      m.status = await runOnce(sandbox, m.id, tests, timeoutMs);
-      m.statusReason = `static: run once in a fresh process with the ${tests.length} test file(s) that load its module`;
+      const { m, groups } = work[next++]!;
+      let status: Awaited<ReturnType<typeof runOnce>> = 'Survived';
+      for (const tests of groups) if ((status = await runOnce(sandbox, m.id, tests, timeoutMs)) !== 'Survived') break;
+      m.status = status;
+      m.statusReason = `static: run once in a fresh process with the ${groups.flat().length} test file(s) that load its module`;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
