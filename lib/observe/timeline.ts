@@ -103,7 +103,7 @@ export class PodTimeline {
             const table = ev.object as TableJson;
             progressed = true;
             if (ev.type === 'BOOKMARK') {
-              rv = table.metadata?.resourceVersion ?? (ev.object?.metadata?.resourceVersion as string) ?? rv;
+              rv = table.metadata?.resourceVersion ?? rv;
               return;
             }
             this.learnColumns(table);

@@ -78,11 +78,14 @@ const deploymentAt = (rv: string, replicas: number) => ({ metadata: { name: 'web
 describe('workload object timeline watch', () => {
   let server: ScriptedServer;
   let requests: string[];
+  /** Method, Accept header and URL as sent. */
+  let raw: string[];
   let kc: KubeConfig;
   const COLLECTION = '/apis/apps/v1/namespaces/ns/deployments';
 
   beforeEach(async () => {
     requests = [];
+    raw = [];
     let lists = 0;
     server = await scriptedServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
@@ -90,6 +93,7 @@ describe('workload object timeline watch', () => {
       const rv = url.searchParams.get('resourceVersion');
       const watching = url.searchParams.get('watch') === '1';
       requests.push(`${watching ? `watch@${rv}` : 'list'} ${url.searchParams.get('labelSelector') ?? '-'}${watching ? ` bookmarks=${url.searchParams.get('allowWatchBookmarks')}` : ''}`);
+      raw.push(`${req.method} ${req.headers.accept} ${req.url}`);
       res.setHeader('Content-Type', 'application/json');
       if (!watching) {
         lists++;
@@ -132,7 +136,9 @@ describe('workload object timeline watch', () => {
       ]);
       expect(t.watchErrors).to.have.length(1);
       expect(t.watchErrors[0]).to.match(/^\d{4}-\d\d-\d\dT.*Z watch error: too old resource version: 12$/);
-      expect(t.rows.every((r, i) => i === 0 || r.elapsedMs >= t.rows[i - 1]!.elapsedMs)).to.equal(true);
+      expect(t.rows.every((r, i) => (i === 0 || r.elapsedMs >= t.rows[i - 1]!.elapsedMs) && r.elapsedMs >= 0 && r.elapsedMs < 60_000)).to.equal(true);
+      expect(raw[0]).to.equal(`GET application/json ${COLLECTION}?labelSelector=app%3Dweb`);
+      expect(raw[1]).to.equal(`GET application/json ${COLLECTION}?labelSelector=app%3Dweb&watch=1&allowWatchBookmarks=true&resourceVersion=10`);
     } finally {
       await t.stop();
     }
@@ -142,12 +148,16 @@ describe('workload object timeline watch', () => {
     const t = await ObjectTimeline.start(kc, COLLECTION);
     try {
       expect(requests[0]).to.equal('list -');
+      expect(raw[0], 'no selector: no query at all').to.equal(`GET application/json ${COLLECTION}`);
       const seen: string[] = [];
       const unsubscribe = t.onRow((r, obj) => seen.push(`${r.resourceVersion}:${(obj as { metadata: { resourceVersion: string } }).metadata.resourceVersion}`));
+      const unheard: number[] = [];
+      t.onRow((r) => unheard.push(r.seq))();
       expect((await t.until('the first', (r) => r.resourceVersion === '10', 1)).seq).to.equal(1);
       expect((await t.until('3 replicas', (r) => r.status.replicas === 3, 2000)).seq).to.equal(4);
       unsubscribe();
       expect(seen).to.deep.equal(['11:11', '13:13', '14:14']);
+      expect(unheard, 'a listener unsubscribed at once').to.deep.equal([]);
       const err = await t.until('9 replicas', (r) => r.status.replicas === 9, 200).then(() => undefined, (e: Error) => e);
       expect(err?.name).to.equal('AssertionError');
       expect(err?.message).to.equal(`expected 9 replicas within 0.2s; it did not happen.\nObserved deployments:\n${t.table(8)}`);
@@ -155,6 +165,32 @@ describe('workload object timeline watch', () => {
       expect(t.table()).to.equal(formatObjectRows(t.rows));
     } finally {
       await t.stop();
+    }
+  });
+
+  it('a list without metadata watches from the start; an ERROR that is not 410 Gone is kept but lists nothing again', async () => {
+    const seen: string[] = [];
+    const other = await scriptedServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      const watching = url.searchParams.get('watch') === '1';
+      seen.push(watching ? `watch@${url.searchParams.get('resourceVersion')}` : 'list');
+      res.setHeader('Content-Type', 'application/json');
+      if (!watching) return res.end(JSON.stringify({ items: [deploymentAt('3', 1)] }));
+      if (seen.length === 2) {
+        res.write(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 500, message: 'internal' } })}\n`);
+        return res.end();
+      }
+      res.write(`${JSON.stringify({ type: 'MODIFIED', object: deploymentAt('4', 2) })}\n`);
+    });
+    const t = await ObjectTimeline.start(other.kc, COLLECTION);
+    try {
+      await t.until('2 replicas', (r) => r.status.replicas === 2, 2000);
+      expect(seen).to.deep.equal(['list', 'watch@', 'watch@']);
+      expect(t.watchErrors).to.have.length(1);
+      expect(t.watchErrors[0]).to.match(/ watch error: internal$/);
+    } finally {
+      await t.stop();
+      other.close();
     }
   });
 

@@ -35,7 +35,7 @@ describe('pod timeline: columns, bookmarks and waits', () => {
       const url = new URL(req.url!, 'http://x');
       const rv = url.searchParams.get('resourceVersion');
       const watching = url.searchParams.get('watch') === '1';
-      requests.push(`${watching ? `watch@${rv}` : 'list'} ${url.searchParams.get('fieldSelector')}`);
+      requests.push(`${req.method} ${watching ? `watch@${rv}` : 'list'} ${url.searchParams.get('fieldSelector')}`);
       res.setHeader('Content-Type', 'application/json');
       if (!watching) return res.end(JSON.stringify(table('10', [row(podAt('10', 'Pending'), 'Pending')])));
       const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
@@ -58,18 +58,24 @@ describe('pod timeline: columns, bookmarks and waits', () => {
   afterEach(() => server.close());
 
   it('reads the server\'s STATUS from the column the Table names Status; resumes from a bookmark; selects the pod by name', async () => {
-    later = [{ type: 'MODIFIED', object: table('13', [row(podAt('13', 'Running'), 'Running')]) }];
+    // Later Tables without column definitions: the column learned from the list still holds. A row without cells has no server STATUS.
+    later = [
+      { type: 'MODIFIED', object: { kind: 'Table', metadata: { resourceVersion: '13' }, rows: [row(podAt('13', 'Running'), 'Running')] } },
+      { type: 'MODIFIED', object: { kind: 'Table', metadata: { resourceVersion: '14' }, rows: [{ object: podAt('14', 'Running') }] } },
+    ];
     const t = await PodTimeline.start(kc, 'ns', 'my pod', 34);
     try {
-      await t.until(phase('Running', 2000));
-      expect(requests).to.deep.equal(['list metadata.name=my pod', 'watch@10 metadata.name=my pod', 'watch@12 metadata.name=my pod']);
+      await t.until(podMatches('rv 14', (p) => p.metadata?.resourceVersion === '14', 2000));
+      expect(requests).to.deep.equal(['GET list metadata.name=my pod', 'GET watch@10 metadata.name=my pod', 'GET watch@12 metadata.name=my pod']);
       expect(t.rows.map((r) => [r.seq, r.event, r.resourceVersion, r.status, r.serverStatus])).to.deep.equal([
         [1, 'LISTED', '10', 'Pending', 'Pending'],
         [2, 'MODIFIED', '11', 'Pending', 'Init:0/1'],
         [3, 'MODIFIED', '13', 'Running', 'Running'],
+        [4, 'MODIFIED', '14', 'Running', undefined],
       ]);
-      expect(t.latest?.seq).to.equal(3);
-      expect(t.transitions().map((r) => r.seq)).to.deep.equal([1, 2, 3]);
+      expect(t.latest?.seq).to.equal(4);
+      expect(t.transitions().map((r) => r.seq)).to.deep.equal([1, 2, 3, 4]);
+      expect(t.rows.every((r) => r.elapsedMs >= 0 && r.elapsedMs <= t.elapsedMs() && t.elapsedMs() < 60_000)).to.equal(true);
       expect(t.watchErrors).to.deep.equal([]);
     } finally {
       await t.stop();
@@ -84,18 +90,19 @@ describe('pod timeline: columns, bookmarks and waits', () => {
       const rv = url.searchParams.get('resourceVersion');
       seen.push(url.searchParams.get('watch') === '1' ? `watch@${rv}` : 'list');
       res.setHeader('Content-Type', 'application/json');
-      if (url.searchParams.get('watch') !== '1') return res.end(JSON.stringify(table('10', [])));
-      if (rv === '10') {
+      // A list without metadata (watch from the start), whose Table puts Status first.
+      if (url.searchParams.get('watch') !== '1') return res.end(JSON.stringify({ kind: 'Table', columnDefinitions: [{ name: 'Status' }, { name: 'Name' }], rows: [] }));
+      if (rv === '') {
         res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Pod', metadata: { resourceVersion: '20' } } })}\n`);
         return res.end();
       }
-      if (rv === '20') res.write(`${JSON.stringify({ type: 'ADDED', object: table('21', [row(podAt('21', 'Running'), 'Running')]) })}\n`);
+      if (rv === '20') res.write(`${JSON.stringify({ type: 'ADDED', object: { kind: 'Table', metadata: { resourceVersion: '21' }, rows: [{ cells: ['Running', 'my pod'], object: podAt('21', 'Running') }] } })}\n`);
     });
     const t = await PodTimeline.start(server.kc, 'ns', 'my pod', 34);
     try {
       await t.until(phase('Running', 2000));
-      expect(seen).to.deep.equal(['list', 'watch@10', 'watch@20']);
-      expect(t.rows.map((r) => [r.event, r.resourceVersion])).to.deep.equal([['ADDED', '21']]);
+      expect(seen).to.deep.equal(['list', 'watch@', 'watch@20']);
+      expect(t.rows.map((r) => [r.event, r.resourceVersion, r.serverStatus])).to.deep.equal([['ADDED', '21', 'Running']]);
     } finally {
       await t.stop();
     }
@@ -107,10 +114,13 @@ describe('pod timeline: columns, bookmarks and waits', () => {
     try {
       const calls: number[] = [];
       const unsubscribe = t.onRow((r) => calls.push(r.seq));
+      const unheard: number[] = [];
+      t.onRow((r) => unheard.push(r.seq))();
       expect((await t.until(phase('Pending', 1))).seq).to.equal(1);
       expect((await t.until(phase('Running', 2000))).seq).to.equal(3);
       unsubscribe();
       expect(calls).to.deep.equal([2, 3]);
+      expect(unheard, 'a listener unsubscribed at once').to.deep.equal([]);
     } finally {
       await t.stop();
     }
