@@ -64,10 +64,10 @@ describe('workload object rows', () => {
   it('prints a row per line: time, rv, event, name, generation/observed, the status (objects as JSON, observedGeneration left out), then the conditions', () => {
     const rows: ObjectRow[] = [
       { seq: 1, receivedAt: '', elapsedMs: 652, event: 'ADDED', name: 'web', resourceVersion: '1369', conditions: {}, status: {} },
-      { seq: 12, receivedAt: '', elapsedMs: 12345, event: 'MODIFIED', name: 'web', resourceVersion: '1400', generation: 2, observedGeneration: 2, conditions: { Available: 'True (MinimumReplicasAvailable)', Progressing: 'True' }, status: { observedGeneration: 2, replicas: 1, selector: { a: 'b' }, ready: true } },
+      { seq: 12, receivedAt: '', elapsedMs: 12345, event: 'MODIFIED', name: 'web', resourceVersion: '1400', generation: 2, observedGeneration: 2, conditions: { Available: 'True (MinimumReplicasAvailable)', Progressing: 'True' }, status: { observedGeneration: 2, replicas: 1, selector: { a: 'b' }, ready: true, phase: 'Complete' } },
     ];
     expect(formatObjectRows(rows)).to.equal(
-      ['#1 t+0.65s rv 1369 ADDED web gen -/- ', '#12 t+12.35s rv 1400 MODIFIED web gen 2/2 replicas=1 selector={"a":"b"} ready=true | Available:True (MinimumReplicasAvailable) Progressing:True'].join('\n'),
+      ['#1 t+0.65s rv 1369 ADDED web gen -/- ', '#12 t+12.35s rv 1400 MODIFIED web gen 2/2 replicas=1 selector={"a":"b"} ready=true phase=Complete | Available:True (MinimumReplicasAvailable) Progressing:True'].join('\n'),
     );
     expect(formatObjectRows([])).to.equal('');
   });
@@ -161,7 +161,8 @@ describe('workload object timeline watch', () => {
       const err = await t.until('9 replicas', (r) => r.status.replicas === 9, 200).then(() => undefined, (e: Error) => e);
       expect(err?.name).to.equal('AssertionError');
       expect(err?.message).to.equal(`expected 9 replicas within 0.2s; it did not happen.\nObserved deployments:\n${t.table(8)}`);
-      expect(t.table(2)).to.equal(formatObjectRows(t.rows.slice(-2)));
+      expect(t.table(1)).to.equal(formatObjectRows(t.rows.slice(-1)));
+      expect(t.table(1)).to.not.equal(formatObjectRows(t.rows.slice(1)));
       expect(t.table()).to.equal(formatObjectRows(t.rows));
     } finally {
       await t.stop();
@@ -194,7 +195,8 @@ describe('workload object timeline watch', () => {
     }
   });
 
-  it('a watch the server refuses is kept as an error, and tried again', async () => {
+  it('a watch the server refuses is kept as an error, and tried again until stopped', async function () {
+    this.timeout(10_000);
     const failing = await scriptedServer((req, res) => {
       const watching = new URL(req.url!, 'http://x').searchParams.get('watch') === '1';
       res.setHeader('Content-Type', 'application/json');
@@ -209,6 +211,11 @@ describe('workload object timeline watch', () => {
       expect(t.watchErrors.length, t.watchErrors.join('\n')).to.be.within(2, 4);
       expect(t.watchErrors[0]).to.match(/ watch dropped: /);
       expect(t.rows).to.deep.equal([]);
+      await t.stop();
+      const tries = t.watchErrors.length;
+      // Unstopped, the next try would come within 0.8 s of the last.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(t.watchErrors.length, 'no tries after stop').to.equal(tries);
     } finally {
       await t.stop();
       failing.close();

@@ -118,6 +118,7 @@ describe('pod timeline: columns, bookmarks and waits', () => {
       t.onRow((r) => unheard.push(r.seq))();
       expect((await t.until(phase('Pending', 1))).seq).to.equal(1);
       expect((await t.until(phase('Running', 2000))).seq).to.equal(3);
+      expect((await t.until(phase('Pending', 50))).seq, 'the first recorded row that meets it, not the latest').to.equal(1);
       unsubscribe();
       expect(calls).to.deep.equal([2, 3]);
       expect(unheard, 'a listener unsubscribed at once').to.deep.equal([]);
