@@ -124,6 +124,8 @@ const equivalentLines: string[] = [];
 for (const e of equivalents) {
   const matches = Object.entries(report.files).flatMap(([file, f]) => f.mutants.filter((m) => sameMutant(e, file, m)));
   const surviving = matches.filter(alive);
+  // A file left out of this run (`--mutate` naming others) makes no entry of it stale.
+  if (!(e.file in report.files)) continue;
   if (matches.length === 0) warnings.push(`stale equivalent (no such mutant any more): ${describe(e)}`);
   else if (surviving.length === 0) warnings.push(`stale equivalent (now ${matches.map((m) => m.status).join(', ')}): ${describe(e)}`);
   else {
