@@ -1,7 +1,9 @@
 /**
  * Runs StrykerJS (stryker.config.mjs; incremental, so a re-run after a small change is quick), then
- * reads Stryker's own JSON report (reports/mutation/mutation.json) and prints one line per mutated
- * file with its score:
+ * the static mutants it leaves aside (scripts/mutation-static.mts: each once, in a fresh process
+ * with the unit test files that load its module), then reads Stryker's JSON report
+ * (reports/mutation/mutation.json) and prints one line per mutated file and one per folder with
+ * its score:
  *
  *   (killed + timeout) / (all − ignored − invalid − listed equivalents)
  *
@@ -9,24 +11,32 @@
  * RuntimeError) and "listed equivalents" are the surviving (or uncovered) mutants named in
  * test/mutation-equivalents.json, matched by file + mutator + line + replacement (and column when
  * the entry gives one). A listed mutant that is now killed or no longer exists is a stale entry:
- * warned about, not counted. Exits 1 when the total is under 95 %, 2 when Stryker failed.
+ * warned about, not counted. A static mutant that was not run counts as not covered. Exits 1 when
+ * the total is under 95 %, 2 when Stryker failed.
  *
- *   scripts/mutation                 # run Stryker, then score
- *   scripts/mutation --report-only   # score the last report without running Stryker
+ *   scripts/mutation                 # run Stryker and the static mutants, then score
+ *   scripts/mutation --report-only   # score the last report without running anything
  *   scripts/mutation --force         # extra flags go to `stryker run` (here: ignore the incremental file)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import yaml from 'js-yaml';
+import { runStaticMutants } from './mutation-static.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG = path.join(root, 'stryker.config.mjs');
-const config = ((await import(pathToFileURL(CONFIG).href)) as { default: { incrementalFile: string; jsonReporter: { fileName: string }; htmlReporter: { fileName: string } } }).default;
+const config = (
+  (await import(pathToFileURL(CONFIG).href)) as {
+    default: { incrementalFile: string; jsonReporter: { fileName: string }; htmlReporter: { fileName: string }; tempDirName: string; concurrency: number; mochaOptions: { config: string } };
+  }
+).default;
 const REPORT = path.join(root, config.jsonReporter.fileName);
-const INCREMENTAL = path.join(root, config.incrementalFile);
 const EQUIVALENTS = path.join(root, 'test/mutation-equivalents.json');
 const THRESHOLD = 95;
+/** The folders of verdict code: each gets a subtotal line, and a line saying so when none of its files was mutated. */
+const FOLDERS = ['lib/checks', 'lib/check', 'lib/report', 'lib/chaos', 'lib/observe', 'lib/pod', 'lib/scenario'];
 
 type Status = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
 interface Mutant {
@@ -52,43 +62,53 @@ interface Equivalent {
   why: string;
 }
 
+/** The unit test files of the mutation run in `dir` (stryker.mocharc.yml: test/unit/**\/*.test.ts but its `ignore`). */
+function unitTestFiles(dir: string): string[] {
+  const mocharc = yaml.load(readFileSync(path.join(root, config.mochaOptions.config), 'utf8')) as { ignore?: string[] };
+  const ignored = new Set((mocharc.ignore ?? []).map((f) => path.join(dir, f)));
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, name.name);
+      if (name.isDirectory()) walk(p);
+      else if (name.name.endsWith('.test.ts') && !ignored.has(p)) out.push(p);
+    }
+  };
+  walk(path.join(dir, 'test', 'unit'));
+  return out;
+}
+
 const args = process.argv.slice(2);
 const reportOnly = args.includes('--report-only');
 const strykerArgs = args.filter((a) => a !== '--report-only');
 
-/**
- * Stryker's incremental mode reuses a surviving mutant's result unless a test now covers it; static
- * mutants (evaluated when a module loads, e.g. a module-level constant) are covered by no test, so a
- * new test that kills one would never be tried. Forget those results so they run again (each costs
- * one fresh test process); killed ones are kept, as Stryker keeps them.
- */
-function forgetSurvivingStaticMutants(): number {
-  if (!existsSync(INCREMENTAL)) return 0;
-  const incremental = JSON.parse(readFileSync(INCREMENTAL, 'utf8')) as Report;
-  let forgotten = 0;
-  for (const f of Object.values(incremental.files)) {
-    const kept = f.mutants.filter((m) => !m.static || m.status === 'Killed' || m.status === 'Timeout');
-    forgotten += f.mutants.length - kept.length;
-    f.mutants = kept;
-  }
-  if (forgotten) writeFileSync(INCREMENTAL, JSON.stringify(incremental));
-  return forgotten;
-}
-
+const TEMP = path.join(root, config.tempDirName);
 const started = Date.now();
 if (!reportOnly) {
-  if (!strykerArgs.includes('--force')) {
-    const n = forgetSurvivingStaticMutants();
-    if (n) console.log(`[mutation] re-testing ${n} static mutant(s) that survived last time (incremental mode would reuse their result)`);
-  }
+  // The sandbox Stryker keeps (cleanTempDir: false) is where the static mutants run afterwards.
+  rmSync(TEMP, { recursive: true, force: true });
   const r = spawnSync(path.join(root, 'node_modules/.bin/stryker'), ['run', path.relative(root, CONFIG), ...strykerArgs], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`[mutation] stryker run failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
     process.exit(2);
   }
+  const sandboxes = existsSync(TEMP) ? readdirSync(TEMP).filter((d) => d.startsWith('sandbox-')) : [];
+  if (sandboxes.length !== 1) {
+    console.error(`[mutation] expected one Stryker sandbox in ${config.tempDirName}, found ${sandboxes.length}: the static mutants cannot run`);
+    process.exit(2);
+  }
+  const sandbox = path.join(TEMP, sandboxes[0]!);
+  const report = JSON.parse(readFileSync(REPORT, 'utf8')) as Report;
+  const staticStarted = Date.now();
+  const staticRan = await runStaticMutants(sandbox, report.files, unitTestFiles(sandbox), config.concurrency);
+  console.log(`[mutation] ran ${staticRan} static mutant(s) once each in ${((Date.now() - staticStarted) / 1000).toFixed(0)} s`);
+  writeFileSync(REPORT, JSON.stringify(report));
+  rmSync(TEMP, { recursive: true, force: true });
 }
 
 const report = JSON.parse(readFileSync(REPORT, 'utf8')) as Report;
+// A static mutant Stryker ignored and the static pass did not run (a report of an interrupted run): not tested, so not detected.
+for (const f of Object.values(report.files)) for (const m of f.mutants) if (m.static && m.status === 'Ignored') m.status = 'NoCoverage';
 const equivalents = JSON.parse(readFileSync(EQUIVALENTS, 'utf8')) as Equivalent[];
 const sameMutant = (e: Equivalent, file: string, m: Mutant) =>
   e.file === file && e.mutator === m.mutatorName && e.line === m.location.start.line && e.replacement === m.replacement && (e.column === undefined || e.column === m.location.start.column + 1);
@@ -104,6 +124,8 @@ const equivalentLines: string[] = [];
 for (const e of equivalents) {
   const matches = Object.entries(report.files).flatMap(([file, f]) => f.mutants.filter((m) => sameMutant(e, file, m)));
   const surviving = matches.filter(alive);
+  // A file left out of this run (`--mutate` naming others) makes no entry of it stale.
+  if (!(e.file in report.files)) continue;
   if (matches.length === 0) warnings.push(`stale equivalent (no such mutant any more): ${describe(e)}`);
   else if (surviving.length === 0) warnings.push(`stale equivalent (now ${matches.map((m) => m.status).join(', ')}): ${describe(e)}`);
   else {
@@ -113,22 +135,41 @@ for (const e of equivalents) {
   }
 }
 
-let total = { score: 0, denominator: 0 };
-const rows: string[] = [];
-for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
-  const count = (p: (m: Mutant) => boolean) => f.mutants.filter(p).length;
-  const detected = count((m) => m.status === 'Killed' || m.status === 'Timeout');
-  const ignored = count((m) => m.status === 'Ignored');
-  const bad = count(invalid);
-  const equivalent = count((m) => listed.has(m));
-  const survived = count((m) => m.status === 'Survived' && !listed.has(m));
-  const noCoverage = count((m) => m.status === 'NoCoverage' && !listed.has(m));
-  const denominator = f.mutants.length - ignored - bad - equivalent;
-  total = { score: total.score + detected, denominator: total.denominator + denominator };
-  rows.push(
-    `${fmt(pct(detected, denominator))}  ${file}  (${detected}/${denominator} detected; ${survived} survived, ${noCoverage} no coverage, ${equivalent} equivalent${ignored ? `, ${ignored} ignored` : ''}${bad ? `, ${bad} invalid` : ''})`,
-  );
+interface Tally {
+  detected: number;
+  denominator: number;
+  survived: number;
+  noCoverage: number;
+  equivalent: number;
+  ignored: number;
+  invalid: number;
 }
+const tally = (mutants: Mutant[]): Tally => {
+  const count = (p: (m: Mutant) => boolean) => mutants.filter(p).length;
+  const t = {
+    detected: count((m) => m.status === 'Killed' || m.status === 'Timeout'),
+    survived: count((m) => m.status === 'Survived' && !listed.has(m)),
+    noCoverage: count((m) => m.status === 'NoCoverage' && !listed.has(m)),
+    equivalent: count((m) => listed.has(m)),
+    ignored: count((m) => m.status === 'Ignored'),
+    invalid: count(invalid),
+  };
+  return { ...t, denominator: mutants.length - t.ignored - t.invalid - t.equivalent };
+};
+const scoreLine = (name: string, t: Tally) =>
+  `${fmt(pct(t.detected, t.denominator))}  ${name}  (${t.detected}/${t.denominator} detected; ${t.survived} survived, ${t.noCoverage} no coverage, ${t.equivalent} equivalent${t.ignored ? `, ${t.ignored} ignored` : ''}${t.invalid ? `, ${t.invalid} invalid` : ''})`;
+
+const files = Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b));
+const total = tally(files.flatMap(([, f]) => f.mutants));
+const rows = files.map(([file, f]) => scoreLine(file, tally(f.mutants)));
+// The folders of verdict code (stryker.config.mjs); one with no file mutated says so rather than vanish.
+const inFolder = (folder: string, file: string) => file.startsWith(`${folder}/`);
+const folders = [...new Set([...FOLDERS, ...files.map(([file]) => path.posix.dirname(file))])].sort();
+const folderRows = folders.map((folder) => {
+  const mutants = files.filter(([file]) => inFolder(folder, file)).flatMap(([, f]) => f.mutants);
+  return mutants.length ? scoreLine(`${folder}/`, tally(mutants)) : `     -    ${folder}/  (no file mutated)`;
+});
+const staticMutants = files.flatMap(([, f]) => f.mutants).filter((m) => m.static).length;
 
 const survivors: string[] = [];
 for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
@@ -143,11 +184,14 @@ for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.locale
     survivors.push(`  ${file}:${m.location.start.line}:${m.location.start.column + 1} ${m.status === 'NoCoverage' ? '(no coverage) ' : ''}${m.mutatorName} ${oneLine(original(m.location))} → ${oneLine(m.replacement ?? '')}`);
 }
 
-const totalPct = pct(total.score, total.denominator);
+const totalPct = pct(total.detected, total.denominator);
 if (survivors.length) console.log(`\nSurviving mutants (${survivors.length}; list an equivalent one in test/mutation-equivalents.json with why):\n${survivors.join('\n')}`);
 console.log('\nMutation score per file ((killed + timeout) / (all − ignored − invalid − listed equivalents)):');
 for (const r of rows) console.log(r);
-console.log(`${fmt(totalPct)}  total  (${total.score}/${total.denominator}; threshold ${THRESHOLD} %)`);
+console.log('\nPer folder:');
+for (const r of folderRows) console.log(r);
+console.log(`${scoreLine('total', total)}; threshold ${THRESHOLD} %`);
+console.log(`Static mutants (code run at module load; each ran once in a fresh process with the test files that load its module): ${staticMutants}`);
 if (equivalentLines.length) console.log(`\nListed equivalents taken out (${listed.size} mutants, test/mutation-equivalents.json):\n${equivalentLines.join('\n')}`);
 for (const w of warnings) console.warn(`[mutation] warning: ${w}`);
 console.log(`\nReports: ${config.htmlReporter.fileName}, ${config.jsonReporter.fileName}; ${reportOnly ? 'scored' : 'ran'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -28,13 +28,30 @@ export interface ObjectRow {
   labels?: Record<string, string>;
 }
 
-interface ObjectJson {
+export interface ObjectJson {
   metadata?: { name?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string> };
   status?: Record<string, unknown> & { observedGeneration?: number; conditions?: Array<{ type: string; status: string; reason?: string }> };
 }
 
-export const conditionsOf = (o: ObjectJson): Record<string, string> =>
-  Object.fromEntries((o.status?.conditions ?? []).map((c) => [c.type, c.reason ? `${c.status} (${c.reason})` : c.status]));
+export function conditionsOf(o: ObjectJson): Record<string, string> {
+  return Object.fromEntries((o.status?.conditions ?? []).map((c) => [c.type, c.reason ? `${c.status} (${c.reason})` : c.status]));
+}
+
+/** The row for one object the server reported: its status as reported, its conditions apart. */
+export function objectRow(place: { seq: number; receivedAt: string; elapsedMs: number }, event: ObjectRow['event'], o: ObjectJson): ObjectRow {
+  const { conditions: _conditions, ...status } = o.status ?? {};
+  return {
+    ...place,
+    event,
+    name: o.metadata?.name ?? '',
+    resourceVersion: o.metadata?.resourceVersion ?? '',
+    generation: o.metadata?.generation,
+    observedGeneration: o.status?.observedGeneration,
+    conditions: conditionsOf(o),
+    status,
+    labels: o.metadata?.labels,
+  };
+}
 
 export class ObjectTimeline {
   readonly rows: ObjectRow[] = [];
@@ -109,20 +126,7 @@ export class ObjectTimeline {
   }
 
   private record(event: ObjectRow['event'], o: ObjectJson): void {
-    const row: ObjectRow = {
-      seq: this.rows.length + 1,
-      receivedAt: new Date().toISOString(),
-      elapsedMs: Date.now() - this.started,
-      event,
-      name: o.metadata?.name ?? '',
-      resourceVersion: o.metadata?.resourceVersion ?? '',
-      generation: o.metadata?.generation,
-      observedGeneration: o.status?.observedGeneration,
-      conditions: conditionsOf(o),
-      status: { ...(o.status ?? {}) },
-      labels: o.metadata?.labels,
-    };
-    delete row.status.conditions;
+    const row = objectRow({ seq: this.rows.length + 1, receivedAt: new Date().toISOString(), elapsedMs: Date.now() - this.started }, event, o);
     this.rows.push(row);
     for (const l of this.listeners) l(row, o);
   }

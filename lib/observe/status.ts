@@ -12,8 +12,12 @@ export interface PodColumns {
   restarts: number;
 }
 
-const isRestartableInit = (c: V1Container | undefined) => c?.restartPolicy === 'Always';
-const conditionTrue = (conds: V1PodCondition[] | undefined, type: string) => conds?.some((c) => c.type === type && c.status === 'True') ?? false;
+function isRestartableInit(c: V1Container | undefined): boolean {
+  return c?.restartPolicy === 'Always';
+}
+function conditionTrue(conds: V1PodCondition[] | undefined, type: string): boolean {
+  return conds?.some((c) => c.type === type && c.status === 'True') ?? false;
+}
 
 export function podColumns(pod: V1Pod, printerMinor = 34): PodColumns {
   const spec = pod.spec ?? { containers: [] };
@@ -97,7 +101,11 @@ export function podColumns(pod: V1Pod, printerMinor = 34): PodColumns {
   return { status: reason, ready: `${readyContainers}/${totalContainers}`, restarts };
 }
 
-export const podStatus = (pod: V1Pod, printerMinor?: number) => podColumns(pod, printerMinor).status;
+export function podStatus(pod: V1Pod, printerMinor?: number): string {
+  return podColumns(pod, printerMinor).status;
+}
 
 /** Every container status of the pod: init containers (sidecars included) first, then app containers. */
-export const allContainerStatuses = (pod: V1Pod): V1ContainerStatus[] => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+export function allContainerStatuses(pod: V1Pod): V1ContainerStatus[] {
+  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+}

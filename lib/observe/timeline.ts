@@ -6,48 +6,15 @@
  * fail on. The watch resumes from the last resourceVersion when it drops, and lists again on
  * 410 Gone, so no transition is lost.
  */
-import type { KubeConfig, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { TABLE_ACCEPT, requestJson, watchStream } from '../kube/raw.js';
-import { podColumns } from './status.js';
+import type { TimelineMark, TimelineRow } from './pod-rows.js';
+import { podRow, timelineTable, transitions } from './pod-rows.js';
 import type { PodWait } from './wait.js';
 import { InfrastructureError, WaitFailed, infrastructureTrouble } from './wait.js';
 
-export interface ContainerSnapshot {
-  name: string;
-  kind: 'init' | 'sidecar' | 'app';
-  state: 'waiting' | 'running' | 'terminated' | 'none';
-  reason?: string;
-  exitCode?: number;
-  restartCount: number;
-  started?: boolean;
-  ready: boolean;
-  startedAt?: string;
-  finishedAt?: string;
-  /** The runtime's id of this attempt (one per start). */
-  containerID?: string;
-  last?: { exitCode: number; reason?: string; startedAt?: string; finishedAt?: string; containerID?: string };
-}
-
-export interface TimelineRow {
-  seq: number;
-  /** When this initc process received the event (ISO). */
-  receivedAt: string;
-  /** Milliseconds since the timeline started. */
-  elapsedMs: number;
-  resourceVersion: string;
-  event: 'ADDED' | 'MODIFIED' | 'DELETED' | 'LISTED';
-  phase: string;
-  podReason?: string;
-  /** STATUS computed by podColumns from this object. */
-  status: string;
-  /** STATUS the API server printed for this same object (its Table); undefined when not served. */
-  serverStatus?: string;
-  ready: string;
-  restarts: number;
-  conditions: Record<string, string>;
-  containers: ContainerSnapshot[];
-  pod: V1Pod;
-}
+export type { ContainerSnapshot, TimelineMark, TimelineRow } from './pod-rows.js';
+export { describeContainers, formatTimeline } from './pod-rows.js';
 
 interface TableRowJson {
   cells: unknown[];
@@ -60,48 +27,10 @@ interface TableJson {
   rows?: TableRowJson[];
 }
 
-function snapshot(s: V1ContainerStatus, kind: ContainerSnapshot['kind']): ContainerSnapshot {
-  const st = s.state ?? {};
-  const state: ContainerSnapshot['state'] = st.running ? 'running' : st.terminated ? 'terminated' : st.waiting ? 'waiting' : 'none';
-  const last = s.lastState?.terminated;
-  return {
-    name: s.name,
-    kind,
-    state,
-    reason: st.waiting?.reason ?? st.terminated?.reason,
-    exitCode: st.terminated?.exitCode,
-    restartCount: s.restartCount ?? 0,
-    started: s.started,
-    ready: s.ready,
-    startedAt: toIso(st.running?.startedAt ?? st.terminated?.startedAt),
-    finishedAt: toIso(st.terminated?.finishedAt),
-    containerID: st.terminated?.containerID ?? (st.running ? s.containerID : undefined),
-    last: last ? { exitCode: last.exitCode, reason: last.reason, startedAt: toIso(last.startedAt), finishedAt: toIso(last.finishedAt), containerID: last.containerID } : undefined,
-  };
-}
-
-// The kubelet reports a lost sandbox's containers (ContainerStatusUnknown) with null timestamps.
-const toIso = (d: Date | string | null | undefined) => (d === undefined || d === null ? undefined : d instanceof Date ? d.toISOString() : String(d));
-
-export function describeContainers(pod: V1Pod): ContainerSnapshot[] {
-  const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
-  return [
-    ...(pod.status?.initContainerStatuses ?? []).map((s) => snapshot(s, sidecars.has(s.name) ? 'sidecar' : 'init')),
-    ...(pod.status?.containerStatuses ?? []).map((s) => snapshot(s, 'app')),
-  ];
-}
-
-/** Something done to the pod or its node from outside (an injected fault), placed among the rows by time. */
-export interface TimelineMark {
-  elapsedMs: number;
-  at: string;
-  text: string;
-}
-
 type Listener = (row: TimelineRow) => void;
 
-const abortableSleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
@@ -110,6 +39,7 @@ const abortableSleep = (ms: number, signal: AbortSignal) =>
     }
     signal.addEventListener('abort', done);
   });
+}
 
 export class PodTimeline {
   readonly rows: TimelineRow[] = [];
@@ -173,7 +103,7 @@ export class PodTimeline {
             const table = ev.object as TableJson;
             progressed = true;
             if (ev.type === 'BOOKMARK') {
-              rv = table.metadata?.resourceVersion ?? (ev.object?.metadata?.resourceVersion as string) ?? rv;
+              rv = table.metadata?.resourceVersion ?? rv;
               return;
             }
             this.learnColumns(table);
@@ -206,27 +136,8 @@ export class PodTimeline {
   }
 
   private record(event: TimelineRow['event'], tableRow: TableRowJson): void {
-    const pod = tableRow.object;
-    const cols = podColumns(pod, this.printerMinor);
-    const serverStatus = tableRow.cells?.[this.statusColumn];
-    const conditions: Record<string, string> = {};
-    for (const c of pod.status?.conditions ?? []) conditions[c.type] = c.reason ? `${c.status} (${c.reason})` : c.status;
-    const row: TimelineRow = {
-      seq: this.rows.length + 1,
-      receivedAt: new Date().toISOString(),
-      elapsedMs: Date.now() - this.started,
-      resourceVersion: pod.metadata?.resourceVersion ?? '',
-      event,
-      phase: pod.status?.phase ?? '',
-      podReason: pod.status?.reason,
-      status: cols.status,
-      serverStatus: typeof serverStatus === 'string' ? serverStatus : undefined,
-      ready: cols.ready,
-      restarts: cols.restarts,
-      conditions,
-      containers: describeContainers(pod),
-      pod,
-    };
+    const place = { seq: this.rows.length + 1, receivedAt: new Date().toISOString(), elapsedMs: Date.now() - this.started };
+    const row = podRow(place, event, tableRow.object, tableRow.cells?.[this.statusColumn], this.printerMinor);
     this.rows.push(row);
     for (const l of this.listeners) l(row);
   }
@@ -279,14 +190,7 @@ export class PodTimeline {
 
   /** Rows whose observable summary differs from the previous row's (managedFields-only updates dropped). */
   transitions(): TimelineRow[] {
-    const out: TimelineRow[] = [];
-    let prev = '';
-    for (const r of this.rows) {
-      const key = summaryKey(r);
-      if (key !== prev) out.push(r);
-      prev = key;
-    }
-    return out;
+    return transitions(this.rows);
   }
 
   /** Records an outside action (a fault injected, undone) at this moment, for the evidence. */
@@ -296,35 +200,6 @@ export class PodTimeline {
 
   /** The readable table of transitions, with the marks in between; `lastN` keeps only the last rows. */
   table(lastN?: number): string {
-    const rows = lastN ? this.transitions().slice(-lastN) : this.transitions();
-    const from = lastN && rows.length ? rows[0]!.elapsedMs : -Infinity;
-    return formatTimeline(rows, this.marks.filter((m) => m.elapsedMs >= from));
+    return timelineTable(this.rows, this.marks, lastN);
   }
-}
-
-const containerCell = (c: ContainerSnapshot) =>
-  `${c.name}:${c.state}${c.reason ? `(${c.reason})` : ''}${c.exitCode !== undefined ? `[exit ${c.exitCode}]` : ''}${c.restartCount ? `↻${c.restartCount}` : ''}`;
-
-const summaryKey = (r: TimelineRow) => JSON.stringify([r.phase, r.status, r.serverStatus, r.conditions, r.containers.map(containerCell), r.event === 'DELETED']);
-
-export function formatTimeline(rows: TimelineRow[], marks: TimelineMark[] = []): string {
-  const header = ['#', 't+s', 'rv', 'event', 'phase', 'STATUS', 'server STATUS', 'Initialized', 'containers'];
-  const lines = rows.map((r) => [
-    String(r.seq),
-    (r.elapsedMs / 1000).toFixed(2),
-    r.resourceVersion,
-    r.event,
-    r.phase,
-    r.status,
-    r.serverStatus ?? '-',
-    r.conditions.Initialized ?? '-',
-    r.containers.map(containerCell).join(' '),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  const out = lines.map((l, i) => ({ elapsedMs: rows[i]!.elapsedMs, text: fmt(l) }));
-  for (const m of marks) out.push({ elapsedMs: m.elapsedMs, text: `>>  ${(m.elapsedMs / 1000).toFixed(2)}  ${m.text}` });
-  // Stable: a mark at the same millisecond as a row comes after it.
-  out.sort((a, b) => a.elapsedMs - b.elapsedMs);
-  return [fmt(header), ...out.map((o) => o.text)].join('\n');
 }

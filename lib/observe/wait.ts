@@ -3,7 +3,7 @@
  * pointless (waiting for Running when the pod already Failed fails at once, saying so). A
  * PodTimeline drives them from its watch.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { allContainerStatuses, podStatus } from './status.js';
 
 export interface PodWait {
@@ -39,7 +39,9 @@ export class InfrastructureError extends Error {
   }
 }
 
-const terminalPhase = (p: V1Pod) => (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded' ? `the pod is already ${p.status.phase}${p.status.reason ? ` (${p.status.reason})` : ''}` : undefined);
+function terminalPhase(p: V1Pod): string | undefined {
+  return p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded' ? `the pod is already ${p.status.phase}${p.status.reason ? ` (${p.status.reason})` : ''}` : undefined;
+}
 
 export function phase(wanted: 'Running' | 'Failed' | 'Succeeded' | 'Pending', timeoutMs = 120_000): PodWait {
   return {
@@ -51,7 +53,9 @@ export function phase(wanted: 'Running' | 'Failed' | 'Succeeded' | 'Pending', ti
   };
 }
 
-export const podRunning = (timeoutMs?: number) => phase('Running', timeoutMs);
+export function podRunning(timeoutMs?: number): PodWait {
+  return phase('Running', timeoutMs);
+}
 
 /** The STATUS column shows `wanted` (exact, or matching a RegExp). */
 export function status(wanted: string | RegExp, timeoutMs = 120_000, printerMinor?: number): PodWait {
@@ -64,10 +68,14 @@ export function status(wanted: string | RegExp, timeoutMs = 120_000, printerMino
   };
 }
 
-/** Container `name` (init or app) has restarted at least `count` times. */
-const containerStatus = (p: V1Pod, name: string) => allContainerStatuses(p).find((c) => c.name === name);
-const restartsOf = (p: V1Pod, name: string) => containerStatus(p, name)?.restartCount ?? 0;
+function containerStatus(p: V1Pod, name: string): V1ContainerStatus | undefined {
+  return allContainerStatuses(p).find((c) => c.name === name);
+}
+function restartsOf(p: V1Pod, name: string): number {
+  return containerStatus(p, name)?.restartCount ?? 0;
+}
 
+/** Container `name` (init or app) has restarted at least `count` times. */
 export function restartsAtLeast(name: string, count: number, timeoutMs = 180_000): PodWait {
   return {
     description: `container ${name} restarted ${count} times`,
@@ -82,13 +90,19 @@ export function podMatches(description: string, met: (p: V1Pod) => boolean, time
   return { description, timeoutMs, met, hopeless };
 }
 
-/** Waits a running container cannot get out of on its own, for images that were supposed to be on the node. */
-const IMAGE_TROUBLE = new Set<string | undefined>(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
+/**
+ * Waits a running container cannot get out of on its own, for images that were supposed to be on
+ * the node. (A function, not a module-level list or arrow: module-level code makes static mutants,
+ * each run in a fresh process under mutation testing.)
+ */
+function isImageTrouble(reason: string | undefined): boolean {
+  return (['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'] as Array<string | undefined>).includes(reason);
+}
 
 export function infrastructureTrouble(pod: V1Pod): string | undefined {
   for (const c of allContainerStatuses(pod)) {
     const waiting = c.state?.waiting;
-    if (waiting && IMAGE_TROUBLE.has(waiting.reason)) return `container ${c.name} cannot get its image ${c.image} (${waiting.reason}: ${waiting.message ?? ''}); is the fixture image loaded on the node?`;
+    if (waiting && isImageTrouble(waiting.reason)) return `container ${c.name} cannot get its image ${c.image} (${waiting.reason}: ${waiting.message ?? ''}); is the fixture image loaded on the node?`;
   }
   return undefined;
 }

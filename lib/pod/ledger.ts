@@ -21,17 +21,21 @@ export interface LedgerEntry {
  * so lines of different containers order within a second; busybox's date has no sub-second
  * format), the container's name and what happened.
  */
-export const ledgerLine = (name: string, event: string) =>
-  `l="$(date -u +%Y-%m-%dT%H:%M:%SZ) $(cut -d' ' -f1 /proc/uptime) ${name} ${event}"; echo "$l" >> ${LEDGER_FILE}; echo "$l"`;
+export function ledgerLine(name: string, event: string): string {
+  return `l="$(date -u +%Y-%m-%dT%H:%M:%SZ) $(cut -d' ' -f1 /proc/uptime) ${name} ${event}"; echo "$l" >> ${LEDGER_FILE}; echo "$l"`;
+}
 
 /** Parses ledger lines as ledgerLine writes them (a log's timestamp prefix allowed); other lines are ignored. */
 export function parseLedger(text: string): LedgerEntry[] {
   const entries: LedgerEntry[] = [];
   for (const line of text.split('\n')) {
-    const m = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (\d+(?:\.\d+)?) (\S+) (\S+)\s*$/.exec(line.trim());
+    // Not anchored at the start: a log's timestamp prefix may stand before the line; trailing blanks (a CR) are allowed.
+    const m = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (\d+(?:\.\d+)?) (\S+) (\S+)\s*$/.exec(line);
     if (m) entries.push({ time: m[1]!, uptime: Number(m[2]), container: m[3]!, event: m[4]! });
   }
   return entries;
 }
 
-export const ledgerOf = (ledger: LedgerEntry[], container: string) => ledger.filter((e) => e.container === container);
+export function ledgerOf(ledger: LedgerEntry[], container: string): LedgerEntry[] {
+  return ledger.filter((e) => e.container === container);
+}

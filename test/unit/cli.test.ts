@@ -9,6 +9,7 @@ import { generateAllureReport } from '../../lib/report/allure.js';
 import { runVerdict } from '../../lib/report/results.js';
 import type { ResultFile } from '../../lib/report/results.js';
 import { initc } from '../support/cli.js';
+import { skipInMutationRun } from '../support/mutation-run.js';
 
 /** One line on stderr, no stack trace. */
 function expectOneLineError(r: { stderr: unknown; exitCode?: number }, code: number, pattern: RegExp) {
@@ -110,6 +111,8 @@ describe('initc run verdict', () => {
 
 describe('initc run report', function () {
   this.timeout(60_000);
+  // It runs allure, a process of its own: skipped in the mutation run (test/support/mutation-run.ts).
+  beforeEach(skipInMutationRun);
 
   it('an Allure report that cannot be generated is exit 11 (not "component did not come up"), naming the results folder', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-report-'));

@@ -36,6 +36,7 @@ import { NodeCapabilityMissing, restartsDetached } from '../../lib/cluster/provi
 import { KindNode } from '../../lib/cluster/kind/node.js';
 import { rebootNode, restartComponent } from '../../lib/chaos/node-faults.js';
 import { initc } from '../support/cli.js';
+import { skipInMutationRun } from '../support/mutation-run.js';
 
 const node = (name: string, o: { ready?: boolean; unschedulable?: boolean; taint?: string } = {}): V1Node => ({
   metadata: { name },
@@ -124,6 +125,8 @@ describe('node access through a privileged pod', () => {
 
 describe('the detached host scripts (stand-in systemctl and crictl)', function () {
   this.timeout(20_000);
+  // They run in sh, where no mutant is ever active: skipped in the mutation run (test/support/mutation-run.ts).
+  beforeEach(skipInMutationRun);
   let dir: string;
   let calls: string;
   let env: NodeJS.ProcessEnv;
