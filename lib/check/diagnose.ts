@@ -19,8 +19,12 @@ export interface StuckInit {
   log?: LogRequest;
 }
 
-const iso = (d: Date | string | undefined) => (d instanceof Date ? d.toISOString() : (d ?? '?'));
-const ended = (s: V1ContainerStatus) => s.state?.terminated ?? s.lastState?.terminated;
+function iso(d: Date | string | undefined): string {
+  return d instanceof Date ? d.toISOString() : (d ?? '?');
+}
+function ended(s: V1ContainerStatus) {
+  return s.state?.terminated ?? s.lastState?.terminated;
+}
 
 /** The init containers that keep the pod from Ready: each that ended non-zero, is waiting, or is still running; none once they all exited 0. */
 export function stuckInits(pod: V1Pod): StuckInit[] {

@@ -38,10 +38,14 @@ export function testEnd(failure: unknown, problems: string[]): TestEnd {
   return { kind: 'failed', error };
 }
 
-const partOf = (r: ResultFile): CheckPart | undefined => r.labels.find((l) => l.name === CHECK_PART_LABEL)?.value as CheckPart | undefined;
+function partOf(r: ResultFile): CheckPart | undefined {
+  return r.labels.find((l) => l.name === CHECK_PART_LABEL)?.value as CheckPart | undefined;
+}
 
 /** The fault tests that were skipped, each as its title (which carries the reason). */
-export const skippedFaults = (results: ResultFile[]): string[] => results.filter((r) => partOf(r) === 'fault' && r.status === 'skipped').map((r) => r.name);
+export function skippedFaults(results: ResultFile[]): string[] {
+  return results.filter((r) => partOf(r) === 'fault' && r.status === 'skipped').map((r) => r.name);
+}
 
 /** Why the fault tests did not run, each reason once with how many it stopped ("4 skipped: no node access; 1 skipped: no Service"). */
 export function skipReasons(results: ResultFile[]): string {

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatStuckInits, stuckInits } from '../../lib/check/diagnose.js';
-import { CheckBroken, Skip, checkVerdict, notCheckedLines, skipReasons, skippedFaults, testEnd } from '../../lib/check/outcome.js';
+import { CHECK_PART_LABEL, CheckBroken, Skip, checkVerdict, notCheckedLines, skipReasons, skippedFaults, testEnd } from '../../lib/check/outcome.js';
 import { checkBoundedDuringOutage, checkOutageTookEffect, checkProbeWorks, dnsAnswer, recoveryMs } from '../../lib/check/verdicts.js';
 import type { RecordedRow } from '../../lib/checks/recording.js';
 import type { Recording } from '../../lib/checks/recording.js';
@@ -184,5 +184,32 @@ describe('check: the Service removal proves itself through the API', () => {
     expect([still.proven, still.seen]).to.deep.equal([false, 'uid u1 before; still found now (uid u1)']);
     const never = serviceGoneProof({ service: 'db' });
     expect([never.proven, never.seen]).to.deep.equal([false, 'uid none before; not found now']);
+  });
+});
+
+describe('check: --faults, and the rest of the wording', () => {
+  it('parses names, commas and blanks; all, none; an unknown name is named with the list', async () => {
+    const { FAULTS, parseFaults } = await import('../../lib/check/faults.js');
+    expect(parseFaults(undefined)).to.deep.equal([...FAULTS]);
+    expect(parseFaults([' kill-init , lose-sandbox', ',', 'kill-init'])).to.deep.equal(['kill-init', 'lose-sandbox']);
+    expect(parseFaults(['node-reboot,all'])).to.deep.equal([...FAULTS]);
+    expect(parseFaults(['all,none'])).to.deep.equal([]);
+    expect(parseFaults([' , '])).to.deep.equal([...FAULTS]);
+    expect(() => parseFaults(['kill-init,reboot', 'x'])).to.throw('unknown fault reboot, x; faults: all, none, lose-sandbox, kill-init, node-reboot, service-outage');
+  });
+  it('a skip reason is the title\'s last parenthesis; other text after it is no reason', () => {
+    expect(skipReasons([result('x (skipped: a) tail', 'skipped', 'fault')])).to.equal('1 skipped: x (skipped: a) tail (skipped)');
+    expect(CHECK_PART_LABEL).to.equal('check');
+    expect(skippedFaults([result('f', 'skipped', 'ready'), result('g', 'passed', 'fault'), result('h', 'skipped', 'fault')])).to.deep.equal(['h']);
+  });
+  it('an init container status with no state, a pod with no status or name, blank log lines', () => {
+    expect(stuckInits({} as V1Pod)).to.deep.equal([]);
+    expect(stuckInits(podWith([status('n', {})]))).to.deep.equal([]);
+    expect(stuckInits(podWith([status('r', { state: { running: {} } })]))[0]!.state).to.equal('running since ?');
+    expect(formatStuckInits({} as V1Pod, [], {})).to.equal('pod ?: no init container failed or is stuck (phase ?)');
+    const p = podWith([status('a', { state: { terminated: { exitCode: 2, reason: 'Error' } } })]);
+    expect(formatStuckInits(p, stuckInits(p), { a: 'one\n   \ntwo\n' })).to.equal('  init container a: exit 2 (Error), restarted 0 time(s)\n    last log lines:\n      one\n      two');
+    const waiting = podWith([status('w', { state: { waiting: {} }, lastState: { terminated: { exitCode: 3 } } })]);
+    expect(stuckInits(waiting)[0]!.state).to.equal('waiting: ?; its last attempt ended exit 3');
   });
 });
