@@ -10,13 +10,17 @@ import type { RecordedRow } from '../checks/recording.js';
 import { attemptsOf, formatRows } from '../checks/recording.js';
 import { CheckBroken } from './outcome.js';
 
-const fail = (expected: string, observed: string, rows?: RecordedRow[]): never => {
+function fail(expected: string, observed: string, rows?: RecordedRow[]): never {
   throw new AssertionError(`expected ${expected}; observed ${observed}${rows?.length ? `\nTimeline rows:\n${formatRows(rows)}` : ''}`);
-};
+}
 
-export const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+export function isReady(p: V1Pod): boolean {
+  return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
 
-const initStatus = (p: V1Pod, name: string): V1ContainerStatus | undefined => p.status?.initContainerStatuses?.find((s) => s.name === name);
+function initStatus(p: V1Pod, name: string): V1ContainerStatus | undefined {
+  return p.status?.initContainerStatuses?.find((s) => s.name === name);
+}
 
 /** The containerID of each init container as the pod reports it now (running or terminated attempt). */
 export function initContainerIds(p: V1Pod): Record<string, string | undefined> {
@@ -35,7 +39,9 @@ export function readyWithNewInits(p: V1Pod, before: Record<string, string | unde
   return Object.keys(before).every((n) => Boolean(now[n]) && now[n] !== before[n]);
 }
 
-const time = (d: Date | string | undefined | null) => (d ? Date.parse(d instanceof Date ? d.toISOString() : String(d)) : NaN);
+function time(d: Date | string | undefined | null): number {
+  return d ? Date.parse(d instanceof Date ? d.toISOString() : String(d)) : NaN;
+}
 
 /**
  * The init containers of `p` ran in spec order, the cluster's promise: each plain init container
@@ -136,7 +142,8 @@ export function checkBoundedDuringOutage(rows: RecordedRow[], pod: V1Pod, outage
 /** The --probe must work on the state it is compared against: exit 0 (a probe that fails before and after compares nothing). */
 export function checkProbeWorks(out: ProbeOutput, when: string): void {
   if (out.exitCode === 0) return;
-  fail(`the --probe command to succeed ${when} (exit 0), so that its output says something about the state`, `exit ${out.exitCode}${out.stderr.trim() ? `, stderr: ${out.stderr.trim().split('\n')[0]}` : ''}${out.stdout.trim() ? `, stdout: ${out.stdout.trim().split('\n')[0]}` : ''}`);
+  const first = (text: string) => text.trim().split('\n')[0]!.trim();
+  fail(`the --probe command to succeed ${when} (exit 0), so that its output says something about the state`, `exit ${out.exitCode}${first(out.stderr) ? `, stderr: ${first(out.stderr)}` : ''}${first(out.stdout) ? `, stdout: ${first(out.stdout)}` : ''}`);
 }
 
 /** Milliseconds from the fault's end to the row showing recovery; a row from before the fault's end is no recovery from it. */
