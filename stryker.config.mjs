@@ -23,7 +23,7 @@ export default {
   // The 95 % gate holds over these verdict modules today. The rest of the verdict code issue 18
   // names is not yet at 95 % and waits here, to be moved up as its survivors are killed (scored
   // alone with `npm run mutation -- --mutate '<glob>'`; figures in the README):
-  //   lib/check/findings.ts, manifests.ts; lib/report/** but verdict.ts;
+  //   lib/report/** but verdict.ts;
   //   lib/observe/timeline.ts, objects.ts.
   // Cluster-side code is out for good: lib/check/{apply,outage,harness,readiness,suite}.ts (they
   // act; what they observe is judged in verdicts/outcome/diagnose), lib/report/{allure,html}.ts,
@@ -35,6 +35,8 @@ export default {
     'lib/observe/pod-rows.ts',
     'lib/pod/ledger.ts',
     'lib/check/verdicts.ts',
+    'lib/check/findings.ts',
+    'lib/check/manifests.ts',
     'lib/check/outcome.ts',
     'lib/check/diagnose.ts',
     'lib/check/faults.ts',

@@ -22,7 +22,9 @@ export interface Finding {
 const FORBIDDEN_ON_PLAIN_INIT = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;
 
 /** The shell text of a container's command and args, for the heuristics. */
-export const commandText = (c: V1Container) => [...(c.command ?? []), ...(c.args ?? [])].join(' ');
+export function commandText(c: V1Container): string {
+  return [...(c.command ?? []), ...(c.args ?? [])].join(' ');
+}
 
 /** A loop (`until` / `while` / `for ;;`) in the command, as a shell waits for a dependency. */
 const LOOPS = /\b(until|while)\b|\bfor\s*\(\(\s*;\s*;\s*\)\)/;

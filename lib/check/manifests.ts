@@ -48,7 +48,9 @@ export interface Manifests {
   others: Workload[];
 }
 
-const bad = (message: string) => new InitcError('badManifest', message);
+function bad(message: string): InitcError {
+  return new InitcError('badManifest', message);
+}
 
 /** The files a path names: itself, or the YAML/JSON files of a folder (not recursive into hidden folders), sorted. */
 export async function manifestFiles(target: string): Promise<string[]> {
@@ -111,7 +113,9 @@ export function podSpecOf(o: ManifestObject): { podSpec: V1PodSpec; specPath: st
   return template?.spec ? { podSpec: template.spec, specPath: 'spec.template.spec' } : undefined;
 }
 
-export const initContainersOf = (spec: V1PodSpec): V1Container[] => spec.initContainers ?? [];
+export function initContainersOf(spec: V1PodSpec): V1Container[] {
+  return spec.initContainers ?? [];
+}
 
 /** Reads the manifests at `target` and picks the workload (`name`: kind/name or name, when there are several). */
 export async function loadManifests(target: string, pick?: string): Promise<Manifests> {
@@ -164,4 +168,6 @@ function describeKinds(objects: Sourced[]): string {
 }
 
 /** The containers the checks exec the --probe command in: the first app container. */
-export const appContainerOf = (w: Workload) => w.podSpec.containers[0]!.name;
+export function appContainerOf(w: Workload): string {
+  return w.podSpec.containers[0]!.name;
+}
