@@ -18,8 +18,6 @@ export default {
     // test that starts the embedded cluster. `config: false` is refused by 9.6.1.
     config: 'stryker.mocharc.yml',
   },
-  // Every module that decides a verdict, or the evidence one is decided on. A new file in these
-  // folders is in by default; each exclusion says why it decides nothing.
   // The 95 % gate holds over these verdict modules today. The rest of the verdict code issue 18
   // names is not yet at 95 % and waits here, to be moved up as its survivors are killed (scored
   // alone with `npm run mutation -- --mutate '<glob>'`; figures in the README):
