@@ -217,7 +217,7 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
         let killed = await attempt(false);
         if (!killed) {
           // It ran and ended between two looks: hold its next start instead of racing it again.
-          if (!canHoldAtStart(node)) throw new Skip(`${victim} finished before initc could kill it (it runs for well under a second), and this node's runtime cannot hold a container at its start (the embedded cluster's can)`);
+          if (!canHoldAtStart(node)) throw new Skip(`${victim} finished before initc could kill it (it runs for well under a second), and this node's runtime cannot hold a container at its start (the embedded cluster's and kind's can; a node reached through a privileged pod cannot)`);
           const withdraw = await node.holdNextStart(o.namespace, victim);
           rec.undos.push(async () => void (await withdraw()));
           how = 'held at its start';

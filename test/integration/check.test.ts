@@ -36,10 +36,10 @@ describe('initc check (integration; kind)', function () {
   let cluster: KindCluster;
   let tmp: string;
 
-  const check = async (ex: string, args: string[]): Promise<Outcome> => {
+  const check = async (ex: string, args: string[], file = example(ex)): Promise<Outcome> => {
     const out = path.join(tmp, ex);
     const t0 = Date.now();
-    const r = await initc(['check', '-f', example(ex), '--kind-cluster', name, '--out', out, ...args]);
+    const r = await initc(['check', '-f', file, '--kind-cluster', name, '--out', out, ...args]);
     const o = { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), out, seconds: (Date.now() - t0) / 1000 };
     console.log(`    (${ex}: exit ${o.exitCode} in ${o.seconds.toFixed(1)} s)`);
     return o;
@@ -59,14 +59,23 @@ describe('initc check (integration; kind)', function () {
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   });
 
-  let refused: Outcome, appends: Outcome, waits: Outcome;
+  let refused: Outcome, appends: Outcome, waits: Outcome, fast: Outcome;
 
-  it('runs the three short checks side by side (none reboots the node)', async () => {
-    [refused, appends, waits] = await Promise.all([
+  it('runs the four short checks side by side (none reboots the node)', async () => {
+    [refused, appends, waits, fast] = await Promise.all([
       check('probe-on-init', []),
       check('appends-to-volume', ['--faults', 'lose-sandbox', '--probe', 'cat /data/out']),
       check('waits-forever', ['--faults', 'service-outage', '--outage-seconds', '10']),
+      check('sub-second', ['--faults', 'kill-init', '--probe', 'cat /data/config /data/migrations'], path.join(projectRoot(), 'test', 'fixtures', 'check', 'appending-pod.yaml')),
     ]);
+  });
+
+  it('init containers of well under a second: the node\'s runtime holds each at its start and the kill never depends on a race; exit 0', async () => {
+    expect(fast.exitCode, fast.stderr + fast.stdout).to.equal(ExitCode.ok);
+    for (const victim of ['write-config', 'migrate']) expect(fast.stdout).to.match(new RegExp(`✔ init container ${victim} killed \\(SIGKILL\\) during a fresh start`));
+    const results = path.join(fast.out, 'allure-results');
+    const texts = await Promise.all((await fs.readdir(results)).filter((f) => f.endsWith('-attachment.txt')).map((f) => fs.readFile(path.join(results, f), 'utf8')));
+    expect(texts.join('\n')).to.match(/migrate was killed held at its start/);
   });
 
   it('a probe on a plain init container: refused by the API server\'s dry run, exit 16, the field named', () => {

@@ -40,6 +40,10 @@ describe('kind provider (pure parts)', () => {
       for (const c of [v134, v136]) expect(c).to.include('containerdConfigPatches:\n- |-\n  [plugins."io.containerd.grpc.v1.cri"]\n    restrict_oom_score_adj = true\n');
     });
 
+    it('has containerd run runc through initc\'s wrapper (holds at start), on every version', () => {
+      for (const c of [v134, v136]) expect(c).to.include('    restrict_oom_score_adj = true\n  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n    BinaryName = "/usr/local/bin/initc-runc"\n');
+    });
+
     it('keeps the kubelet on cgroup v1 through a kubeadm patch (required from 1.35)', () => {
       expect(v136).to.include('kubeadmConfigPatches:\n- |\n  kind: KubeletConfiguration\n  failCgroupV1: false\n');
     });

@@ -12,6 +12,10 @@ export const KIND_POD_SUBNET = '10.244.0.0/16';
 /** containerd's sandbox image as kind's base config names it (images/base/files/etc/containerd/config.toml). */
 export const KIND_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
 export const NODE_IMAGE_REPO = 'initc/kind-node';
+/** In the node image: initc's runc wrapper (lib/cluster/local/runc-hold.ts), its hold rules, and the busybox it gives a held container. */
+export const KIND_RUNC_WRAPPER = '/usr/local/bin/initc-runc';
+export const KIND_HOLDS_DIR = '/run/initc-holds';
+export const KIND_HOLD_BUSYBOX = '/usr/local/lib/initc/busybox';
 /** Labels the Docker objects initc makes for kind (node images, build containers), for leftover checks. */
 export const INITC_LABEL = 'io.initc.kind';
 
@@ -23,7 +27,8 @@ export interface KindConfigOptions {
 /**
  * The kind cluster config: one control-plane node of our image, the API server on loopback, and
  * the settings these VMs need: containerd may not lower oom_score_adj (no CAP_SYS_RESOURCE), and
- * the kubelet must accept cgroup v1 (it refuses it by default from 1.35).
+ * the kubelet must accept cgroup v1 (it refuses it by default from 1.35); containerd runs runc
+ * through initc's wrapper, which the image carries.
  */
 export function kindClusterConfig(o: KindConfigOptions): string {
   const lines = [
@@ -40,6 +45,9 @@ export function kindClusterConfig(o: KindConfigOptions): string {
     '- |-',
     '  [plugins."io.containerd.grpc.v1.cri"]',
     '    restrict_oom_score_adj = true',
+    // containerd runs runc through initc's wrapper, which can hold a container at its start (runc-hold.ts).
+    '  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
+    `    BinaryName = "${KIND_RUNC_WRAPPER}"`,
   ];
   if (kubeletNeedsFailCgroupV1Off(o.version)) {
     lines.push('kubeadmConfigPatches:', '- |', '  kind: KubeletConfiguration', '  failCgroupV1: false');

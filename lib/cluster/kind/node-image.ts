@@ -40,12 +40,16 @@ import {
   tidyThenBuild,
 } from '../local/build.js';
 import { corednsDirectivesGo, corednsGoMod } from '../local/gosrc.js';
-import { buildFixtureImage, buildPauseImage, ociLayout } from '../local/images.js';
+import { BUSYBOX, buildFixtureImage, buildPauseImage, ociLayout } from '../local/images.js';
+import { holdWrapperScript } from '../local/runc-hold.js';
 import type { ImageConfig } from '../local/images.js';
 import type { KubeVersion } from '../local/versions.js';
 import { crictlVersionFor } from '../local/versions.js';
 import {
   INITC_LABEL,
+  KIND_HOLDS_DIR,
+  KIND_HOLD_BUSYBOX,
+  KIND_RUNC_WRAPPER,
   KIND_SANDBOX_IMAGE,
   KUBEADM_COREDNS_PLUGINS,
   corednsMainGo,
@@ -60,6 +64,11 @@ import { kindSource } from './kind-binary.js';
 
 /** Bump when the recipe below changes in a way the inputs do not show. */
 const RECIPE = 5;
+
+/** The runc wrapper of the node (runc-hold.ts), with the node's own paths. */
+function kindRuncWrapper(): string {
+  return holdWrapperScript({ runc: '/usr/sbin/runc', holdsDir: KIND_HOLDS_DIR, busybox: KIND_HOLD_BUSYBOX, jq: '/usr/bin/jq' });
+}
 const SUITE = 'bookworm';
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -252,6 +261,7 @@ export async function buildNodeImage(version: KubeVersion, progress: Progress, s
     tars: [i.pauseTar, i.fixtureTar, i.nodeRootfs, i.proxyRootfs].map((f) => path.basename(f)),
     kind: kind.version,
     cniManifest,
+    runcWrapper: kindRuncWrapper(),
   });
   const tag = nodeImageTag(version, key);
   if (await imageExists(tag)) {
@@ -403,6 +413,8 @@ async function stageFiles(stage: string, i: NodeImageInputs, version: KubeVersio
   await copy(i.kubeadm, 'usr/bin/kubeadm', 0o755);
   const ctrSpec = (await execa(path.join(i.containerdDir, 'ctr'), ['oci', 'spec'])).stdout;
   await put('etc/containerd/cri-base.json', criBaseSpec(ctrSpec), 0o644);
+  await put(KIND_RUNC_WRAPPER.slice(1), kindRuncWrapper(), 0o755);
+  await copy(BUSYBOX, KIND_HOLD_BUSYBOX.slice(1), 0o755);
   await put('kind/version', version.gitVersion, 0o644);
   await put('kind/manifests/default-cni.yaml', cniManifest, 0o644);
 }

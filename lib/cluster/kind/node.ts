@@ -8,7 +8,9 @@
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { sleep } from '../../util/time.js';
-import type { ComponentPids, NodeAccess, NodeComponent } from '../provider.js';
+import type { ComponentPids, HoldsAtStart, NodeAccess, NodeComponent } from '../provider.js';
+import { holdKey } from '../local/runc-hold.js';
+import { KIND_HOLDS_DIR } from './config.js';
 import { parsePid } from '../provider.js';
 import { dockerEnv } from './docker.js';
 
@@ -18,7 +20,7 @@ const API_SERVER_PARKED = '/etc/kubernetes/kube-apiserver.yaml.stopped-by-initc'
 /** The node container of a single-node kind cluster. */
 export const kindNodeName = (clusterName: string) => `${clusterName}-control-plane`;
 
-export class KindNode implements NodeAccess, ComponentPids {
+export class KindNode implements NodeAccess, ComponentPids, HoldsAtStart {
   readonly nodeName: string;
 
   constructor(clusterName: string) {
@@ -34,6 +36,16 @@ export class KindNode implements NodeAccess, ComponentPids {
 
   crictl(args: string[]): Promise<string> {
     return this.exec(['crictl', '--timeout', '20s', ...args]);
+  }
+
+  /** A hold rule for the node's runc wrapper (the node image carries it: runc-hold.ts). */
+  async holdNextStart(namespace: string, container: string): Promise<() => Promise<boolean>> {
+    const rule = `${KIND_HOLDS_DIR}/${holdKey(namespace, container)}`;
+    await this.exec(['sh', '-c', `mkdir -p ${KIND_HOLDS_DIR} && date > ${rule}`]);
+    return async () => {
+      const held = (await this.exec(['sh', '-c', `if [ -f ${rule}.held ]; then echo held; fi; rm -f ${rule} ${rule}.held`])).trim() === 'held';
+      return held;
+    };
   }
 
   async signalProcess(pid: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
