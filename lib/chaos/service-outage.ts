@@ -12,15 +12,25 @@ import { sleep } from '../util/time.js';
 
 const notFound = (err: { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err));
 
+/** The Service, or undefined when the API says it does not exist (404); any other error rejects. */
+export function readServiceOrNone(kc: KubeConfig, namespace: string, name: string): Promise<V1Service | undefined> {
+  return kc.makeApiClient(CoreV1Api).readNamespacedService({ namespace, name }).then((s) => s, notFound);
+}
+
+/** Creates Service `name` again from `saved` unless it exists: same labels, annotations and spec, without its ClusterIP (the API server hands one out anew). */
+export async function recreateService(kc: KubeConfig, namespace: string, name: string, saved: V1Service): Promise<void> {
+  if (await readServiceOrNone(kc, namespace, name)) return;
+  const { clusterIP: _ip, clusterIPs: _ips, ...spec } = saved.spec ?? {};
+  const annotations = saved.metadata?.annotations;
+  await kc.makeApiClient(CoreV1Api).createNamespacedService({ namespace, body: { metadata: { name, labels: saved.metadata?.labels, ...(annotations ? { annotations } : {}) }, spec } });
+}
+
 export function serviceOutage(namespace: string, name: string, downMs: number): Fault<KubeConfig> {
   let saved: V1Service | undefined;
   let seenGone = false;
-  const read = (kc: KubeConfig) => kc.makeApiClient(CoreV1Api).readNamespacedService({ namespace, name }).then((s) => s, notFound);
+  const read = (kc: KubeConfig) => readServiceOrNone(kc, namespace, name);
   const recreate = async (kc: KubeConfig) => {
-    if (!saved) return;
-    if (await read(kc)) return;
-    const { clusterIP: _ip, clusterIPs: _ips, ...spec } = saved.spec ?? {};
-    await kc.makeApiClient(CoreV1Api).createNamespacedService({ namespace, body: { metadata: { name, labels: saved.metadata?.labels }, spec } });
+    if (saved) await recreateService(kc, namespace, name, saved);
   };
   return {
     description: `Service ${name} deleted, down for ${downMs / 1000}s, then created again`,

@@ -8,6 +8,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Fault } from '../chaos/fault.js';
 import { proofFailed, serviceGoneProof } from '../chaos/proof.js';
+import { readServiceOrNone, recreateService } from '../chaos/service-outage.js';
 import { execInPod } from '../cluster/agent/privileged-pod.js';
 import { fixtureImage } from '../fixture-image.js';
 import { sleep } from '../util/time.js';
@@ -32,19 +33,14 @@ export function serviceRemoved(namespace: string, name: string): Fault<KubeConfi
     },
     async prove(kc) {
       try {
-        const now = await kc.makeApiClient(CoreV1Api).readNamespacedService({ namespace, name }).then((s) => s, (err: { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
+        const now = await readServiceOrNone(kc, namespace, name);
         return serviceGoneProof({ service: name, uidBefore: saved?.metadata?.uid, uidNow: now?.metadata?.uid });
       } catch (err) {
         return proofFailed(`Service ${name} not found after its deletion`, err);
       }
     },
     async undo(kc) {
-      if (!saved) return;
-      const core = kc.makeApiClient(CoreV1Api);
-      const exists = await core.readNamespacedService({ namespace, name }).then(() => true, (err: { code?: number }) => (err.code === 404 ? false : Promise.reject(err)));
-      if (exists) return;
-      const { clusterIP: _ip, clusterIPs: _ips, ...spec } = saved.spec ?? {};
-      await core.createNamespacedService({ namespace, body: { metadata: { name, labels: saved.metadata?.labels, annotations: saved.metadata?.annotations }, spec } });
+      if (saved) await recreateService(kc, namespace, name, saved);
     },
   };
 }

@@ -31,7 +31,8 @@ import { applyObjects, freshStart, runProbe, untilPod } from './apply.js';
 import type { Finding } from './findings.js';
 import { formatFinding } from './findings.js';
 import type { TestRecord } from './harness.js';
-import { addCheckTest, firstLine } from './harness.js';
+import { addCheckTest } from './harness.js';
+import { firstLine } from '../errors.js';
 import type { Manifests } from './manifests.js';
 import { appContainerOf } from './manifests.js';
 import { workloadReadiness } from './readiness.js';
@@ -39,7 +40,7 @@ import { DNS_PROBER, dnsForgetsWithin, formatLookup, lookUp, serviceRemoved, sta
 import { CheckBroken, Skip } from './outcome.js';
 import type { CheckPart } from './outcome.js';
 import type { ProbeOutput } from './verdicts.js';
-import { checkBoundedDuringOutage, checkInitOrder, checkKilledReranAlone, checkOutageTookEffect, checkProbeWorks, checkSameProbe, initContainerIds, isReady, readyWithNewInits, recoveryMs, sideBySide } from './verdicts.js';
+import { checkBoundedDuringOutage, checkInitOrder, checkKilledReranAlone, checkOutageTookEffect, checkProbeWorks, checkSameProbe, initContainerIds, initStatus, isReady, readyWithNewInits, recoveryMs, sideBySide } from './verdicts.js';
 
 import type { FaultName } from './faults.js';
 
@@ -186,10 +187,10 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
 
   if (o.faults.includes('kill-init')) {
     const seenRunningOrDone = (victim: string) => (p: V1Pod) => {
-      const st = p.status?.initContainerStatuses?.find((s) => s.name === victim)?.state;
+      const st = initStatus(p, victim)?.state;
       return Boolean(st?.running || st?.terminated || isReady(p));
     };
-    const runningNow = (victim: string, p: V1Pod) => Boolean(p.status?.initContainerStatuses?.find((s) => s.name === victim)?.state?.running);
+    const runningNow = (victim: string, p: V1Pod) => Boolean(initStatus(p, victim)?.state?.running);
     for (const victim of plainInits) {
       test('fault', `init container ${victim} killed (SIGKILL) during a fresh start, mid-run (or held at its start when it runs for under a second): it runs again alone, the ones before it not again, Ready within ${o.recoverMs / 1000} s, ${idempotency}`, async (rec) => {
         const node = nodeAccess();
@@ -200,7 +201,7 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
           t.mark(`fresh start: ${name} is the successor of the Ready pod${held ? `; ${victim}'s next start is held (a sleeper in place of its command)` : ''}`);
           const row = await t.until(podMatches(`${victim} running${held ? ' (held at its start)' : ''}`, seenRunningOrDone(victim), o.recoverMs));
           if (!runningNow(victim, row.pod)) {
-            if (held) throw new CheckBroken(`expected ${victim} held at its start (running a sleeper until killed); observed it ${JSON.stringify(row.pod.status?.initContainerStatuses?.find((s) => s.name === victim)?.state ?? null)}: the hold did not take effect`);
+            if (held) throw new CheckBroken(`expected ${victim} held at its start (running a sleeper until killed); observed it ${JSON.stringify(initStatus(row.pod, victim)?.state ?? null)}: the hold did not take effect`);
             return false;
           }
           try {

@@ -18,7 +18,8 @@ export function isReady(p: V1Pod): boolean {
   return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-function initStatus(p: V1Pod, name: string): V1ContainerStatus | undefined {
+/** The status the pod reports for init container `name`. */
+export function initStatus(p: V1Pod, name: string): V1ContainerStatus | undefined {
   return p.status?.initContainerStatuses?.find((s) => s.name === name);
 }
 
