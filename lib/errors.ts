@@ -46,6 +46,11 @@ export class InitcError extends Error {
 
 export const usageError = (message: string) => new InitcError('usage', message);
 
+/** The first line of an error's message (or of the thrown value as text): what a one-line report quotes. */
+export function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
+
 /** The exit-code table as the README and `initc --help` print it. */
 export const exitCodeDoc: ReadonlyArray<[number, string]> = [
   [ExitCode.ok, 'success'],

@@ -13,6 +13,7 @@ import { collectEvidence } from '../evidence/collect.js';
 import type { PodTimeline } from '../observe/timeline.js';
 import type { CheckPart } from './outcome.js';
 import { CHECK_PART_LABEL, testEnd } from './outcome.js';
+import { firstLine } from '../errors.js';
 
 /** What one test collects: timelines, injections, extra attachments, undos, problems met. */
 export class TestRecord {
@@ -22,7 +23,6 @@ export class TestRecord {
   readonly undos: Array<() => Promise<void>> = [];
 }
 
-export const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 export interface TestFrame {
   suite: Mocha.Suite;

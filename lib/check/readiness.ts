@@ -10,7 +10,7 @@ import { sleep } from '../util/time.js';
 import { currentPods } from './apply.js';
 import { formatStuckInits, stuckInits } from './diagnose.js';
 import type { TestRecord } from './harness.js';
-import { firstLine } from './harness.js';
+import { firstLine } from '../errors.js';
 import type { Workload } from './manifests.js';
 import { CheckBroken, Skip } from './outcome.js';
 import { isReady } from './verdicts.js';

@@ -8,6 +8,7 @@ import type { CoreV1Event, KubeConfig, V1Pod } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { allContainerStatuses } from '../observe/status.js';
 import type { PodTimeline } from '../observe/timeline.js';
+import { firstLine } from '../errors.js';
 
 export interface EvidenceFile {
   name: string;
@@ -71,7 +72,6 @@ export interface Evidence {
   problems: string[];
 }
 
-const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 /**
  * Everything about one timeline's pod, plus the namespace's events once per namespace. A pod the

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InitcError } from '../errors.js';
+import { firstLine, InitcError } from '../errors.js';
 import { formatTimeline } from '../observe/timeline.js';
 import type { TimelineMark, TimelineRow } from '../observe/timeline.js';
 import { exists } from '../util/fsx.js';
@@ -58,7 +58,6 @@ function allAttachments(step: AllureStep): Attachment[] {
   return [...(step.attachments ?? []), ...(step.steps ?? []).flatMap(allAttachments)];
 }
 
-const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 function toStatus(allureStatus: string): TestStatus {
   return (TEST_STATUSES as readonly string[]).includes(allureStatus) ? (allureStatus as TestStatus) : 'broken';

@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InitcError } from '../errors.js';
+import { firstLine, InitcError } from '../errors.js';
 
 export const RESULTS_SCHEMA = 'initc.dev/results/v1';
 export const RESULTS_FILE = 'results.json';
@@ -139,7 +139,6 @@ export interface ResultsModel {
   verdict?: ConformanceVerdict;
 }
 
-const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 /** The exact bytes written for a model: what results.json and conformance.json hold, and what their digest covers. */
 export const modelJson = (model: unknown) => `${JSON.stringify(model, null, 2)}\n`;

@@ -25,6 +25,7 @@ import { ApiError, requestJson } from '../../kube/raw.js';
 import { sleep } from '../../util/time.js';
 import type { ComponentPids, DetachedNodeRestarts, NodeAccess, NodeComponent } from '../provider.js';
 import { NodeCapabilityMissing, parsePid } from '../provider.js';
+import { firstLine } from '../../errors.js';
 
 export const AGENT_POD = 'initc-node-agent';
 export const AGENT_CONTAINER = 'agent';
@@ -312,7 +313,6 @@ async function readConfigz(kc: KubeConfig, node: string): Promise<{ containerRun
   return z.kubeletconfig ?? {};
 }
 
-const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 /** How the agent reaches the pod and the kubelet (replaced in unit tests). */
 export interface AgentIo {
