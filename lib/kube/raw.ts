@@ -66,6 +66,15 @@ export async function requestJson<T>(kc: KubeConfig, method: string, apiPath: st
   return parsed as T;
 }
 
+/** One GET of a plain-text resource (a component's /metrics through the API server); rejects with ApiError on a non-2xx status. */
+export async function requestText(kc: KubeConfig, apiPath: string): Promise<string> {
+  const res = await open(kc, 'GET', apiPath, 'text/plain, */*');
+  const text = await readAll(res);
+  const code = res.statusCode ?? 0;
+  if (code < 200 || code >= 300) throw new ApiError(`GET ${apiPath}: HTTP ${code}: ${text.slice(0, 300)}`, code, text);
+  return text;
+}
+
 /** A streamed response read line by line (a watch, a followed log); resolves when the server ends it. */
 export async function streamLines(kc: KubeConfig, apiPath: string, accept: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
   const res = await open(kc, 'GET', apiPath, accept, undefined, signal);

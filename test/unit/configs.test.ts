@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import yaml from 'js-yaml';
 import * as cfg from '../../lib/cluster/local/configs.js';
+import * as cmd from '../../lib/cluster/local/commands.js';
 import { clusterLayout, listenEndpoints } from '../../lib/cluster/local/layout.js';
 import { guardRules, hostGuardRules, inNetns } from '../../lib/cluster/local/network.js';
 import { parseKubeVersion } from '../../lib/cluster/local/versions.js';
@@ -11,14 +12,14 @@ const load = (s: string) => yaml.load(s) as Record<string, any>;
 describe('embedded cluster configuration', () => {
   it('binds every server to loopback or the node address only', () => {
     for (const e of listenEndpoints(l)) expect(['127.0.0.1', l.network.nodeIP], `${e.owner}`).to.include(e.host);
-    const api = cfg.apiserverCommand(l).args;
+    const api = cmd.apiserverCommand(l).args;
     expect(api).to.include(`--bind-address=${l.network.nodeIP}`);
     expect(api).to.include('--anonymous-auth=false');
     expect(api).to.include('--authorization-mode=Node,RBAC');
     expect(api.some((a) => a.startsWith('--insecure'))).to.equal(false);
-    for (const c of [cfg.controllerManagerCommand(l), cfg.schedulerCommand(l)]) expect(c.args).to.include('--bind-address=127.0.0.1');
-    expect(cfg.etcdCommand(l).args).to.include('--client-cert-auth=true');
-    expect(cfg.etcdCommand(l).args.find((a) => a.startsWith('--listen-client-urls'))).to.equal('--listen-client-urls=https://127.0.0.1:2379');
+    for (const c of [cmd.controllerManagerCommand(l), cmd.schedulerCommand(l)]) expect(c.args).to.include('--bind-address=127.0.0.1');
+    expect(cmd.etcdCommand(l).args).to.include('--client-cert-auth=true');
+    expect(cmd.etcdCommand(l).args.find((a) => a.startsWith('--listen-client-urls'))).to.equal('--listen-client-urls=https://127.0.0.1:2379');
   });
 
   it('configures the kubelet for cgroup v1, this cluster\'s containerd and DNS, and no image GC', () => {
@@ -31,6 +32,22 @@ describe('embedded cluster configuration', () => {
     expect(k.authentication.anonymous.enabled).to.equal(false);
     expect(k.protectKernelDefaults).to.equal(false);
     expect(k.cgroupRoot).to.equal(l.cgroupRoot);
+  });
+
+  it('gives every component the gates asked for, and the kubelet its fields over initc\'s own', () => {
+    const gates = { ContainerRestartRules: true, EnvFiles: false };
+    for (const c of [cmd.apiserverCommand(l, gates), cmd.controllerManagerCommand(l, gates), cmd.schedulerCommand(l, gates)]) {
+      expect(c.args.filter((a) => a.startsWith('--feature-gates')), c.name).to.deep.equal(['--feature-gates=ContainerRestartRules=true,EnvFiles=false']);
+    }
+    for (const c of [cmd.apiserverCommand(l), cmd.controllerManagerCommand(l), cmd.schedulerCommand(l)]) expect(c.args.some((a) => a.startsWith('--feature-gates')), c.name).to.equal(false);
+    const settings = { featureGates: gates, kubelet: { crashLoopBackOff: { maxContainerRestartPeriod: '5s' }, authentication: { x509: {} } } };
+    const k = load(cfg.kubeletConfigYaml(l, parseKubeVersion('1.34.12'), '/d/resolv.conf', settings));
+    expect(k.featureGates).to.deep.equal(gates);
+    expect(k.crashLoopBackOff).to.deep.equal({ maxContainerRestartPeriod: '5s' });
+    expect(k.authentication.x509.clientCAFile, 'objects merge, initc\'s fields stay').to.equal(`${l.pkiDir}/ca.crt`);
+    expect(load(cfg.kubeletConfigYaml(l, parseKubeVersion('1.34.12'), '/d/resolv.conf')).featureGates).to.equal(undefined);
+    expect(load(cfg.kubeProxyConfigYaml(l, settings)).featureGates).to.deep.equal(gates);
+    expect(load(cfg.kubeProxyConfigYaml(l)).featureGates).to.equal(undefined);
   });
 
   it('gives containerd the imported pause image and the oom_score_adj restriction', () => {

@@ -18,6 +18,10 @@ import { LocalNode } from './node.js';
 import { loadKubeConfig } from '../provider.js';
 import { ensureBinaries } from './build.js';
 import * as cfg from './configs.js';
+import * as cmd from './commands.js';
+import type { ClusterSettings } from '../features.js';
+import { DEFAULT_SETTINGS, describeSettings, sameSettings } from '../features.js';
+import { checkGatesKnown, checkSettingsInForce } from './settings-check.js';
 import { httpStatus, waitUntil } from './health.js';
 import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
 import { BUSYBOX, buildFixtureImage, buildPauseImage, importImage } from './images.js';
@@ -43,6 +47,8 @@ export interface LocalClusterOptions {
   layout?: ClusterLayout;
   /** Merge the admin context into the user's kubeconfig (as kind does). */
   mergeKubeconfig?: boolean;
+  /** Feature gates and kubelet fields to start with (default: the release's defaults). */
+  settings?: ClusterSettings;
 }
 
 const STOP_ORDER = ['coredns', 'kube-proxy', 'kubelet', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'kube-apiserver', 'etcd'];
@@ -158,6 +164,10 @@ export class LocalClusterProvider implements ClusterProvider {
         if (existing.gitVersion !== this.opts.version.gitVersion) {
           throw new InitcError('usage', `the embedded cluster "${l.name}" runs ${existing.gitVersion} already; ${downCommand(l.name)} it first to start ${this.opts.version.gitVersion}${l.name === CLUSTER_NAME ? ', or start that version under another name (--name)' : ''}`);
         }
+        const running = existing.settings ?? DEFAULT_SETTINGS;
+        if (!sameSettings(running, this.settings)) {
+          throw new InitcError('usage', `the embedded cluster "${l.name}" runs with ${describeSettings(running)}, not ${describeSettings(this.settings)}; ${downCommand(l.name)} it first, or start another under another name (--name)`);
+        }
         const orphan = await orphanedBy(existing);
         if (orphan) {
           // Its starter died before stopping it: this caller takes it over, and stops it when done if it means to.
@@ -187,15 +197,21 @@ export class LocalClusterProvider implements ClusterProvider {
     }
   }
 
+  private get settings(): ClusterSettings {
+    return this.opts.settings ?? DEFAULT_SETTINGS;
+  }
+
   private async startFresh({ progress, signal, temporary }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
     const l = this.layout;
     const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, () => ensureBinaries(this.opts.version, progress));
+    const gates = this.settings.featureGates;
+    if (Object.keys(gates).length) await progress.step(`feature gates known to ${this.opts.version.gitVersion}: ${describeSettings(this.settings)}`, () => checkGatesKnown(binaries.kube, gates, this.opts.version.gitVersion));
     const images = await progress.step('images (pause, fixture)', async () => ({
       pause: await buildPauseImage(binaries.pause),
       fixture: await buildFixtureImage(),
     }));
 
-    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], owner: await ownerRecord(Boolean(temporary)), ready: false };
+    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], owner: await ownerRecord(Boolean(temporary)), settings: this.settings, ready: false };
     await writeState(l.stateFile, state);
     try {
       await progress.step('configuration and certificates', () => this.writeConfigs());
@@ -207,7 +223,7 @@ export class LocalClusterProvider implements ClusterProvider {
         await writeState(l.stateFile, state);
       });
       const netns = netnsPath(l);
-      const start = async (c: cfg.ComponentCommand, binary: string, env?: NodeJS.ProcessEnv) => {
+      const start = async (c: cmd.ComponentCommand, binary: string, env?: NodeJS.ProcessEnv) => {
         const rec = await startProcess({ name: c.name, binary, argv0: c.argv0, args: c.args, logDir: l.logDir, env, netns });
         state.processes.push(rec);
         await writeState(l.stateFile, state);
@@ -228,34 +244,37 @@ export class LocalClusterProvider implements ClusterProvider {
       });
 
       await progress.step('control plane (etcd, kube-apiserver, controller-manager, scheduler)', async () => {
-        const etcd = await start(cfg.etcdCommand(l), binaries.kube);
+        const etcd = await start(cmd.etcdCommand(l), binaries.kube);
         const etcdTls = { ca: pki('ca.crt'), cert: pki('apiserver-etcd-client.crt'), key: pki('apiserver-etcd-client.key') };
         await waitUntil('etcd', async () => (await httpStatus(`https://127.0.0.1:${l.ports.etcdClient}/health`, etcdTls, { netns })) === 200, { ...wait, process: etcd });
-        const apiserver = await start(cfg.apiserverCommand(l), binaries.kube);
+        const apiserver = await start(cmd.apiserverCommand(l, gates), binaries.kube);
         const adminTls = { ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') };
         await waitUntil('kube-apiserver', async () => (await httpStatus(`${apiServerURL(l)}/readyz`, adminTls)) === 200, { ...wait, timeoutMs: 120_000, process: apiserver });
         await this.applyClusterObjects();
-        const cm = await start(cfg.controllerManagerCommand(l), binaries.kube);
-        const sched = await start(cfg.schedulerCommand(l), binaries.kube);
+        const cm = await start(cmd.controllerManagerCommand(l, gates), binaries.kube);
+        const sched = await start(cmd.schedulerCommand(l, gates), binaries.kube);
         await waitUntil('kube-controller-manager', async () => (await httpStatus(`https://127.0.0.1:${l.ports.controllerManager}/healthz`, { insecure: true }, { netns })) === 200, { ...wait, process: cm });
         await waitUntil('kube-scheduler', async () => (await httpStatus(`https://127.0.0.1:${l.ports.scheduler}/healthz`, { insecure: true }, { netns })) === 200, { ...wait, process: sched });
       });
 
       await progress.step('node (kubelet, kube-proxy) Ready', async () => {
         await createCgroups(l.cgroupRoot);
-        const kubelet = await start(cfg.kubeletCommand(l), binaries.kube);
-        const proxy = await start(cfg.kubeProxyCommand(l), binaries.kube);
+        const kubelet = await start(cmd.kubeletCommand(l), binaries.kube);
+        const proxy = await start(cmd.kubeProxyCommand(l), binaries.kube);
         await waitUntil('kubelet', async () => (await httpStatus(`http://127.0.0.1:${l.ports.kubeletHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: kubelet });
         await waitForNodeReady(loadKubeConfig(l.kubeconfig), l.nodeName, 90_000, kubelet, signal);
         await waitUntil('kube-proxy', async () => (await httpStatus(`http://127.0.0.1:${l.ports.proxyHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: proxy });
       });
 
       await progress.step('DNS (CoreDNS) Ready', async () => {
-        const dns = await start(cfg.corednsCommand(l, binaries.coredns), binaries.coredns);
+        const dns = await start(cmd.corednsCommand(l, binaries.coredns), binaries.coredns);
         await waitUntil('coredns', async () => (await httpStatus(`http://127.0.0.1:${l.ports.dnsReady}/ready`, {}, { netns })) === 200, { ...wait, process: dns });
       });
 
       await progress.step('service accounts ready in namespace default', () => waitForDefaultServiceAccount(loadKubeConfig(l.kubeconfig), 60_000, signal));
+      if (Object.keys(gates).length || Object.keys(this.settings.kubelet).length) {
+        await progress.step('settings read back from the cluster (gates on /metrics, kubelet /configz)', () => checkSettingsInForce(loadKubeConfig(l.kubeconfig), l.nodeName, this.settings));
+      }
 
       if (this.opts.mergeKubeconfig !== false) {
         const file = defaultKubeconfigPath();
@@ -306,8 +325,8 @@ export class LocalClusterProvider implements ClusterProvider {
     const resolvConf = conf('resolv.conf');
     // No outside resolver exists here: pods get only the cluster's DNS.
     await writeFileMode(resolvConf, '# initc: no upstream resolver\n');
-    await writeFileMode(conf('kubelet.yaml'), cfg.kubeletConfigYaml(l, this.opts.version, resolvConf));
-    await writeFileMode(conf('kube-proxy.yaml'), cfg.kubeProxyConfigYaml(l));
+    await writeFileMode(conf('kubelet.yaml'), cfg.kubeletConfigYaml(l, this.opts.version, resolvConf, this.settings));
+    await writeFileMode(conf('kube-proxy.yaml'), cfg.kubeProxyConfigYaml(l, this.settings));
     // containerd runs runc through initc's wrapper, which can hold a container at its start (runc-hold.ts).
     await writeFileMode(conf('runc-wrapper'), holdWrapperScript({ runc: RUNC, holdsDir: l.holdsDir, busybox: BUSYBOX, jq: JQ }), 0o755);
     await writeFileMode(conf('containerd.toml'), cfg.containerdConfigToml(l, conf('runc-wrapper')));

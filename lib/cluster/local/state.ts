@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ClusterBinaries } from './build.js';
 import type { NetworkState } from './network.js';
 import type { ProcessRecord } from './processes.js';
+import type { ClusterSettings } from '../features.js';
 
 export interface ClusterState {
   gitVersion: string;
@@ -18,6 +19,8 @@ export interface ClusterState {
   mergedKubeconfig?: { file: string; previousContext?: string };
   /** The process that started (or took over) the cluster, and whether it meant to stop it when done. */
   owner?: { pid: number; startTime: string; command: string; temporary: boolean };
+  /** The feature gates and kubelet fields it was started with (absent: defaults). */
+  settings?: ClusterSettings;
   ready: boolean;
 }
 
