@@ -100,6 +100,9 @@ function flatten(o: Readonly<Record<string, unknown>>, prefix = ''): Array<[stri
     });
 }
 
+/** Kubelet fields back as `--kubelet-config` values: { a: { b: 5 } } → ["a.b=5"]. */
+export const kubeletSettingsArgs = (kubelet: Readonly<Record<string, unknown>>) => flatten(kubelet).map(([k, v]) => `${k}=${String(v)}`);
+
 /** Two settings ask for the same cluster (key order aside). */
 export const sameSettings = (a: ClusterSettings, b: ClusterSettings) => describeSettings(a) === describeSettings(b);
 

@@ -9,6 +9,7 @@ import {
   gatesNotInForce,
   goDurationMs,
   isDefaultSettings,
+  kubeletSettingsArgs,
   kubeletSettingsNotInForce,
   parseFeatureGates,
   parseKubeletSettings,
@@ -80,6 +81,7 @@ describe('feature gates and kubelet settings (lib/cluster/features.ts)', () => {
     expect(describeSettings(clusterSettings({ 'kubelet-config': ['maxPods=3'] }))).to.equal('kubelet maxPods=3');
     expect(sameSettings(a, clusterSettings({ 'feature-gates': ['A=true', 'B=false'], 'kubelet-config': ['x.y=1', 'x.z=2'] }))).to.equal(true);
     expect(sameSettings(a, clusterSettings({ 'feature-gates': ['A=true'] }))).to.equal(false);
+    expect(kubeletSettingsArgs(a.kubelet)).to.deep.equal(['x.y=1', 'x.z=2']);
     expect(isDefaultSettings(clusterSettings({}))).to.equal(true);
     expect(isDefaultSettings(clusterSettings({ 'feature-gates': ['A=true'] }))).to.equal(false);
     expect(isDefaultSettings(clusterSettings({ 'kubelet-config': ['maxPods=3'] }))).to.equal(false);
