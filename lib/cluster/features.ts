@@ -128,7 +128,7 @@ function mergeDeep(base: Record<string, unknown>, over: Readonly<Record<string, 
  * API server, not `--help`, is asked: its help hides GA and deprecated gates, which can still be set.
  */
 export function gateRefusal(output: string): string | undefined {
-  const m = /err="([^"]*feature gate[^"]*)"/.exec(output) ?? /^Error: (.*feature gate.*)$/m.exec(output);
+  const m = /err="([^"]*(?:feature gate|depends on features)[^"]*)"/.exec(output) ?? /^Error: (.*feature gate.*)$/m.exec(output);
   return m?.[1];
 }
 
