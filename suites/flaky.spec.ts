@@ -1,5 +1,6 @@
 import { flaky, pod, printsLedger } from '../fixtures/pod.js';
-import { backoffFloorMs, checkFlakyRecovered } from '../lib/checks/behaviours.js';
+import { checkFlakyRecovered } from '../lib/checks/behaviours.js';
+import { backoffFloorMs } from '../lib/checks/backoff.js';
 import { phase } from '../lib/observe/wait.js';
 import { scenarioTest } from '../lib/scenario/kit.js';
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { PRINTOUT_END, pod, printsLedger, resultLine, writesResult } from '../fixtures/pod.js';
-import { backoffFloorMs, checkIdempotent, idempotencyVerdict } from '../lib/checks/behaviours.js';
+import { checkIdempotent, idempotencyVerdict } from '../lib/checks/behaviours.js';
+import { backoffFloorMs } from '../lib/checks/backoff.js';
 import { phase } from '../lib/observe/wait.js';
 import type { PodRun } from '../lib/scenario/pod-run.js';
 import { scenarioTest } from '../lib/scenario/kit.js';

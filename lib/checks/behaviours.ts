@@ -4,7 +4,7 @@
  */
 import type { LedgerEntry } from '../pod/ledger.js';
 import type { Recording, RecordedRow } from './recording.js';
-import { attemptsOf, containerIn, everRan, fail, ledgerOf, statusesOf } from './recording.js';
+import { containerIn, everRan, fail, ledgerOf, statusesOf } from './recording.js';
 
 const last = (rec: Recording) => rec.rows.at(-1);
 
@@ -95,103 +95,6 @@ export function checkOnlyFailedRestarts(rec: Recording, earlier: string[], faili
     if (rc !== 0) fail(`${name} never restarted`, `restartCount ${rc}`, rec.rows);
   }
   for (const name of later) if (everRan(rec.rows, name) || ledgerOf(rec.ledger, name).length) fail(`${name} never to run`, 'it ran', rec.rows);
-}
-
-export interface RestartIntervals {
-  /** Seconds from the end of each attempt to the start of the next, oldest first, up to `unended`. */
-  seconds: number[];
-  /**
-   * The first attempt (number from 1) that a later one followed but whose end the timeline never
-   * showed; the intervals stop before it. Null when every attempt but the last was seen ending.
-   */
-  unended: { attempt: number; containerID: string; startedAt: string } | null;
-}
-
-/**
- * Seconds from the end of each attempt of `name` to the start of the next, as far as the timeline
- * shows every end: past an attempt seen without its end, later intervals would pair with the
- * wrong back-off.
- */
-export function restartIntervalsOf(rows: RecordedRow[], name: string): RestartIntervals {
-  const attempts = attemptsOf(rows, name);
-  const seconds: number[] = [];
-  for (let i = 1; i < attempts.length; i++) {
-    const prev = attempts[i - 1]!;
-    if (!prev.finishedAt) return { seconds, unended: { attempt: i, containerID: prev.containerID, startedAt: prev.startedAt } };
-    seconds.push((Date.parse(attempts[i]!.startedAt) - Date.parse(prev.finishedAt)) / 1000);
-  }
-  return { seconds, unended: null };
-}
-
-/**
- * Seconds from the end of each attempt of `name` to the start of the next. Every attempt but the
- * last must have been seen ending: skipping one would pair later intervals with the wrong back-off.
- */
-export function backoffIntervals(rec: Recording, name: string): number[] {
-  const { seconds, unended } = restartIntervalsOf(rec.rows, name);
-  if (unended) {
-    const { attempt, containerID, startedAt } = unended;
-    fail(`the end of attempt ${attempt} of ${name} in the timeline (it was followed by attempt ${attempt + 1})`, `attempt ${attempt} (${containerID}) started at ${startedAt} with no finishedAt`, rec.rows);
-  }
-  return seconds;
-}
-
-export interface BackoffSchedule {
-  initialSec: number;
-  /**
-   * How late the first restart may come (seconds). It is immediate: no back-off entry exists before
-   * the first failure, so the sync the runtime's exit event triggers (PLEG relist, 1 s) restarts it;
-   * one more second for the timestamps' resolution. The pod worker's requeue lateness (lateFactor,
-   * lateSec) applies only to a backed-off restart.
-   */
-  firstLateSec: number;
-  factor: number;
-  capSec: number;
-  /** Allowed earliness (seconds): container timestamps have one-second resolution. */
-  earlySec: number;
-  /** Allowed lateness: lateFactor × the back-off + lateSec (see kubeletBackoff). */
-  lateFactor: number;
-  lateSec: number;
-}
-
-/**
- * The kubelet's CrashLoopBackOff (pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff,
- * client-go flowcontrol.Backoff): the first restart of a failed container is immediate (no
- * back-off entry exists yet); from the second on it waits 10 s, doubling, capped at 300 s.
- *
- * The container restarts at the first pod sync after the back-off expired, and when that sync
- * comes differs by release (pkg/kubelet/pod_workers.go completeWork): up to 1.34 a backed-off pod
- * is requeued after 10 s × jitter 0.5, i.e. 10–15 s, so a restart is at most ~15 s late; from 1.35
- * it is requeued at the back-off's expiry × jitter 0.5, so a restart comes up to half the back-off
- * late. One more second each way for the timestamps' resolution. The first restart is not
- * backed off on any release, so neither lateness applies to it: 0–2 s (measured: 0 or 1 s on 1.34
- * and 1.36, in every recorded crash loop, kill and flaky run).
- */
-export function kubeletBackoff(serverMinor: number): BackoffSchedule {
-  const base = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1, firstLateSec: 2 };
-  return serverMinor >= 35 ? { ...base, lateFactor: 0.5, lateSec: 2 } : { ...base, lateFactor: 0, lateSec: 16 };
-}
-
-export const KUBELET_BACKOFF: BackoffSchedule = kubeletBackoff(34);
-
-/** The back-off before restart i+1 (i = 0: the first restart). */
-export const expectedBackoff = (i: number, s: BackoffSchedule = KUBELET_BACKOFF) => (i === 0 ? 0 : Math.min(s.initialSec * s.factor ** (i - 1), s.capSec));
-
-/** The back-off the kubelet makes a container sit through before its `restarts`-th restart, in total. */
-export const backoffFloorMs = (restarts: number, s: BackoffSchedule = KUBELET_BACKOFF) =>
-  Array.from({ length: restarts }, (_, i) => expectedBackoff(i, s) * 1000).reduce((a, b) => a + b, 0);
-
-export function checkBackoffSchedule(intervals: number[], minIntervals: number, s: BackoffSchedule = KUBELET_BACKOFF): void {
-  if (intervals.length < minIntervals) fail(`at least ${minIntervals} restart intervals`, `${intervals.length}: ${intervals.join(', ')}`);
-  intervals.forEach((got, i) => {
-    const want = expectedBackoff(i, s);
-    const lo = Math.max(0, want - s.earlySec);
-    const hi = i === 0 ? s.firstLateSec : want + want * s.lateFactor + s.lateSec;
-    if (got < lo || got > hi) {
-      const what = i === 0 ? 'restart 1 at once, without back-off' : `restart ${i + 1} after ${want}s of back-off`;
-      fail(`${what} (accepted ${lo}–${hi}s)`, `${got}s; all intervals: ${intervals.join('s, ')}s`);
-    }
-  });
 }
 
 /** A flaky init container that fails k times, then succeeds: the pod runs, restartCount = k. */

@@ -65,6 +65,7 @@ export const SUITES: Record<string, SuiteInfo> = {
   sidecar: { file: 'sidecar.spec', inDefault: true },
   network: { file: 'network.spec', inDefault: true },
   resources: { file: 'resources.spec', inDefault: true },
+  'backoff-config': { file: 'features/backoff-config.spec', inDefault: false },
   'workloads-deployment': { file: 'workloads/deployment.spec', inDefault: true },
   'workloads-statefulset': { file: 'workloads/statefulset.spec', inDefault: true },
   'workloads-daemonset': { file: 'workloads/daemonset.spec', inDefault: true },

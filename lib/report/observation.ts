@@ -1,5 +1,5 @@
 /** What one pod's recorded timeline shows: its STATUS sequence, restarts, back-offs and chart points. */
-import { expectedBackoff, restartIntervalsOf } from '../checks/behaviours.js';
+import { expectedBackoff, restartIntervalsOf } from '../checks/backoff.js';
 import type { TimelineMark, TimelineRow } from '../observe/timeline.js';
 import type { ContainerBackoffs, PodObservation, StatusPoint } from './model.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { backoffFloorMs, backoffIntervals, checkBackoffSchedule, expectedBackoff, kubeletBackoff, restartIntervalsOf } from '../../lib/checks/behaviours.js';
+import { backoffFloorMs, backoffIntervals, checkBackoffSchedule, checkCapHeld, configuredBackoff, describeBackoff, expectedBackoff, kubeletBackoff, latestRestartSec, latestRestartsMs, restartIntervalsOf, restartsAtCap, restartsWithin } from '../../lib/checks/backoff.js';
 import type { Recording } from '../../lib/checks/recording.js';
 import { containerIn } from '../../lib/checks/recording.js';
 import { clone, load } from '../support/controls.js';
@@ -98,6 +98,68 @@ describe('CrashLoopBackOff schedule', () => {
     it('the last attempt needs no end: a running container is not unended', () => {
       const lastRunning = withoutEndOf(onfailure, 'init-b', 'f25e47');
       expect(restartIntervalsOf(lastRunning.rows, 'init-b')).to.deep.equal({ seconds: [1, 17, 30, 49], unended: null });
+    });
+  });
+
+  describe('as the kubelet is configured (pkg/kubelet/kubelet.go newCrashLoopBackOff)', () => {
+    const plain = { reducedDecay: false, maxGate: false };
+    it('10 s doubling to 300 s by default; 1 s to 60 s with reduced decay; the configured max replaces either, lowering the initial back-off under it', () => {
+      expect(configuredBackoff(34, plain)).to.deep.equal(kubeletBackoff(34));
+      expect(configuredBackoff(36, plain)).to.deep.equal(kubeletBackoff(36));
+      expect(configuredBackoff(34, { reducedDecay: true, maxGate: false })).to.include({ initialSec: 1, capSec: 60 });
+      expect(configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 5 })).to.include({ initialSec: 5, capSec: 5 });
+      expect(configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 30 })).to.include({ initialSec: 10, capSec: 30 });
+      expect(configuredBackoff(36, { reducedDecay: true, maxGate: true, configuredMaxSec: 5 })).to.include({ initialSec: 1, capSec: 5, lateFactor: 0.5, lateSec: 2 });
+      // Both gates, nothing configured: the kubelet defaults the max to 300 s, which replaces reduced decay's 60 s.
+      expect(configuredBackoff(36, { reducedDecay: true, maxGate: true })).to.include({ initialSec: 1, capSec: 300 });
+      expect(configuredBackoff(36, { reducedDecay: false, maxGate: true })).to.include({ initialSec: 10, capSec: 300 });
+      expect(configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 0.5 })).to.include({ initialSec: 0.5, capSec: 0.5 });
+    });
+
+    it('names the schedule and why', () => {
+      expect(describeBackoff(configuredBackoff(34, plain), plain)).to.equal('10 s doubling to 300 s (release defaults)');
+      const both = { reducedDecay: true, maxGate: true, configuredMaxSec: 5 };
+      expect(describeBackoff(configuredBackoff(36, both), both)).to.equal('1 s doubling to 5 s (ReduceDefaultCrashLoopBackOffDecay on; KubeletCrashLoopBackOffMax on, max 5 s configured)');
+      const maxOnly = { reducedDecay: false, maxGate: true };
+      expect(describeBackoff(configuredBackoff(36, maxOnly), maxOnly)).to.equal('10 s doubling to 300 s (KubeletCrashLoopBackOffMax on, max 300 s configured)');
+    });
+
+    it('chooses as many restarts as fit a budget at their latest (the release\'s lateness), at least four', () => {
+      const k34 = kubeletBackoff(34);
+      expect([0, 1, 2, 3, 4].map((i) => latestRestartSec(i, k34))).to.deep.equal([2, 26, 36, 56, 96]);
+      expect(latestRestartsMs(4, k34)).to.equal(120_000);
+      expect(restartsWithin(120, k34)).to.equal(4);
+      expect(restartsWithin(215, k34)).to.equal(4);
+      expect(restartsWithin(216, k34)).to.equal(5);
+      expect(restartsWithin(10, k34)).to.equal(4);
+      expect(restartsWithin(10, k34, 1)).to.equal(1);
+      expect(restartsWithin(28, k34, 1)).to.equal(2);
+      const reduced = configuredBackoff(36, { reducedDecay: true, maxGate: false });
+      expect([0, 1, 2, 3].map((i) => latestRestartSec(i, reduced))).to.deep.equal([2, 3.5, 5, 8]);
+      expect(restartsWithin(75, reduced)).to.equal(6); // 2 + 3.5 + 5 + 8 + 14 + 26 = 58.5; the 7th (50) would end at 108.5
+      expect(restartsWithin(75, configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 5 }))).to.equal(4); // 2 + 3 × 21
+      expect(restartsWithin(90, configuredBackoff(36, { reducedDecay: false, maxGate: true, configuredMaxSec: 5 }))).to.equal(10); // 2 + 9 × 9.5
+    });
+
+    it('counts the restarts the schedule backs off by its cap', () => {
+      const five = configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 5 });
+      expect(restartsAtCap(4, five)).to.equal(3);
+      expect(restartsAtCap(4, kubeletBackoff(34))).to.equal(0);
+      expect(restartsAtCap(1, five)).to.equal(0);
+      const thirty = configuredBackoff(36, { reducedDecay: false, maxGate: true, configuredMaxSec: 30 });
+      expect(restartsAtCap(5, thirty)).to.equal(2); // 0, 10, 20, 30, 30
+    });
+
+    it('holds the cap: two intervals at it, each within the lateness; a kubelet that kept doubling fails', () => {
+      const five = configuredBackoff(36, { reducedDecay: false, maxGate: true, configuredMaxSec: 5 });
+      checkCapHeld([0, 5, 6, 7.5], five);
+      checkCapHeld([1, 4, 4, 9.5], five);
+      expect(() => checkCapHeld([0, 5], five)).to.throw(/^expected at least two restart intervals at the 5 s cap; observed 1 \(intervals: 0s, 5s\)/);
+      expect(() => checkCapHeld([0, 5, 10, 20], five)).to.throw(/^expected every interval at the cap within 4–9\.5s; observed restart 3 after 10s, restart 4 after 20s/);
+      expect(() => checkCapHeld([0, 5, 3.9], five)).to.throw(/observed restart 3 after 3\.9s/);
+      const old = configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 5 });
+      checkCapHeld([0, 12, 15, 21], old); // up to 1.34 the pod worker requeues a backed-off pod only every 10–15 s
+      expect(() => checkCapHeld([0, 12, 15, 21.5], old)).to.throw(/within 4–21s/);
     });
   });
 });

@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import * as b from '../../lib/checks/behaviours.js';
+import * as bo from '../../lib/checks/backoff.js';
 import type { ApiRejection } from '../../lib/checks/behaviours.js';
 import type { Recording, RecordedRow } from '../../lib/checks/recording.js';
 import { attemptsOf, containerIn } from '../../lib/checks/recording.js';
@@ -166,7 +167,7 @@ describe('negative controls (recorded timelines, altered behaviour)', () => {
           if (c?.last) c.last.startedAt = c.last.finishedAt = at(c.last.containerID);
         }
       };
-      control(rec, (r) => b.checkBackoffSchedule(b.backoffIntervals(r, 'init-b'), 4, b.kubeletBackoff(34)), {
+      control(rec, (r) => bo.checkBackoffSchedule(bo.backoffIntervals(r, 'init-b'), 4, bo.kubeletBackoff(34)), {
         'every restart 11 s after the last (the first backed off, no doubling)': [retime([0, 11, 22, 33, 44]), /^expected restart 1 at once, without back-off \(accepted 0–2s\); observed 11s; all intervals: 11s, 11s, 11s, 11s$/],
         'the first restart at once, then every restart 11 s after the last (no doubling)': [retime([0, 1, 12, 23, 34]), /^expected restart 3 after 20s of back-off \(accepted 19–36s\); observed 11s/],
         'the first restart after 10 s of back-off, the rest on schedule (10, 10, 20, 40 s)': [retime([0, 10, 20, 40, 80]), /^expected restart 1 at once, without back-off \(accepted 0–2s\); observed 10s; all intervals: 10s, 10s, 20s, 40s$/],

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { expectedBackoff, restartIntervalsOf } from '../../lib/checks/behaviours.js';
+import { expectedBackoff, restartIntervalsOf } from '../../lib/checks/backoff.js';
 import type { RecordedRow } from '../../lib/checks/recording.js';
 import { BACKOFF_TOLERANCE_SEC, compareRuns, differencesOf, loadRun } from '../../lib/report/compare.js';
 import type { CompareCell, Comparison, LoadedRun } from '../../lib/report/compare.js';
