@@ -66,6 +66,7 @@ export const SUITES: Record<string, SuiteInfo> = {
   network: { file: 'network.spec', inDefault: true },
   resources: { file: 'resources.spec', inDefault: true },
   'backoff-config': { file: 'features/backoff-config.spec', inDefault: false },
+  'kubelet-restart-status': { file: 'features/kubelet-restart-status.spec', inDefault: false, chaos: true, wholeNode: true },
   'workloads-deployment': { file: 'workloads/deployment.spec', inDefault: true },
   'workloads-statefulset': { file: 'workloads/statefulset.spec', inDefault: true },
   'workloads-daemonset': { file: 'workloads/daemonset.spec', inDefault: true },

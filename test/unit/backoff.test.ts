@@ -162,4 +162,26 @@ describe('CrashLoopBackOff schedule', () => {
       expect(() => checkCapHeld([0, 12, 15, 21.5], old)).to.throw(/within 4–21s/);
     });
   });
+
+  describe('controls on a real recording (v1.36.5, ReduceDefaultCrashLoopBackOffDecay on, max 5 s configured)', () => {
+    const rec = load('backoff-config-v1.36-reduced-max5');
+    const configured = configuredBackoff(36, { reducedDecay: true, maxGate: true, configuredMaxSec: 5 });
+    const intervals = backoffIntervals(rec, 'init-fail');
+
+    it('passes: 1, 2, 4 s, then held at the 5 s cap, each within the lateness', () => {
+      expect(intervals).to.deep.equal([0, 2, 3, 5, 8, 8, 6, 6, 6, 8, 7]);
+      checkBackoffSchedule(intervals, restartsWithin(90, configured), configured);
+      checkCapHeld(intervals, configured);
+    });
+
+    it('fails when judged by the release default (a kubelet that ignored its configuration would have been)', () => {
+      expect(() => checkBackoffSchedule(intervals, 4, kubeletBackoff(36))).to.throw(/^expected restart 2 after 10s of back-off \(accepted 9–17s\); observed 2s/);
+    });
+
+    it('fails a default crash loop (10, 20, 40 s) held to the configured 5 s max', () => {
+      const defaults = backoffIntervals(load('onfailure-crashloop-onfailure'), 'init-b');
+      expect(() => checkBackoffSchedule(defaults, 4, configured)).to.throw(/^expected restart 2 after 1s of back-off \(accepted 0–3\.5s\); observed 1[0-9]s/);
+      expect(() => checkCapHeld([0, 1, 2, 4, 10, 20, 40], configured)).to.throw(/observed restart 5 after 10s, restart 6 after 20s, restart 7 after 40s/);
+    });
+  });
 });
