@@ -13,6 +13,13 @@ import { containerIn, fail } from './recording.js';
 
 export type StatusOnRestart = 'kept' | 'reset';
 
+/**
+ * The kubelet keeps the status only of containers that started more than 10 s before it did
+ * (pkg/kubelet/prober/prober_manager.go kubeletRestartGracePeriod); younger ones are probed as new.
+ * Container times are truncated to the second: one more second.
+ */
+export const KEPT_ONLY_AFTER_SEC = 11;
+
 /** The behaviour the kubelet's own gate calls for; a kubelet without the gate (≤ 1.34) resets. */
 export function expectedOnKubeletRestart(gate: GateInForce | undefined): StatusOnRestart {
   return gate && !gate.enabled ? 'kept' : 'reset';
@@ -61,6 +68,8 @@ export function checkStatusAcrossKubeletRestart(rec: Recording, names: string[],
     const c = containerIn(before, name);
     if (c?.state !== 'running' || c.started !== true || !c.ready || !c.containerID) fail(`${name} running, started and ready before the kubelet stopped`, `${c ? `${c.state}, started ${c.started}, ready ${c.ready}` : 'no such container'} at row #${before.seq}`, [before]);
     ids.set(name, c.containerID);
+    const ranSec = (from - Date.parse(c.startedAt ?? window.from)) / 1000;
+    if (ranSec < KEPT_ONLY_AFTER_SEC) fail(`${name} started at least ${KEPT_ONLY_AFTER_SEC} s before the kubelet stopped (younger containers are probed as new whatever the gate)`, `${ranSec} s (started ${c.startedAt}, stopped ${window.from})`, [before]);
   }
   const flips = flipsAfter(rec.rows, ids, window);
   const after = rec.rows.filter((r) => Date.parse(r.receivedAt) >= from);

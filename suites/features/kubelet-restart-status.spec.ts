@@ -5,7 +5,7 @@
 import { pod, succeeds } from '../../fixtures/pod.js';
 import { probedApp, probedSidecar } from '../../fixtures/probes.js';
 import { restartComponent } from '../../lib/chaos/node-faults.js';
-import { checkStatusAcrossKubeletRestart, expectedOnKubeletRestart } from '../../lib/checks/kubelet-restart.js';
+import { KEPT_ONLY_AFTER_SEC, checkStatusAcrossKubeletRestart, expectedOnKubeletRestart } from '../../lib/checks/kubelet-restart.js';
 import { kubeletGates } from '../../lib/kube/gates-in-force.js';
 import { podMatches } from '../../lib/observe/wait.js';
 import { allContainerStatuses } from '../../lib/observe/status.js';
@@ -27,9 +27,12 @@ describe('kubelet-restart-status: started and ready of a sidecar and an app acro
     const gate = gates.gates.get(GATE);
     const expected = expectedOnKubeletRestart(gate);
     kit.attach('expected', `${GATE} on the kubelet of ${node}: ${gate ? `${gate.enabled ? 'on' : 'off'} (${gate.stage})` : 'absent (a release before 1.35)'} → ${expected}`);
+    // The kubelet keeps the status only of containers older than 10 s at its start (KEPT_ONLY_AFTER_SEC).
+    await run.holdsFor((KEPT_ONLY_AFTER_SEC + 2) * 1000, `side and app run ${KEPT_ONLY_AFTER_SEC + 2} s before the kubelet restart`, () => true);
     const restart = restartComponent('kubelet', 3000);
     await kit.inject(run, restart);
     await run.holdsFor(OBSERVED_MS, `observed ${OBSERVED_MS / 1000} s after the kubelet came back`, () => true);
+    await kit.saveRecord('down-window', restart.downWindow());
     const flips = checkStatusAcrossKubeletRestart(await kit.recording(run), ['side', 'app'], restart.downWindow()!, expected);
     kit.attach('flips', flips.map((f) => `#${f.seq} ${f.container} ${f.change}`).join('\n') || 'none');
   }, { timeoutMs: 170_000 });
