@@ -28,10 +28,11 @@ import { generateAllureReport } from '../report/allure.js';
 import { formatSummary, readResults } from '../report/results.js';
 import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '../scenario/liveness.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, newRunId, runLabels } from '../scenario/namespace.js';
-import { INITC_VERSION } from '../util/paths.js';
 import { commandContext } from './context.js';
 import type { ProviderArgs } from './providers.js';
-import { chosenProvider, startCluster, withProviderOptions } from './providers.js';
+import { checkProviderArgs, chosenProvider, startCluster, withProviderOptions } from './providers.js';
+import { describeEnvironment } from './environment.js';
+import { clusterSettings } from '../cluster/features.js';
 import { nonEmpty, nonEmptyList, positiveInteger } from './validate.js';
 
 interface CheckArgs extends ProviderArgs {
@@ -77,6 +78,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     ctx.progress.info(`workload ${w.kind}/${w.name} (${w.source}) with init containers ${(w.podSpec.initContainers ?? []).map((c) => c.name).join(', ')}; with it: ${applyOrder(manifests.objects, w).filter((s) => s.object !== w.object).map((s) => `${s.object.kind}/${s.object.metadata.name}`).join(', ') || 'nothing else'}`);
     if (manifests.others.length) ctx.progress.info(`also in the manifests (applied, not checked): ${manifests.others.map((x) => `${x.kind}/${x.name}`).join(', ')}`);
 
+    checkProviderArgs(a);
     const out = path.resolve(a.out);
     // The folder is this check's: nothing of an earlier check there may pass for this one's.
     await Promise.all(['allure-report', 'junit.xml', 'findings.txt', 'findings.json'].map((f) => fs.rm(path.join(out, f), { recursive: true, force: true })));
@@ -109,7 +111,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       process.stdout.write(`\nStatic findings (${findings.length}):\n${findings.map((f) => formatFinding(f)).join('\n') || '  none'}\n\n`);
       await fs.writeFile(path.join(out, 'findings.txt'), findings.map(formatFinding).join('\n\n') + '\n');
       await fs.writeFile(path.join(out, 'findings.json'), JSON.stringify({ workload: `${w.kind}/${w.name}`, findings }, null, 2) + '\n');
-      const environmentInfo = { provider: chosenProvider(a), initc: INITC_VERSION, workload: `${w.kind}/${w.name}`, namespace, faults: faults.join(', ') || 'none', probe: a.probe ?? '(none)' };
+      const environmentInfo = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a), undefined, clusterSettings(a))), workload: `${w.kind}/${w.name}`, namespace, faults: faults.join(', ') || 'none', probe: a.probe ?? '(none)' };
       const mocha = new Mocha({
         reporter: 'allure-mocha',
         reporterOptions: { resultsDir, environmentInfo, extraReporters: [['spec', {}], ['xunit', { output: path.join(out, 'junit.xml') }]] },

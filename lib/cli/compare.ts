@@ -15,6 +15,12 @@ import { currentOwner, refuseLiveOwner } from '../report/out-folder.js';
 import { suitesRevision } from '../report/revision.js';
 import { isProcessAlive, processStartTime } from '../util/proc.js';
 import { commandContext } from './context.js';
+import { settingsOptions } from './providers.js';
+import { clusterSettings, gatesFlag, isDefaultSettings, kubeletSettingsArgs } from '../cluster/features.js';
+import type { ClusterSettings } from '../cluster/features.js';
+
+/** The settings as `initc run` flags. */
+const settingsArgs = (s: ClusterSettings) => [...(Object.keys(s.featureGates).length ? ['--feature-gates', gatesFlag(s.featureGates)] : []), ...kubeletSettingsArgs(s.kubelet).flatMap((kv) => ['--kubelet-config', kv])];
 import type { CommandContext } from './context.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import { executeRuns, planRuns, runsVerdict } from './compare-runs.js';
@@ -54,6 +60,8 @@ interface CompareArgs {
   chaos: boolean;
   seed?: number;
   out: string;
+  'feature-gates'?: string[];
+  'kubelet-config'?: string[];
 }
 
 /**
@@ -83,6 +91,8 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .option('context', { type: 'string', array: true, coerce: nonEmptyList('--context'), describe: 'kubeconfig contexts to run and compare, comma-separated (existing clusters, side by side)' })
       .option('kubeconfig', { type: 'string', requiresArg: true, coerce: nonEmpty('--kubeconfig'), describe: 'the kubeconfig of --context (default $KUBECONFIG or ~/.kube/config)' })
       .option('suite', { type: 'string', array: true, coerce: nonEmptyList('--suite'), describe: 'suites each run runs (as initc run --suite)' })
+      .option('feature-gates', { ...settingsOptions['feature-gates'], describe: 'with --versions: the same feature gates on every version\'s cluster (a version that does not know one refuses, exit 2, and its column says why)' })
+      .option('kubelet-config', { ...settingsOptions['kubelet-config'], describe: 'with --versions: the same kubelet field on every version\'s cluster (FIELD=VALUE, repeatable)' })
       .option('grep', { type: 'string', requiresArg: true, coerce: regexValue('--grep'), describe: 'only tests whose title matches (as initc run --grep)' })
       .option('chaos', { type: 'boolean', default: true, describe: 'include the chaos suites (--no-chaos leaves them out)' })
       .option('seed', { type: 'string', requiresArg: true, coerce: positiveInteger('--seed'), describe: 'one chaos seed for every run, so their random choices are the same' })
@@ -92,6 +102,8 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     if (sources.length !== 1) throw new InitcError('usage', sources.length ? `${sources.join(' and ')} do not go together: compare runs made elsewhere, or versions, or contexts` : 'name what to compare: --from DIR..., --versions 1.34,1.36 or --context a,b');
     if (a.provider && !a.versions?.length) throw new InitcError('usage', '--provider goes with --versions');
     if (a.kubeconfig && !a.context?.length) throw new InitcError('usage', '--kubeconfig goes with --context');
+    const settings = clusterSettings(a);
+    if (!isDefaultSettings(settings) && !a.versions?.length) throw new InitcError('usage', '--feature-gates and --kubelet-config go with --versions (the clusters compare starts)');
     const ctx = commandContext();
     const out = path.resolve(a.out);
     await removeComparisonFiles(out);
@@ -110,7 +122,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     const contexts = split(a.context);
     if (versions.length + contexts.length < 2) throw new InitcError('usage', 'name at least two versions or contexts to compare');
     const seed = a.seed ?? newSeed();
-    const passThrough = [...(a.suite ? ['--suite', a.suite.join(',')] : []), ...(a.grep ? ['--grep', a.grep] : []), ...(a.chaos ? [] : ['--no-chaos']), '--seed', String(seed)];
+    const passThrough = [...settingsArgs(settings), ...(a.suite ? ['--suite', a.suite.join(',')] : []), ...(a.grep ? ['--grep', a.grep] : []), ...(a.chaos ? [] : ['--no-chaos']), '--seed', String(seed)];
     const plan = planRuns({ versions, contexts, provider: a.provider ?? 'local', kubeconfig: a.kubeconfig, passThrough, tag: randomBytes(2).toString('hex') });
     ctx.progress.info(`${plan.runs.length} runs side by side, chaos seed ${seed}`);
     await claimComparisonFolder(out, ctx);

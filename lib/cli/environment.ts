@@ -5,6 +5,10 @@
 import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import type { KubeConfig, V1Node } from '@kubernetes/client-node';
 import { INITC_VERSION } from '../util/paths.js';
+import type { ClusterSettings } from '../cluster/features.js';
+import { describeGates, describeSettings, isDefaultSettings } from '../cluster/features.js';
+import type { ComponentGates } from '../kube/gates-in-force.js';
+import { gatesInForce } from '../kube/gates-in-force.js';
 
 const NODE_FIELDS = [
   ['kubelet', 'kubeletVersion'],
@@ -35,12 +39,28 @@ export function nodesEnvironment(nodes: V1Node[], pinned?: string): Record<strin
   return info;
 }
 
-/** The Allure report's environment section: what the cluster is made of. */
-export async function describeEnvironment(kc: KubeConfig, provider: string, pinnedNode?: string): Promise<Record<string, string>> {
+/**
+ * The init-container feature gates each component reports in force: one "feature gates" entry when
+ * the API server and the kubelets agree, else one per component; a component whose gates cannot be
+ * read says why. Pure.
+ */
+export function gatesEnvironment(components: readonly ComponentGates[]): Record<string, string> {
+  const described = components.map((c) => ({ c: c.component, text: c.gates ? describeGates(c.gates) : `unreadable: ${c.unreadable}` }));
+  if (!described.length) return {};
+  if (new Set(described.map((d) => d.text)).size === 1) return { 'feature gates': described[0]!.text };
+  return Object.fromEntries(described.map((d) => [`feature gates (${d.c})`, d.text]));
+}
+
+/** The Allure report's environment section: what the cluster is made of, and the gates it runs with. */
+export async function describeEnvironment(kc: KubeConfig, provider: string, pinnedNode?: string, settings?: ClusterSettings): Promise<Record<string, string>> {
   const info: Record<string, string> = { provider, initc: INITC_VERSION };
+  if (settings && !isDefaultSettings(settings)) info['asked for'] = describeSettings(settings);
   try {
     info['server'] = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
-    Object.assign(info, nodesEnvironment((await kc.makeApiClient(CoreV1Api).listNode()).items, pinnedNode));
+    const nodes = (await kc.makeApiClient(CoreV1Api).listNode()).items;
+    const env = nodesEnvironment(nodes, pinnedNode);
+    Object.assign(info, env);
+    Object.assign(info, gatesEnvironment(await gatesInForce(kc, pinnedNode ?? env.nodes?.split(', ')[0])));
   } catch (err) {
     info['error'] = `cannot read versions: ${(err as Error).message.split('\n')[0]}`;
   }

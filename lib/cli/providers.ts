@@ -12,6 +12,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { ExitCode, InitcError } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { nonEmpty } from './validate.js';
+import { clusterSettings, isDefaultSettings } from '../cluster/features.js';
 
 export type ProviderChoice = 'local' | 'kind' | 'kubeconfig';
 
@@ -22,6 +23,8 @@ export interface ProviderArgs {
   'k8s-version': string;
   kubeconfig?: string;
   context?: string;
+  'feature-gates'?: string[];
+  'kubelet-config'?: string[];
 }
 
 export function withProviderOptions<T>(y: Argv<T>) {
@@ -40,8 +43,16 @@ export function withProviderOptions<T>(y: Argv<T>) {
       describe: `Kubernetes version of the embedded cluster (${Object.keys(PINNED_PATCHES).join(', ')})`,
     })
     .option('kubeconfig', { type: 'string', requiresArg: true, coerce: nonEmpty('--kubeconfig'), describe: 'kubeconfig of an existing cluster (implies --provider kubeconfig); default $KUBECONFIG or ~/.kube/config' })
-    .option('context', { type: 'string', requiresArg: true, coerce: nonEmpty('--context'), describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' });
+    .option('context', { type: 'string', requiresArg: true, coerce: nonEmpty('--context'), describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' })
+    .option('feature-gates', settingsOptions['feature-gates'])
+    .option('kubelet-config', settingsOptions['kubelet-config']);
 }
+
+/** `--feature-gates` and `--kubelet-config`, for every command that starts a cluster. */
+export const settingsOptions = {
+  'feature-gates': { type: 'string', array: true, requiresArg: true, describe: 'feature gates of the cluster initc starts (embedded or kind), e.g. ContainerRestartRules=true,EnvFiles=false; checked against the release and read back from the cluster' },
+  'kubelet-config': { type: 'string', array: true, requiresArg: true, describe: 'a KubeletConfiguration field of the cluster initc starts, FIELD=VALUE (repeatable), e.g. crashLoopBackOff.maxContainerRestartPeriod=5s; read back from the kubelet\'s /configz' },
+} as const;
 
 /** --kubeconfig or --context without --provider means the existing cluster they name; --kind-cluster means kind. */
 export function chosenProvider(a: Partial<ProviderArgs>): ProviderChoice {
@@ -56,15 +67,24 @@ export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
   if ((a.kubeconfig || a.context) && chosen !== 'kubeconfig') throw new InitcError('usage', `--kubeconfig and --context name an existing cluster; they do not go with --provider ${chosen}`);
   if (a['kind-cluster'] && chosen !== 'kind') throw new InitcError('usage', `--kind-cluster names a kind cluster; it does not go with --provider ${chosen}`);
   if (a['local-cluster'] && chosen !== 'local') throw new InitcError('usage', `--local-cluster names an embedded cluster; it does not go with --provider ${chosen}${a['kind-cluster'] ? ' or --kind-cluster' : ''}`);
-  if (chosen === 'kubeconfig') return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
-  if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']) });
+  const settings = clusterSettings(a);
+  if (chosen === 'kubeconfig') {
+    if (!isDefaultSettings(settings)) throw new InitcError('usage', '--feature-gates and --kubelet-config set up a cluster initc starts; an existing cluster (--kubeconfig, --context) runs with the gates it has, which the run reads and records');
+    return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
+  }
+  if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']), settings });
   // A run's cluster is its own: it does not touch the user's kubeconfig.
   return localProvider(a, false);
 }
 
+/** The provider flags' consistency and values (--feature-gates …), checked before a command writes or starts anything. */
+export function checkProviderArgs(a: Partial<ProviderArgs>): void {
+  makeProvider(a);
+}
+
 /** The embedded cluster a command names (--local-cluster), default initc. */
 export const localName = (a: Partial<ProviderArgs>) => a['local-cluster'] ?? CLUSTER_NAME;
-const localProvider = (a: Partial<ProviderArgs>, mergeKubeconfig?: boolean) => new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), name: localName(a), mergeKubeconfig });
+const localProvider = (a: Partial<ProviderArgs>, mergeKubeconfig?: boolean) => new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), name: localName(a), mergeKubeconfig, settings: clusterSettings(a) });
 const notRunning = (a: Partial<ProviderArgs>, why: string) => new InitcError('notRunning', `no embedded cluster "${localName(a)}" is running: ${why}`);
 
 /** The chosen cluster's KubeConfig if it is up, starting nothing (for commands that only look or clean up). */

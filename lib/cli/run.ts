@@ -32,10 +32,11 @@ import { deployNodeAgent, describeProbe, formatAgentRef } from '../cluster/agent
 import { NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, PRIVILEGED_POD } from '../cluster/node-access.js';
 import { commandContext } from './context.js';
 import { describeEnvironment } from './environment.js';
+import { clusterSettings } from '../cluster/features.js';
 import { planSuiteFiles } from './plan-suites.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
-import { chosenProvider, startCluster, withProviderOptions } from './providers.js';
+import { checkProviderArgs, chosenProvider, startCluster, withProviderOptions } from './providers.js';
 
 /**
  * Suite name → file stem under suites/, whether `--suite all` (the default) includes it, whether it
@@ -135,6 +136,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const wantAgent = a['node-access'] === PRIVILEGED_POD;
     if (wantAgent && chosenProvider(a) !== 'kubeconfig') throw new InitcError('usage', `--node-access ${PRIVILEGED_POD} is for a cluster given by kubeconfig; the ${chosenProvider(a)} provider reaches its node itself`);
     if (a['node-agent-image'] && !wantAgent) throw new InitcError('usage', `--node-agent-image goes with --node-access ${PRIVILEGED_POD}`);
+    checkProviderArgs(a);
     const out = path.resolve(a.out);
     // The folder is this run's: an earlier run's results in it are removed before anything else, and what it will run is written down.
     const planned = await planSuiteFiles(await Promise.all(suites.map((s) => suiteFile(SUITES[s]!.file))), a.grep);
@@ -197,7 +199,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         }
       }
       // The nodes the tests' pods run on: the agent's, when it pins them there.
-      const environmentInfo: Record<string, string> = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a), pinnedNode)), 'chaos seed': String(seed), 'fixture image': fixture.image };
+      const environmentInfo: Record<string, string> = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a), pinnedNode, clusterSettings(a))), 'chaos seed': String(seed), 'fixture image': fixture.image };
       if (nodeAccess) environmentInfo['node access'] = nodeAccess;
       if (suites.some((s) => SUITES[s]!.chaos)) ctx.progress.info(`chaos seed ${seed} (repeat this run's random choices with --seed ${seed})`);
       ctx.progress.info(`cluster: ${Object.entries(environmentInfo).map(([k, v]) => `${k} ${v}`).join(', ')}`);

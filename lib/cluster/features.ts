@@ -100,6 +100,9 @@ function flatten(o: Readonly<Record<string, unknown>>, prefix = ''): Array<[stri
     });
 }
 
+/** Kubelet fields back as `--kubelet-config` values: { a: { b: 5 } } → ["a.b=5"]. */
+export const kubeletSettingsArgs = (kubelet: Readonly<Record<string, unknown>>) => flatten(kubelet).map(([k, v]) => `${k}=${String(v)}`);
+
 /** Two settings ask for the same cluster (key order aside). */
 export const sameSettings = (a: ClusterSettings, b: ClusterSettings) => describeSettings(a) === describeSettings(b);
 
@@ -125,7 +128,7 @@ function mergeDeep(base: Record<string, unknown>, over: Readonly<Record<string, 
  * API server, not `--help`, is asked: its help hides GA and deprecated gates, which can still be set.
  */
 export function gateRefusal(output: string): string | undefined {
-  const m = /err="([^"]*feature gate[^"]*)"/.exec(output) ?? /^Error: (.*feature gate.*)$/m.exec(output);
+  const m = /err="([^"]*(?:feature gate|depends on features)[^"]*)"/.exec(output) ?? /^Error: (.*feature gate.*)$/m.exec(output);
   return m?.[1];
 }
 

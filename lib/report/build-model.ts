@@ -232,6 +232,8 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
       nodeOS: env['node OS'] ?? null,
       kernel: env.kernel ?? null,
       nodes: env.nodes ?? null,
+      featureGates: featureGatesOf(env),
+      askedFor: env['asked for'] ?? null,
     },
     initc: { version: env.initc ?? null, suitesRevision: options.suitesRevision },
     run: {
@@ -284,3 +286,15 @@ export function salvageResult(text: string): AllureResult | undefined {
   return { name, status: status && (TEST_STATUSES as readonly string[]).includes(status) ? status : 'broken', start: Number.isFinite(start) ? start : NaN, stop: NaN, labels, ...(message ? { statusDetails: { message } } : {}) };
 }
 
+
+/**
+ * The environment's "feature gates" entries (one when every component agrees, else one per
+ * component, "feature gates (kubelet n1)") as component → gates; null when the run recorded none.
+ */
+export function featureGatesOf(env: Readonly<Record<string, string>>): Record<string, string> | null {
+  const entries = Object.entries(env).flatMap(([k, v]) => {
+    const m = /^feature gates(?: \((.+)\))?$/.exec(k);
+    return m ? [[m[1] ?? 'all components', v] as const] : [];
+  });
+  return entries.length ? Object.fromEntries(entries) : null;
+}

@@ -25,6 +25,10 @@ export interface ClusterIdentity {
   kernel: string | null;
   /** The node(s) the tests' pods ran on (absent from results written before initc recorded it). */
   nodes?: string | null;
+  /** The init-container feature gates in force, per component ("all components" when they agree), read from the cluster. */
+  featureGates?: Record<string, string> | null;
+  /** The gates and kubelet fields the run asked the cluster it started for ("gates A=true; kubelet x=5s"). */
+  askedFor?: string | null;
 }
 
 export interface ContainerRestarts {

@@ -45,6 +45,11 @@ describe('initc command line: bad input', function () {
     [['run', '--context='], /--context needs a value/],
     [['run', '--k8s-version='], /--k8s-version needs a value/],
     [['run', '--suite'], /--suite needs a value/],
+    [['run', '--feature-gates', 'ContainerRestartRules'], /^initc: --feature-gates: "ContainerRestartRules" is not NAME=true or NAME=false/],
+    [['run', '--kubeconfig', '/nonexistent', '--feature-gates', 'ContainerRestartRules=true'], /--feature-gates and --kubelet-config set up a cluster initc starts; an existing cluster/],
+    [['check', '-f', 'examples/check/appends-to-volume', '--kubelet-config', 'featureGates.A=true'], /--kubelet-config: featureGates is initc's to set/],
+    [['cluster', 'up', '--feature-gates', 'A=maybe'], /--feature-gates: A must be true or false, not "maybe"/],
+    [['compare', '--from', 'a', 'b', '--feature-gates', 'A=true'], /--feature-gates and --kubelet-config go with --versions/],
   ] as Array<[string[], RegExp]>) {
     it(`\`initc ${args.join(' ')}\` exits 2 before doing anything`, async () => {
       expectOneLineError(await initc(args), ExitCode.usage, message);

@@ -9,6 +9,7 @@ import {
   gatesNotInForce,
   goDurationMs,
   isDefaultSettings,
+  kubeletSettingsArgs,
   kubeletSettingsNotInForce,
   parseFeatureGates,
   parseKubeletSettings,
@@ -80,6 +81,7 @@ describe('feature gates and kubelet settings (lib/cluster/features.ts)', () => {
     expect(describeSettings(clusterSettings({ 'kubelet-config': ['maxPods=3'] }))).to.equal('kubelet maxPods=3');
     expect(sameSettings(a, clusterSettings({ 'feature-gates': ['A=true', 'B=false'], 'kubelet-config': ['x.y=1', 'x.z=2'] }))).to.equal(true);
     expect(sameSettings(a, clusterSettings({ 'feature-gates': ['A=true'] }))).to.equal(false);
+    expect(kubeletSettingsArgs(a.kubelet)).to.deep.equal(['x.y=1', 'x.z=2']);
     expect(isDefaultSettings(clusterSettings({}))).to.equal(true);
     expect(isDefaultSettings(clusterSettings({ 'feature-gates': ['A=true'] }))).to.equal(false);
     expect(isDefaultSettings(clusterSettings({ 'kubelet-config': ['maxPods=3'] }))).to.equal(false);
@@ -97,6 +99,9 @@ describe('feature gates and kubelet settings (lib/cluster/features.ts)', () => {
     expect(gateRefusal('E1207 02:50:22.457065   18741 run.go:72] "command failed" err="unrecognized feature gate: Bogus"')).to.equal('unrecognized feature gate: Bogus');
     expect(gateRefusal('E1207 run.go:72] "command failed" err="cannot set feature gate SidecarContainers to false, feature is locked to true"')).to.equal('cannot set feature gate SidecarContainers to false, feature is locked to true');
     expect(gateRefusal('Error: invalid argument "X" for "--feature-gates" flag: unrecognized feature gate: X')).to.equal('invalid argument "X" for "--feature-gates" flag: unrecognized feature gate: X');
+    expect(gateRefusal('E1207 run.go:72] "command failed" err="RestartAllContainersOnContainerExits is enabled, but depends on features that are disabled: [NodeDeclaredFeatures]"')).to.equal(
+      'RestartAllContainersOnContainerExits is enabled, but depends on features that are disabled: [NodeDeclaredFeatures]',
+    );
     expect(gateRefusal('Kubernetes v1.34.12\n')).to.equal(undefined);
     expect(gateRefusal('E1207 "command failed" err="etcd unreachable"')).to.equal(undefined);
   });

@@ -1,3 +1,4 @@
+import yaml from 'js-yaml';
 /**
  * The kind provider's pure parts: the kind config it generates, its stand-in CNI manifest, the
  * containerd base spec, the image names it preloads, dockerd's command line, the runc wrapper and
@@ -46,6 +47,16 @@ describe('kind provider (pure parts)', () => {
 
     it('keeps the kubelet on cgroup v1 through a kubeadm patch (required from 1.35)', () => {
       expect(v136).to.include('kubeadmConfigPatches:\n- |\n  kind: KubeletConfiguration\n  failCgroupV1: false\n');
+    });
+
+    it('gives every component the gates asked for (kind\'s featureGates) and the kubelet its fields (the kubeadm patch)', () => {
+      const settings = { featureGates: { RestartAllContainersOnContainerExits: true, ContainerRestartRules: true }, kubelet: { crashLoopBackOff: { maxContainerRestartPeriod: '5s' } } };
+      const c = kindClusterConfig({ version: parseKubeVersion('1.36.5'), image: 'i', settings });
+      expect(c).to.include('\nfeatureGates:\n  ContainerRestartRules: true\n  RestartAllContainersOnContainerExits: true\n');
+      expect(c).to.include('kubeadmConfigPatches:\n- |\n  kind: KubeletConfiguration\n  failCgroupV1: false\n  crashLoopBackOff:\n    maxContainerRestartPeriod: 5s\n');
+      expect(yaml.load(c)).to.have.property('featureGates');
+      expect(kindClusterConfig({ version: parseKubeVersion('1.36.5'), image: 'i', settings: { featureGates: {}, kubelet: {} } })).to.equal(v136.replace('initc/kind-node:v1.36.5-abc', 'i'));
+      expect(v134).to.not.include('featureGates');
     });
   });
 

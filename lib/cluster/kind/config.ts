@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { KubeVersion } from '../local/versions.js';
 import { kubeletNeedsFailCgroupV1Off } from '../local/versions.js';
+import yaml from 'js-yaml';
+import type { ClusterSettings } from '../features.js';
 
 /** kind's default pod subnet (its config's networking.podSubnet), what the CNI manifest's template gets. */
 export const KIND_POD_SUBNET = '10.244.0.0/16';
@@ -22,6 +24,8 @@ export const INITC_LABEL = 'io.initc.kind';
 export interface KindConfigOptions {
   version: KubeVersion;
   image: string;
+  /** Feature gates (kind's `featureGates`: every component) and kubelet fields (a kubeadm KubeletConfiguration patch). */
+  settings?: ClusterSettings;
 }
 
 /**
@@ -49,8 +53,14 @@ export function kindClusterConfig(o: KindConfigOptions): string {
     '  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
     `    BinaryName = "${KIND_RUNC_WRAPPER}"`,
   ];
-  if (kubeletNeedsFailCgroupV1Off(o.version)) {
-    lines.push('kubeadmConfigPatches:', '- |', '  kind: KubeletConfiguration', '  failCgroupV1: false');
+  const gates = o.settings?.featureGates ?? {};
+  if (Object.keys(gates).length) {
+    lines.push('featureGates:', ...Object.keys(gates).sort().map((g) => `  ${g}: ${gates[g]}`));
+  }
+  const kubelet: Record<string, unknown> = { ...(kubeletNeedsFailCgroupV1Off(o.version) ? { failCgroupV1: false } : {}), ...(o.settings?.kubelet ?? {}) };
+  if (Object.keys(kubelet).length) {
+    const patch = yaml.dump({ kind: 'KubeletConfiguration', ...kubelet }).trimEnd().split('\n');
+    lines.push('kubeadmConfigPatches:', '- |', ...patch.map((l) => `  ${l}`));
   }
   return lines.join('\n') + '\n';
 }

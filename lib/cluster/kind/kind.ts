@@ -21,6 +21,10 @@ import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeCompo
 import { loadKubeConfig } from '../provider.js';
 import type { KubeVersion } from '../local/versions.js';
 import { isValidClusterName, kindClusterConfig, randomClusterName } from './config.js';
+import type { ClusterSettings } from '../features.js';
+import { DEFAULT_SETTINGS, describeSettings, isDefaultSettings } from '../features.js';
+import { checkGatesKnown, checkSettingsInForce } from '../settings-check.js';
+import { buildKube, goVersion } from '../local/build.js';
 import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt } from './docker.js';
 import { buildKind } from './kind-binary.js';
 import { buildNodeImage } from './node-image.js';
@@ -36,6 +40,8 @@ export interface KindProviderOptions {
   readyTimeoutMs?: number;
   /** Stop the dockerd initc started when destroy leaves no container (default true). */
   stopDockerWhenIdle?: boolean;
+  /** Feature gates and kubelet fields of the cluster it creates (a reused one must already run with them). */
+  settings?: ClusterSettings;
 }
 
 /** Pod name prefixes in kube-system that must all be Running before create returns. */
@@ -80,6 +86,10 @@ export class KindProvider implements ClusterProvider {
     }
   }
 
+  private get settings(): ClusterSettings {
+    return this.o.settings ?? DEFAULT_SETTINGS;
+  }
+
   async create(co: CreateOptions): Promise<KindCluster> {
     const { progress, signal } = co;
     const name = this.clusterName;
@@ -90,13 +100,17 @@ export class KindProvider implements ClusterProvider {
     if (await clusterExists(kind, name)) {
       if (!this.o.reuse) throw new InitcError('usage', `a kind cluster named "${name}" exists already: choose another name, or reuse it`);
       progress.info(`✔ reusing kind cluster ${name}`);
-      return this.existing(kind);
+      const reused = await this.existing(kind);
+      if (!isDefaultSettings(this.settings)) await progress.step(`kind cluster ${name} runs with ${describeSettings(this.settings)}`, () => checkSettingsInForce(reused.kubeConfig(), reused.nodeName, this.settings));
+      return reused;
     }
+    const gates = this.settings.featureGates;
+    if (Object.keys(gates).length) await progress.step(`feature gates known to ${this.o.version.gitVersion}: ${describeSettings(this.settings)}`, async () => checkGatesKnown(await buildKube(this.o.version, progress, await goVersion()), gates, this.o.version.gitVersion));
     const image = await buildNodeImage(this.o.version, progress, signal);
     await fs.rm(dir, { recursive: true, force: true });
     await fs.mkdir(dir, { recursive: true });
     const configFile = path.join(dir, 'kind-config.yaml');
-    await fs.writeFile(configFile, kindClusterConfig({ version: this.o.version, image }));
+    await fs.writeFile(configFile, kindClusterConfig({ version: this.o.version, image, settings: this.settings }));
     const logFile = path.join(dir, 'create.log');
     this.created = true; // from here on, destroy() removes whatever part of it exists
     await writeOwner(name, Boolean(co.temporary));
@@ -127,6 +141,7 @@ export class KindProvider implements ClusterProvider {
       await progress.step(`node ${cluster.nodeName} Ready, kube-system pods Running`, () =>
         waitForCluster(cluster.kubeConfig(), cluster.nodeName, this.o.readyTimeoutMs ?? 180_000, signal),
       );
+      if (!isDefaultSettings(this.settings)) await progress.step('settings read back from the cluster (gates on /metrics, kubelet /configz)', () => checkSettingsInForce(cluster.kubeConfig(), cluster.nodeName, this.settings));
       return cluster;
     } catch (err) {
       const logs = path.join(dir, 'failed-create-logs');

@@ -21,7 +21,7 @@ import * as cfg from './configs.js';
 import * as cmd from './commands.js';
 import type { ClusterSettings } from '../features.js';
 import { DEFAULT_SETTINGS, describeSettings, sameSettings } from '../features.js';
-import { checkGatesKnown, checkSettingsInForce } from './settings-check.js';
+import { checkGatesKnown, checkSettingsInForce } from '../settings-check.js';
 import { httpStatus, waitUntil } from './health.js';
 import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
 import { BUSYBOX, buildFixtureImage, buildPauseImage, importImage } from './images.js';

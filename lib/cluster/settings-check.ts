@@ -5,10 +5,10 @@
  */
 import { execa } from 'execa';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { InitcError } from '../../errors.js';
-import type { ClusterSettings } from '../features.js';
-import { gateRefusal, gatesFlag, gatesNotInForce, kubeletSettingsNotInForce } from '../features.js';
-import { apiserverGates, kubeletConfigInForce, kubeletGates } from '../../kube/gates-in-force.js';
+import { InitcError } from '../errors.js';
+import type { ClusterSettings } from './features.js';
+import { gateRefusal, gatesFlag, gatesNotInForce, kubeletSettingsNotInForce } from './features.js';
+import { apiserverGates, kubeletConfigInForce, kubeletGates } from '../kube/gates-in-force.js';
 
 export async function checkGatesKnown(kubeBinary: string, gates: Readonly<Record<string, boolean>>, release: string): Promise<void> {
   const r = await execa(kubeBinary, [`--feature-gates=${gatesFlag(gates)}`, '--version'], { argv0: 'kube-apiserver', reject: false, all: true, timeout: 60_000 });

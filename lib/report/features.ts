@@ -1,0 +1,42 @@
+/**
+ * The comparison's "features" section: per init-container feature gate, what each run's cluster
+ * reported in force (`on (BETA)`, `off (ALPHA)`, absent from that release, or unreadable), and what
+ * each run asked its cluster for. Pure: read from the runs' recorded cluster identity.
+ */
+import type { ClusterIdentity } from './model.js';
+
+export interface FeatureRow {
+  gate: string;
+  /** One per column: "on (BETA)", "off (ALPHA)", "kube-apiserver on (BETA), kubelet n1 off (BETA)", "not in this release", "not recorded". */
+  cells: string[];
+  /** The columns do not all say the same. */
+  differs: boolean;
+}
+
+/** "ContainerRestartRules=on (BETA), EnvFiles=off (ALPHA)" → ContainerRestartRules → "on (BETA)". */
+export function parseGates(described: string): Map<string, string> {
+  const gates = new Map<string, string>();
+  for (const m of described.matchAll(/([A-Za-z0-9]+)=(on|off) \(([A-Z]*)\)/g)) gates.set(m[1]!, `${m[2]} (${m[3]})`);
+  return gates;
+}
+
+function cellOf(cluster: ClusterIdentity, gate: string): string {
+  const byComponent = Object.entries(cluster.featureGates ?? {});
+  if (!byComponent.length) return 'not recorded';
+  const values = byComponent.map(([component, described]) => ({ component, value: described.startsWith('unreadable: ') ? 'unreadable' : (parseGates(described).get(gate) ?? 'not in this release') }));
+  if (new Set(values.map((v) => v.value)).size === 1) return values[0]!.value;
+  return values.map((v) => `${v.component} ${v.value}`).join(', ');
+}
+
+/** Rows for every gate some run reported, in the order the runs reported them (first run first). */
+export function featureRows(clusters: readonly ClusterIdentity[]): FeatureRow[] {
+  const gates: string[] = [];
+  for (const c of clusters) for (const described of Object.values(c.featureGates ?? {})) for (const g of parseGates(described).keys()) if (!gates.includes(g)) gates.push(g);
+  return gates.map((gate) => {
+    const cells = clusters.map((c) => cellOf(c, gate));
+    return { gate, cells, differs: new Set(cells).size > 1 };
+  });
+}
+
+/** What each run asked its cluster for: "defaults" when it asked nothing, "not recorded" for an existing cluster's run or an older result. */
+export const askedForCells = (clusters: readonly ClusterIdentity[]): string[] => clusters.map((c) => (c.askedFor ?? (c.featureGates ? 'defaults' : 'not recorded')));
