@@ -90,7 +90,7 @@ export function expectedAdmission(feature: GatedFeature, apiserver: ReadonlyMap<
 export function checkAdmission(expected: ExpectedAdmission, got: Admission): void {
   const as = `the API server ${describeAdmission(got)}`;
   if (got.outcome !== expected.outcome) fail(`the API server to ${expected.outcome === 'refused' ? 'refuse the pod' : `${expected.outcome === 'kept' ? 'keep' : 'drop'} the fields`} (${expected.why})`, as);
-  if (got.outcome === 'refused' && expected.message && !expected.message.test(got.message)) fail(`the refusal to match ${expected.message} (${expected.why})`, as);
+  if (expected.message && !expected.message.test(describeAdmission(got))) fail(`the refusal to match ${expected.message} (${expected.why})`, as);
 }
 
 const lastWith = (rows: RecordedRow[], name: string) => [...rows].reverse().find((r) => containerIn(r, name));
@@ -114,5 +114,5 @@ export function checkInitRuns(rec: Recording, init: string, app: string, exitCod
   }
 }
 
-export { checkRestartedAll, checkRestartCounts, checkRestartingCondition, checkRunsKept, checkSamePod, filesFromPrintout } from './restart-all.js';
+export { checkFailedAfterRestart, checkRestartedAll, checkRestartCounts, checkRestartingCondition, checkRunsKept, checkSamePod, filesFromPrintout } from './restart-all.js';
 export type { PodIdentity, RestartAllLayout, RestartAllRecording } from './restart-all.js';

@@ -7,7 +7,7 @@
  */
 import { fail } from './recording.js';
 import type { RecordedRow, Recording } from './recording.js';
-import { containerIn } from './recording.js';
+import { attemptsOf, containerIn } from './recording.js';
 import type { LedgerEntry } from '../pod/ledger.js';
 
 export interface PodIdentity {
@@ -130,4 +130,22 @@ export function checkRunsKept(rec: RestartAllRecording, idempotent: { container:
     if (!got) fail(`${file} (written by ${container}) in the data volume after the restart`, `no such file; printed: ${Object.keys(rec.files).join(', ') || 'none'}`);
     if (got.length !== want) fail(`${file} to hold ${want} line${want === 1 ? '' : 's'} after ${container} ran twice`, `${got.length}: ${got.join(' | ')}`);
   }
+}
+
+/**
+ * Under a Never pod, an init container that fails in its re-run fails the pod
+ * (pkg/kubelet/kubelet_pods.go getPhase: a failed init container that should not restart; only
+ * the RestartingAllContainers reason counts as restartable): its last run exited non-zero after a
+ * first run that succeeded, the pod ended Failed, and no app ran again after the restart.
+ */
+export function checkFailedAfterRestart(rec: Recording, init: string, apps: string[]): void {
+  const runs = attemptsOf(rec.rows, init).map((a) => a.exitCode);
+  if (runs.length !== 2 || runs[0] !== 0 || !runs[1]) fail(`${init} to succeed, then fail in its re-run`, `runs exiting ${runs.map((c) => c ?? 'no exit').join(', ') || 'none'}`, rec.rows);
+  const last = rec.rows[rec.rows.length - 1]!;
+  if (last.phase !== 'Failed') fail('the pod to fail', `its phase ended at ${last.phase}`, rec.rows);
+  const again = apps.filter((a) => {
+    const c = containerIn(last, a);
+    return c !== undefined && c.restartCount > 0 && c.state !== 'waiting';
+  });
+  if (again.length) fail(`no app to run again after ${init} failed`, `${again.join(', ')} ran again`, rec.rows);
 }

@@ -1,9 +1,9 @@
-import { RESTART_ALL_EXIT, restartAllPod } from '../../fixtures/features.js';
+import { RESTART_ALL_EXIT, restartAllFailingRerunPod, restartAllPod } from '../../fixtures/features.js';
 import { parseLedger } from '../../fixtures/pod.js';
 import type { RestartAllLayout, RestartAllRecording } from '../../lib/checks/features.js';
-import { checkAdmission, checkRestartCounts, checkRestartedAll, checkRestartingCondition, checkRunsKept, checkSamePod, expectedAdmission, filesFromPrintout } from '../../lib/checks/features.js';
+import { checkAdmission, checkFailedAfterRestart, checkRestartCounts, checkRestartedAll, checkRestartingCondition, checkRunsKept, checkSamePod, expectedAdmission, filesFromPrintout } from '../../lib/checks/features.js';
 import { recordRows } from '../../lib/checks/recording.js';
-import { podMatches } from '../../lib/observe/wait.js';
+import { phase, podMatches } from '../../lib/observe/wait.js';
 import { describeDiscovery, discoveryRecord, discoverRestartAll } from '../../lib/scenario/features.js';
 import { scenarioTest } from '../../lib/scenario/kit.js';
 
@@ -55,5 +55,16 @@ describe('restart-all: a rule RestartAllContainers on an app container\'s exit r
     checkRestartingCondition(rec.rows);
     checkRestartCounts(rec.rows, ALL, 1);
     checkRunsKept(rec, { container: 'init-once', file: '/data/once' }, { container: 'init-append', file: '/data/appends' });
+  });
+
+  scenarioTest('under a Never pod, an init container that fails in its re-run (exit 1) fails the pod; the apps do not run again', async (kit) => {
+    const d = await discoverRestartAll(kit.kc, await kit.namespace());
+    kit.attach('feature discovery', describeDiscovery(d));
+    if (!d.support.supported) kit.skip(d.support.reason);
+    const run = await kit.start(restartAllFailingRerunPod('fails-after-restart'));
+    await run.until(phase('Failed', 90_000));
+    const rec = { rows: recordRows(run.timeline.rows), ledger: [] };
+    await kit.saveRecord(run.name, rec);
+    checkFailedAfterRestart(rec, 'init-fails', LAYOUT.apps);
   });
 });

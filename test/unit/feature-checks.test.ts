@@ -14,6 +14,7 @@ import {
   KUBELET_GATES,
   admissionOf,
   checkAdmission,
+  checkFailedAfterRestart,
   checkInitRuns,
   checkRestartCounts,
   checkRestartedAll,
@@ -201,6 +202,11 @@ const last = (r: Recording) => r.rows[r.rows.length - 1]!;
 describe('restart-rules: init container runs under container-level policies and rules (recorded on 1.36.5)', () => {
   const runsOf = (codes: number[], fails: boolean) => (r: Recording) => checkInitRuns(r, 'init-rule', 'app', codes, fails);
 
+  it('passes on the first two cases recorded on 1.34.12 with ContainerRestartRules=true', () => {
+    runsOf([42, 0], false)(load('restart-rules-never-in-match-1.34'));
+    runsOf([3], true)(load('restart-rules-never-in-miss-1.34'));
+  });
+
   describe('pod Never, rule In [42], exits 42 then 0: restarted, the pod runs', () => {
     control(load('restart-rules-never-in-match'), runsOf([42, 0], false), {
       'the init container was not restarted (one run, exit 42)': [(r) => (r.rows = r.rows.filter((x) => !x.containers.length || snap(x, 'init-rule').restartCount === 0)), /^expected init-rule's runs to exit with 42, 0; observed 42\n/],
@@ -238,6 +244,7 @@ describe('restart-rules: init container runs under container-level policies and 
     describe(`${file}: runs exiting ${codes.join(', ')}, the pod ${fails ? 'fails' : 'runs'}`, () => {
       it('passes on the recorded behaviour', () => runsOf([...codes], fails)(load(file)));
       it('fails when one more run was expected', () => expectFailure(runsOf([...codes, 9], fails), load(file), new RegExp(`^expected init-rule's runs to exit with ${[...codes, 9].join(', ')}; observed ${codes.join(', ')}\\n`)));
+      it('passes on the same case recorded on 1.34.12 with ContainerRestartRules=true', () => runsOf([...codes], fails)(load(`${file}-1.34`)));
       it('fails when the expectation is the other outcome', () => expectFailure(runsOf([...codes], !fails), load(file), fails ? /^expected the pod not to fail; observed phase Failed\n/ : /^expected the pod to fail; observed its phase ended at Running\n/));
     });
   }
@@ -311,6 +318,19 @@ describe('restart-all: every container restarted in place (recorded on 1.36.5)',
       ],
       'the condition ended True': [(r) => (last(r).conditions.AllContainersRestarting = 'True'), /^expected AllContainersRestarting to end False; observed it ended True\n/],
     });
+    passes(rec(), check, {
+      'the condition was True in the first row': (r) => (r.rows = r.rows.filter((x) => x.seq >= 12)),
+      'the condition went False with a reason': (r) => r.rows.filter((x) => x.seq > 12).forEach((x) => (x.conditions.AllContainersRestarting = 'False (PodCompleted)')),
+    });
+    it('fails when the condition ended with another value beginning False', () => {
+      const r = rec();
+      last(r).conditions.AllContainersRestarting = 'Unknown False';
+      expectFailure(check, r, /^expected AllContainersRestarting to end False; observed it ended Unknown False\n/);
+    });
+    it('passes on the 1.35.8 recordings (gates on), the failed one ending False (PodFailed)', () => {
+      check(load<RestartAllRecording>('restart-all-restart-all-1.35'));
+      check(load<RestartAllRecording>('restart-all-fails-after-restart-1.35'));
+    });
   });
 
   describe('every restartCount +1', () => {
@@ -339,6 +359,46 @@ describe('restart-all: every container restarted in place (recorded on 1.36.5)',
     });
   });
 
+  it('passes every check on the run recorded on 1.35.8 with the gates on', () => {
+    const r = load<RestartAllRecording>('restart-all-restart-all-1.35');
+    checkRestartedAll(r, LAYOUT);
+    checkSamePod(r.identities, r.rows);
+    checkRestartCounts(r.rows, ['init-once', 'init-append', 'sidecar', 'app', 'app-b'], 1);
+    checkRunsKept(r, { container: 'init-once', file: '/data/once' }, { container: 'init-append', file: '/data/appends' });
+  });
+
+  describe('under a Never pod, an init container failing in its re-run fails the pod (recorded on 1.35.8)', () => {
+    const check = (r: Recording) => checkFailedAfterRestart(r, 'init-fails', ['app', 'app-b']);
+    const failed = () => load('restart-all-fails-after-restart-1.35');
+    control(failed(), check, {
+      'the re-run succeeded': [(r) => snaps(r, 'init-fails').forEach((c) => c.exitCode === 1 && (c.exitCode = 0)), /^expected init-fails to succeed, then fail in its re-run; observed runs exiting 0, 0\n/],
+      'the first run failed': [(r) => snaps(r, 'init-fails').forEach((c) => c.exitCode === 0 && (c.exitCode = 2)), /^expected init-fails to succeed, then fail in its re-run; observed runs exiting 2, 1\n/],
+      'the init container never re-ran': [(r) => (r.rows = r.rows.filter((x) => x.seq <= 9)), /^expected init-fails to succeed, then fail in its re-run; observed runs exiting 0\n/],
+      'the re-run had not exited': [(r) => snaps(r, 'init-fails').forEach((c) => c.exitCode === 1 && delete c.exitCode), /^expected init-fails to succeed, then fail in its re-run; observed runs exiting 0, no exit\n/],
+      'the pod did not fail': [(r) => (last(r).phase = 'Running'), /^expected the pod to fail; observed its phase ended at Running\n/],
+      'the apps ran again': [
+        (r) => ['app', 'app-b'].forEach((a) => (snap(last(r), a).state = 'running')),
+        /^expected no app to run again after init-fails failed; observed app, app-b ran again\n/,
+      ],
+      'an app ended terminated after the restart': [(r) => (snap(last(r), 'app-b').state = 'terminated'), /^expected no app to run again after init-fails failed; observed app-b ran again\n/],
+    });
+    passes(failed(), check, {
+      'an app had not restarted and is running (it never stopped)': (r) => Object.assign(snap(last(r), 'app'), { state: 'running', restartCount: 0 }),
+      'an app is absent from the last row': (r) => (last(r).containers = last(r).containers.filter((c) => c.name !== 'app')),
+    });
+    it('fails when the init container never ran', () => {
+      const r = failed();
+      snaps(r, 'init-fails').forEach((c) => Object.assign(c, { state: 'waiting', startedAt: undefined, exitCode: undefined, containerID: undefined, last: undefined }));
+      expectFailure(check, r, /^expected init-fails to succeed, then fail in its re-run; observed runs exiting none\n/);
+    });
+    it('fails when the init container ran three times', () => {
+      const r = failed();
+      const extra = { ...clone(snap(last(r), 'init-fails')), containerID: 'containerd://extra', startedAt: '2030-01-01T00:00:00Z', exitCode: 1 };
+      r.rows.push({ ...clone(last(r)), seq: 99, containers: [extra] });
+      expectFailure(check, r, /^expected init-fails to succeed, then fail in its re-run; observed runs exiting 0, 1, 1\n/);
+    });
+  });
+
   it('reads the data files from the printout, up to its end line', () => {
     expect(filesFromPrintout('ledger line\n== /data/a\nx\n\ny\n== /data/b\n== end\nafter\n== not-a-path\n')).to.deep.equal({ '/data/a': ['x', 'y'], '/data/b': [] });
     expect(filesFromPrintout('== /data/a x\nz')).to.deep.equal({});
@@ -349,7 +409,7 @@ describe('restart-all: every container restarted in place (recorded on 1.36.5)',
 describe('the client library keeps the restart fields on the way out', () => {
   it('serializes restartPolicy and restartPolicyRules of a container unchanged', () => {
     const container = { name: 'c', restartPolicy: 'Never', restartPolicyRules: [{ action: 'RestartAllContainers', exitCodes: { operator: 'NotIn', values: [0, 3] } }] };
-    const out = ObjectSerializer.serialize({ metadata: { name: 'p' }, spec: { restartPolicy: 'Never', initContainers: [container], containers: [container] } }, 'V1Pod') as { spec: { initContainers: unknown[]; containers: unknown[] } };
+    const out = ObjectSerializer.serialize({ metadata: { name: 'p' }, spec: { restartPolicy: 'Never', initContainers: [container], containers: [container] } }, 'V1Pod', '') as { spec: { initContainers: unknown[]; containers: unknown[] } };
     // What goes on the wire: JSON leaves out the serializer's undefined fields.
     const sent = JSON.parse(JSON.stringify(out)) as typeof out;
     expect(sent.spec.initContainers[0]).to.deep.equal(container);
