@@ -114,5 +114,5 @@ export function checkInitRuns(rec: Recording, init: string, app: string, exitCod
   }
 }
 
-export { checkFailedAfterRestart, checkRestartedAll, checkRestartCounts, checkRestartingCondition, checkRunsKept, checkSamePod, filesFromPrintout } from './restart-all.js';
+export { checkFailedAfterRestart, checkRestartedAll, checkRestartCounts, checkRestartingCondition, checkRunsKept, checkSamePod, describeReinitialization, filesFromPrintout } from './restart-all.js';
 export type { PodIdentity, RestartAllLayout, RestartAllRecording } from './restart-all.js';

@@ -149,3 +149,26 @@ export function checkFailedAfterRestart(rec: Recording, init: string, apps: stri
   });
   if (again.length) fail(`no app to run again after ${init} failed`, `${again.join(', ')} ran again`, rec.rows);
 }
+
+function distinctRuns(values: string[]): string {
+  const runs: string[] = [];
+  for (const v of values) if (runs.at(-1) !== v) runs.push(v);
+  return runs.join(' → ');
+}
+
+/**
+ * What the pod showed from the restart (AllContainersRestarting True) to the end: its phases, its
+ * Initialized condition and its STATUS, each as consecutive distinct values. Evidence, not a
+ * verdict: where kubectl's view of a re-initializing pod differs from a first start, this says how.
+ */
+export function describeReinitialization(rows: RecordedRow[]): string {
+  const from = rows.findIndex((r) => conditionOf(r, 'AllContainersRestarting').startsWith('True'));
+  if (from < 0) return 'AllContainersRestarting never went True';
+  const during = rows.slice(from);
+  return [
+    `from row #${during[0]!.seq} to #${during[during.length - 1]!.seq}`,
+    `phase: ${distinctRuns(during.map((r) => r.phase))}`,
+    `Initialized: ${distinctRuns(during.map((r) => conditionOf(r, 'Initialized')))}`,
+    `STATUS: ${distinctRuns(during.map((r) => r.status))}`,
+  ].join('\n');
+}

@@ -1,7 +1,7 @@
 import { RESTART_ALL_EXIT, restartAllFailingRerunPod, restartAllPod } from '../../fixtures/features.js';
 import { parseLedger } from '../../fixtures/pod.js';
 import type { RestartAllLayout, RestartAllRecording } from '../../lib/checks/features.js';
-import { checkAdmission, checkFailedAfterRestart, checkRestartCounts, checkRestartedAll, checkRestartingCondition, checkRunsKept, checkSamePod, expectedAdmission, filesFromPrintout } from '../../lib/checks/features.js';
+import { checkAdmission, checkFailedAfterRestart, checkRestartCounts, checkRestartedAll, checkRestartingCondition, checkRunsKept, checkSamePod, describeReinitialization, expectedAdmission, filesFromPrintout } from '../../lib/checks/features.js';
 import { recordRows } from '../../lib/checks/recording.js';
 import { phase, podMatches } from '../../lib/observe/wait.js';
 import { describeDiscovery, discoveryRecord, discoverRestartAll } from '../../lib/scenario/features.js';
@@ -50,6 +50,7 @@ describe('restart-all: a rule RestartAllContainers on an app container\'s exit r
       files: filesFromPrintout(printout),
     };
     await kit.saveRecord(run.name, rec);
+    kit.attach('the pod during the in-place restart', describeReinitialization(rec.rows));
     checkRestartedAll(rec, LAYOUT);
     checkSamePod(rec.identities, rec.rows);
     checkRestartingCondition(rec.rows);
@@ -65,6 +66,7 @@ describe('restart-all: a rule RestartAllContainers on an app container\'s exit r
     await run.until(phase('Failed', 90_000));
     const rec = { rows: recordRows(run.timeline.rows), ledger: [] };
     await kit.saveRecord(run.name, rec);
+    kit.attach('the pod during the in-place restart', describeReinitialization(rec.rows));
     checkFailedAfterRestart(rec, 'init-fails', LAYOUT.apps);
   });
 });

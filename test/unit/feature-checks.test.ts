@@ -22,6 +22,7 @@ import {
   checkRunsKept,
   checkSamePod,
   describeAdmission,
+  describeReinitialization,
   expectedAdmission,
   featureSupport,
   filesFromPrintout,
@@ -72,6 +73,9 @@ describe('gated features: discovery', () => {
   for (const [file, feature] of [
     ['restart-rules-discovery-1.36', 'ContainerRestartRules'],
     ['restart-all-discovery-1.36', 'RestartAllContainersOnContainerExits'],
+    ['restart-rules-discovery-1.34-crr', 'ContainerRestartRules'],
+    ['restart-rules-discovery-1.35', 'ContainerRestartRules'],
+    ['restart-all-discovery-1.35-gates', 'RestartAllContainersOnContainerExits'],
   ] as const) {
     it(`decides as recorded on ${file}`, () => {
       const d = load<RecordedDiscovery>(file);
@@ -87,8 +91,10 @@ describe('gated features: discovery', () => {
       'RestartAllContainersOnContainerExits',
       'RestartAllContainersOnContainerExits: the API server dropped restartPolicy, restartPolicyRules; kubelet initc-feat-node does not know RestartAllContainersOnContainerExits, NodeDeclaredFeatures',
     ],
+    ['restart-all-discovery-1.34-crr', 'RestartAllContainersOnContainerExits', "RestartAllContainersOnContainerExits: the API server refused the pod: Pod \"initc-restart-all-probe\" is invalid: spec.containers[0].restartPolicyRules[0].action: Unsupported value: \"RestartAllContainers\": supported values: \"Restart\"; kubelet initc-feat-node does not know RestartAllContainersOnContainerExits, NodeDeclaredFeatures"],
+    ['restart-all-discovery-1.35', 'RestartAllContainersOnContainerExits', "RestartAllContainersOnContainerExits: the API server refused the pod: Pod \"initc-restart-all-probe\" is invalid: spec.containers[0].restartPolicyRules[0].action: Unsupported value: \"RestartAllContainers\": supported values: \"Restart\"; kubelet initc-feat-node runs RestartAllContainersOnContainerExits, NodeDeclaredFeatures off"],
   ] as const) {
-    it(`says why the feature is off on ${file} (1.34 defaults)`, () => {
+    it(`says why the feature is off on ${file}`, () => {
       const d = load<RecordedDiscovery>(file);
       expect(featureSupport(feature, d.admission, d.kubelets.map(component))).to.deep.equal({ supported: false, reason });
     });
@@ -164,7 +170,18 @@ describe('gated features: what the API server must do with the fields', () => {
     expect(expectedAdmission('RestartAllContainersOnContainerExits', gates(ALL_ON))).to.deep.equal({ outcome: 'kept', why: 'ContainerRestartRules and RestartAllContainersOnContainerExits are on' });
   });
 
-  for (const file of ['restart-rules-discovery-1.36', 'restart-all-discovery-1.36', 'restart-rules-discovery-1.34', 'restart-all-discovery-1.34']) {
+  for (const file of [
+    'restart-rules-discovery-1.36',
+    'restart-all-discovery-1.36',
+    'restart-rules-discovery-1.34',
+    'restart-all-discovery-1.34',
+    'restart-rules-discovery-1.34-crr',
+    'restart-all-discovery-1.34-crr',
+    'restart-rules-discovery-1.35',
+    'restart-all-discovery-1.35',
+    'restart-rules-discovery-1.35-gates',
+    'restart-all-discovery-1.35-gates',
+  ]) {
     it(`passes on ${file} as recorded`, () => {
       const d = load<RecordedDiscovery>(file);
       const feature = file.startsWith('restart-rules') ? 'ContainerRestartRules' : 'RestartAllContainersOnContainerExits';
@@ -397,6 +414,20 @@ describe('restart-all: every container restarted in place (recorded on 1.36.5)',
       r.rows.push({ ...clone(last(r)), seq: 99, containers: [extra] });
       expectFailure(check, r, /^expected init-fails to succeed, then fail in its re-run; observed runs exiting 0, 1, 1\n/);
     });
+  });
+
+  it('describes the pod during the in-place restart: phase back to Pending, Initialized True throughout, STATUS PodInitializing (never Init:N/M)', () => {
+    expect(describeReinitialization(rec().rows)).to.equal(
+      'from row #12 to #22\nphase: Running → Pending → Running → Pending → Running → Pending → Running\nInitialized: True\nSTATUS: Error → RestartingAllContainers → PodInitializing → Running',
+    );
+    expect(describeReinitialization(load<Recording>('restart-all-fails-after-restart-1.36').rows)).to.equal(
+      'from row #12 to #19\nphase: Running → Pending → Running → Pending → Failed\nInitialized: True\nSTATUS: Error → RestartingAllContainers → PodInitializing',
+    );
+    const r = rec();
+    delete rowOf(r, 14).conditions.Initialized;
+    expect(describeReinitialization(r.rows.filter((x) => x.seq <= 14))).to.equal('from row #12 to #14\nphase: Running → Pending\nInitialized: True → absent\nSTATUS: Error → RestartingAllContainers → PodInitializing');
+    expect(describeReinitialization(r.rows.filter((x) => x.seq !== 12))).to.equal('AllContainersRestarting never went True');
+    expect(describeReinitialization(rec().rows.filter((x) => x.seq >= 12 && x.seq <= 13))).to.equal('from row #12 to #13\nphase: Running\nInitialized: True\nSTATUS: Error → RestartingAllContainers');
   });
 
   it('reads the data files from the printout, up to its end line', () => {
