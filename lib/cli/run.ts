@@ -72,6 +72,8 @@ export const SUITES: Record<string, SuiteInfo> = {
   'workloads-daemonset': { file: 'workloads/daemonset.spec', inDefault: true },
   'workloads-job': { file: 'workloads/job.spec', inDefault: true },
   smoke: { file: 'smoke.spec', inDefault: false },
+  'restart-rules': { file: 'features/restart-rules.spec', inDefault: true },
+  'restart-all': { file: 'features/restart-all.spec', inDefault: true },
   'chaos-kill': { file: 'chaos/kill.spec', inDefault: true, chaos: true },
   'chaos-sandbox': { file: 'chaos/sandbox.spec', inDefault: true, chaos: true },
   'chaos-outage': { file: 'chaos/outage.spec', inDefault: true, chaos: true },

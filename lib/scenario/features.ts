@@ -2,14 +2,20 @@
  * What the server under test supports, found by asking it rather than by its version number: a
  * feature gate may be on or off whatever the release.
  */
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { pod, shell } from '../pod/builder.js';
-import { requestJson } from '../kube/raw.js';
+import { ApiError, requestJson } from '../kube/raw.js';
+import { apiserverGates, kubeletGates } from '../kube/gates-in-force.js';
+import type { ComponentGates } from '../kube/gates-in-force.js';
+import { INIT_CONTAINER_GATES, describeGates } from '../cluster/features.js';
+import { PINNED_NODE_ENV } from '../cluster/node-access.js';
+import { firstLine } from '../errors.js';
+import type { Admission, GatedFeature } from '../checks/features.js';
+import { admissionOf, describeAdmission, featureSupport } from '../checks/features.js';
 
-export interface Support {
-  supported: boolean;
-  reason: string;
-}
+export type { Support } from '../checks/features.js';
+import type { Support } from '../checks/features.js';
 
 /**
  * Sidecars (SidecarContainers: alpha 1.28, beta 1.29, GA 1.33): a server without them silently
@@ -22,4 +28,79 @@ export async function supportsSidecars(kc: KubeConfig, namespace: string): Promi
   return kept
     ? { supported: true, reason: 'the server keeps restartPolicy Always on init containers' }
     : { supported: false, reason: 'the server dropped restartPolicy Always from the init container: SidecarContainers is off or unknown on this server' };
+}
+
+/** What discovery found for a gated feature: the decision, and what it was made from (for the evidence). */
+export interface Discovery {
+  support: Support;
+  admission: Admission;
+  apiserver: ComponentGates;
+  kubelets: ComponentGates[];
+}
+
+/** The nodes the fixture pods may land on: the pinned node, or every schedulable one. */
+async function candidateNodes(kc: KubeConfig): Promise<string[]> {
+  const pinned = process.env[PINNED_NODE_ENV];
+  if (pinned) return [pinned];
+  return (await kc.makeApiClient(CoreV1Api).listNode()).items.filter((n) => !n.spec?.unschedulable).map((n) => n.metadata!.name!);
+}
+
+/** A dry-run create of `body`; what came back of `fields` on the container `where`/`index`, or the server's refusal. */
+async function dryRunAdmission(kc: KubeConfig, namespace: string, body: V1Pod, where: 'initContainers' | 'containers', fields: readonly ('restartPolicy' | 'restartPolicyRules')[]): Promise<Admission> {
+  const sent = body.spec![where]![0]!;
+  try {
+    const created = await requestJson<V1Pod>(kc, 'POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, { body });
+    const got = created.spec?.[where]?.[0];
+    return admissionOf(Object.fromEntries(fields.map((f) => [f, sent[f]])), Object.fromEntries(fields.map((f) => [f, got?.[f]])));
+  } catch (err) {
+    if (err instanceof ApiError && err.statusCode === 422) return { outcome: 'refused', message: firstLine(err).replace(/^POST \S+: HTTP 422: /, '') };
+    throw err;
+  }
+}
+
+async function discover(kc: KubeConfig, feature: GatedFeature, admission: Admission): Promise<Discovery> {
+  const nodes = await candidateNodes(kc);
+  const [apiserver, ...kubelets] = await Promise.all([apiserverGates(kc), ...nodes.map((n) => kubeletGates(kc, n))]);
+  return { support: featureSupport(feature, admission, kubelets), admission, apiserver: apiserver!, kubelets };
+}
+
+/** The probe of ContainerRestartRules: an init container with restartPolicy Never and a rule Restart on exit code 42. */
+export const restartRulesProbe = (namespace: string): V1Pod =>
+  pod('initc-restart-rules-probe')
+    .restartPolicy('Never')
+    .init({ ...shell('probe', 'exit 0'), restartPolicy: 'Never', restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }] })
+    .app(shell('app', 'exit 0'))
+    .build(namespace);
+
+/** The probe of RestartAllContainersOnContainerExits: an app container with restartPolicy Never and a rule RestartAllContainers on exit code 42. */
+export const restartAllProbe = (namespace: string): V1Pod =>
+  pod('initc-restart-all-probe')
+    .restartPolicy('Never')
+    .init(shell('init', 'exit 0'))
+    .app({ ...shell('app', 'exit 0'), restartPolicy: 'Never', restartPolicyRules: [{ action: 'RestartAllContainers', exitCodes: { operator: 'In', values: [42] } }] })
+    .build(namespace);
+
+/** ContainerRestartRules on the API server (a dry-run keeps an init container's restartPolicy Never and its rule) and on the kubelets. */
+export async function discoverRestartRules(kc: KubeConfig, namespace: string): Promise<Discovery> {
+  return discover(kc, 'ContainerRestartRules', await dryRunAdmission(kc, namespace, restartRulesProbe(namespace), 'initContainers', ['restartPolicy', 'restartPolicyRules']));
+}
+
+/** RestartAllContainersOnContainerExits on the API server (a dry-run keeps the action) and on the kubelets (with its dependencies). */
+export async function discoverRestartAll(kc: KubeConfig, namespace: string): Promise<Discovery> {
+  return discover(kc, 'RestartAllContainersOnContainerExits', await dryRunAdmission(kc, namespace, restartAllProbe(namespace), 'containers', ['restartPolicy', 'restartPolicyRules']));
+}
+
+/** The discovery as evidence: the decision, the dry-run's outcome and the gates each component reports. */
+export function describeDiscovery(d: Discovery): string {
+  const gates = (c: ComponentGates) => `${c.component}: ${c.gates ? describeGates(c.gates) || 'none of the init-container gates' : `unreadable (${c.unreadable})`}`;
+  return [`${d.support.supported ? 'supported' : 'not supported'}: ${d.support.reason}`, `dry-run: the API server ${describeAdmission(d.admission)}`, gates(d.apiserver), ...d.kubelets.map(gates)].join('\n');
+}
+
+/** The discovery as JSON (of the gates, the init-container ones), for the recordings the unit tests replay. */
+export function discoveryRecord(d: Discovery): unknown {
+  const component = (c: ComponentGates) => ({
+    component: c.component,
+    ...(c.gates ? { gates: Object.fromEntries(INIT_CONTAINER_GATES.filter((g) => c.gates!.has(g)).map((g) => [g, c.gates!.get(g)])) } : { unreadable: c.unreadable }),
+  });
+  return { support: d.support, admission: d.admission, apiserver: component(d.apiserver), kubelets: d.kubelets.map(component) };
 }
