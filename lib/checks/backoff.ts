@@ -153,7 +153,7 @@ export function restartsWithin(budgetSec: number, s: BackoffSchedule, min = 4): 
 export const latestRestartsMs = (restarts: number, s: BackoffSchedule) => Array.from({ length: restarts }, (_, i) => latestRestartSec(i, s) * 1000).reduce((a, b) => a + b, 0);
 
 /** How many of the first `count` restarts the schedule backs off by its cap (restart i+1 waits expectedBackoff(i)). */
-export const restartsAtCap = (count: number, s: BackoffSchedule) => Array.from({ length: count }, (_, i) => expectedBackoff(i, s)).filter((b, i) => i > 0 && b === s.capSec).length;
+export const restartsAtCap = (count: number, s: BackoffSchedule) => Array.from({ length: count }, (_, i) => expectedBackoff(i, s)).filter((b) => b === s.capSec).length;
 
 /**
  * The back-off stopped growing at the cap: at least two intervals the schedule puts at the cap were
@@ -161,7 +161,8 @@ export const restartsAtCap = (count: number, s: BackoffSchedule) => Array.from({
  * configured max, is late by more than that).
  */
 export function checkCapHeld(intervals: number[], s: BackoffSchedule): void {
-  const atCap = intervals.map((got, i) => ({ got, i })).filter(({ i }) => i > 0 && expectedBackoff(i, s) === s.capSec);
+  // expectedBackoff(0) is 0: the first restart is never at a cap (the kubelet's max is at least 1 s).
+  const atCap = intervals.map((got, i) => ({ got, i })).filter(({ i }) => expectedBackoff(i, s) === s.capSec);
   if (atCap.length < 2) fail(`at least two restart intervals at the ${s.capSec} s cap`, `${atCap.length} (intervals: ${intervals.join('s, ')}s)`);
   const hi = s.capSec + s.capSec * s.lateFactor + s.lateSec;
   const over = atCap.filter(({ got }) => got < s.capSec - s.earlySec || got > hi);

@@ -81,7 +81,10 @@ export function checkStatusAcrossKubeletRestart(rec: Recording, names: string[],
   }
   if (!flips.length) fail('started or ready reported false after the kubelet restart, until the probes pass again (ChangeContainerStatusOnKubeletRestart on, or a release before it)', `no such row among ${after.length} after ${window.from}`, after);
   const last = rec.rows.at(-1)!;
-  const notBack = names.filter((n) => !running(last, n, ids.get(n)!)?.ready || running(last, n, ids.get(n)!)?.started !== true);
+  const notBack = names.filter((n) => {
+    const c = running(last, n, ids.get(n)!);
+    return !c?.ready || c.started !== true;
+  });
   if (notBack.length) fail(`${notBack.join(', ')} started and ready again once the probes passed`, `not at the last row #${last.seq}`, [last]);
   return flips;
 }

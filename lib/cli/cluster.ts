@@ -39,7 +39,7 @@ const localProvider = (name: string) => new LocalClusterProvider({ version: reso
 
 const notRunning = (name: string) => new InitcError('notRunning', `no embedded cluster "${name}" is running: start it with ${upCommand(name)}`);
 
-const up: CommandModule<object, Named & { 'k8s-version': string; 'merge-kubeconfig': boolean; 'feature-gates'?: string[]; 'kubelet-config'?: string[] }> = {
+const up: CommandModule<object, Named & { 'k8s-version': string; 'merge-kubeconfig': boolean; 'feature-gates'?: string[]; 'kubelet-config'?: string[]; 'only-known-gates'?: boolean }> = {
   command: 'up',
   describe: 'build (or reuse) and start an embedded cluster; a second up of the same name finds it running',
   builder: (y) =>
@@ -49,7 +49,8 @@ const up: CommandModule<object, Named & { 'k8s-version': string; 'merge-kubeconf
       describe: 'merge its context into $KUBECONFIG or ~/.kube/config and make it current, as kind does',
     })
       .option('feature-gates', settingsOptions['feature-gates'])
-      .option('kubelet-config', settingsOptions['kubelet-config']) as never,
+      .option('kubelet-config', settingsOptions['kubelet-config'])
+      .option('only-known-gates', settingsOptions['only-known-gates']) as never,
   handler: async (a) => {
     const ctx = commandContext();
     const started = Date.now();

@@ -20,7 +20,7 @@ import { clusterSettings, gatesFlag, isDefaultSettings, kubeletSettingsArgs } fr
 import type { ClusterSettings } from '../cluster/features.js';
 
 /** The settings as `initc run` flags. */
-const settingsArgs = (s: ClusterSettings) => [...(Object.keys(s.featureGates).length ? ['--feature-gates', gatesFlag(s.featureGates)] : []), ...kubeletSettingsArgs(s.kubelet).flatMap((kv) => ['--kubelet-config', kv])];
+const settingsArgs = (s: ClusterSettings) => [...(Object.keys(s.featureGates).length ? ['--feature-gates', gatesFlag(s.featureGates), '--only-known-gates'] : []), ...kubeletSettingsArgs(s.kubelet).flatMap((kv) => ['--kubelet-config', kv])];
 import type { CommandContext } from './context.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import { executeRuns, planRuns, runsVerdict } from './compare-runs.js';
@@ -91,7 +91,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .option('context', { type: 'string', array: true, coerce: nonEmptyList('--context'), describe: 'kubeconfig contexts to run and compare, comma-separated (existing clusters, side by side)' })
       .option('kubeconfig', { type: 'string', requiresArg: true, coerce: nonEmpty('--kubeconfig'), describe: 'the kubeconfig of --context (default $KUBECONFIG or ~/.kube/config)' })
       .option('suite', { type: 'string', array: true, coerce: nonEmptyList('--suite'), describe: 'suites each run runs (as initc run --suite)' })
-      .option('feature-gates', { ...settingsOptions['feature-gates'], describe: 'with --versions: the same feature gates on every version\'s cluster (a version that does not know one refuses, exit 2, and its column says why)' })
+      .option('feature-gates', { ...settingsOptions['feature-gates'], describe: 'with --versions: the same feature gates on every version\'s cluster, each where the release knows it (the features table says which each ran with)' })
       .option('kubelet-config', { ...settingsOptions['kubelet-config'], describe: 'with --versions: the same kubelet field on every version\'s cluster (FIELD=VALUE, repeatable)' })
       .option('grep', { type: 'string', requiresArg: true, coerce: regexValue('--grep'), describe: 'only tests whose title matches (as initc run --grep)' })
       .option('chaos', { type: 'boolean', default: true, describe: 'include the chaos suites (--no-chaos leaves them out)' })

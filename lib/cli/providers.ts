@@ -25,6 +25,7 @@ export interface ProviderArgs {
   context?: string;
   'feature-gates'?: string[];
   'kubelet-config'?: string[];
+  'only-known-gates'?: boolean;
 }
 
 export function withProviderOptions<T>(y: Argv<T>) {
@@ -45,13 +46,15 @@ export function withProviderOptions<T>(y: Argv<T>) {
     .option('kubeconfig', { type: 'string', requiresArg: true, coerce: nonEmpty('--kubeconfig'), describe: 'kubeconfig of an existing cluster (implies --provider kubeconfig); default $KUBECONFIG or ~/.kube/config' })
     .option('context', { type: 'string', requiresArg: true, coerce: nonEmpty('--context'), describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' })
     .option('feature-gates', settingsOptions['feature-gates'])
-    .option('kubelet-config', settingsOptions['kubelet-config']);
+    .option('kubelet-config', settingsOptions['kubelet-config'])
+    .option('only-known-gates', settingsOptions['only-known-gates']);
 }
 
 /** `--feature-gates` and `--kubelet-config`, for every command that starts a cluster. */
 export const settingsOptions = {
   'feature-gates': { type: 'string', array: true, requiresArg: true, describe: 'feature gates of the cluster initc starts (embedded or kind), e.g. ContainerRestartRules=true,EnvFiles=false; checked against the release and read back from the cluster' },
   'kubelet-config': { type: 'string', array: true, requiresArg: true, describe: 'a KubeletConfiguration field of the cluster initc starts, FIELD=VALUE (repeatable), e.g. crashLoopBackOff.maxContainerRestartPeriod=5s; read back from the kubelet\'s /configz' },
+  'only-known-gates': { type: 'boolean', describe: 'leave out (and say) the --feature-gates the release does not know, instead of refusing them: one set of gates across versions (compare --versions does this)' },
 } as const;
 
 /** --kubeconfig or --context without --provider means the existing cluster they name; --kind-cluster means kind. */

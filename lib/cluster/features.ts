@@ -13,6 +13,8 @@ export interface ClusterSettings {
   readonly featureGates: Readonly<Record<string, boolean>>;
   /** KubeletConfiguration fields (nested), as `--kubelet-config a.b=VALUE` gives them. */
   readonly kubelet: Readonly<Record<string, unknown>>;
+  /** Gates the release does not know are dropped (and said) instead of refused: one set of gates across versions. */
+  readonly onlyKnownGates?: boolean;
 }
 
 export const DEFAULT_SETTINGS: ClusterSettings = { featureGates: {}, kubelet: {} };
@@ -53,11 +55,11 @@ export function parseKubeletSettings(values: readonly string[]): Record<string, 
     } catch {
       throw new InitcError('usage', `--kubelet-config: the value of ${m[1]} is not a YAML scalar: ${m[2]}`);
     }
-    if (value !== null && typeof value === 'object') throw new InitcError('usage', `--kubelet-config: ${m[1]} takes one value, not ${m[2]}`);
+    if (isRecord(value)) throw new InitcError('usage', `--kubelet-config: ${m[1]} takes one value, not ${m[2]}`);
     let at = config;
     for (const key of path.slice(0, -1)) {
       const next = at[key];
-      if (next !== undefined && (next === null || typeof next !== 'object')) throw new InitcError('usage', `--kubelet-config: ${m[1]} conflicts with a value given for ${key}`);
+      if (next !== undefined && !isRecord(next)) throw new InitcError('usage', `--kubelet-config: ${m[1]} conflicts with a value given for ${key}`);
       at = (at[key] ??= {}) as Record<string, unknown>;
     }
     const leaf = path[path.length - 1]!;
@@ -67,9 +69,10 @@ export function parseKubeletSettings(values: readonly string[]): Record<string, 
   return config;
 }
 
-/** The settings from the CLI's two flags. */
-export function clusterSettings(a: { 'feature-gates'?: readonly string[]; 'kubelet-config'?: readonly string[] }): ClusterSettings {
-  return { featureGates: parseFeatureGates(a['feature-gates'] ?? []), kubelet: parseKubeletSettings(a['kubelet-config'] ?? []) };
+/** The settings from the CLI's flags (--feature-gates, --kubelet-config, --only-known-gates). */
+export function clusterSettings(a: { 'feature-gates'?: readonly string[]; 'kubelet-config'?: readonly string[]; 'only-known-gates'?: boolean }): ClusterSettings {
+  const settings = { featureGates: parseFeatureGates(a['feature-gates'] ?? []), kubelet: parseKubeletSettings(a['kubelet-config'] ?? []) };
+  return a['only-known-gates'] ? { ...settings, onlyKnownGates: true } : settings;
 }
 
 export const isDefaultSettings = (s: ClusterSettings) => !Object.keys(s.featureGates).length && !Object.keys(s.kubelet).length;
@@ -88,6 +91,7 @@ export function describeSettings(s: ClusterSettings): string {
   if (Object.keys(s.featureGates).length) parts.push(`gates ${gatesFlag(s.featureGates)}`);
   const fields = flatten(s.kubelet);
   if (fields.length) parts.push(`kubelet ${fields.map(([k, v]) => `${k}=${String(v)}`).join(',')}`);
+  if (parts.length && s.onlyKnownGates) parts.push('where the release knows them');
   return parts.length ? parts.join('; ') : 'defaults';
 }
 
@@ -96,7 +100,7 @@ function flatten(o: Readonly<Record<string, unknown>>, prefix = ''): Array<[stri
     .sort()
     .flatMap((k): Array<[string, unknown]> => {
       const v = o[k];
-      return v !== null && typeof v === 'object' ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, v]];
+      return isRecord(v) ? flatten(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v]];
     });
 }
 
@@ -113,11 +117,15 @@ export function withKubeletSettings(base: Record<string, unknown>, s: ClusterSet
   return merged;
 }
 
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object';
+}
+
 function mergeDeep(base: Record<string, unknown>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    out[k] = v !== null && typeof v === 'object' && b !== null && typeof b === 'object' ? mergeDeep(b as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] = isRecord(v) && isRecord(b) ? mergeDeep(b, v) : v;
   }
   return out;
 }
@@ -128,7 +136,7 @@ function mergeDeep(base: Record<string, unknown>, over: Readonly<Record<string, 
  * API server, not `--help`, is asked: its help hides GA and deprecated gates, which can still be set.
  */
 export function gateRefusal(output: string): string | undefined {
-  const m = /err="([^"]*(?:feature gate|depends on features)[^"]*)"/.exec(output) ?? /^Error: (.*feature gate.*)$/m.exec(output);
+  const m = /err="([^"]*(?:feature gate|depends on features)[^"]*)"/.exec(output) ?? /^Error: (.*feature gate.*)/m.exec(output);
   return m?.[1];
 }
 
@@ -145,7 +153,6 @@ export interface GateInForce {
 export function gatesFromMetrics(metricsText: string): Map<string, GateInForce> {
   const gates = new Map<string, GateInForce>();
   for (const line of metricsText.split('\n')) {
-    if (!line.startsWith('kubernetes_feature_enabled{')) continue;
     const m = /^kubernetes_feature_enabled\{([^}]*)\}\s+([0-9.eE+-]+)/.exec(line);
     if (!m) continue;
     const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
@@ -206,10 +213,18 @@ export function goDurationMs(text: string): number | undefined {
 export function kubeletSettingsNotInForce(asked: Readonly<Record<string, unknown>>, inForce: Readonly<Record<string, unknown>>): string[] {
   return flatten(asked).flatMap(([field, want]) => {
     let got: unknown = inForce;
-    for (const key of field.split('.')) got = got !== null && typeof got === 'object' ? (got as Record<string, unknown>)[key] : undefined;
+    for (const key of field.split('.')) got = isRecord(got) ? got[key] : undefined;
     if (got === undefined) return [`${field} asked ${String(want)}, the kubelet does not report it`];
     const wantMs = goDurationMs(String(want));
     const same = wantMs !== undefined ? wantMs === goDurationMs(String(got)) : String(want) === String(got);
     return same ? [] : [`${field} asked ${String(want)}, the kubelet runs ${String(got)}`];
   });
+}
+
+/** The refusal says the release does not know the gate (as opposed to a locked gate or a missing dependency). */
+export const isUnknownGate = (refusal: string) => /unrecognized feature gate/.test(refusal);
+
+/** The settings with `unknown` gates dropped: what a cluster of that release runs with under --only-known-gates. */
+export function withoutGates(s: ClusterSettings, unknown: readonly string[]): ClusterSettings {
+  return { ...s, featureGates: Object.fromEntries(Object.entries(s.featureGates).filter(([g]) => !unknown.includes(g))) };
 }

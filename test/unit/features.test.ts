@@ -9,6 +9,8 @@ import {
   gatesNotInForce,
   goDurationMs,
   isDefaultSettings,
+  isUnknownGate,
+  withoutGates,
   kubeletSettingsArgs,
   kubeletSettingsNotInForce,
   parseFeatureGates,
@@ -144,5 +146,59 @@ describe('feature gates and kubelet settings (lib/cluster/features.ts)', () => {
       'maxPods asked 20, the kubelet runs 110',
       'nope.x asked 1, the kubelet does not report it',
     ]);
+  });
+
+  it('takes only whole NAME=VALUE items: blanks between commas are skipped, anything before or after is refused', () => {
+    expect(parseFeatureGates(['A=true,,B=false', '', ' , '])).to.deep.equal({ A: true, B: false });
+    usage(() => parseFeatureGates(['foo A=true']), '--feature-gates: "foo A=true" is not NAME=true or NAME=false (e.g. ContainerRestartRules=true)');
+    usage(() => parseFeatureGates(['A=true x']), '--feature-gates: "A=true x" is not NAME=true or NAME=false (e.g. ContainerRestartRules=true)');
+    expect(parseKubeletSettings([' maxPods=3 ', '', '  '])).to.deep.equal({ maxPods: 3 });
+    usage(() => parseKubeletSettings(['x maxPods=3']), '--kubelet-config: "x maxPods=3" is not FIELD=VALUE (e.g. crashLoopBackOff.maxContainerRestartPeriod=5s)');
+    usage(() => parseKubeletSettings(['maxPods=3\nx']), '--kubelet-config: "maxPods=3\nx" is not FIELD=VALUE (e.g. crashLoopBackOff.maxContainerRestartPeriod=5s)');
+  });
+
+  it('keeps a null value, and refuses fields under it', () => {
+    expect(parseKubeletSettings(['x=null'])).to.deep.equal({ x: null });
+    expect(describeSettings(clusterSettings({ 'kubelet-config': ['x=null'] }))).to.equal('kubelet x=null');
+    usage(() => parseKubeletSettings(['a=null', 'a.b=1']), '--kubelet-config: a.b conflicts with a value given for a');
+  });
+
+  it('merges objects only where both sides are objects; a scalar or null on either side replaces', () => {
+    const gates = { featureGates: {}, kubelet: {} };
+    expect(withKubeletSettings({ a: { x: 1 } }, { ...gates, kubelet: { a: 5 } })).to.deep.equal({ a: 5 });
+    expect(withKubeletSettings({ a: 5 }, { ...gates, kubelet: { a: { x: 1 } } })).to.deep.equal({ a: { x: 1 } });
+    expect(withKubeletSettings({ a: null }, { ...gates, kubelet: { a: { x: 1 } } })).to.deep.equal({ a: { x: 1 } });
+    expect(withKubeletSettings({ a: { x: 1 } }, { ...gates, kubelet: { a: null } })).to.deep.equal({ a: null });
+    expect(withKubeletSettings({ a: { x: 1, y: 2 } }, { ...gates, kubelet: { a: { x: 3 } } })).to.deep.equal({ a: { x: 3, y: 2 } });
+    expect(withKubeletSettings({ a: 'xy' }, { ...gates, kubelet: { a: { x: 1 } } })).to.deep.equal({ a: { x: 1 } });
+  });
+
+  it('reads a refusal only where the output says it, and gate lines only as whole metric lines', () => {
+    expect(gateRefusal('W0101 something Error: unrecognized feature gate: X')).to.equal(undefined);
+    const g = gatesFromMetrics('# kubernetes_feature_enabled{name="Commented",stage="ALPHA"} 1\nkubernetes_feature_enabled{name="Spaced",stage="BETA"}   1\nkubernetes_feature_enabled{name="Ten",stage="BETA"} 10');
+    expect([...g.entries()]).to.deep.equal([
+      ['Spaced', { enabled: true, stage: 'BETA' }],
+      ['Ten', { enabled: false, stage: 'BETA' }],
+    ]);
+  });
+
+  it('reads only whole Go durations, fractions included', () => {
+    expect(goDurationMs('x5s')).to.equal(undefined);
+    expect(goDurationMs('5sx')).to.equal(undefined);
+    expect(goDurationMs('1.25s')).to.equal(1250);
+    expect(kubeletSettingsNotInForce({ crashLoopBackOff: { maxContainerRestartPeriod: '5s' } }, { crashLoopBackOff: null })).to.deep.equal(['crashLoopBackOff.maxContainerRestartPeriod asked 5s, the kubelet does not report it']);
+  });
+
+  it('--only-known-gates: said in the settings; only an unknown gate is dropped, and only it', () => {
+    const s = clusterSettings({ 'feature-gates': ['A=true,B=false'], 'only-known-gates': true });
+    expect(s).to.deep.equal({ featureGates: { A: true, B: false }, kubelet: {}, onlyKnownGates: true });
+    expect(describeSettings(s)).to.equal('gates A=true,B=false; where the release knows them');
+    expect(describeSettings(clusterSettings({ 'only-known-gates': true }))).to.equal('defaults');
+    expect(clusterSettings({ 'feature-gates': ['A=true'], 'only-known-gates': false })).to.deep.equal({ featureGates: { A: true }, kubelet: {} });
+    expect(withoutGates(s, ['A'])).to.deep.equal({ featureGates: { B: false }, kubelet: {}, onlyKnownGates: true });
+    expect(withoutGates(s, [])).to.deep.equal(s);
+    expect(isUnknownGate('unrecognized feature gate: Bogus')).to.equal(true);
+    expect(isUnknownGate('cannot set feature gate SidecarContainers to false, feature is locked to true')).to.equal(false);
+    expect(isUnknownGate('RestartAllContainersOnContainerExits is enabled, but depends on features that are disabled: [NodeDeclaredFeatures]')).to.equal(false);
   });
 });

@@ -67,4 +67,79 @@ describe('started/ready across a kubelet restart (lib/checks/kubelet-restart.ts)
     expect(flipsAfter(v134.rows, new Map([['side', 'containerd://other']]), w134)).to.deep.equal([]);
     expect(flipsAfter(v134.rows, ids, { from: '2030-01-01T00:00:00Z', to: '2030-01-01T00:00:03Z' })).to.deep.equal([]);
   });
+
+  describe('boundaries and each precondition (altered copies)', () => {
+    const at = (r: Recording, seq: number) => r.rows.find((x) => x.seq === seq)!;
+    const before = 10; // v1.34: the last row before the stop
+
+    it('a row received exactly at the stop is after it; the one before it is the baseline', () => {
+      const exact: DownWindow = { from: at(v134, 11).receivedAt, to: w134.to };
+      expect(checkStatusAcrossKubeletRestart(v134, NAMES, exact, 'reset')[0]).to.deep.equal({ seq: 11, container: 'side', change: 'started false' });
+      const newAtStop = clone(v134);
+      containerIn(at(newAtStop, 11), 'app')!.containerID = 'containerd://new';
+      expectFailure(check(exact, 'reset'), newAtStop, /^expected app to stay in the attempt they ran before the restart; observed a new attempt\nTimeline rows:\n#11 /);
+    });
+
+    it('quotes the first rows when none comes before the stop', () => {
+      expectFailure(check({ from: '2026-12-07T03:00:00Z', to: '2026-12-07T03:00:03Z' }, 'reset'), v134, /^expected a row of the pod before the kubelet stopped/, [1, 2, 3]);
+    });
+
+    for (const [alter, observed] of [
+      [(c: { state: string }) => (c.state = 'waiting'), 'waiting, started true, ready true'],
+      [(c: { started?: boolean }) => (c.started = false), 'running, started false, ready true'],
+      [(c: { started?: boolean }) => delete c.started, 'running, started undefined, ready true'],
+    ] as Array<[(c: never) => void, string]>) {
+      it(`needs the app running and started before the stop: ${observed}`, () => {
+        const r = clone(v134);
+        alter(containerIn(at(r, before), 'app') as never);
+        expectFailure(check(w134, 'reset'), r, new RegExp(`^expected app running, started and ready before the kubelet stopped; observed ${observed} at row #10`), [10]);
+      });
+    }
+
+    it('needs a containerID, and the container itself', () => {
+      const noId = clone(v134);
+      delete containerIn(at(noId, before), 'side')!.containerID;
+      expectFailure(check(w134, 'reset'), noId, /^expected side running, started and ready before the kubelet stopped; observed running, started true, ready true at row #10/, [10]);
+      const absent = clone(v134);
+      at(absent, before).containers = at(absent, before).containers.filter((c) => c.name !== 'side');
+      expectFailure(check(w134, 'reset'), absent, /^expected side running, started and ready before the kubelet stopped; observed no such container at row #10/, [10]);
+    });
+
+    it('11 s of age is enough, less is not', () => {
+      const startedAt = containerIn(at(v136, 11), 'app')!.startedAt!;
+      const eleven = new Date(Date.parse(startedAt) + 11_000).toISOString();
+      expect(checkStatusAcrossKubeletRestart(v136, NAMES, { from: eleven, to: eleven }, 'kept')).to.deep.equal([]);
+      const tenAndAHalf = new Date(Date.parse(startedAt) + 10_500).toISOString();
+      expectFailure(check({ from: tenAndAHalf, to: tenAndAHalf }, 'kept'), v136, /^expected app started at least 11 s before the kubelet stopped .*observed 10\.5 s/, [11]);
+    });
+
+    it('a container gone from a later row, or both in new attempts, are named', () => {
+      const gone = clone(v134);
+      at(gone, 12).containers = at(gone, 12).containers.filter((c) => c.name !== 'app');
+      expectFailure(check(w134, 'reset'), gone, /^expected app to stay in the attempt they ran before the restart; observed a new attempt/);
+      const both = clone(v134);
+      for (const n of NAMES) containerIn(both.rows.at(-1)!, n)!.containerID = 'containerd://new';
+      expectFailure(check(w134, 'reset'), both, /^expected side, app to stay in the attempt/);
+    });
+
+    it('a reset must end with each started and ready, in its attempt, at the last row', () => {
+      const notStarted = clone(v134);
+      containerIn(notStarted.rows.at(-1)!, 'side')!.started = false;
+      expectFailure(check(w134, 'reset'), notStarted, /^expected side started and ready again once the probes passed; observed not at the last row #16/, [16]);
+      const waiting = clone(v134);
+      containerIn(waiting.rows.at(-1)!, 'app')!.state = 'waiting';
+      expectFailure(check(w134, 'reset'), waiting, /^expected app started and ready again/, [16]);
+      const neither = clone(v134);
+      for (const n of NAMES) containerIn(neither.rows.at(-1)!, n)!.ready = false;
+      expectFailure(check(w134, 'reset'), neither, /^expected side, app started and ready again/, [16]);
+    });
+
+    it('a later row without the container, or not running, flips nothing', () => {
+      const r = clone(v134);
+      containerIn(at(r, 11), 'side')!.state = 'terminated';
+      at(r, 12).containers = at(r, 12).containers.filter((c) => c.name !== 'side');
+      const ids = new Map([['side', containerIn(at(r, before), 'side')!.containerID!]]);
+      expect(flipsAfter(r.rows, ids, w134).map((f) => f.seq)).to.deep.equal([13, 13, 14, 14, 15]);
+    });
+  });
 });

@@ -23,7 +23,7 @@ import type { KubeVersion } from '../local/versions.js';
 import { isValidClusterName, kindClusterConfig, randomClusterName } from './config.js';
 import type { ClusterSettings } from '../features.js';
 import { DEFAULT_SETTINGS, describeSettings, isDefaultSettings } from '../features.js';
-import { checkGatesKnown, checkSettingsInForce } from '../settings-check.js';
+import { checkSettingsInForce, settleGates } from '../settings-check.js';
 import { buildKube, goVersion } from '../local/build.js';
 import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt } from './docker.js';
 import { buildKind } from './kind-binary.js';
@@ -104,13 +104,21 @@ export class KindProvider implements ClusterProvider {
       if (!isDefaultSettings(this.settings)) await progress.step(`kind cluster ${name} runs with ${describeSettings(this.settings)}`, () => checkSettingsInForce(reused.kubeConfig(), reused.nodeName, this.settings));
       return reused;
     }
-    const gates = this.settings.featureGates;
-    if (Object.keys(gates).length) await progress.step(`feature gates known to ${this.o.version.gitVersion}: ${describeSettings(this.settings)}`, async () => checkGatesKnown(await buildKube(this.o.version, progress, await goVersion()), gates, this.o.version.gitVersion));
+    let applied = this.settings;
+    let dropped: string[] = [];
+    if (Object.keys(this.settings.featureGates).length) {
+      await progress.step(`feature gates known to ${this.o.version.gitVersion}: ${describeSettings(this.settings)}`, async () => {
+        const settled = await settleGates(await buildKube(this.o.version, progress, await goVersion()), this.settings, this.o.version.gitVersion);
+        applied = settled.settings;
+        dropped = settled.dropped;
+      });
+      if (dropped.length) progress.info(`  Kubernetes ${this.o.version.gitVersion} has no feature gate ${dropped.join(', ')}: left out (--only-known-gates)`);
+    }
     const image = await buildNodeImage(this.o.version, progress, signal);
     await fs.rm(dir, { recursive: true, force: true });
     await fs.mkdir(dir, { recursive: true });
     const configFile = path.join(dir, 'kind-config.yaml');
-    await fs.writeFile(configFile, kindClusterConfig({ version: this.o.version, image, settings: this.settings }));
+    await fs.writeFile(configFile, kindClusterConfig({ version: this.o.version, image, settings: applied }));
     const logFile = path.join(dir, 'create.log');
     this.created = true; // from here on, destroy() removes whatever part of it exists
     await writeOwner(name, Boolean(co.temporary));
@@ -141,7 +149,7 @@ export class KindProvider implements ClusterProvider {
       await progress.step(`node ${cluster.nodeName} Ready, kube-system pods Running`, () =>
         waitForCluster(cluster.kubeConfig(), cluster.nodeName, this.o.readyTimeoutMs ?? 180_000, signal),
       );
-      if (!isDefaultSettings(this.settings)) await progress.step('settings read back from the cluster (gates on /metrics, kubelet /configz)', () => checkSettingsInForce(cluster.kubeConfig(), cluster.nodeName, this.settings));
+      if (!isDefaultSettings(applied)) await progress.step('settings read back from the cluster (gates on /metrics, kubelet /configz)', () => checkSettingsInForce(cluster.kubeConfig(), cluster.nodeName, applied));
       return cluster;
     } catch (err) {
       const logs = path.join(dir, 'failed-create-logs');

@@ -21,7 +21,7 @@ import * as cfg from './configs.js';
 import * as cmd from './commands.js';
 import type { ClusterSettings } from '../features.js';
 import { DEFAULT_SETTINGS, describeSettings, sameSettings } from '../features.js';
-import { checkGatesKnown, checkSettingsInForce } from '../settings-check.js';
+import { checkSettingsInForce, settleGates } from '../settings-check.js';
 import { httpStatus, waitUntil } from './health.js';
 import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
 import { BUSYBOX, buildFixtureImage, buildPauseImage, importImage } from './images.js';
@@ -201,17 +201,29 @@ export class LocalClusterProvider implements ClusterProvider {
     return this.opts.settings ?? DEFAULT_SETTINGS;
   }
 
+  /** What the cluster runs with: the settings, less the gates its release does not know under --only-known-gates. */
+  private applied: ClusterSettings = DEFAULT_SETTINGS;
+
   private async startFresh({ progress, signal, temporary }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
     const l = this.layout;
     const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, () => ensureBinaries(this.opts.version, progress));
-    const gates = this.settings.featureGates;
-    if (Object.keys(gates).length) await progress.step(`feature gates known to ${this.opts.version.gitVersion}: ${describeSettings(this.settings)}`, () => checkGatesKnown(binaries.kube, gates, this.opts.version.gitVersion));
+    this.applied = this.settings;
+    let dropped: string[] = [];
+    if (Object.keys(this.settings.featureGates).length) {
+      await progress.step(`feature gates known to ${this.opts.version.gitVersion}: ${describeSettings(this.settings)}`, async () => {
+        const settled = await settleGates(binaries.kube, this.settings, this.opts.version.gitVersion);
+        this.applied = settled.settings;
+        dropped = settled.dropped;
+      });
+      if (dropped.length) progress.info(`  Kubernetes ${this.opts.version.gitVersion} has no feature gate ${dropped.join(', ')}: left out (--only-known-gates)`);
+    }
+    const gates = this.applied.featureGates;
     const images = await progress.step('images (pause, fixture)', async () => ({
       pause: await buildPauseImage(binaries.pause),
       fixture: await buildFixtureImage(),
     }));
 
-    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], owner: await ownerRecord(Boolean(temporary)), settings: this.settings, ready: false };
+    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], owner: await ownerRecord(Boolean(temporary)), settings: this.settings, applied: this.applied, ready: false };
     await writeState(l.stateFile, state);
     try {
       await progress.step('configuration and certificates', () => this.writeConfigs());
@@ -272,8 +284,8 @@ export class LocalClusterProvider implements ClusterProvider {
       });
 
       await progress.step('service accounts ready in namespace default', () => waitForDefaultServiceAccount(loadKubeConfig(l.kubeconfig), 60_000, signal));
-      if (Object.keys(gates).length || Object.keys(this.settings.kubelet).length) {
-        await progress.step('settings read back from the cluster (gates on /metrics, kubelet /configz)', () => checkSettingsInForce(loadKubeConfig(l.kubeconfig), l.nodeName, this.settings));
+      if (Object.keys(gates).length || Object.keys(this.applied.kubelet).length) {
+        await progress.step('settings read back from the cluster (gates on /metrics, kubelet /configz)', () => checkSettingsInForce(loadKubeConfig(l.kubeconfig), l.nodeName, this.applied));
       }
 
       if (this.opts.mergeKubeconfig !== false) {
@@ -325,8 +337,8 @@ export class LocalClusterProvider implements ClusterProvider {
     const resolvConf = conf('resolv.conf');
     // No outside resolver exists here: pods get only the cluster's DNS.
     await writeFileMode(resolvConf, '# initc: no upstream resolver\n');
-    await writeFileMode(conf('kubelet.yaml'), cfg.kubeletConfigYaml(l, this.opts.version, resolvConf, this.settings));
-    await writeFileMode(conf('kube-proxy.yaml'), cfg.kubeProxyConfigYaml(l, this.settings));
+    await writeFileMode(conf('kubelet.yaml'), cfg.kubeletConfigYaml(l, this.opts.version, resolvConf, this.applied));
+    await writeFileMode(conf('kube-proxy.yaml'), cfg.kubeProxyConfigYaml(l, this.applied));
     // containerd runs runc through initc's wrapper, which can hold a container at its start (runc-hold.ts).
     await writeFileMode(conf('runc-wrapper'), holdWrapperScript({ runc: RUNC, holdsDir: l.holdsDir, busybox: BUSYBOX, jq: JQ }), 0o755);
     await writeFileMode(conf('containerd.toml'), cfg.containerdConfigToml(l, conf('runc-wrapper')));

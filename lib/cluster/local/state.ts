@@ -21,6 +21,8 @@ export interface ClusterState {
   owner?: { pid: number; startTime: string; command: string; temporary: boolean };
   /** The feature gates and kubelet fields it was started with (absent: defaults). */
   settings?: ClusterSettings;
+  /** What it runs with: `settings` less the gates its release does not know (--only-known-gates). */
+  applied?: ClusterSettings;
   ready: boolean;
 }
 
