@@ -128,6 +128,13 @@ describe('the conformance page, every section, exactly', () => {
     expect(conformanceMarkdown(model(), 'abc')).to.equal(await fs.readFile(path.join(RUNS, 'expected', 'conformance-every-section.md'), 'utf8'));
   });
 
+  it('evidence a failed test could not collect is in its failure section only: no "missing" section for it', () => {
+    const m: ResultsModel = { ...model(), tests: [test('never', 'fails', 'failed', { message: 'x', evidenceProblems: ['log: gone'] })], problems: [], plan: { planned: 1, notEnded: [] } };
+    const md = conformanceMarkdown(m, 'x');
+    expect(md).to.include('Evidence the run could not collect:\n- log: gone\n');
+    expect(md).not.to.include('## Evidence that is missing');
+  });
+
   it('the run\'s span: its duration only when both ends are known', () => {
     const runLine = (run: Partial<ResultsModel['run']>) => conformanceMarkdown({ ...model(), run: { ...model().run, ...run } }, 'x').split('\n').find((l) => l.startsWith('| run |'));
     expect(runLine({ end: '2026-01-01T00:01:01.000Z' })).to.equal('| run | 2026-01-01T00:00:00.000Z → 2026-01-01T00:01:01.000Z (1 min 1 s) |');

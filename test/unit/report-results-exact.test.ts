@@ -96,7 +96,7 @@ describe('JUnit XML, exactly', () => {
       result('later', 'passed', { suite: 'order: x', start: 5000, stop: 9000 }),
       result('first <&>"\'', 'broken', { suite: 'order: x', start: 2000, stop: 3000, message: 'cannot read\nthe log' }),
       result('never: no labels\u0001', 'failed', { start: 1000, stop: 1250 }),
-      result('skip', 'skipped', { suite: 'sidecar', label: 'suite', start: 7000, stop: 7000 }),
+      result('skip', 'skipped', { suite: 'sidecar: its title', label: 'suite', start: 7000, stop: 7000 }),
     ]);
     expect(xml).to.equal(
       [
@@ -110,7 +110,7 @@ describe('JUnit XML, exactly', () => {
         '<testcase classname="order: x" name="later" time="4.000"/>',
         '</testsuite>',
         '<testsuite name="sidecar" tests="1" failures="0" errors="0" skipped="1" time="0.000">',
-        '<testcase classname="sidecar" name="skip" time="0.000"><skipped message=""/></testcase>',
+        '<testcase classname="sidecar: its title" name="skip" time="0.000"><skipped message=""/></testcase>',
         '</testsuite>',
         '</testsuites>',
         '',
