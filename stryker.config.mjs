@@ -23,7 +23,7 @@ export default {
   // alone with `npm run mutation -- --mutate '<glob>'`; figures in the README):
   //   lib/report/** but verdict.ts;
   //   lib/observe/timeline.ts, objects.ts.
-  // Cluster-side code is out for good: lib/check/{apply,outage,harness,readiness,suite}.ts (they
+  // Cluster-side code is out for good: lib/check/{apply,outage,harness,readiness,kill-init,suite}.ts (they
   // act; what they observe is judged in verdicts/outcome/diagnose), lib/report/{allure,html}.ts,
   // lib/chaos/{service-outage,random}.ts, lib/scenario/* but verdict.ts (they drive the cluster).
   mutate: [
