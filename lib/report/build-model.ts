@@ -43,7 +43,7 @@ export function parseProperties(text: string): Record<string, string> {
   for (const line of text.split('\n')) {
     // A blank line has no separator, so the pattern below skips it too.
     if (/^\s*[#!]/.test(line)) continue;
-    const m = /^((?:\\.|[^=:\\])*?)\s*[=:]\s*(.*)$/.exec(line.trim());
+    const m = /^((?:\\.|[^=:\\])*?)\s*[=:]\s*([\s\S]*)/.exec(line.trim());
     if (!m) continue;
     const unescape = (s: string) => s.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t' })[c] ?? c);
     props[unescape(m[1]!)] = unescape(m[2]!);
@@ -170,11 +170,14 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
   const salvaged = new Set<AllureResult>();
   for (const name of resultNames) {
     const text = await fs.readFile(path.join(folder, name), 'utf8').catch((err: unknown) => err as Error);
+    if (text instanceof Error) {
+      problems.push(`result file ${name} cannot be read: ${firstLine(text)}`);
+      continue;
+    }
     try {
-      if (text instanceof Error) throw text;
       results.push(JSON.parse(text) as AllureResult);
     } catch (err) {
-      const partial = typeof text === 'string' ? salvageResult(text) : undefined;
+      const partial = salvageResult(text);
       problems.push(`result file ${name} cannot be read: ${firstLine(err)}${partial ? `; its test "${partial.name}" is kept with the status it shows (${partial.status})` : ''}`);
       if (partial) {
         partial.statusDetails = { message: `its result file ${name} is cut short or not JSON (${firstLine(err)}): only its name and status could be read${partial.statusDetails?.message ? `\n${partial.statusDetails.message}` : ''}` };
@@ -197,8 +200,10 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
   for (const r of salvaged) {
     // Cut short before its labels: the plan names the suite of the one planned test of that title.
     // Added after any parentSuite label the file still had, which suiteOf reads first.
-    const byTitle = planned?.filter((p) => p.title === r.name) ?? [];
-    if (byTitle.length === 1) r.labels.push({ name: 'parentSuite', value: byTitle[0]!.suite });
+    if (planned) {
+      const byTitle = planned.filter((p) => p.title === r.name);
+      if (byTitle.length === 1) r.labels.push({ name: 'parentSuite', value: byTitle[0]!.suite });
+    }
     // A file cut short before its start: the test is placed at the run's start; its stop was never read (salvageResult): 0 s long.
     if (!Number.isFinite(r.start)) r.start = starts.length ? Math.min(...starts) : 0;
     r.stop = r.start;

@@ -247,7 +247,14 @@ describe('results model from hand-made Allure folders, exactly', () => {
   });
 
   it('environment.properties: comments (even with a separator), blank lines, lines without one, either separator, escapes, indentation', () => {
-    expect(parseProperties('# a=b\n! c=d\n\n   \nno separator\n  server : v1.34.1  \nkey\\:with\\ colon=x=y\nmsg=line\\none\\ttab\\\\\n')).to.deep.equal({ server: 'v1.34.1', 'key:with colon': 'x=y', msg: 'line\none\ttab\\' });
+    expect(parseProperties('# a=b\n! c=d\n\n   \nno separator\n  server : v1.34.1  \nkey\\:with\\ colon=x=y\nmsg=line\\none\\ttab\\\\\nurl=http://h/#top!\na#b=c\nescaped\\=only\nsep=a\u2028b\n')).to.deep.equal({
+      server: 'v1.34.1',
+      'key:with colon': 'x=y',
+      msg: 'line\none\ttab\\',
+      url: 'http://h/#top!',
+      'a#b': 'c',
+      sep: 'a\u2028b',
+    });
   });
 });
 
