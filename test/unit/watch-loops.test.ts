@@ -103,6 +103,8 @@ for (const kind of ['pod', 'objects'] as const) {
           if (n === 1) {
             send('BOOKMARK', kind === 'pod' ? { kind: 'Table' } : {});
             send('MODIFIED', oneRow('7'));
+            // A pod without metadata: a row, and the resourceVersion stays.
+            if (kind === 'pod') send('MODIFIED', { kind: 'Table', rows: [{ cells: ['p', 'Running'], object: { spec: { containers: [{ name: 'app' }] }, status: { phase: 'Running' } } }] });
             return res.end();
           }
           stayOpen(res, send);
@@ -112,6 +114,10 @@ for (const kind of ['pod', 'objects'] as const) {
       await sleep(300);
       expect(t.watchErrors).to.deep.equal([]);
       expect(watches(s).map((w) => w.rv)).to.deep.equal(['5', '7']);
+      expect(t.rows).to.have.length(kind === 'pod' ? 2 : 1);
+      // Stopped while its watch is open: the watch ends, and that is no error.
+      await t.stop();
+      expect(t.watchErrors).to.deep.equal([]);
     });
 
     it('a refused watch is kept as dropped and tried again after 0.2 s, then 0.4 s; a stop ends the wait at once, with no error of its own', async () => {
@@ -132,6 +138,8 @@ for (const kind of ['pod', 'objects'] as const) {
       await t.stop();
       expect(Date.now() - before).to.be.below(150);
       expect(t.watchErrors).to.have.length(3);
+      await sleep(900);
+      expect(watches(s), 'no try after stop()').to.have.length(3);
     });
 
     it('a watch answered 410 Gone lists again at once; a list that then fails is kept, and the watch resumes from where it was', async () => {
@@ -143,7 +151,10 @@ for (const kind of ['pod', 'objects'] as const) {
       await sleep(600);
       expect(s.seen.map((x) => `${x.kind}@${x.kind === 'watch' ? x.rv : ''}`).slice(0, 6)).to.deep.equal(['list@', 'watch@5', 'list@', 'watch@5', 'list@', 'watch@9']);
       expect(t.watchErrors.map((e) => e.replace(/^\S+ /, '').replace(/:.*/s, ':'))).to.deep.equal(['watch dropped:', kind === 'pod' ? 'list again after 410 failed:' : 'list again failed:', 'watch dropped:']);
-      expect(t.watchErrors[1]).to.include(relistError).and.include('HTTP 500');
+      expect(t.watchErrors[1]).to.include(`${relistError}GET /`).and.include('HTTP 500');
+      const w = watches(s);
+      expect(w[1]!.at - w[0]!.at, 'after the failed list: a wait').to.be.at.least(150);
+      expect(w[2]!.at - w[1]!.at, 'after a list that worked: none').to.be.below(150);
       expect(t.rows.map((r) => [r.event, r.resourceVersion])).to.deep.equal([['LISTED', '9']]);
     });
 
