@@ -36,7 +36,7 @@ const REPORT = path.join(root, config.jsonReporter.fileName);
 const EQUIVALENTS = path.join(root, 'test/mutation-equivalents.json');
 const THRESHOLD = 95;
 /** The folders of verdict code: each gets a subtotal line, and a line saying so when none of its files was mutated. */
-const FOLDERS = ['lib/checks', 'lib/check', 'lib/report', 'lib/chaos', 'lib/observe', 'lib/pod', 'lib/scenario'];
+const FOLDERS = ['lib/checks', 'lib/check', 'lib/report', 'lib/chaos', 'lib/observe', 'lib/pod', 'lib/scenario', 'lib/cli'];
 
 type Status = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
 interface Mutant {

@@ -24,6 +24,12 @@ export class TestRecord {
 }
 
 
+/** The end of a test's last injection (its record's start plus how long it took), as the start of the recovery. */
+export function injectionEnd(rec: TestRecord): number {
+  const last = rec.injections.at(-1)!;
+  return Date.parse(last.injectedAt) + last.injectMs;
+}
+
 export interface TestFrame {
   suite: Mocha.Suite;
   file: string;

@@ -14,13 +14,11 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { Fault } from '../chaos/fault.js';
 import { injectFault } from '../chaos/fault.js';
-import { FaultNotProven } from '../chaos/proof.js';
-import { killContainer } from '../chaos/kill-container.js';
 import { removeSandbox } from '../chaos/lose-sandbox.js';
 import { ensureNodeRunning, rebootNode } from '../chaos/node-faults.js';
 import { recordRows } from '../checks/recording.js';
 import { nodeAccessFor } from '../cluster/node-access.js';
-import { NodeCapabilityMissing, canHoldAtStart } from '../cluster/provider.js';
+import { NodeCapabilityMissing } from '../cluster/provider.js';
 import type { NodeAccess } from '../cluster/provider.js';
 import { PodTimeline } from '../observe/timeline.js';
 import type { TimelineRow } from '../observe/timeline.js';
@@ -31,16 +29,16 @@ import { applyObjects, freshStart, runProbe, untilPod } from './apply.js';
 import type { Finding } from './findings.js';
 import { formatFinding } from './findings.js';
 import type { TestRecord } from './harness.js';
-import { addCheckTest } from './harness.js';
-import { firstLine } from '../errors.js';
+import { addCheckTest, injectionEnd } from './harness.js';
+import { addKillInitTests } from './kill-init.js';
 import type { Manifests } from './manifests.js';
 import { appContainerOf } from './manifests.js';
 import { workloadReadiness } from './readiness.js';
 import { DNS_PROBER, dnsForgetsWithin, formatLookup, lookUp, serviceRemoved, startDnsProber } from './outage.js';
-import { CheckBroken, Skip } from './outcome.js';
+import { Skip } from './outcome.js';
 import type { CheckPart } from './outcome.js';
 import type { ProbeOutput } from './verdicts.js';
-import { checkBoundedDuringOutage, checkInitOrder, checkKilledReranAlone, checkOutageTookEffect, checkProbeWorks, checkSameProbe, initContainerIds, initStatus, isReady, readyWithNewInits, recoveryMs, sideBySide } from './verdicts.js';
+import { checkBoundedDuringOutage, checkInitOrder, checkOutageTookEffect, checkProbeWorks, checkSameProbe, initContainerIds, isReady, readyWithNewInits, recoveryMs, sideBySide } from './verdicts.js';
 
 import type { FaultName } from './faults.js';
 
@@ -74,12 +72,6 @@ export interface CheckState {
   /** Deliberate waits (the outage itself), not the cluster's recovery. */
   deliberateMs: number;
 }
-
-/** The injection's end (its record's start plus how long it took), as the start of the recovery. */
-const injectionEnd = (rec: TestRecord) => {
-  const last = rec.injections.at(-1)!;
-  return Date.parse(last.injectedAt) + last.injectMs;
-};
 
 export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState): void {
   const w = o.manifests.workload;
@@ -186,51 +178,7 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
   });
 
   if (o.faults.includes('kill-init')) {
-    const seenRunningOrDone = (victim: string) => (p: V1Pod) => {
-      const st = initStatus(p, victim)?.state;
-      return Boolean(st?.running || st?.terminated || isReady(p));
-    };
-    const runningNow = (victim: string, p: V1Pod) => Boolean(initStatus(p, victim)?.state?.running);
-    for (const victim of plainInits) {
-      test('fault', `init container ${victim} killed (SIGKILL) during a fresh start, mid-run (or held at its start when it runs for under a second): it runs again alone, the ones before it not again, Ready within ${o.recoverMs / 1000} s, ${idempotency}`, async (rec) => {
-        const node = nodeAccess();
-        /** A fresh start, the victim killed once seen running; false when it ended first (too fast to catch). */
-        const attempt = async (held: boolean): Promise<{ name: string; t: PodTimeline } | false> => {
-          const name = await freshStart(o.kc, o.namespace, w, await readyPod(rec), o.labels);
-          const t = await timeline(rec, name);
-          t.mark(`fresh start: ${name} is the successor of the Ready pod${held ? `; ${victim}'s next start is held (a sleeper in place of its command)` : ''}`);
-          const row = await t.until(podMatches(`${victim} running${held ? ' (held at its start)' : ''}`, seenRunningOrDone(victim), o.recoverMs));
-          if (!runningNow(victim, row.pod)) {
-            if (held) throw new CheckBroken(`expected ${victim} held at its start (running a sleeper until killed); observed it ${JSON.stringify(initStatus(row.pod, victim)?.state ?? null)}: the hold did not take effect`);
-            return false;
-          }
-          try {
-            await inject(rec, node, t, killContainer(o.namespace, name, victim, 'SIGKILL'));
-          } catch (err) {
-            // The kill came after it had ended on its own (exit 0, or no running container left): too fast as well.
-            const late = (err instanceof FaultNotProven && err.proof.evidence['exitCode'] === 0) || /expected one running container/.test(firstLine(err));
-            if (late && !held) return false;
-            throw err;
-          }
-          return { name, t };
-        };
-        let how = 'mid-run';
-        let killed = await attempt(false);
-        if (!killed) {
-          // It ran and ended between two looks: hold its next start instead of racing it again.
-          if (!canHoldAtStart(node)) throw new Skip(`${victim} finished before initc could kill it (it runs for well under a second), and this node's runtime cannot hold a container at its start (the embedded cluster's and kind's can; a node reached through a privileged pod cannot)`);
-          const withdraw = await node.holdNextStart(o.namespace, victim);
-          rec.undos.push(async () => void (await withdraw()));
-          how = 'held at its start';
-          killed = (await attempt(true)) as { name: string; t: PodTimeline };
-        }
-        const { name, t } = killed;
-        rec.extra.push({ name: 'kill', content: `${victim} was killed ${how}` });
-        const ready = await readyAgain(rec, t, 'Ready', isReady, `${victim} killed`, injectionEnd(rec));
-        checkKilledReranAlone(recordRows(t.rows), ready.pod, plainInits, victim);
-        compareProbe(rec, baseline, await probe(rec, name, `after ${victim} was killed`), `${victim} was killed ${how}`);
-      });
-    }
+    addKillInitTests({ kc: o.kc, namespace: o.namespace, labels: o.labels, workload: w, recoverMs: o.recoverMs, plainInits, idempotency, test, nodeAccess, readyPod, timeline, inject, readyAgain, probe, compareProbe, baseline: () => baseline });
   }
 
   // The faults that replace every container of the pod: the same test, but for how the fault is made and settles.

@@ -18,7 +18,9 @@ const NODE_FIELDS = [
 ] as const;
 
 /** A node the scheduler places the fixture pods on: not cordoned, no NoSchedule or NoExecute taint. */
-const schedulable = (n: V1Node) => !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+function schedulable(n: V1Node): boolean {
+  return !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+}
 
 /**
  * The nodes the tests' pods run on (`pinned`, when the run places every pod on one node; else every

@@ -9,6 +9,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { requestJson, watchStream } from '../kube/raw.js';
 import { WaitFailed } from './wait.js';
+import { abortableSleep } from '../util/time.js';
 
 export interface ObjectRow {
   seq: number;
@@ -59,7 +60,8 @@ export class ObjectTimeline {
   private readonly abort = new AbortController();
   private readonly started = Date.now();
   private readonly listeners = new Set<(row: ObjectRow, obj: unknown) => void>();
-  private running: Promise<void> | undefined;
+  /** The watch loop, set by start() (the only way to make a timeline). */
+  private running!: Promise<void>;
 
   private constructor(
     private readonly kc: KubeConfig,
@@ -97,6 +99,7 @@ export class ObjectTimeline {
     let failures = 0;
     while (!this.abort.signal.aborted) {
       let gone = false;
+      let progressed = false;
       try {
         await watchStream(
           this.kc,
@@ -108,20 +111,31 @@ export class ObjectTimeline {
               this.watchErrors.push(`${new Date().toISOString()} watch error: ${ev.object?.message ?? JSON.stringify(ev.object)}`);
               return;
             }
+            progressed = true;
             rv = (ev.object as ObjectJson).metadata?.resourceVersion ?? rv;
             if (ev.type !== 'BOOKMARK') this.record(ev.type as ObjectRow['event'], ev.object as ObjectJson);
           },
           this.abort.signal,
         );
-        failures = 0;
       } catch (err) {
         if (this.abort.signal.aborted) return;
         this.watchErrors.push(`${new Date().toISOString()} watch dropped: ${(err as Error).message}`);
         gone = gone || (err as { statusCode?: number }).statusCode === 410;
-        failures++;
+        progressed = false;
       }
-      if (gone && !this.abort.signal.aborted) rv = await this.list().catch((err: Error) => (this.watchErrors.push(`list again failed: ${err.message}`), rv));
-      if (failures) await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** (failures - 1), 5000)));
+      if (gone && !this.abort.signal.aborted) {
+        try {
+          rv = await this.list();
+          progressed = true;
+        } catch (err) {
+          this.watchErrors.push(`${new Date().toISOString()} list again failed: ${(err as Error).message}`);
+          progressed = false;
+        }
+      }
+      // A watch that delivered nothing (closed at once, refused, only errors), or a relist that failed,
+      // waits before the next try: 0.2 s doubling to 5 s; stop() ends the wait.
+      failures = progressed ? 0 : failures + 1;
+      if (failures) await abortableSleep(Math.min(200 * 2 ** (failures - 1), 5000), this.abort.signal);
     }
   }
 
@@ -157,7 +171,7 @@ export class ObjectTimeline {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.running?.catch(() => undefined);
+    await this.running.catch(() => undefined);
   }
 
   /** A readable table of the rows (the last `lastN`). */

@@ -12,6 +12,7 @@ import type { TimelineMark, TimelineRow } from './pod-rows.js';
 import { podRow, timelineTable, transitions } from './pod-rows.js';
 import type { PodWait } from './wait.js';
 import { InfrastructureError, WaitFailed, infrastructureTrouble } from './wait.js';
+import { abortableSleep } from '../util/time.js';
 
 export type { ContainerSnapshot, TimelineMark, TimelineRow } from './pod-rows.js';
 export { describeContainers, formatTimeline } from './pod-rows.js';
@@ -29,18 +30,6 @@ interface TableJson {
 
 type Listener = (row: TimelineRow) => void;
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
-
 export class PodTimeline {
   readonly rows: TimelineRow[] = [];
   readonly marks: TimelineMark[] = [];
@@ -48,7 +37,8 @@ export class PodTimeline {
   private readonly abort = new AbortController();
   private readonly started = Date.now();
   private statusColumn = 2;
-  private running: Promise<void> | undefined;
+  /** The watch loop, set by start() (the only way to make a timeline). */
+  private running!: Promise<void>;
   /** Errors of the watch itself (not of the pod), kept for the evidence. */
   readonly watchErrors: string[] = [];
 
@@ -185,7 +175,7 @@ export class PodTimeline {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.running?.catch(() => undefined);
+    await this.running.catch(() => undefined);
   }
 
   /** Rows whose observable summary differs from the previous row's (managedFields-only updates dropped). */

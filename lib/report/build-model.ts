@@ -41,8 +41,9 @@ export async function allureResultsFolder(dir: string): Promise<string> {
 export function parseProperties(text: string): Record<string, string> {
   const props: Record<string, string> = {};
   for (const line of text.split('\n')) {
-    if (/^\s*([#!]|$)/.test(line)) continue;
-    const m = /^((?:\\.|[^=:\\])*?)\s*[=:]\s*(.*)$/.exec(line.trim());
+    // A blank line has no separator, so the pattern below skips it too.
+    if (/^\s*[#!]/.test(line)) continue;
+    const m = /^((?:\\.|[^=:\\])*?)\s*[=:]\s*([\s\S]*)/.exec(line.trim());
     if (!m) continue;
     const unescape = (s: string) => s.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t' })[c] ?? c);
     props[unescape(m[1]!)] = unescape(m[2]!);
@@ -140,11 +141,11 @@ async function testRecord(folder: string, result: AllureResult): Promise<TestRec
   };
 }
 
-const mostCommon = (values: string[]) => {
+function mostCommon(values: string[]): string | null {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
-};
+}
 
 /**
  * The model of the results in `dir` (a run's --out folder or its allure-results/). A folder that
@@ -169,11 +170,14 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
   const salvaged = new Set<AllureResult>();
   for (const name of resultNames) {
     const text = await fs.readFile(path.join(folder, name), 'utf8').catch((err: unknown) => err as Error);
+    if (text instanceof Error) {
+      problems.push(`result file ${name} cannot be read: ${firstLine(text)}`);
+      continue;
+    }
     try {
-      if (text instanceof Error) throw text;
       results.push(JSON.parse(text) as AllureResult);
     } catch (err) {
-      const partial = typeof text === 'string' ? salvageResult(text) : undefined;
+      const partial = salvageResult(text);
       problems.push(`result file ${name} cannot be read: ${firstLine(err)}${partial ? `; its test "${partial.name}" is kept with the status it shows (${partial.status})` : ''}`);
       if (partial) {
         partial.statusDetails = { message: `its result file ${name} is cut short or not JSON (${firstLine(err)}): only its name and status could be read${partial.statusDetails?.message ? `\n${partial.statusDetails.message}` : ''}` };
@@ -195,11 +199,14 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
   const runStart = starts.length ? new Date(Math.min(...starts)).toISOString() : null;
   for (const r of salvaged) {
     // Cut short before its labels: the plan names the suite of the one planned test of that title.
-    const byTitle = (planned ?? []).filter((p) => p.title === r.name);
-    if (!r.labels.some((l) => l.name === 'parentSuite') && byTitle.length === 1) r.labels.push({ name: 'parentSuite', value: byTitle[0]!.suite });
-    // A file cut short before its start or stop: the test is placed at the run's start, 0 s long.
+    // Added after any parentSuite label the file still had, which suiteOf reads first.
+    if (planned) {
+      const byTitle = planned.filter((p) => p.title === r.name);
+      if (byTitle.length === 1) r.labels.push({ name: 'parentSuite', value: byTitle[0]!.suite });
+    }
+    // A file cut short before its start: the test is placed at the run's start; its stop was never read (salvageResult): 0 s long.
     if (!Number.isFinite(r.start)) r.start = starts.length ? Math.min(...starts) : 0;
-    if (!Number.isFinite(r.stop)) r.stop = r.start;
+    r.stop = r.start;
   }
   const tests = await Promise.all(
     results.map(async (r) => {
@@ -209,7 +216,7 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
     }),
   );
   const plan = planned ? planOutcome(planned, tests.map((t) => t.id)) : null;
-  const byId = new Map((planned ?? []).map((p) => [p.id, p]));
+  const byId = new Map(planned?.map((p) => [p.id, p]));
   tests.push(...(plan?.notEnded ?? []).map((id) => neverEnded(byId.get(id)!, runStart)));
   tests.sort((a, b) => a.id.localeCompare(b.id) || a.start.localeCompare(b.start));
   const seen = new Map<string, number>();
@@ -257,14 +264,14 @@ function neverEnded(t: PlannedTest, runStart: string | null): TestRecord {
   return { id: t.id, suite: t.suite, title: t.title, status: 'broken', durationMs: 0, start: at, stop: at, k8sVersion: null, message, observed: [], missingEvidence: [], evidenceProblems: [], excerpt: { message: [message], timelines: [] } };
 }
 
-const jsonString = (raw: string | undefined) => {
+function jsonString(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   try {
     return JSON.parse(`"${raw}"`) as string;
   } catch {
     return undefined;
   }
-};
+}
 
 /**
  * What a result file cut short still says: the test's name, its status and failure message, its
@@ -272,8 +279,7 @@ const jsonString = (raw: string | undefined) => {
  * undefined when not even the name is there.
  */
 export function salvageResult(text: string): AllureResult | undefined {
-  const str = (key: string, from = 0) => jsonString(new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(text.slice(from))?.[1]);
-  const name = str('name');
+  const name = jsonString(/"name"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1]);
   if (name === undefined) return undefined;
   const status = /"status"\s*:\s*"(\w+)"/.exec(text)?.[1];
   const start = Number(/"start"\s*:\s*(\d+)/.exec(text)?.[1]);

@@ -82,7 +82,6 @@ export interface Comparison {
  */
 export async function loadRun(folder: string, currentSuitesRevision: () => Promise<string>): Promise<LoadedRun> {
   const dir = path.resolve(folder);
-  if (!(await exists(dir))) throw new InitcError('usage', `--from ${folder}: no such folder`);
   const allure = await allureResultsFolder(dir);
   const hasAllure = (await fs.readdir(allure).catch(() => [] as string[])).some((f) => f.endsWith('-result.json'));
   const resultsFile = path.join(dir, RESULTS_FILE);
@@ -104,8 +103,13 @@ function columnLabels(runs: LoadedRun[]): string[] {
   return withProvider.map((l, i) => (withProvider.filter((x) => x === l).length > 1 ? `${l} #${withProvider.slice(0, i + 1).filter((x) => x === l).length}` : l));
 }
 
-const arrow = (seq: string[]) => seq.join(' → ');
-const restartsText = (o: PodObservation) => o.restarts.filter((r) => r.restartCount > 0).map((r) => `${r.container} ${r.restartCount}`).join(', ') || 'none';
+function arrow(seq: string[]): string {
+  return seq.join(' → ');
+}
+
+function restartsText(o: PodObservation): string {
+  return o.restarts.filter((r) => r.restartCount > 0).map((r) => `${r.container} ${r.restartCount}`).join(', ') || 'none';
+}
 
 /**
  * How far apart two runs' lateness of the same restart may be and still read as the same: the
@@ -139,18 +143,26 @@ export function backoffDifferences(pod: string, seen: Seen[]): Difference[] {
 }
 
 /** A difference in a few words (a STATUS sequence difference without the sequences). */
-export const differenceHeadline = (d: Difference) => (d.kind === 'statusSequence' ? `STATUS sequence of pod ${d.pod} differs` : d.detail);
+export function differenceHeadline(d: Difference): string {
+  return d.kind === 'statusSequence' ? `STATUS sequence of pod ${d.pod} differs` : d.detail;
+}
 
 /** An empty cell: the run did not run the test, or (a run with problems) its result could not be read. */
-export const absentText = (column: CompareColumn) => (column.problems.some((p) => p.startsWith('result file ')) ? 'no result (a result file of this run cannot be read)' : 'not run');
+export function absentText(column: CompareColumn): string {
+  return column.problems.some((p) => p.startsWith('result file ')) ? 'no result (a result file of this run cannot be read)' : 'not run';
+}
 
 /**
  * A failure's first line with what tells two readings of the same failure apart left out: numbers
  * and every word holding a digit (names with random suffixes, timestamps, durations).
  */
-export const failureGist = (message: string | null) => (message ?? '').split('\n')[0]!.replace(/[\w.:/-]*\d[\w.:/-]*/g, '#').trim();
+export function failureGist(message: string | null): string {
+  return (message ?? '').split('\n')[0]!.replace(/[\w.:/-]*\d[\w.:/-]*/g, '#').trim();
+}
 
-const isFailing = (c: CompareCell | null): c is CompareCell => c?.status === 'failed' || c?.status === 'broken';
+function isFailing(c: CompareCell | null): c is CompareCell {
+  return c?.status === 'failed' || c?.status === 'broken';
+}
 
 /** The ways the cells of one row differ; empty when every run saw the same. */
 export function differencesOf(cells: Array<CompareCell | null>, labels: string[]): Difference[] {
@@ -183,16 +195,22 @@ export function differencesOf(cells: Array<CompareCell | null>, labels: string[]
   return out;
 }
 
-const cellOf = (t: TestRecord): CompareCell => ({ status: t.status, message: t.message, durationMs: t.durationMs, observed: t.observed, missingEvidence: t.missingEvidence, evidenceProblems: t.evidenceProblems });
+function cellOf(t: TestRecord): CompareCell {
+  return { status: t.status, message: t.message, durationMs: t.durationMs, observed: t.observed, missingEvidence: t.missingEvidence, evidenceProblems: t.evidenceProblems };
+}
 
 /** What could not be read of a run, and which of its planned tests never ended: shown beside its column. */
-const runProblems = (m: ResultsModel) => [...m.problems, ...(m.plan?.notEnded.length ? [`${m.plan.notEnded.length} of ${m.plan.planned} planned tests never ended`] : []), ...(m.plan === undefined || m.plan === null ? ['no plan recorded: which tests never ended is unknown'] : [])];
+function runProblems(m: ResultsModel): string[] {
+  const notEnded = m.plan?.notEnded.length ? [`${m.plan.notEnded.length} of ${m.plan.planned} planned tests never ended`] : [];
+  return [...m.problems, ...notEnded, ...(m.plan ? [] : ['no plan recorded: which tests never ended is unknown'])];
+}
 
 /** The comparison of runs, columns in the order given; `outDir` is where links are made relative to. */
 export function compareRuns(runs: LoadedRun[], outDir: string): Comparison {
   const labels = columnLabels(runs);
   const ids = new Map<string, { suite: string; title: string }>();
-  for (const r of runs) for (const t of r.model.tests) if (!ids.has(t.id)) ids.set(t.id, { suite: t.suite, title: t.title });
+  // A test's id is its suite and title, so a later run's entry for an id is the same as the first's (and keeps its place).
+  for (const r of runs) for (const t of r.model.tests) ids.set(t.id, { suite: t.suite, title: t.title });
   const rows: CompareRow[] = [...ids.entries()].map(([id, { suite, title }]) => {
     const cells = runs.map((r) => {
       const t = r.model.tests.find((x) => x.id === id);

@@ -16,9 +16,14 @@ import { conformanceVerdict, verdictSentences } from './verdict.js';
 export const CONFORMANCE_JSON = 'conformance.json';
 export const CONFORMANCE_MD = 'conformance.md';
 
-const unknown = (v: string | null) => v ?? 'unknown';
+function unknown(v: string | null): string {
+  return v ?? 'unknown';
+}
+
 /** A line of prose that Markdown reads as it is (no heading, list or emphasis from a test's title). */
-const escapeMarkdownLine = (s: string) => s.replace(/([\\`*_[\]<#|])/g, '\\$1');
+function escapeMarkdownLine(s: string): string {
+  return s.replace(/([\\`*_[\]<#|])/g, '\\$1');
+}
 
 function identityLines(model: ResultsModel): string[] {
   const c = model.cluster;
@@ -96,7 +101,7 @@ export interface ConformanceFiles {
 
 export async function writeConformanceReport(model: ResultsModel, outDir: string): Promise<ConformanceFiles> {
   await fs.mkdir(outDir, { recursive: true });
-  const bytes = Buffer.from(modelJson(model), 'utf8');
+  const bytes = Buffer.from(modelJson(model));
   const digest = sha256(bytes);
   const json = path.join(outDir, CONFORMANCE_JSON);
   const markdown = path.join(outDir, CONFORMANCE_MD);

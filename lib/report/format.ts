@@ -5,7 +5,9 @@
 import type { ContainerBackoffs, PodObservation, TestStatus } from './model.js';
 
 /** Text safe inside a table cell: no pipes or line breaks to split it. */
-export const escapeCell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+export function escapeCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
 
 /** A fenced block longer than any run of backticks inside, so the text cannot close it. */
 export function codeBlock(text: string): string {
@@ -22,7 +24,9 @@ export function formatDuration(ms: number): string {
 }
 
 /** Seconds to a tenth, without a trailing ".0": 7, 4.9. */
-export const formatSeconds = (sec: number) => `${sec.toFixed(1).replace(/\.0$/, '')} s`;
+export function formatSeconds(sec: number): string {
+  return `${Number(sec.toFixed(1))} s`;
+}
 
 /** How late a restart came against its back-off: "7 s late", "1 s early", "on time". */
 export function latenessText(lateSec: number): string {
@@ -41,11 +45,15 @@ export function backoffText(b: ContainerBackoffs): string {
 }
 
 /** Every container's back-off in a pod, or null when none restarted (or the results predate back-offs). */
-export const backoffsLine = (o: PodObservation) => (o.backoffs?.length ? o.backoffs.map(backoffText).join('; ') : null);
+export function backoffsLine(o: PodObservation): string | null {
+  return o.backoffs?.length ? o.backoffs.map(backoffText).join('; ') : null;
+}
 
 export const BACKOFF_LEGEND =
   "Back-off: each restart's interval after the attempt before it ended, and (±) how late that was against the kubelet's CrashLoopBackOff (the first restart at once, then 10 s doubling to 300 s).";
 
 
 const MARKS: Record<TestStatus, string> = { passed: '✅ passed', failed: '❌ failed', broken: '⚠️ broken', skipped: '⏭️ skipped' };
-export const statusMark = (s: TestStatus) => MARKS[s];
+export function statusMark(s: TestStatus): string {
+  return MARKS[s];
+}

@@ -6,11 +6,17 @@
 import type { ResultFile } from './results.js';
 import { suiteOf } from './results.js';
 
-const escapeXml = (s: string) =>
-  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+}
 
-const seconds = (r: ResultFile) => ((r.stop - r.start) / 1000).toFixed(3);
-const suiteTitle = (r: ResultFile) => r.labels.find((l) => l.name === 'parentSuite' || l.name === 'suite')?.value ?? suiteOf(r);
+function seconds(r: ResultFile): string {
+  return ((r.stop - r.start) / 1000).toFixed(3);
+}
+
+function suiteTitle(r: ResultFile): string {
+  return r.labels.find((l) => l.name === 'parentSuite' || l.name === 'suite')?.value ?? suiteOf(r);
+}
 
 function testcase(r: ResultFile): string {
   const message = r.statusDetails?.message ?? '';

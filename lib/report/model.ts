@@ -145,7 +145,9 @@ export interface ResultsModel {
 
 
 /** The exact bytes written for a model: what results.json and conformance.json hold, and what their digest covers. */
-export const modelJson = (model: unknown) => `${JSON.stringify(model, null, 2)}\n`;
+export function modelJson(model: unknown): string {
+  return `${JSON.stringify(model, null, 2)}\n`;
+}
 
 export async function writeResultsModel(model: ResultsModel, outDir: string): Promise<string> {
   const file = path.join(outDir, RESULTS_FILE);

@@ -10,11 +10,13 @@ export function timelineOf(content: unknown): { rows: RecordedRow[]; marks: Time
   const value = content as { rows?: unknown; marks?: unknown } | unknown[];
   const rows = Array.isArray(value) ? value : value?.rows;
   if (!Array.isArray(rows)) return undefined;
-  const marks = !Array.isArray(value) && Array.isArray(value?.marks) ? (value.marks as TimelineMark[]) : [];
+  const marks = !Array.isArray(value) && Array.isArray(value!.marks) ? (value!.marks as TimelineMark[]) : [];
   return { rows: rows as RecordedRow[], marks };
 }
 
-const roundToMs = (sec: number) => Math.round(sec * 1000) / 1000;
+function roundToMs(sec: number): number {
+  return Math.round(sec * 1000) / 1000;
+}
 
 /**
  * Each container seen in more than one attempt: the seconds between its attempts (as the checks
@@ -35,7 +37,8 @@ export function observe(pod: string, rows: RecordedRow[], marks: TimelineMark[])
   const points: StatusPoint[] = [];
   for (const r of rows) if (points.at(-1)?.status !== shown(r)) points.push({ elapsedMs: r.elapsedMs, status: shown(r) });
   const last = rows.at(-1);
-  if (last && points.at(-1)?.elapsedMs !== last.elapsedMs) points.push({ elapsedMs: last.elapsedMs, status: shown(last) });
+  // The loop above pushed the first row, so there is a last point.
+  if (last && points.at(-1)!.elapsedMs !== last.elapsedMs) points.push({ elapsedMs: last.elapsedMs, status: shown(last) });
   const statusSequence: string[] = [];
   for (const p of points) if (statusSequence.at(-1) !== p.status) statusSequence.push(p.status);
   return {

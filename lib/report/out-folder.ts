@@ -22,7 +22,9 @@ const PHASE_JUNIT = /^junit-\d+\.xml$/;
 export type OwnerAlive = (owner: FolderOwner) => Promise<boolean>;
 
 /** initc's own entries among a folder's names. */
-export const ownEntries = (names: readonly string[]) => names.filter((n) => (RUN_FOLDER_ENTRIES as readonly string[]).includes(n) || PHASE_JUNIT.test(n)).sort();
+export function ownEntries(names: readonly string[]): string[] {
+  return names.filter((n) => (RUN_FOLDER_ENTRIES as readonly string[]).includes(n) || PHASE_JUNIT.test(n)).sort();
+}
 
 /**
  * Refuses `dir` when a live run owns it (refuseLiveOwner); otherwise removes initc's own entries from it (all but `keep`) and returns what it removed.

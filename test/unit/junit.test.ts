@@ -12,7 +12,8 @@ const result = (name: string, status: string, suite: string, start: number, mess
 });
 
 describe('JUnit XML from Allure results', () => {
-  const xml = junitXml([
+  // Built in each test (not at load), so that a mutant of junit.ts is active when it is.
+  const xmlOf = () => junitXml([
     result('b passes', 'passed', 'order', 2000),
     result('a fails <badly> & "loudly"', 'failed', 'order', 1000, 'expected x; observed y\nTimeline rows:\n#1 ...'),
     result('breaks', 'broken', 'chaos-kill', 3000, 'cannot read the log'),
@@ -20,6 +21,7 @@ describe('JUnit XML from Allure results', () => {
   ]);
 
   it('has one testsuite per initc suite, with its counts and wall time', () => {
+    const xml = xmlOf();
     expect(xml).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites>\n/);
     expect(xml).to.include('<testsuite name="order" tests="2" failures="1" errors="0" skipped="0" time="2.500">');
     expect(xml).to.include('<testsuite name="chaos-kill" tests="1" failures="0" errors="1" skipped="0" time="1.500">');
@@ -28,6 +30,7 @@ describe('JUnit XML from Allure results', () => {
   });
 
   it('orders tests by start, escapes names and messages, and says why each failed, broke or was skipped', () => {
+    const xml = xmlOf();
     expect(xml.indexOf('a fails')).to.be.below(xml.indexOf('b passes'));
     expect(xml).to.include('<testcase classname="order: what it asserts" name="a fails &lt;badly&gt; &amp; &quot;loudly&quot;" time="1.500"><failure message="expected x; observed y">expected x; observed y\nTimeline rows:\n#1 ...</failure></testcase>');
     expect(xml).to.include('<testcase classname="order: what it asserts" name="b passes" time="1.500"/>');

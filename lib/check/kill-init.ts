@@ -1,0 +1,102 @@
+/**
+ * `initc check`'s kill-init test, one per plain init container: a fresh start of the workload, the
+ * init container killed (SIGKILL) once seen running — or, when it runs for under a second and ended
+ * between two looks, held at its next start and killed there — then Ready again, only it ran again
+ * (the ones before it not), and with --probe the probe's output unchanged.
+ */
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { Fault } from '../chaos/fault.js';
+import { killContainer } from '../chaos/kill-container.js';
+import { FaultNotProven } from '../chaos/proof.js';
+import { recordRows } from '../checks/recording.js';
+import { canHoldAtStart } from '../cluster/provider.js';
+import type { NodeAccess } from '../cluster/provider.js';
+import { firstLine } from '../errors.js';
+import type { PodTimeline, TimelineRow } from '../observe/timeline.js';
+import { podMatches } from '../observe/wait.js';
+import { freshStart } from './apply.js';
+import type { TestRecord } from './harness.js';
+import { injectionEnd } from './harness.js';
+import type { Workload } from './manifests.js';
+import { CheckBroken, Skip } from './outcome.js';
+import type { CheckPart } from './outcome.js';
+import type { ProbeOutput } from './verdicts.js';
+import { checkKilledReranAlone, initStatus, isReady } from './verdicts.js';
+
+/** What the kill-init tests use of the check suite being built (lib/check/suite.ts). */
+export interface KillInitKit {
+  kc: KubeConfig;
+  namespace: string;
+  labels: Record<string, string>;
+  workload: Workload;
+  recoverMs: number;
+  /** The plain (not sidecar) init containers, in spec order. */
+  plainInits: string[];
+  /** How the title words the idempotency claim (with or without --probe). */
+  idempotency: string;
+  test: (part: CheckPart, title: string, body: (rec: TestRecord) => Promise<void>) => void;
+  nodeAccess: () => NodeAccess;
+  readyPod: (rec: TestRecord) => Promise<V1Pod>;
+  timeline: (rec: TestRecord, pod: string) => Promise<PodTimeline>;
+  inject: <T>(rec: TestRecord, target: T, t: PodTimeline, fault: Fault<T>) => Promise<() => Promise<void>>;
+  readyAgain: (rec: TestRecord, t: PodTimeline, description: string, met: (p: V1Pod) => boolean, fault: string, fromWall: number) => Promise<TimelineRow>;
+  probe: (rec: TestRecord, pod: string, when: string) => Promise<ProbeOutput | undefined>;
+  compareProbe: (rec: TestRecord, before: ProbeOutput | undefined, after: ProbeOutput | undefined, what: string) => void;
+  /** The probe at the first Ready (undefined before it, or without --probe). */
+  baseline: () => ProbeOutput | undefined;
+}
+
+function seenRunningOrDone(victim: string): (p: V1Pod) => boolean {
+  return (p) => {
+    const st = initStatus(p, victim)?.state;
+    return Boolean(st?.running || st?.terminated || isReady(p));
+  };
+}
+
+function runningNow(victim: string, p: V1Pod): boolean {
+  return Boolean(initStatus(p, victim)?.state?.running);
+}
+
+export function addKillInitTests(k: KillInitKit): void {
+  const w = k.workload;
+  for (const victim of k.plainInits) {
+    k.test('fault', `init container ${victim} killed (SIGKILL) during a fresh start, mid-run (or held at its start when it runs for under a second): it runs again alone, the ones before it not again, Ready within ${k.recoverMs / 1000} s, ${k.idempotency}`, async (rec) => {
+      const node = k.nodeAccess();
+      /** A fresh start, the victim killed once seen running; false when it ended first (too fast to catch). */
+      const attempt = async (held: boolean): Promise<{ name: string; t: PodTimeline } | false> => {
+        const name = await freshStart(k.kc, k.namespace, w, await k.readyPod(rec), k.labels);
+        const t = await k.timeline(rec, name);
+        t.mark(`fresh start: ${name} is the successor of the Ready pod${held ? `; ${victim}'s next start is held (a sleeper in place of its command)` : ''}`);
+        const row = await t.until(podMatches(`${victim} running${held ? ' (held at its start)' : ''}`, seenRunningOrDone(victim), k.recoverMs));
+        if (!runningNow(victim, row.pod)) {
+          if (held) throw new CheckBroken(`expected ${victim} held at its start (running a sleeper until killed); observed it ${JSON.stringify(initStatus(row.pod, victim)?.state ?? null)}: the hold did not take effect`);
+          return false;
+        }
+        try {
+          await k.inject(rec, node, t, killContainer(k.namespace, name, victim, 'SIGKILL'));
+        } catch (err) {
+          // The kill came after it had ended on its own (exit 0, or no running container left): too fast as well.
+          const late = (err instanceof FaultNotProven && err.proof.evidence['exitCode'] === 0) || /expected one running container/.test(firstLine(err));
+          if (late && !held) return false;
+          throw err;
+        }
+        return { name, t };
+      };
+      let how = 'mid-run';
+      let killed = await attempt(false);
+      if (!killed) {
+        // It ran and ended between two looks: hold its next start instead of racing it again.
+        if (!canHoldAtStart(node)) throw new Skip(`${victim} finished before initc could kill it (it runs for well under a second), and this node's runtime cannot hold a container at its start (the embedded cluster's and kind's can; a node reached through a privileged pod cannot)`);
+        const withdraw = await node.holdNextStart(k.namespace, victim);
+        rec.undos.push(async () => void (await withdraw()));
+        how = 'held at its start';
+        killed = (await attempt(true)) as { name: string; t: PodTimeline };
+      }
+      const { name, t } = killed;
+      rec.extra.push({ name: 'kill', content: `${victim} was killed ${how}` });
+      const ready = await k.readyAgain(rec, t, 'Ready', isReady, `${victim} killed`, injectionEnd(rec));
+      checkKilledReranAlone(recordRows(t.rows), ready.pod, k.plainInits, victim);
+      k.compareProbe(rec, k.baseline(), await k.probe(rec, name, `after ${victim} was killed`), `${victim} was killed ${how}`);
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The run's environment as read from a scripted API server (lib/cli/environment.ts's
+ * describeEnvironment): the server's version and the chosen nodes' own, or why they could not be read.
+ */
+import { expect } from 'chai';
+import { describeEnvironment } from '../../lib/cli/environment.js';
+import { INITC_VERSION } from '../../lib/util/paths.js';
+import { scriptedServer } from '../support/scripted-server.js';
+
+const nodeInfo = (kubelet: string) => ({ kubeletVersion: kubelet, containerRuntimeVersion: 'containerd://2.2.9', osImage: 'Debian', kernelVersion: '6.1', architecture: 'amd64', bootID: '', kubeProxyVersion: '', machineID: '', operatingSystem: 'linux', systemUUID: '' });
+
+describe('the run\'s environment, read from the cluster', () => {
+  it('the server\'s gitVersion and the nodes the tests ran on (the pinned one)', async () => {
+    const s = await scriptedServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url === '/version') return res.end(JSON.stringify({ gitVersion: 'v1.34.12', major: '1', minor: '34' }));
+      if (req.url?.startsWith('/api/v1/nodes')) return res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'a' }, status: { nodeInfo: nodeInfo('v1.34.12') } }, { metadata: { name: 'b' }, status: { nodeInfo: nodeInfo('v1.33.1') } }] }));
+      res.statusCode = 404;
+      res.end('{}');
+    });
+    try {
+      expect(await describeEnvironment(s.kc, 'local', 'b')).to.deep.equal({ provider: 'local', initc: INITC_VERSION, server: 'v1.34.12', nodes: 'b', kubelet: 'v1.33.1', 'container runtime': 'containerd://2.2.9', 'node OS': 'Debian', kernel: '6.1' });
+      expect((await describeEnvironment(s.kc, 'kind')).kubelet).to.equal('a: v1.34.12, b: v1.33.1');
+    } finally {
+      s.close();
+    }
+  });
+
+  it('a cluster that cannot be read: provider and initc, and the error\'s first line', async () => {
+    const s = await scriptedServer((_req, res) => {
+      res.statusCode = 403;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ kind: 'Status', message: 'forbidden\nsecond line' }));
+    });
+    try {
+      const env = await describeEnvironment(s.kc, 'kubeconfig');
+      expect(Object.keys(env)).to.deep.equal(['provider', 'initc', 'error']);
+      expect([env.provider, env.initc]).to.deep.equal(['kubeconfig', INITC_VERSION]);
+      // The client's error is "HTTP-Code: 403" and then the body on further lines: only its first line is kept.
+      expect(env.error).to.equal('cannot read versions: HTTP-Code: 403');
+    } finally {
+      s.close();
+    }
+  });
+});
