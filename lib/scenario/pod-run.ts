@@ -56,13 +56,17 @@ export class PodRun {
     const pod = await this.pod();
     const texts: string[] = [];
     // A log that cannot be read would hide ledger lines (and make "never ran" look true): fail instead.
-    const read = (name: string, previous: boolean) =>
+    // `tolerant`: a log whose container may be gone from the node reads as empty (see PREVIOUS_GONE).
+    const read = (name: string, previous: boolean, tolerant = previous) =>
       this.log(name, previous).catch((err: Error) => {
-        if (previous && isGone(err)) return ''; // its container is gone from the node (see PREVIOUS_GONE)
+        if (tolerant && isGone(err)) return '';
         throw new InfrastructureError(`cannot read the ${previous ? 'previous' : 'current'} log of ${this.namespace}/${this.name}/${name} for the ledger: ${err.message.split('\n')[0]}`);
       });
     for (const s of allContainerStatuses(pod)) {
       if (s.state?.running || s.state?.terminated) texts.push(await read(s.name, false));
+      // Waiting after an exit (CrashLoopBackOff): the current log is that last exited attempt's, and the
+      // "previous" one the attempt before it, which the kubelet may already have removed.
+      else if (s.lastState?.terminated) texts.push(await read(s.name, false, true));
       if (s.lastState?.terminated) texts.push(await read(s.name, true));
     }
     const unique = new Map(texts.flatMap(parseLedger).map((e) => [`${e.uptime} ${e.container} ${e.event}`, e]));
