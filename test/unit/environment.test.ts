@@ -14,13 +14,23 @@ describe('the run\'s environment, read from the cluster', () => {
     const s = await scriptedServer((req, res) => {
       res.setHeader('Content-Type', 'application/json');
       if (req.url === '/version') return res.end(JSON.stringify({ gitVersion: 'v1.34.12', major: '1', minor: '34' }));
+      if (req.url === '/metrics') return res.end('kubernetes_feature_enabled{name="ContainerRestartRules",stage="BETA"} 1\n');
+      if (req.url === '/api/v1/nodes/b/proxy/metrics') return res.end('kubernetes_feature_enabled{name="ContainerRestartRules",stage="BETA"} 0\n');
+      if (req.url === '/api/v1/nodes/a/proxy/metrics') return res.end('kubernetes_feature_enabled{name="ContainerRestartRules",stage="BETA"} 1\n');
       if (req.url?.startsWith('/api/v1/nodes')) return res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'a' }, status: { nodeInfo: nodeInfo('v1.34.12') } }, { metadata: { name: 'b' }, status: { nodeInfo: nodeInfo('v1.33.1') } }] }));
       res.statusCode = 404;
       res.end('{}');
     });
     try {
-      expect(await describeEnvironment(s.kc, 'local', 'b')).to.deep.equal({ provider: 'local', initc: INITC_VERSION, server: 'v1.34.12', nodes: 'b', kubelet: 'v1.33.1', 'container runtime': 'containerd://2.2.9', 'node OS': 'Debian', kernel: '6.1' });
-      expect((await describeEnvironment(s.kc, 'kind')).kubelet).to.equal('a: v1.34.12, b: v1.33.1');
+      expect(await describeEnvironment(s.kc, 'local', 'b')).to.deep.equal({
+        provider: 'local', initc: INITC_VERSION, server: 'v1.34.12', nodes: 'b', kubelet: 'v1.33.1', 'container runtime': 'containerd://2.2.9', 'node OS': 'Debian', kernel: '6.1',
+        'feature gates (kube-apiserver)': 'ContainerRestartRules=on (BETA)', 'feature gates (kubelet b)': 'ContainerRestartRules=off (BETA)',
+      });
+      const kind = await describeEnvironment(s.kc, 'kind', undefined, { featureGates: { ContainerRestartRules: true }, kubelet: {} });
+      expect(kind.kubelet).to.equal('a: v1.34.12, b: v1.33.1');
+      // Unpinned, the first of the nodes is the kubelet whose gates are read; the settings asked for are said.
+      expect([kind['asked for'], kind['feature gates']]).to.deep.equal(['gates ContainerRestartRules=true', 'ContainerRestartRules=on (BETA)']);
+      expect((await describeEnvironment(s.kc, 'kind', undefined, { featureGates: {}, kubelet: {} }))['asked for']).to.equal(undefined);
     } finally {
       s.close();
     }
