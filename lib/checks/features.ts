@@ -10,7 +10,7 @@ import type { RecordedRow, Recording } from './recording.js';
 import { attemptsOf, containerIn, everRan } from './recording.js';
 import type { GateInForce } from '../cluster/features.js';
 
-export type GatedFeature = 'ContainerRestartRules' | 'RestartAllContainersOnContainerExits';
+export type GatedFeature = 'ContainerRestartRules' | 'RestartAllContainersOnContainerExits' | 'EnvFiles';
 
 /**
  * The gates each component must run for the feature to work (k8s.io/kubernetes v1.36.5
@@ -20,6 +20,7 @@ export type GatedFeature = 'ContainerRestartRules' | 'RestartAllContainersOnCont
 export const KUBELET_GATES: Readonly<Record<GatedFeature, readonly string[]>> = {
   ContainerRestartRules: ['ContainerRestartRules'],
   RestartAllContainersOnContainerExits: ['ContainerRestartRules', 'RestartAllContainersOnContainerExits', 'NodeDeclaredFeatures'],
+  EnvFiles: ['EnvFiles'],
 };
 
 /** What the API server did with a dry-run pod carrying the feature's fields. */
@@ -79,6 +80,19 @@ export interface ExpectedAdmission {
 const on = (gates: ReadonlyMap<string, GateInForce>, g: string) => gates.get(g)?.enabled === true;
 
 export function expectedAdmission(feature: GatedFeature, apiserver: ReadonlyMap<string, GateInForce>): ExpectedAdmission {
+  if (feature === 'EnvFiles') {
+    // v1.34.12 and v1.36.5 pkg/api/pod/util.go dropFileKeyRefInUse clears fileKeyRef, then validateEnvVarValueFrom finds no source.
+    return on(apiserver, 'EnvFiles')
+      ? { outcome: 'kept', why: 'EnvFiles is on' }
+      : { outcome: 'refused', message: /must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`/, why: 'EnvFiles is off: dropFileKeyRefInUse clears fileKeyRef and the emptied valueFrom is invalid' };
+  }
+  if (!apiserver.has('ContainerRestartRules')) {
+    // A release before the gate (1.33): restartPolicyRules is no field of its API (the decoder drops it), and the
+    // container restartPolicy is validated as before (v1.33.13 pkg/apis/core/validation/validation.go).
+    return feature === 'ContainerRestartRules'
+      ? { outcome: 'refused', message: /spec\.initContainers\[0\]\.restartPolicy: Unsupported value: "Never": supported values: "Always"/, why: 'the release has no ContainerRestartRules: an init container\'s restartPolicy may only be Always' }
+      : { outcome: 'refused', message: /spec\.containers\[0\]\.restartPolicy: Forbidden: may not be set for non-init containers/, why: 'the release has no ContainerRestartRules: an app container may not have a restartPolicy' };
+  }
   if (!on(apiserver, 'ContainerRestartRules')) return { outcome: 'dropped', why: 'ContainerRestartRules is off: dropContainerRestartRules clears restartPolicyRules and a non-Always container restartPolicy' };
   if (feature === 'ContainerRestartRules') return { outcome: 'kept', why: 'ContainerRestartRules is on' };
   if (!on(apiserver, 'RestartAllContainersOnContainerExits')) {

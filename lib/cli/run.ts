@@ -65,6 +65,7 @@ export const SUITES: Record<string, SuiteInfo> = {
   sidecar: { file: 'sidecar.spec', inDefault: true },
   network: { file: 'network.spec', inDefault: true },
   resources: { file: 'resources.spec', inDefault: true },
+  'env-files': { file: 'features/env-files.spec', inDefault: true },
   'backoff-config': { file: 'features/backoff-config.spec', inDefault: false },
   'kubelet-restart-status': { file: 'features/kubelet-restart-status.spec', inDefault: false, chaos: true, wholeNode: true },
   'workloads-deployment': { file: 'workloads/deployment.spec', inDefault: true },

@@ -4,7 +4,7 @@
  */
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import { pod, shell } from '../pod/builder.js';
+import { DATA_VOLUME, pod, shell } from '../pod/builder.js';
 import { ApiError, requestJson } from '../kube/raw.js';
 import { apiserverGates, kubeletGates } from '../kube/gates-in-force.js';
 import type { ComponentGates } from '../kube/gates-in-force.js';
@@ -48,10 +48,16 @@ async function candidateNodes(kc: KubeConfig): Promise<string[]> {
 /** A dry-run create of `body`; what came back of `fields` on the container `where`/`index`, or the server's refusal. */
 async function dryRunAdmission(kc: KubeConfig, namespace: string, body: V1Pod, where: 'initContainers' | 'containers', fields: readonly ('restartPolicy' | 'restartPolicyRules')[]): Promise<Admission> {
   const sent = body.spec![where]![0]!;
-  try {
-    const created = await requestJson<V1Pod>(kc, 'POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, { body });
+  return dryRun(kc, namespace, body, (created) => {
     const got = created.spec?.[where]?.[0];
     return admissionOf(Object.fromEntries(fields.map((f) => [f, sent[f]])), Object.fromEntries(fields.map((f) => [f, got?.[f]])));
+  });
+}
+
+/** A dry-run create of `body`, judged by `judge` on what came back, or the server's refusal. */
+async function dryRun(kc: KubeConfig, namespace: string, body: V1Pod, judge: (created: V1Pod) => Admission): Promise<Admission> {
+  try {
+    return judge(await requestJson<V1Pod>(kc, 'POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, { body }));
   } catch (err) {
     if (err instanceof ApiError && err.statusCode === 422) return { outcome: 'refused', message: firstLine(err).replace(/^POST \S+: HTTP 422: /, '') };
     throw err;
@@ -88,6 +94,21 @@ export async function discoverRestartRules(kc: KubeConfig, namespace: string): P
 /** RestartAllContainersOnContainerExits on the API server (a dry-run keeps the action) and on the kubelets (with its dependencies). */
 export async function discoverRestartAll(kc: KubeConfig, namespace: string): Promise<Discovery> {
   return discover(kc, 'RestartAllContainersOnContainerExits', await dryRunAdmission(kc, namespace, restartAllProbe(namespace), 'containers', ['restartPolicy', 'restartPolicyRules']));
+}
+
+/** The probe of EnvFiles: an app container's variable read with fileKeyRef from a file in an emptyDir. */
+export const envFilesProbe = (namespace: string): V1Pod =>
+  pod('initc-env-files-probe')
+    .init(shell('init', 'exit 0'))
+    .app({ ...shell('app', 'exit 0'), env: [{ name: 'PROBE', valueFrom: { fileKeyRef: { volumeName: DATA_VOLUME, path: 'probe.env', key: 'PROBE', optional: false } } }] })
+    .build(namespace);
+
+/** EnvFiles on the API server (a dry-run keeps fileKeyRef) and on the kubelets. */
+export async function discoverEnvFiles(kc: KubeConfig, namespace: string): Promise<Discovery> {
+  const body = envFilesProbe(namespace);
+  // Only the probe's own variable (sent with optional: false, which the server defaults): it also defaults other env entries the pod builder adds (fieldRef's apiVersion).
+  const fileKeyRef = (p: V1Pod) => p.spec?.containers[0]?.env?.find((e) => e.name === 'PROBE')?.valueFrom?.fileKeyRef;
+  return discover(kc, 'EnvFiles', await dryRun(kc, namespace, body, (created) => admissionOf({ fileKeyRef: fileKeyRef(body) }, { fileKeyRef: fileKeyRef(created) })));
 }
 
 /** The discovery as evidence: the decision, the dry-run's outcome and the gates each component reports. */

@@ -53,6 +53,7 @@ describe('gated features: discovery', () => {
     expect(KUBELET_GATES).to.deep.equal({
       ContainerRestartRules: ['ContainerRestartRules'],
       RestartAllContainersOnContainerExits: ['ContainerRestartRules', 'RestartAllContainersOnContainerExits', 'NodeDeclaredFeatures'],
+      EnvFiles: ['EnvFiles'],
     });
   });
 
@@ -147,8 +148,20 @@ describe('gated features: discovery', () => {
 describe('gated features: what the API server must do with the fields', () => {
   const REFUSAL = 'Pod "initc-restart-all-probe" is invalid: spec.containers[0].restartPolicyRules[0].action: Unsupported value: "RestartAllContainers": supported values: "Restart"';
 
-  it('expects the fields dropped where ContainerRestartRules is off or unknown, whatever the other gates', () => {
-    for (const g of [gates({ ContainerRestartRules: false, RestartAllContainersOnContainerExits: true }), gates({})]) {
+  it('expects the fields refused where the release has no ContainerRestartRules (1.33), with the messages v1.33.13 gave', () => {
+    const rules = expectedAdmission('ContainerRestartRules', gates({}));
+    const all = expectedAdmission('RestartAllContainersOnContainerExits', gates({ RestartAllContainersOnContainerExits: true }));
+    expect([rules.outcome, rules.why]).to.deep.equal(['refused', 'the release has no ContainerRestartRules: an init container\'s restartPolicy may only be Always']);
+    expect([all.outcome, all.why]).to.deep.equal(['refused', 'the release has no ContainerRestartRules: an app container may not have a restartPolicy']);
+    // As the v1.33.13 API server answered the probes (compare of 1.33–1.36, 2026-12-07).
+    checkAdmission(rules, { outcome: 'refused', message: 'Pod "initc-restart-rules-probe" is invalid: spec.initContainers[0].restartPolicy: Unsupported value: "Never": supported values: "Always"' });
+    checkAdmission(all, { outcome: 'refused', message: 'Pod "initc-restart-all-probe" is invalid: spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers' });
+    expectFailure((a: Admission) => checkAdmission(rules, a), { outcome: 'refused', message: 'spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers' }, /^expected the refusal to match/);
+    expectFailure((a: Admission) => checkAdmission(all, a), { outcome: 'dropped', fields: ['restartPolicy'] }, /^expected the API server to refuse the pod/);
+  });
+
+  it('expects the fields dropped where ContainerRestartRules is off, whatever the other gates', () => {
+    for (const g of [gates({ ContainerRestartRules: false, RestartAllContainersOnContainerExits: true })]) {
       for (const feature of ['ContainerRestartRules', 'RestartAllContainersOnContainerExits'] as const) {
         const e = expectedAdmission(feature, g);
         expect(e.outcome).to.equal('dropped');

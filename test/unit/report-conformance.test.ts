@@ -13,7 +13,7 @@ const RUN_136 = path.join(projectRoot(), 'test', 'fixtures', 'runs', 'v1.36');
 const sha256File = async (file: string) => createHash('sha256').update(await fs.readFile(file)).digest('hex');
 
 describe('conformance report (Markdown + JSON of one run)', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
   let out: string;
   beforeEach(async () => {
     out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-conformance-'));
