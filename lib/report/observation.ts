@@ -9,7 +9,8 @@ export type RecordedRow = Omit<TimelineRow, 'pod'>;
 export function timelineOf(content: unknown): { rows: RecordedRow[]; marks: TimelineMark[] } | undefined {
   const value = content as { rows?: unknown; marks?: unknown } | unknown[];
   const rows = Array.isArray(value) ? value : value?.rows;
-  if (!Array.isArray(rows)) return undefined;
+  // Rows of another shape (no containers list) would break every reading of them: none is a timeline.
+  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray((r as { containers?: unknown } | null)?.containers))) return undefined;
   const marks = !Array.isArray(value) && Array.isArray(value!.marks) ? (value!.marks as TimelineMark[]) : [];
   return { rows: rows as RecordedRow[], marks };
 }

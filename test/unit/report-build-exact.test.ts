@@ -267,6 +267,10 @@ describe('pod observations, exactly', () => {
     expect(timelineOf({ rows, marks: 'no' })).to.deep.equal({ rows, marks: [] });
     expect(timelineOf(rows)).to.deep.equal({ rows, marks: [] });
     for (const none of [null, undefined, {}, { rows: 'x' }, 'rows', 3]) expect(timelineOf(none), String(none)).to.equal(undefined);
+    // Rows of another shape (a malformed or foreign attachment) are no timeline, rather than a crash later.
+    expect(timelineOf({ rows: [...rows, { seq: 2, status: 'x' }] })).to.equal(undefined);
+    expect(timelineOf([null])).to.equal(undefined);
+    expect(timelineOf({ rows: [] })).to.deep.equal({ rows: [], marks: [] });
   });
 
   it('a timeline without rows: no sequence, restarts or points; the marks kept', () => {
