@@ -168,3 +168,9 @@ export function checkCapHeld(intervals: number[], s: BackoffSchedule): void {
   const over = atCap.filter(({ got }) => got < s.capSec - s.earlySec || got > hi);
   if (over.length) fail(`every interval at the cap within ${s.capSec - s.earlySec}–${hi}s`, over.map(({ got, i }) => `restart ${i + 1} after ${got}s`).join(', '));
 }
+
+/** The schedule a report recorded ("1 s doubling to 5 s (…)", describeBackoff's words) back as numbers; undefined for other text. */
+export function parseBackoff(described: string): { initialSec: number; capSec: number } | undefined {
+  const m = /^(\d+(?:\.\d+)?) s doubling to (\d+(?:\.\d+)?) s\b/.exec(described);
+  return m ? { initialSec: Number(m[1]), capSec: Number(m[2]) } : undefined;
+}

@@ -2,8 +2,8 @@
  * EnvFiles (KEP-3721): an init container writes an env file into an emptyDir and a later
  * container's variable takes its value with `valueFrom.fileKeyRef`. What the kubelet does, read at
  * v1.36.5 pkg/kubelet/kubelet_pods.go makeEnvironmentVariables and pkg/kubelet/util/env/env_util.go
- * ParseEnv: the value is read when the container is created and must be in single quotes
- * (KEY='value'; an unquoted one makes the whole file unreadable); a key missing from the file is
+ * ParseEnv: the value is read when the container is created; its syntax changed with the gate's
+ * stage (envFileSyntax); a key missing from the file is
  * left out when `optional`, else the container is not created; a file that cannot be opened or
  * parsed stops the container whether or not the key is optional ("couldn't parse env file"). Pure.
  */
@@ -21,6 +21,23 @@ export function envPrinted(appLog: string): Map<string, string> {
 }
 
 export const UNSET = '<unset>';
+
+export type EnvFileSyntax = 'quoted' | 'plain';
+
+/**
+ * The syntax the kubelet reads, by its EnvFiles stage: alpha (v1.34.12 ParseEnv) takes KEY=value,
+ * with backslash continuations, and keeps quotes as part of the value; beta (v1.35.8, v1.36.5)
+ * needs KEY='value' and refuses a file with any other value ("value must be enclosed in single quotes").
+ */
+export const envFileSyntax = (stage: string): EnvFileSyntax => (stage === 'ALPHA' ? 'plain' : 'quoted');
+
+/** A line of `key` = `value` in that syntax. */
+export const envLine = (syntax: EnvFileSyntax, key: string, value: string) => (syntax === 'quoted' ? `${key}='${value}'` : `${key}=${value}`);
+
+/** The other syntax's line for `value`, and what the kubelet makes of it: refused (beta), or read with its quotes (alpha). */
+export function otherSyntax(syntax: EnvFileSyntax, key: string, value: string): { line: string; refused: boolean; read?: string } {
+  return syntax === 'quoted' ? { line: `${key}=${value}`, refused: true } : { line: `${key}='${value}'`, refused: false, read: `'${value}'` };
+}
 
 /** The app ran and saw `name` as `want` (UNSET: without it). */
 export function checkEnvSeen(rec: Recording, app: string, appLog: string, name: string, want: string): void {

@@ -9,6 +9,8 @@ import type { ClusterSettings } from '../cluster/features.js';
 import { describeGates, describeSettings, isDefaultSettings } from '../cluster/features.js';
 import type { ComponentGates } from '../kube/gates-in-force.js';
 import { gatesInForce } from '../kube/gates-in-force.js';
+import { configuredBackoff, describeBackoff } from '../checks/backoff.js';
+import { kubeletBackoffConfig } from '../scenario/kubelet-backoff.js';
 
 const NODE_FIELDS = [
   ['kubelet', 'kubeletVersion'],
@@ -53,6 +55,14 @@ export function gatesEnvironment(components: readonly ComponentGates[]): Record<
   return Object.fromEntries(described.map((d) => [`feature gates (${d.c})`, d.text]));
 }
 
+/** The kubelet's CrashLoopBackOff schedule as it reports it, in describeBackoff's words, or why it is unreadable. */
+async function backoffEnvironment(kc: KubeConfig, node: string, server: string): Promise<string> {
+  const read = await kubeletBackoffConfig(kc, node);
+  if ('unreadable' in read) return `unreadable: ${read.unreadable}`;
+  const minor = Number(/^v?\d+\.(\d+)/.exec(server)?.[1] ?? 0);
+  return describeBackoff(configuredBackoff(minor, read.config), read.config);
+}
+
 /** The Allure report's environment section: what the cluster is made of, and the gates it runs with. */
 export async function describeEnvironment(kc: KubeConfig, provider: string, pinnedNode?: string, settings?: ClusterSettings): Promise<Record<string, string>> {
   const info: Record<string, string> = { provider, initc: INITC_VERSION };
@@ -62,7 +72,9 @@ export async function describeEnvironment(kc: KubeConfig, provider: string, pinn
     const nodes = (await kc.makeApiClient(CoreV1Api).listNode()).items;
     const env = nodesEnvironment(nodes, pinnedNode);
     Object.assign(info, env);
-    Object.assign(info, gatesEnvironment(await gatesInForce(kc, pinnedNode ?? env.nodes?.split(', ')[0])));
+    const node = pinnedNode ?? env.nodes?.split(', ')[0];
+    Object.assign(info, gatesEnvironment(await gatesInForce(kc, node)));
+    if (node) info['kubelet back-off'] = await backoffEnvironment(kc, node, info.server);
   } catch (err) {
     info['error'] = `cannot read versions: ${(err as Error).message.split('\n')[0]}`;
   }

@@ -12,6 +12,8 @@ import { exists } from '../util/fsx.js';
 import type { FailureExcerpt, ResultsModel, TestRecord, TestStatus } from './model.js';
 import { RESULTS_SCHEMA, TEST_STATUSES } from './model.js';
 import { observe, timelineOf } from './observation.js';
+import { KUBELET_BACKOFF, parseBackoff } from '../checks/backoff.js';
+import type { BackoffSchedule } from '../checks/backoff.js';
 import type { RecordedRow } from './observation.js';
 import { planOutcome, readPlan } from './plan.js';
 import type { PlannedTest } from './plan.js';
@@ -112,7 +114,7 @@ function excerptOf(message: string | null, timelines: PodTimelineRead[]): Failur
   };
 }
 
-async function testRecord(folder: string, result: AllureResult): Promise<TestRecord> {
+async function testRecord(folder: string, result: AllureResult, schedule: BackoffSchedule): Promise<TestRecord> {
   const status = toStatus(result.status);
   const skipInTitle = SKIP_SUFFIX.exec(result.name);
   const title = result.name.replace(SKIP_SUFFIX, '');
@@ -134,7 +136,7 @@ async function testRecord(folder: string, result: AllureResult): Promise<TestRec
     stop: new Date(result.stop ?? result.start).toISOString(),
     k8sVersion: label('k8sVersion'),
     message,
-    observed: timelines.map((t) => observe(t.pod, t.rows, t.marks)),
+    observed: timelines.map((t) => observe(t.pod, t.rows, t.marks, schedule)),
     missingEvidence,
     evidenceProblems: (texts.get('evidence problems') ?? '').split('\n').filter((l) => l.trim()),
     excerpt: status === 'failed' || status === 'broken' ? excerptOf(message, timelines) : null,
@@ -193,6 +195,9 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
     problems.push(`environment.properties cannot be read (${(err as NodeJS.ErrnoException).code ?? firstLine(err)}): the cluster's identity comes from the tests' labels alone`);
   }
   if (env.error) problems.push(`the run could not read the cluster's versions: ${env.error}`);
+  const recorded = env['kubelet back-off'] === undefined ? undefined : parseBackoff(env['kubelet back-off']);
+  // The back-offs are read against the kubelet's schedule as the run recorded it (else the default).
+  const schedule: BackoffSchedule = recorded ? { ...KUBELET_BACKOFF, ...recorded } : KUBELET_BACKOFF;
 
   const starts = results.map((r) => r.start).filter(Number.isFinite);
   const stops = results.map((r) => r.stop ?? r.start).filter(Number.isFinite);
@@ -210,7 +215,7 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
   }
   const tests = await Promise.all(
     results.map(async (r) => {
-      const t = await testRecord(folder, r);
+      const t = await testRecord(folder, r, schedule);
       if (salvaged.has(r)) t.missingEvidence.unshift('its result file cannot be read: its evidence is unknown');
       return t;
     }),
@@ -241,6 +246,7 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
       nodes: env.nodes ?? null,
       featureGates: featureGatesOf(env),
       askedFor: env['asked for'] ?? null,
+      kubeletBackoff: env['kubelet back-off'] ?? null,
     },
     initc: { version: env.initc ?? null, suitesRevision: options.suitesRevision },
     run: {

@@ -50,7 +50,7 @@ export function backoffsLine(o: PodObservation): string | null {
 }
 
 export const BACKOFF_LEGEND =
-  "Back-off: each restart's interval after the attempt before it ended, and (±) how late that was against the kubelet's CrashLoopBackOff (the first restart at once, then 10 s doubling to 300 s).";
+  "Back-off: each restart's interval after the attempt before it ended, and (±) how late that was against the kubelet's CrashLoopBackOff: the first restart at once, then the schedule each run's kubelet reported (the kubelet back-off row; by default 10 s doubling to 300 s).";
 
 
 const MARKS: Record<TestStatus, string> = { passed: '✅ passed', failed: '❌ failed', broken: '⚠️ broken', skipped: '⏭️ skipped' };

@@ -133,6 +133,7 @@ export function compareHtml(c: Comparison): string {
     runRow('container runtime', (col) => escapeHtml(col.cluster.containerRuntime ?? 'unknown')),
     runRow('node OS, kernel', (col) => escapeHtml(`${col.cluster.nodeOS ?? 'unknown'}, ${col.cluster.kernel ?? 'unknown'}`)),
     runRow('provider', (col) => escapeHtml(col.cluster.provider ?? 'unknown')),
+    runRow('kubelet back-off', (col) => escapeHtml(col.cluster.kubeletBackoff ?? 'not recorded (10 s doubling to 300 s assumed)')),
     runRow('initc, suites revision', (col) => escapeHtml(`${col.initc.version ?? 'unknown'}, ${col.initc.suitesRevision}`)),
     runRow('run', (col) => escapeHtml(`${col.run.start ?? '?'} → ${col.run.end ?? '?'}`)),
     runRow('results', (col) => escapeHtml(`${col.totals.passed} passed, ${col.totals.failed} failed, ${col.totals.broken} broken, ${col.totals.skipped} skipped`)),

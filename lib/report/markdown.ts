@@ -29,6 +29,7 @@ export function compareMarkdown(c: Comparison): string {
     `| kubelet | ${c.columns.map((col) => escapeCell(col.cluster.kubeletVersion ?? 'unknown')).join(' | ')} |`,
     `| runtime | ${c.columns.map((col) => escapeCell(col.cluster.containerRuntime ?? 'unknown')).join(' | ')} |`,
     `| provider | ${c.columns.map((col) => escapeCell(col.cluster.provider ?? 'unknown')).join(' | ')} |`,
+    `| kubelet back-off | ${c.columns.map((col) => escapeCell(col.cluster.kubeletBackoff ?? 'not recorded (10 s doubling to 300 s assumed)')).join(' | ')} |`,
     `| initc, suites | ${c.columns.map((col) => escapeCell(`${col.initc.version ?? 'unknown'}, ${col.initc.suitesRevision}`)).join(' | ')} |`,
     `| results | ${c.columns.map((col) => `${col.totals.passed} passed, ${col.totals.failed} failed, ${col.totals.broken} broken, ${col.totals.skipped} skipped`).join(' | ')} |`,
     `| verdict | ${c.columns.map((col) => escapeCell(col.verdict)).join(' | ')} |`,

@@ -29,6 +29,8 @@ export interface ClusterIdentity {
   featureGates?: Record<string, string> | null;
   /** The gates and kubelet fields the run asked the cluster it started for ("gates A=true; kubelet x=5s"). */
   askedFor?: string | null;
+  /** The CrashLoopBackOff schedule the kubelet reported ("1 s doubling to 5 s (…)"); the back-offs are read against it. */
+  kubeletBackoff?: string | null;
 }
 
 export interface ContainerRestarts {

@@ -1,5 +1,6 @@
 /** What one pod's recorded timeline shows: its STATUS sequence, restarts, back-offs and chart points. */
-import { expectedBackoff, restartIntervalsOf } from '../checks/backoff.js';
+import { KUBELET_BACKOFF, expectedBackoff, restartIntervalsOf } from '../checks/backoff.js';
+import type { BackoffSchedule } from '../checks/backoff.js';
 import type { TimelineMark, TimelineRow } from '../observe/timeline.js';
 import type { ContainerBackoffs, PodObservation, StatusPoint } from './model.js';
 
@@ -21,19 +22,20 @@ function roundToMs(sec: number): number {
 
 /**
  * Each container seen in more than one attempt: the seconds between its attempts (as the checks
- * read them, restartIntervalsOf) against the kubelet's default back-off for each restart.
+ * read them, restartIntervalsOf) against the kubelet's back-off for each restart: the schedule the run
+ * recorded for it, else the default.
  */
-export function backoffsOf(rows: RecordedRow[]): ContainerBackoffs[] {
+export function backoffsOf(rows: RecordedRow[], schedule: BackoffSchedule = KUBELET_BACKOFF): ContainerBackoffs[] {
   const containers = [...new Set(rows.flatMap((r) => r.containers.map((c) => c.name)))];
   return containers.flatMap((container) => {
     const { seconds, unended } = restartIntervalsOf(rows, container);
     if (!seconds.length && !unended) return [];
-    const intervals = seconds.map((intervalSec, i) => ({ restart: i + 1, intervalSec, backoffSec: expectedBackoff(i), lateSec: roundToMs(intervalSec - expectedBackoff(i)) }));
+    const intervals = seconds.map((intervalSec, i) => ({ restart: i + 1, intervalSec, backoffSec: expectedBackoff(i, schedule), lateSec: roundToMs(intervalSec - expectedBackoff(i, schedule)) }));
     return [{ container, intervals, unendedAttempt: unended?.attempt ?? null }];
   });
 }
 
-export function observe(pod: string, rows: RecordedRow[], marks: TimelineMark[]): PodObservation {
+export function observe(pod: string, rows: RecordedRow[], marks: TimelineMark[], schedule: BackoffSchedule = KUBELET_BACKOFF): PodObservation {
   const shown = (r: RecordedRow) => r.serverStatus ?? r.status;
   const points: StatusPoint[] = [];
   for (const r of rows) if (points.at(-1)?.status !== shown(r)) points.push({ elapsedMs: r.elapsedMs, status: shown(r) });
@@ -46,7 +48,7 @@ export function observe(pod: string, rows: RecordedRow[], marks: TimelineMark[])
     pod,
     statusSequence,
     restarts: (last?.containers ?? []).map((c) => ({ container: c.name, kind: c.kind, restartCount: c.restartCount })),
-    backoffs: backoffsOf(rows),
+    backoffs: backoffsOf(rows, schedule),
     finalPhase: last?.phase ?? null,
     points,
     marks: marks.map((m) => ({ elapsedMs: m.elapsedMs, text: m.text })),

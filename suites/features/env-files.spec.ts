@@ -1,6 +1,7 @@
 import { fromEnvFile, printsEnv, writesEnvFile } from '../../fixtures/features.js';
 import { pod } from '../../fixtures/pod.js';
-import { UNSET, checkEnvSeen, checkNotCreated } from '../../lib/checks/env-files.js';
+import { UNSET, checkEnvSeen, checkNotCreated, envFileSyntax, envLine, otherSyntax } from '../../lib/checks/env-files.js';
+import type { EnvFileSyntax } from '../../lib/checks/env-files.js';
 import { checkAdmission, expectedAdmission } from '../../lib/checks/features.js';
 import { allContainerStatuses } from '../../lib/observe/status.js';
 import { phase, podMatches } from '../../lib/observe/wait.js';
@@ -9,10 +10,16 @@ import type { PodRun } from '../../lib/scenario/pod-run.js';
 import type { ScenarioKit } from '../../lib/scenario/kit.js';
 import { scenarioTest } from '../../lib/scenario/kit.js';
 
-async function requireFeature(kit: ScenarioKit): Promise<void> {
+/** Discovers EnvFiles (skipped when off) and the env-file syntax the kubelets' stage of it reads. */
+async function requireFeature(kit: ScenarioKit): Promise<EnvFileSyntax> {
   const d = await discoverEnvFiles(kit.kc, await kit.namespace());
   kit.attach('feature discovery', describeDiscovery(d));
   if (!d.support.supported) kit.skip(d.support.reason);
+  const stages = [...new Set(d.kubelets.map((k) => k.gates?.get('EnvFiles')?.stage ?? '?'))];
+  if (stages.length !== 1) kit.skip(`the kubelets run EnvFiles at different stages (${stages.join(', ')}), which read env files differently`);
+  const syntax = envFileSyntax(stages[0]!);
+  kit.attach('env file syntax', `EnvFiles ${stages[0]} on the kubelet: ${syntax === 'quoted' ? "KEY='value'" : 'KEY=value'}`);
+  return syntax;
 }
 
 /** The app's waiting message once the kubelet gave up creating it. */
@@ -43,9 +50,9 @@ describe('env-files: an init container writes an env file, the app reads it with
   });
 
   scenarioTest('the value an init container wrote is the app\'s variable; a key the file lacks is left unset when optional', async (kit) => {
-    await requireFeature(kit);
+    const syntax = await requireFeature(kit);
     const env = [fromEnvFile('GREETING', FILE, 'GREETING'), fromEnvFile('ABSENT', FILE, 'ABSENT', true)];
-    const run = await kit.start(pod('env-files').init(writesEnvFile('init-env', FILE, ['# written by init-env', "GREETING='hello from init-env'"])).app(printsEnv('app', env)));
+    const run = await kit.start(pod('env-files').init(writesEnvFile('init-env', FILE, ['# written by init-env', envLine(syntax, 'GREETING', 'hello from init-env')])).app(printsEnv('app', env)));
     await run.until(phase('Running', 60_000));
     await run.untilLog('app', / app started$/);
     const rec = await kit.recording(run);
@@ -56,20 +63,26 @@ describe('env-files: an init container writes an env file, the app reads it with
   });
 
   scenarioTest('a key the file lacks, not optional: the kubelet does not create the app (CreateContainerConfigError naming the key)', async (kit) => {
-    await requireFeature(kit);
-    const run = await kit.start(pod('env-files-no-key').init(writesEnvFile('init-env', FILE, ["OTHER='1'"])).app(printsEnv('app', [fromEnvFile('GREETING', FILE, 'GREETING')])));
+    const syntax = await requireFeature(kit);
+    const run = await kit.start(pod('env-files-no-key').init(writesEnvFile('init-env', FILE, [envLine(syntax, 'OTHER', '1')])).app(printsEnv('app', [fromEnvFile('GREETING', FILE, 'GREETING')])));
     await checkAppNotCreated(kit, run, /environment variable key "GREETING" not found in file/);
   });
 
-  scenarioTest('a value without single quotes (KEY=value, as a shell would write it): the kubelet refuses the whole file and does not create the app', async (kit) => {
-    await requireFeature(kit);
-    const run = await kit.start(pod('env-files-unquoted').init(writesEnvFile('init-env', FILE, ['GREETING=hello'])).app(printsEnv('app', [fromEnvFile('GREETING', FILE, 'GREETING')])));
-    await checkAppNotCreated(kit, run, /couldn't parse env file/);
+  scenarioTest('the other syntax: where the kubelet runs EnvFiles beta (1.35+), KEY=value makes it refuse the whole file and not create the app; alpha (1.34) reads KEY=\'value\' with its quotes', async (kit) => {
+    const syntax = await requireFeature(kit);
+    const other = otherSyntax(syntax, 'GREETING', 'hello');
+    const run = await kit.start(pod('env-files-other-syntax').init(writesEnvFile('init-env', FILE, [other.line])).app(printsEnv('app', [fromEnvFile('GREETING', FILE, 'GREETING')])));
+    if (other.refused) return checkAppNotCreated(kit, run, /couldn't parse env file/);
+    await run.until(phase('Running', 60_000));
+    await run.untilLog('app', / app started$/);
+    const log = await run.log('app');
+    await kit.saveRecord('other-syntax-log', { log });
+    checkEnvSeen(await kit.recording(run), 'app', log, 'GREETING', other.read!);
   });
 
   scenarioTest('no file at all: the kubelet does not create the app, even for an optional key (the file must open)', async (kit) => {
-    await requireFeature(kit);
-    const run = await kit.start(pod('env-files-no-file').init(writesEnvFile('init-env', 'other.env', ['GREETING=1'])).app(printsEnv('app', [fromEnvFile('GREETING', FILE, 'GREETING', true)])));
+    const syntax = await requireFeature(kit);
+    const run = await kit.start(pod('env-files-no-file').init(writesEnvFile('init-env', 'other.env', [envLine(syntax, 'GREETING', '1')])).app(printsEnv('app', [fromEnvFile('GREETING', FILE, 'GREETING', true)])));
     await checkAppNotCreated(kit, run, /couldn't parse env file/);
   });
 });

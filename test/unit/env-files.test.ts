@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { UNSET, checkEnvSeen, checkNotCreated, envPrinted } from '../../lib/checks/env-files.js';
+import { UNSET, checkEnvSeen, checkNotCreated, envFileSyntax, envLine, envPrinted, otherSyntax } from '../../lib/checks/env-files.js';
 import { checkAdmission, expectedAdmission, featureSupport } from '../../lib/checks/features.js';
 import type { Admission, Support } from '../../lib/checks/features.js';
 import type { GateInForce } from '../../lib/cluster/features.js';
@@ -13,7 +13,7 @@ const log = load<{ log: string }>('env-files-v1.36-app-log').log;
 const noKey = load('env-files-v1.36-no-key');
 const msg = (name: string) => load<{ message: string }>(`env-files-v1.36-${name}-message`).message;
 type RecordedDiscovery = { support: Support; admission: Admission; apiserver: { gates: Record<string, GateInForce> }; kubelets: Array<{ component: string; gates: Record<string, GateInForce> }> };
-const discovery = (v: string) => load<RecordedDiscovery>(`env-files-discovery-${v}`);
+const discovery = (v: string) => load<RecordedDiscovery>(v === '1.34' ? 'env-files-discovery-1.34' : `env-files-${v}-discovery`);
 const gatesOf = (g: Record<string, GateInForce>) => new Map(Object.entries(g));
 
 describe('env-files (lib/checks/env-files.ts, EnvFiles in lib/checks/features.ts)', () => {
@@ -34,9 +34,9 @@ describe('env-files (lib/checks/env-files.ts, EnvFiles in lib/checks/features.ts
 
   it('v1.36.5: a required key the file lacks, an unquoted value, no file: the app is never created, each for its reason', () => {
     checkNotCreated(noKey, 'app', msg('no-key'), /environment variable key "GREETING" not found in file/);
-    checkNotCreated(load('env-files-v1.36-unquoted'), 'app', msg('unquoted'), /couldn't parse env file/);
+    checkNotCreated(load('env-files-v1.36-other-syntax'), 'app', msg('other-syntax'), /couldn't parse env file/);
     checkNotCreated(load('env-files-v1.36-no-file'), 'app', msg('no-file'), /couldn't parse env file/);
-    expectFailure((r: Recording) => checkNotCreated(r, 'app', msg('unquoted'), /environment variable key "GREETING" not found/), noKey, /^expected the waiting message to match \/environment variable key "GREETING" not found\/; observed couldn't parse env file$/);
+    expectFailure((r: Recording) => checkNotCreated(r, 'app', msg('other-syntax'), /environment variable key "GREETING" not found/), noKey, /^expected the waiting message to match \/environment variable key "GREETING" not found\/; observed couldn't parse env file$/);
     expectFailure((r: Recording) => checkNotCreated(r, 'app', undefined, /x/), noKey, /^expected the waiting message to match \/x\/; observed no message$/);
     expectFailure((r: Recording) => checkNotCreated(r, 'app', msg('no-key'), /GREETING/), ran, /^expected app never to run; observed app ran/);
     const otherReason = clone(noKey);
@@ -48,7 +48,7 @@ describe('env-files (lib/checks/env-files.ts, EnvFiles in lib/checks/features.ts
   });
 
   it('the API server keeps fileKeyRef where EnvFiles is on (1.36.5), refuses the emptied variable where off (1.34.12)', () => {
-    const on = discovery('1.36');
+    const on = discovery('v1.36');
     const off = discovery('1.34');
     checkAdmission(expectedAdmission('EnvFiles', gatesOf(on.apiserver.gates)), on.admission);
     checkAdmission(expectedAdmission('EnvFiles', gatesOf(off.apiserver.gates)), off.admission);
@@ -60,5 +60,26 @@ describe('env-files (lib/checks/env-files.ts, EnvFiles in lib/checks/features.ts
     expect(support(on).supported).to.equal(true);
     expect(support(off)).to.include({ supported: false });
     expect(support(off).reason).to.match(/^EnvFiles: the API server refused the pod: .*must specify one of.*; kubelet \S+ runs EnvFiles off$/);
+  });
+
+  it('the syntax follows the kubelet\'s EnvFiles stage: alpha KEY=value (quotes kept), beta KEY=\'value\' only', () => {
+    expect(['ALPHA', 'BETA', 'GA'].map(envFileSyntax)).to.deep.equal(['plain', 'quoted', 'quoted']);
+    expect(envLine('quoted', 'K', 'a b')).to.equal("K='a b'");
+    expect(envLine('plain', 'K', 'a b')).to.equal('K=a b');
+    expect(otherSyntax('quoted', 'K', 'v')).to.deep.equal({ line: 'K=v', refused: true });
+    expect(otherSyntax('plain', 'K', 'v')).to.deep.equal({ line: "K='v'", refused: false, read: "'v'" });
+  });
+
+  it('v1.34.12 with EnvFiles on (alpha): the plain value is read, and a quoted one keeps its quotes', () => {
+    const gate = discovery('v1.34-gate');
+    expect(gate.kubelets.map((k) => k.gates.EnvFiles)).to.deep.equal([{ enabled: true, stage: 'ALPHA' }]);
+    const main = load('env-files-v1.34-gate-env-files');
+    checkEnvSeen(main, 'app', load<{ log: string }>('env-files-v1.34-gate-app-log').log, 'GREETING', 'hello from init-env');
+    const quoted = load('env-files-v1.34-gate-other-syntax');
+    const quotedLog = load<{ log: string }>('env-files-v1.34-gate-other-syntax-log').log;
+    checkEnvSeen(quoted, 'app', quotedLog, 'GREETING', "'hello'");
+    expectFailure((r: Recording) => checkEnvSeen(r, 'app', quotedLog, 'GREETING', 'hello'), quoted, /^expected app to see GREETING=hello; observed GREETING='hello'$/);
+    checkNotCreated(load('env-files-v1.34-gate-no-key'), 'app', load<{ message: string }>('env-files-v1.34-gate-no-key-message').message, /environment variable key "GREETING" not found in file/);
+    checkNotCreated(load('env-files-v1.34-gate-no-file'), 'app', load<{ message: string }>('env-files-v1.34-gate-no-file-message').message, /couldn't parse env file/);
   });
 });

@@ -25,6 +25,7 @@ describe('the run\'s environment, read from the cluster', () => {
       expect(await describeEnvironment(s.kc, 'local', 'b')).to.deep.equal({
         provider: 'local', initc: INITC_VERSION, server: 'v1.34.12', nodes: 'b', kubelet: 'v1.33.1', 'container runtime': 'containerd://2.2.9', 'node OS': 'Debian', kernel: '6.1',
         'feature gates (kube-apiserver)': 'ContainerRestartRules=on (BETA)', 'feature gates (kubelet b)': 'ContainerRestartRules=off (BETA)',
+        'kubelet back-off': '10 s doubling to 300 s (release defaults)',
       });
       const kind = await describeEnvironment(s.kc, 'kind', undefined, { featureGates: { ContainerRestartRules: true }, kubelet: {} });
       expect(kind.kubelet).to.equal('a: v1.34.12, b: v1.33.1');

@@ -149,7 +149,7 @@ describe('results model from hand-made Allure folders, exactly', () => {
     const labels = (provider: string, server: string) => [{ name: 'parentSuite', value: 'order: x' }, { name: 'provider', value: provider }, { name: 'k8sVersion', value: server }];
     await write([{ name: 'a', labels: labels('kind', 'v1.35.0') }, { name: 'b', labels: labels('local', 'v1.34.1') }, { name: 'c', labels: labels('local', 'v1.34.1') }], 'error=the API server did not answer\n');
     const m = await buildResultsModel(dir, { suitesRevision: 'r', plan: null });
-    expect(m.cluster).to.deep.equal({ provider: 'local', serverVersion: 'v1.34.1', kubeletVersion: null, containerRuntime: null, nodeOS: null, kernel: null, nodes: null, featureGates: null, askedFor: null });
+    expect(m.cluster).to.deep.equal({ provider: 'local', serverVersion: 'v1.34.1', kubeletVersion: null, containerRuntime: null, nodeOS: null, kernel: null, nodes: null, featureGates: null, askedFor: null, kubeletBackoff: null });
     expect(m.problems).to.deep.equal(["the run could not read the cluster's versions: the API server did not answer", 'the tests carry several server versions (v1.35.0, v1.34.1): results of different clusters were merged']);
     expect(m.tests.map((t) => t.k8sVersion)).to.deep.equal(['v1.35.0', 'v1.34.1', 'v1.34.1']);
     await fs.rm(folder, { recursive: true });

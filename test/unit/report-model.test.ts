@@ -44,7 +44,7 @@ describe('results model (initc.dev/results/v1) from a run folder', () => {
 
   it('carries the cluster identity the run recorded, initc version, revision, seed, fixture image and span', () => {
     expect(m134.schema).to.equal('initc.dev/results/v1');
-    expect(m134.cluster).to.deep.equal({ provider: 'local', serverVersion: 'v1.34.12', kubeletVersion: 'v1.34.12', containerRuntime: 'containerd://2.2.9', nodeOS: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.18.44-fc-v595', nodes: null, featureGates: null, askedFor: null });
+    expect(m134.cluster).to.deep.equal({ provider: 'local', serverVersion: 'v1.34.12', kubeletVersion: 'v1.34.12', containerRuntime: 'containerd://2.2.9', nodeOS: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.18.44-fc-v595', nodes: null, featureGates: null, askedFor: null, kubeletBackoff: null });
     expect(m136.cluster.serverVersion).to.equal('v1.36.5');
     expect(m134.initc).to.deep.equal({ version: '0.1.0', suitesRevision: 'abc123' });
     expect(m134.run.chaosSeed).to.equal('1234567');
