@@ -1,7 +1,8 @@
 /**
- * The embedded cluster's settings checked twice: before anything starts, the release's own API
- * server binary is asked whether it takes the gates (unknown, locked or missing a dependency: a
- * one-line usage error); after the cluster is up, the gates and kubelet fields are read back from it.
+ * The settings of a cluster initc makes (embedded or kind), checked twice: before anything starts,
+ * the release's own API server binary is asked whether it takes the gates (unknown, locked or
+ * missing a dependency: a one-line usage error); after the cluster is up, the gates and kubelet
+ * fields are read back from it.
  */
 import { execa } from 'execa';
 import type { KubeConfig } from '@kubernetes/client-node';
