@@ -47,14 +47,18 @@ export function skippedFaults(results: ResultFile[]): string[] {
   return results.filter((r) => partOf(r) === 'fault' && r.status === 'skipped').map((r) => r.name);
 }
 
-/** Why the fault tests did not run, each reason once with how many it stopped ("4 skipped: no node access; 1 skipped: no Service"). */
+/** Why the fault tests did not run, each reason once with how many it stopped, most first ("4 skipped: no node access; 1 skipped: no Service"). */
 export function skipReasons(results: ResultFile[]): string {
   const counts = new Map<string, number>();
   for (const r of results) {
     const why = /\(skipped: (.*)\)$/.exec(r.name)?.[1] ?? `${r.name} (${r.status})`;
     counts.set(why, (counts.get(why) ?? 0) + 1);
   }
-  return [...counts].map(([why, n]) => `${n} skipped: ${why}`).join('; ');
+  // Most first, then by reason: the result files come in the file system's order, which says nothing.
+  return [...counts]
+    .sort(([a, n], [b, m]) => m - n || a.localeCompare(b))
+    .map(([why, n]) => `${n} skipped: ${why}`)
+    .join('; ');
 }
 
 /**

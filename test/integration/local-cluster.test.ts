@@ -103,7 +103,14 @@ describe('embedded cluster (integration; root)', function () {
       expect(run.exitCode, 'initc run exit code (its output is above; the report is in ' + out + ')').to.equal(0);
       expect(attr('tests'), 'tests in junit.xml').to.be.at.least(32);
       expect(attr('failures') + attr('errors'), 'failed tests in junit.xml').to.equal(0);
-      expect(attr('skipped'), 'skipped tests in junit.xml (the embedded cluster supports every feature)').to.equal(0);
+      // Only the gated suites skip, each test saying which gate the default cluster (1.34) runs off; nothing else.
+      const results = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')) as { tests: Array<{ suite: string; status: string; message: string | null }> };
+      const skipped = results.tests.filter((t) => t.status === 'skipped');
+      expect(attr('skipped'), 'skipped tests in junit.xml and results.json').to.equal(skipped.length);
+      for (const t of skipped) {
+        expect(t.suite, `skipped: ${t.suite}: ${t.message}`).to.be.oneOf(['restart-rules', 'restart-all', 'env-files']);
+        expect(t.message, `${t.suite}'s skip reason`).to.match(/^(ContainerRestartRules|RestartAllContainersOnContainerExits|EnvFiles): the API server (dropped|refused)/);
+      }
       const report = await fs.stat(path.join(out, 'allure-report', 'index.html'));
       expect(report.size, 'single-file Allure report').to.be.greaterThan(100_000);
       const s = await provider.status();
