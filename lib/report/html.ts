@@ -144,7 +144,7 @@ export function compareHtml(c: Comparison): string {
   ];
   const features = featureRows(cols.map((col) => col.cluster));
   const featureTable = features.length
-    ? [`<table class="runs"><tr><th>gate</th>${th}</tr>`, `<tr><th>asked for</th>${askedForCells(cols.map((col) => col.cluster)).map((a) => `<td>${escapeHtml(a)}</td>`).join('')}</tr>`, ...features.map((f) => `<tr class="${f.differs ? 'differs' : 'same'}"><th>${escapeHtml(f.gate)}</th>${f.cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`), '</table>'].join('\n')
+    ? [`<table class="runs"><tr><th>gate</th>${th}</tr>`, `<tr><th>asked for</th>${askedForCells(cols.map((col) => col.cluster)).map((a) => `<td>${escapeHtml(a.replace(/,/g, ", "))}</td>`).join('')}</tr>`, ...features.map((f) => `<tr class="${f.differs ? 'differs' : 'same'}"><th>${escapeHtml(f.gate)}</th>${f.cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`), '</table>'].join('\n')
     : '<p class="absent">No run recorded its feature gates.</p>';
   const rows = c.rows.map((r, i) => {
     const how = r.differs ? `<ul class="how">${r.differences.map((d) => `<li>${escapeHtml(differenceHeadline(d))}</li>`).join('')}</ul>` : '';
