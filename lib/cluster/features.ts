@@ -189,6 +189,19 @@ export const INIT_CONTAINER_GATES = [
   'SidecarContainers',
 ] as const;
 
+/**
+ * The suites that test a gated feature, and the gates each needs: such a suite skips, naming the
+ * gate, where the cluster runs them off (discovery asks the cluster; this table only names them).
+ */
+export const GATED_SUITES: Readonly<Record<string, readonly string[]>> = {
+  'restart-rules': ['ContainerRestartRules'],
+  'restart-all': ['RestartAllContainersOnContainerExits', 'NodeDeclaredFeatures'],
+  'backoff-config': ['KubeletCrashLoopBackOffMax', 'ReduceDefaultCrashLoopBackOffDecay'],
+  'kubelet-restart-status': ['ChangeContainerStatusOnKubeletRestart'],
+  'env-files': ['EnvFiles'],
+  'resize-init': ['InPlacePodVerticalScalingInitContainers'],
+};
+
 /** "ContainerRestartRules=on (BETA), EnvFiles=off (ALPHA), …" for the gates of interest a component reports; absent gates are left out. */
 export function describeGates(inForce: ReadonlyMap<string, GateInForce>, names: readonly string[] = INIT_CONTAINER_GATES): string {
   return names

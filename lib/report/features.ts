@@ -1,9 +1,13 @@
 /**
  * The comparison's "features" section: per init-container feature gate, what each run's cluster
  * reported in force (`on (BETA)`, `off (ALPHA)`, absent from that release, or unreadable), and what
- * each run asked its cluster for. Pure: read from the runs' recorded cluster identity.
+ * each run asked its cluster for; and per gated suite, whether each run ran it or skipped it and why.
+ * Pure: read from the runs' recorded cluster identity and results.
  */
 import type { ClusterIdentity } from './model.js';
+import { TEST_STATUSES } from './model.js';
+import type { CompareCell, Comparison } from './compare.js';
+import { GATED_SUITES } from '../cluster/features.js';
 
 export interface FeatureRow {
   gate: string;
@@ -40,3 +44,36 @@ export function featureRows(clusters: readonly ClusterIdentity[]): FeatureRow[] 
 
 /** What each run asked its cluster for: "defaults" when it asked nothing, "not recorded" for an existing cluster's run or an older result. */
 export const askedForCells = (clusters: readonly ClusterIdentity[]): string[] => clusters.map((c) => (c.askedFor ?? (c.featureGates ? 'defaults' : 'not recorded')));
+
+export interface FeatureSuiteRow {
+  suite: string;
+  /** The gates the suite needs, as lib/cluster/features.ts names them. */
+  gates: readonly string[];
+  /** One per column: "ran: 3 passed, 1 failed", "skipped: <reason>", "not run". */
+  cells: string[];
+  differs: boolean;
+}
+
+/** What one run did of a gated suite's tests (its cells of the comparison's rows of that suite). */
+function suiteCell(cells: readonly (CompareCell | null)[]): string {
+  const ran = cells.filter((c): c is CompareCell => c !== null);
+  if (!ran.length) return 'not run';
+  if (ran.every((c) => c.status === 'skipped')) {
+    const reasons = [...new Set(ran.map((c) => c.message?.split('\n')[0] ?? 'no reason given'))];
+    return `skipped: ${reasons.join('; ')}`;
+  }
+  const counts = TEST_STATUSES.map((s) => [s, ran.filter((c) => c.status === s).length] as const).filter(([, n]) => n > 0);
+  return `ran: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}`;
+}
+
+/** Per gated suite that some run planned: what each run did of it (ran, skipped and why, not run). */
+export function featureSuiteRows(c: Comparison): FeatureSuiteRow[] {
+  return Object.entries(GATED_SUITES)
+    .map(([suite, gates]) => {
+      const rows = c.rows.filter((r) => r.suite === suite);
+      const cells = c.columns.map((_, i) => suiteCell(rows.map((r) => r.cells[i] ?? null)));
+      return { suite, gates, cells, differs: new Set(cells).size > 1, any: rows.length > 0 };
+    })
+    .filter((r) => r.any)
+    .map(({ any: _any, ...row }) => row);
+}

@@ -3,7 +3,7 @@
  * works from file:// and as a CI artefact). Each differing test gets, per run, a step chart of its
  * pods' STATUS over time as inline SVG, on one time scale and one STATUS axis so runs line up.
  */
-import { askedForCells, featureRows } from './features.js';
+import { askedForCells, featureRows, featureSuiteRows } from './features.js';
 import type { CompareCell, CompareColumn, CompareRow, Comparison } from './compare.js';
 import { absentText, differenceHeadline } from './compare.js';
 import { BACKOFF_LEGEND, backoffsLine, formatDuration, formatSeconds, latenessText } from './format.js';
@@ -146,6 +146,10 @@ export function compareHtml(c: Comparison): string {
   const featureTable = features.length
     ? [`<table class="runs"><tr><th>gate</th>${th}</tr>`, `<tr><th>asked for</th>${askedForCells(cols.map((col) => col.cluster)).map((a) => `<td>${escapeHtml(a.replace(/,/g, ", "))}</td>`).join('')}</tr>`, ...features.map((f) => `<tr class="${f.differs ? 'differs' : 'same'}"><th>${escapeHtml(f.gate)}</th>${f.cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`), '</table>'].join('\n')
     : '<p class="absent">No run recorded its feature gates.</p>';
+  const gatedSuites = featureSuiteRows(c);
+  const gatedSuiteTable = gatedSuites.length
+    ? [`<table class="runs"><tr><th>gated suite (gates)</th>${th}</tr>`, ...gatedSuites.map((s) => `<tr class="${s.differs ? 'differs' : 'same'}"><th>${escapeHtml(s.suite)}<br><small>${escapeHtml(s.gates.join(', '))}</small></th>${s.cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`), '</table>'].join('\n')
+    : '<p class="absent">No run planned a gated suite.</p>';
   const rows = c.rows.map((r, i) => {
     const how = r.differs ? `<ul class="how">${r.differences.map((d) => `<li>${escapeHtml(differenceHeadline(d))}</li>`).join('')}</ul>` : '';
     const title = r.differs ? `<a href="#${anchor(i)}">${escapeHtml(r.title)}</a>` : escapeHtml(r.title);
@@ -163,9 +167,11 @@ export function compareHtml(c: Comparison): string {
 <h1>initc: ${escapeHtml(cols.map((col) => col.label).join(' vs '))}</h1>
 <p>${c.summary.differing} of ${c.summary.tests} tests differ between the runs; they come first. Versions are what each cluster reported.</p>
 ${runs.join('\n')}
-<h2>Feature gates</h2>
+<h2>Features</h2>
 <p>The init-container feature gates each cluster reported in force (kubernetes_feature_enabled on the API server's and the kubelet's /metrics), and what each run asked its cluster for.</p>
 ${featureTable}
+<p>The suites that test a gated feature: what each run did of them (a suite skips, naming the gate, where the cluster runs it off).</p>
+${gatedSuiteTable}
 <h2>Tests</h2>
 <table class="tests"><tr><th>test</th>${th}</tr>
 ${rows.join('\n')}

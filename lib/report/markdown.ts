@@ -1,5 +1,5 @@
 /** Markdown of a comparison (for a pull request comment or `$GITHUB_STEP_SUMMARY`). */
-import { askedForCells, featureRows } from './features.js';
+import { askedForCells, featureRows, featureSuiteRows } from './features.js';
 import { absentText } from './compare.js';
 import type { CompareCell, CompareColumn, Comparison } from './compare.js';
 import { BACKOFF_LEGEND, backoffsLine, escapeCell, statusMark } from './format.js';
@@ -39,11 +39,18 @@ export function compareMarkdown(c: Comparison): string {
   const differing = c.rows.filter((r) => r.differs);
   const same = c.rows.filter((r) => !r.differs);
   const lines = [`# initc: ${c.columns.map((col) => col.label).join(' vs ')}`, '', ...runs, ''];
+  const labels = c.columns.map((col) => escapeCell(col.label)).join(' | ');
   const features = featureRows(c.columns.map((col) => col.cluster));
+  const gatedSuites = featureSuiteRows(c);
+  if (features.length || gatedSuites.length) lines.push('## Features', '');
   if (features.length) {
-    lines.push('## Feature gates', '', `| gate | ${c.columns.map((col) => escapeCell(col.label)).join(' | ')} |`, rule);
+    lines.push('### Gates in force', '', `| gate | ${labels} |`, rule);
     lines.push(`| asked for | ${askedForCells(c.columns.map((col) => col.cluster)).map(escapeCell).join(' | ')} |`);
     lines.push(...features.map((f) => `| ${f.differs ? '**' + f.gate + '**' : f.gate} | ${f.cells.map(escapeCell).join(' | ')} |`), '');
+  }
+  if (gatedSuites.length) {
+    lines.push('### Gated suites', '', `| suite (gates) | ${labels} |`, rule);
+    lines.push(...gatedSuites.map((s) => `| ${s.differs ? `**${s.suite}**` : s.suite} (${s.gates.join(', ')}) | ${s.cells.map(escapeCell).join(' | ')} |`), '');
   }
   lines.push(`${c.summary.differing} of ${c.summary.tests} tests differ between the runs.`, '');
   const anyBackoff = c.rows.some((r) => r.cells.some((cell) => cell?.observed.some(backoffsLine)));

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { askedForCells, featureRows, parseGates } from '../../lib/report/features.js';
+import { askedForCells, featureRows, featureSuiteRows, parseGates } from '../../lib/report/features.js';
+import { compareMarkdown } from '../../lib/report/markdown.js';
+import type { CompareCell, CompareColumn, CompareRow, Comparison } from '../../lib/report/compare.js';
+import type { TestStatus } from '../../lib/report/model.js';
 import { featureGatesOf } from '../../lib/report/build-model.js';
 import { gatesEnvironment } from '../../lib/cli/environment.js';
 import { gatesFromMetrics } from '../../lib/cluster/features.js';
@@ -52,5 +55,61 @@ describe('feature gates in results and the comparison', () => {
     ]);
     expect(featureRows([identity(null)])).to.deep.equal([]);
     expect(askedForCells([v134, v136, identity(null)])).to.deep.equal(['defaults', 'gates X=true', 'not recorded']);
+  });
+
+  const cell = (status: TestStatus, message: string | null = null): CompareCell => ({ status, message, durationMs: 1, observed: [], missingEvidence: [], evidenceProblems: [] });
+  const row = (suite: string, title: string, cells: (CompareCell | null)[]): CompareRow => ({ id: `${suite} > ${title}`, suite, title, differs: false, differences: [], cells });
+  const column = (label: string, cluster: ClusterIdentity = identity(null)): CompareColumn => ({
+    label, cluster, initc: { version: null, suitesRevision: 'r' }, run: { start: null, end: null, chaosSeed: null, fixtureImage: null },
+    totals: { tests: 0, passed: 0, failed: 0, broken: 0, skipped: 0 }, verdict: 'v', problems: [], source: '/s', allureReport: null,
+  });
+  const comparison = (columns: CompareColumn[], rows: CompareRow[]): Comparison => ({ schema: 'initc.dev/compare/v1', columns, summary: { tests: rows.length, differing: 0 }, rows });
+
+  it('says per gated suite what each run did of it: ran (counts by status), skipped (its reasons, first lines), not run', () => {
+    const c = comparison([column('1.34'), column('1.36'), column('old')], [
+      row('restart-all', 'a', [cell('skipped', 'RestartAllContainersOnContainerExits is off\nmore'), cell('passed'), null]),
+      row('restart-all', 'b', [cell('skipped', 'RestartAllContainersOnContainerExits is off'), cell('failed', 'x'), null]),
+      row('restart-all', 'c', [cell('skipped', 'NodeDeclaredFeatures is off'), cell('skipped', 'y'), null]),
+      row('order', 'o', [cell('passed'), cell('passed'), cell('passed')]),
+      row('env-files', 'e', [cell('broken', 'z'), cell('passed'), cell('skipped')]),
+      row('restart-rules', 'r', [cell('passed'), cell('passed'), cell('passed')]),
+    ]);
+    expect(featureSuiteRows(c)).to.deep.equal([
+      { suite: 'restart-rules', gates: ['ContainerRestartRules'], cells: ['ran: 1 passed', 'ran: 1 passed', 'ran: 1 passed'], differs: false },
+      { suite: 'restart-all', gates: ['RestartAllContainersOnContainerExits', 'NodeDeclaredFeatures'], cells: ['skipped: RestartAllContainersOnContainerExits is off; NodeDeclaredFeatures is off', 'ran: 1 passed, 1 failed, 1 skipped', 'not run'], differs: true },
+      { suite: 'env-files', gates: ['EnvFiles'], cells: ['ran: 1 broken', 'ran: 1 passed', 'skipped: no reason given'], differs: true },
+    ]);
+    expect(featureSuiteRows(comparison([column('a')], [row('order', 'o', [cell('passed')])]))).to.deep.equal([]);
+  });
+
+  it('compare.md has a Features section: gates in force and asked for, then the gated suites; none when neither', () => {
+    const on = identity({ 'all components': 'EnvFiles=on (BETA)' }, 'gates EnvFiles=true');
+    const off = identity({ 'all components': 'EnvFiles=off (ALPHA)' });
+    const both = compareMarkdown(comparison([column('a', off), column('b', on)], [row('env-files', 'e', [cell('skipped', 'EnvFiles is off'), cell('passed')])]));
+    expect(both.split('\n').slice(both.split('\n').indexOf('## Features'), both.split('\n').indexOf('0 of 1 tests differ between the runs.'))).to.deep.equal([
+      '## Features',
+      '',
+      '### Gates in force',
+      '',
+      '| gate | a | b |',
+      '|---|---|---|',
+      '| asked for | defaults | gates EnvFiles=true |',
+      '| **EnvFiles** | off (ALPHA) | on (BETA) |',
+      '',
+      '### Gated suites',
+      '',
+      '| suite (gates) | a | b |',
+      '|---|---|---|',
+      '| **env-files** (EnvFiles) | skipped: EnvFiles is off | ran: 1 passed |',
+      '',
+    ]);
+    const suitesOnly = compareMarkdown(comparison([column('a'), column('b')], [row('env-files', 'e', [cell('passed'), cell('passed')])]));
+    expect(suitesOnly).to.include('## Features\n\n### Gated suites\n\n| suite (gates) | a | b |\n|---|---|---|\n| env-files (EnvFiles) | ran: 1 passed | ran: 1 passed |\n\n');
+    expect(suitesOnly).not.to.include('### Gates in force');
+    const gatesOnly = compareMarkdown(comparison([column('a', on)], [row('order', 'o', [cell('passed')])]));
+    expect(gatesOnly).to.include('## Features\n\n### Gates in force\n');
+    expect(gatesOnly).not.to.include('### Gated suites');
+    const neither = compareMarkdown(comparison([column('a')], [row('order', 'o', [cell('passed')])]));
+    expect(neither).not.to.include('## Features');
   });
 });
