@@ -7,9 +7,9 @@
  * Pure rows for the checks (lib/checks/workloads.ts), like PodTimeline's for pods.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { requestJson, watchStream } from '../kube/raw.js';
+import { requestJson } from '../kube/raw.js';
+import { resumingWatch } from './watch-loop.js';
 import { WaitFailed } from './wait.js';
-import { abortableSleep } from '../util/time.js';
 
 export interface ObjectRow {
   seq: number;
@@ -94,49 +94,22 @@ export class ObjectTimeline {
     return list.metadata?.resourceVersion ?? '';
   }
 
-  private async watchLoop(fromRv: string): Promise<void> {
-    let rv = fromRv;
-    let failures = 0;
-    while (!this.abort.signal.aborted) {
-      let gone = false;
-      let progressed = false;
-      try {
-        await watchStream(
-          this.kc,
-          this.path(`watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`),
-          'application/json',
-          (ev) => {
-            if (ev.type === 'ERROR') {
-              gone = ev.object?.code === 410;
-              this.watchErrors.push(`${new Date().toISOString()} watch error: ${ev.object?.message ?? JSON.stringify(ev.object)}`);
-              return;
-            }
-            progressed = true;
-            rv = (ev.object as ObjectJson).metadata?.resourceVersion ?? rv;
-            if (ev.type !== 'BOOKMARK') this.record(ev.type as ObjectRow['event'], ev.object as ObjectJson);
-          },
-          this.abort.signal,
-        );
-      } catch (err) {
-        if (this.abort.signal.aborted) return;
-        this.watchErrors.push(`${new Date().toISOString()} watch dropped: ${(err as Error).message}`);
-        gone = gone || (err as { statusCode?: number }).statusCode === 410;
-        progressed = false;
-      }
-      if (gone && !this.abort.signal.aborted) {
-        try {
-          rv = await this.list();
-          progressed = true;
-        } catch (err) {
-          this.watchErrors.push(`${new Date().toISOString()} list again failed: ${(err as Error).message}`);
-          progressed = false;
-        }
-      }
-      // A watch that delivered nothing (closed at once, refused, only errors), or a relist that failed,
-      // waits before the next try: 0.2 s doubling to 5 s; stop() ends the wait.
-      failures = progressed ? 0 : failures + 1;
-      if (failures) await abortableSleep(Math.min(200 * 2 ** (failures - 1), 5000), this.abort.signal);
-    }
+  private watchLoop(fromRv: string): Promise<void> {
+    return resumingWatch(
+      {
+        kc: this.kc,
+        watchPath: (rv) => this.path(`watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`),
+        accept: 'application/json',
+        onEvent: (type, object, rv) => {
+          if (type !== 'BOOKMARK') this.record(type as ObjectRow['event'], object as ObjectJson);
+          return (object as ObjectJson).metadata?.resourceVersion ?? rv;
+        },
+        relist: () => this.list(),
+        errors: this.watchErrors,
+        signal: this.abort.signal,
+      },
+      fromRv,
+    );
   }
 
   private record(event: ObjectRow['event'], o: ObjectJson): void {

@@ -7,12 +7,12 @@
  * 410 Gone, so no transition is lost.
  */
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import { TABLE_ACCEPT, requestJson, watchStream } from '../kube/raw.js';
+import { TABLE_ACCEPT, requestJson } from '../kube/raw.js';
+import { resumingWatch } from './watch-loop.js';
 import type { TimelineMark, TimelineRow } from './pod-rows.js';
 import { podRow, timelineTable, transitions } from './pod-rows.js';
 import type { PodWait } from './wait.js';
 import { InfrastructureError, WaitFailed, infrastructureTrouble } from './wait.js';
-import { abortableSleep } from '../util/time.js';
 
 export type { ContainerSnapshot, TimelineMark, TimelineRow } from './pod-rows.js';
 export { describeContainers, formatTimeline } from './pod-rows.js';
@@ -73,56 +73,29 @@ export class PodTimeline {
     if (i >= 0) this.statusColumn = i;
   }
 
-  private async watchLoop(fromRv: string): Promise<void> {
-    let rv = fromRv;
-    let failures = 0;
-    while (!this.abort.signal.aborted) {
-      let gone = false;
-      let progressed = false;
-      try {
-        await watchStream(
-          this.kc,
-          `${this.basePath}&watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`,
-          TABLE_ACCEPT,
-          (ev) => {
-            if (ev.type === 'ERROR') {
-              gone = ev.object?.code === 410;
-              this.watchErrors.push(`${new Date().toISOString()} watch error: ${ev.object?.message ?? JSON.stringify(ev.object)}`);
-              return;
-            }
-            const table = ev.object as TableJson;
-            progressed = true;
-            if (ev.type === 'BOOKMARK') {
-              rv = table.metadata?.resourceVersion ?? rv;
-              return;
-            }
-            this.learnColumns(table);
-            for (const row of table.rows ?? []) {
-              this.record(ev.type as TimelineRow['event'], row);
-              rv = row.object.metadata?.resourceVersion ?? rv;
-            }
-          },
-          this.abort.signal,
-        );
-      } catch (err) {
-        if (this.abort.signal.aborted) return;
-        this.watchErrors.push(`${new Date().toISOString()} watch dropped: ${(err as Error).message}`);
-        gone = gone || (err as { statusCode?: number }).statusCode === 410;
-        progressed = false;
-      }
-      if (gone && !this.abort.signal.aborted) {
-        try {
-          rv = await this.list();
-          progressed = true;
-        } catch (err) {
-          this.watchErrors.push(`${new Date().toISOString()} list again after 410 failed: ${(err as Error).message}`);
-          progressed = false;
-        }
-      }
-      // A watch that delivered nothing, or a relist that failed, waits before the next try: 0.2 s doubling to 5 s.
-      failures = progressed ? 0 : failures + 1;
-      if (failures) await abortableSleep(Math.min(200 * 2 ** (failures - 1), 5000), this.abort.signal);
-    }
+  private watchLoop(fromRv: string): Promise<void> {
+    return resumingWatch(
+      {
+        kc: this.kc,
+        watchPath: (rv) => `${this.basePath}&watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`,
+        accept: TABLE_ACCEPT,
+        onEvent: (type, object, rv) => {
+          const table = object as TableJson;
+          if (type === 'BOOKMARK') return table.metadata?.resourceVersion ?? rv;
+          this.learnColumns(table);
+          let last = rv;
+          for (const row of table.rows ?? []) {
+            this.record(type as TimelineRow['event'], row);
+            last = row.object.metadata?.resourceVersion ?? last;
+          }
+          return last;
+        },
+        relist: () => this.list(),
+        errors: this.watchErrors,
+        signal: this.abort.signal,
+      },
+      fromRv,
+    );
   }
 
   private record(event: TimelineRow['event'], tableRow: TableRowJson): void {

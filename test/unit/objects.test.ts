@@ -194,31 +194,4 @@ describe('workload object timeline watch', () => {
       other.close();
     }
   });
-
-  it('a watch the server refuses is kept as an error, and tried again until stopped', async function () {
-    this.timeout(10_000);
-    const failing = await scriptedServer((req, res) => {
-      const watching = new URL(req.url!, 'http://x').searchParams.get('watch') === '1';
-      res.setHeader('Content-Type', 'application/json');
-      if (!watching) return res.end(JSON.stringify({ metadata: { resourceVersion: '5' }, items: [] }));
-      res.statusCode = 500;
-      res.end('{}');
-    });
-    const t = await ObjectTimeline.start(failing.kc, COLLECTION);
-    try {
-      await new Promise((r) => setTimeout(r, 700));
-      // 0.2 + 0.4 s of waiting fit in 0.7 s: two or three tries, not a busy loop.
-      expect(t.watchErrors.length, t.watchErrors.join('\n')).to.be.within(2, 4);
-      expect(t.watchErrors[0]).to.match(/ watch dropped: /);
-      expect(t.rows).to.deep.equal([]);
-      await t.stop();
-      const tries = t.watchErrors.length;
-      // Unstopped, the next try would come within 0.8 s of the last.
-      await new Promise((r) => setTimeout(r, 1000));
-      expect(t.watchErrors.length, 'no tries after stop').to.equal(tries);
-    } finally {
-      await t.stop();
-      failing.close();
-    }
-  });
 });
