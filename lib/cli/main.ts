@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, exitCodeDoc, InitcError } from '../errors.js';
+import { INITC_VERSION } from '../util/paths.js';
 import { checkCommand } from './check.js';
 import { clusterCommand, kubectlCommand } from './cluster.js';
 import { compareCommand } from './compare.js';
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   installSignalHandlers();
   await yargs(hideBin(process.argv))
     .scriptName('initc')
+    // The package's own version: yargs would look for a package.json from the current directory.
+    .version(INITC_VERSION)
     .usage('$0 <command> [options]\n\nChaos and conformance tests of how a Kubernetes cluster runs init containers.')
     .command(clusterCommand)
     .command(runCommand)

@@ -45,9 +45,40 @@ export async function revisionFiles(root: string, roots: readonly string[] = SUI
   return [...new Set(files)].sort();
 }
 
-/** A short hash of the files that decide the verdicts, by path then content. */
+/**
+ * Where the package keeps the revision of the sources it was compiled from (relative to the root):
+ * an installed initc has only the compiled files, not the sources the revision hashes.
+ */
+export const REVISION_STAMP = 'dist/suites-revision.txt';
+
+const REVISION = /^[0-9a-f]{12}$/;
+
+/**
+ * A short hash of the files that decide the verdicts, by path then content; without those
+ * sources (an installed package), the revision stamped when it was packed.
+ */
 export async function suitesRevision(root = projectRoot()): Promise<string> {
+  const files = await revisionFiles(root);
+  if (!files.length) return stampedRevision(root);
   const hash = createHash('sha256');
-  for (const rel of await revisionFiles(root)) hash.update(`${rel}\0`).update(await fs.readFile(path.join(root, rel))).update('\0');
+  for (const rel of files) hash.update(`${rel}\0`).update(await fs.readFile(path.join(root, rel))).update('\0');
   return hash.digest('hex').slice(0, 12);
+}
+
+async function stampedRevision(root: string): Promise<string> {
+  const stamp = path.join(root, REVISION_STAMP);
+  const text = await fs.readFile(stamp, 'utf8').catch(() => {
+    throw new Error(`no suites sources under ${root} and no ${REVISION_STAMP}: the package was not packed with its revision`);
+  });
+  const revision = text.trim();
+  if (!REVISION.test(revision)) throw new Error(`${stamp} holds ${JSON.stringify(revision)}, not a suites revision`);
+  return revision;
+}
+
+/** Writes the sources' revision to the stamp, for the package (see REVISION_STAMP); returns it. */
+export async function writeRevisionStamp(root = projectRoot()): Promise<string> {
+  const revision = await suitesRevision(root);
+  await fs.mkdir(path.dirname(path.join(root, REVISION_STAMP)), { recursive: true });
+  await fs.writeFile(path.join(root, REVISION_STAMP), `${revision}\n`);
+  return revision;
 }
