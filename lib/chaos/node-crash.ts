@@ -10,7 +10,7 @@
 import type { BlockedStart, CrashesNode, NodeAccess } from '../cluster/provider.js';
 import { NodeCapabilityMissing, canCrashNode } from '../cluster/provider.js';
 import type { CrashEvidence, CriListing } from '../checks/stale-sandbox.js';
-import { READY, parseCriContainers, parseCriSandboxes, staleContainerProof } from '../checks/stale-sandbox.js';
+import { READY, crashProof, parseCriContainers, parseCriSandboxes } from '../checks/stale-sandbox.js';
 import { pidOf, pollUntil } from './cri.js';
 import type { Fault } from './fault.js';
 import { ensureNodeRunning } from './node-faults.js';
@@ -29,12 +29,16 @@ export function crashingNode(node: NodeAccess): NodeAccess & CrashesNode {
   return node;
 }
 
-/** The crash fault; `blocked` is the app's start, blocked before the pod was made (released by undo). */
-export function crashWithStaleContainer(namespace: string, pod: string, app: string, blocked: BlockedStart): Fault & { evidence(): CrashEvidence } {
-  const evidence: CrashEvidence = { app };
+/**
+ * The crash fault; `blocked` is the app's start, blocked before the pod was made (released by
+ * undo). Without it (the control) the same crash hits a pod whose app runs: no container is left
+ * CONTAINER_CREATED, and the proof asks for none.
+ */
+export function crashWithStaleContainer(namespace: string, pod: string, app: string, blocked?: BlockedStart): Fault & { evidence(): CrashEvidence } {
+  const evidence: CrashEvidence = { app, variant: blocked ? 'stale' : 'control' };
   return {
-    description: `node crash while ${app}'s start is blocked at the runtime: kubelet stopped, containerd SIGKILLed, ${pod}'s shim and its processes SIGKILLed, containerd started, kubelet started`,
-    undoDescription: `containerd and the kubelet running; ${app}'s start released`,
+    description: `node crash ${blocked ? `while ${app}'s start is blocked at the runtime` : `with ${app} running (control)`}: kubelet stopped, containerd SIGKILLed, ${pod}'s shim and its processes SIGKILLed, containerd started, kubelet started`,
+    undoDescription: `containerd and the kubelet running${blocked ? `; ${app}'s start released` : ''}`,
     async inject(target: NodeAccess) {
       const node = crashingNode(target);
       const ready = parseCriSandboxes(await node.crictl(['pods', '-o', 'json', ...podLabels(namespace, pod)])).filter((s) => s.state === READY);
@@ -54,14 +58,14 @@ export function crashWithStaleContainer(namespace: string, pod: string, app: str
       try {
         const newReady = async () => (await podListing(node, namespace, pod)).sandboxes.find((s) => s.state === READY && s.id !== evidence.oldSandbox)?.id;
         evidence.newSandbox = await pollUntil(newReady, (id) => id !== undefined, 60_000, 500);
-        return staleContainerProof(evidence);
+        return crashProof(evidence);
       } catch (err) {
         return proofFailed('a new ready sandbox after the crash', err);
       }
     },
     async undo(node: NodeAccess) {
       await ensureNodeRunning(node);
-      await blocked.release();
+      await blocked?.release();
     },
     evidence: () => evidence,
   };

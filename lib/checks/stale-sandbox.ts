@@ -79,6 +79,8 @@ export const describeListing = (l: CriListing) =>
 /** What the crash left and what the kubelet made of it, as the fault collects it. */
 export interface CrashEvidence {
   app: string;
+  /** 'stale': the app's start was blocked, so it must be left CONTAINER_CREATED; 'control': the app ran, none may be. */
+  variant: 'stale' | 'control';
   /** The sandbox before the crash. */
   oldSandbox?: string;
   /** The pod's listing after containerd came back, before the kubelet started. */
@@ -94,20 +96,22 @@ export const staleApp = (listing: CriListing | undefined, app: string, oldSandbo
   listing?.containers.find((c) => c.name === app && c.sandboxId === oldSandbox && c.state === CREATED);
 
 /**
- * The crash took effect as the bug needs it: after containerd came back, the app container of the
- * old sandbox is CONTAINER_CREATED and the old sandbox is not ready; then the kubelet made a new
- * ready sandbox. Anything less is not the bug's precondition, and no verdict is earned.
+ * The crash took effect as the variant needs it: after containerd came back the old sandbox is not
+ * ready and the app container of the old sandbox is CONTAINER_CREATED ('stale': the bug's
+ * precondition) or is not ('control'); then the kubelet made a new ready sandbox. Anything less
+ * and no verdict is earned.
  */
-export function staleContainerProof(e: CrashEvidence): FaultProof {
-  const claim = `after the crash the runtime keeps ${e.app} of the old sandbox as ${CREATED}, the old sandbox ${NOT_READY}, and the kubelet makes a new ready sandbox`;
+export function crashProof(e: CrashEvidence): FaultProof {
+  const stale = e.variant === 'stale';
+  const claim = `after the crash the runtime keeps ${e.app} of the old sandbox ${stale ? 'as' : 'in a state other than'} ${CREATED}, the old sandbox ${NOT_READY}, and the kubelet makes a new ready sandbox`;
   const old = e.afterRuntimeRestart?.sandboxes.find((s) => s.id === e.oldSandbox);
-  const stale = staleApp(e.afterRuntimeRestart, e.app, e.oldSandbox);
+  const hasStale = staleApp(e.afterRuntimeRestart, e.app, e.oldSandbox) !== undefined;
   const seen = [
     `old sandbox ${short(e.oldSandbox)}`,
     `after containerd's restart: ${e.afterRuntimeRestart ? describeListing(e.afterRuntimeRestart) : 'not read'}`,
     `new ready sandbox ${e.newSandbox && e.newSandbox !== e.oldSandbox ? short(e.newSandbox) : 'none'}`,
   ].join('; ');
-  const proven = Boolean(stale && old?.state === NOT_READY && e.newSandbox && e.newSandbox !== e.oldSandbox);
+  const proven = Boolean(e.afterRuntimeRestart && hasStale === stale && old?.state === NOT_READY && e.newSandbox && e.newSandbox !== e.oldSandbox);
   return { claim, proven, seen, evidence: { ...e } };
 }
 
@@ -140,11 +144,11 @@ const broken = (detail: string): StaleSandboxReading => ({ outcome: 'broken', de
  * crash), and in which order the containers started after it.
  */
 export function readStaleSandbox(r: StaleSandboxRecord): StaleSandboxReading {
-  const proof = staleContainerProof(r.crash);
-  if (!proof.proven) return broken(`the bug's precondition was not met: ${proof.seen}`);
+  const proof = crashProof(r.crash);
+  if (!proof.proven) return broken(`the crash did not leave what the ${r.crash.variant} run needs: expected ${proof.claim}; observed ${proof.seen}`);
   const { newSandbox, crashUptime, oldSandbox } = r.crash;
   if (crashUptime === undefined) return broken('the crash\'s uptime was not read: the ledger cannot be split at the crash');
-  if (!staleApp(r.final, r.app, oldSandbox)) {
+  if (r.crash.variant === 'stale' && !staleApp(r.final, r.app, oldSandbox)) {
     return broken(`the stale ${r.app} of the old sandbox ${short(oldSandbox)} is no longer ${CREATED} at the end, so the kubelet may not have seen it when it decided; at the end: ${describeListing(r.final)}`);
   }
   const inNew = (name: string) => r.final.containers.some((c) => c.name === name && c.sandboxId === newSandbox);
@@ -169,12 +173,12 @@ export function readStaleSandbox(r: StaleSandboxRecord): StaleSandboxReading {
 export function checkEveryInitReran(r: StaleSandboxRecord): StaleSandboxReading {
   const reading = readStaleSandbox(r);
   if (reading.outcome === 'broken') throw new InfrastructureError(`stale-sandbox: no verdict is earned: ${reading.detail}`);
-  const stale = staleApp(r.final, r.app, r.crash.oldSandbox)!;
   if (reading.outcome === 'skipped') {
-    throw new AssertionError(
-      `expected every init container (${r.inits.join(', ')}) to run again after the sandbox was recreated; observed ${reading.skipped.join(', ')} skipped — ` +
-        `reproduces the known upstream bug ${UPSTREAM_BUG}: the kubelet took ${describeContainer(stale)} of the old sandbox as proof that the pod was initialized; ${reading.detail}`,
-    );
+    const stale = staleApp(r.final, r.app, r.crash.oldSandbox);
+    const why = stale
+      ? `reproduces the known upstream bug ${UPSTREAM_BUG}: the kubelet took ${describeContainer(stale)} of the old sandbox as proof that the pod was initialized`
+      : `with no container of the old sandbox left ${CREATED}: not the known upstream bug's precondition`;
+    throw new AssertionError(`expected every init container (${r.inits.join(', ')}) to run again after the sandbox was recreated; observed ${reading.skipped.join(', ')} skipped — ${why}; ${reading.detail}`);
   }
   const expected = [...r.inits, r.app];
   if (reading.startedAfter.join(' ') !== expected.join(' ')) {
