@@ -64,7 +64,7 @@ describe('conformance report (Markdown + JSON of one run)', function () {
     failed.status = 'broken';
     expect(upstreamBugsReproduced(model.tests), 'a broken check proves no bug').to.deep.equal([]);
     failed.status = 'failed';
-    failed.message = undefined;
+    failed.message = null;
     expect(upstreamBugsReproduced(model.tests)).to.deep.equal([]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * stale-sandbox (lib/checks/stale-sandbox.ts) over real runs on the embedded cluster: v1.36.5,
+ * stale-sandbox (lib/checks/stale-sandbox.ts) over real runs on the embedded cluster: v1.36.5, v1.35.8,
  * v1.34.12 and v1.33.13 with the app's start blocked (the known upstream bug reproduced: init-b
  * skipped), and the controls of v1.36.5 and v1.34.12 (the same crash with the app running: every
  * init container again). Each reading has a control that turns it: the bug's run, given what the
@@ -27,6 +27,7 @@ const v136 = load<StaleSandboxRecord>('stale-sandbox-v1.36.5-skipped');
 const v133 = load<StaleSandboxRecord>('stale-sandbox-v1.33.13-skipped');
 const control = load<StaleSandboxRecord>('stale-sandbox-v1.36.5-control');
 const v134 = load<StaleSandboxRecord>('stale-sandbox-v1.34.12-skipped');
+const v135 = load<StaleSandboxRecord>('stale-sandbox-v1.35.8-skipped');
 const control134 = load<StaleSandboxRecord>('stale-sandbox-v1.34.12-control');
 
 const thrown = (f: () => unknown): Error => {
@@ -51,7 +52,7 @@ const STALE = short(v136.crash.afterRuntimeRestart!.containers.find((c) => c.nam
 
 describe('stale-sandbox: the known upstream bug #137710 (lib/checks/stale-sandbox.ts)', () => {
   describe('the runs as recorded', () => {
-    for (const [release, r] of [['v1.36.5', v136], ['v1.34.12', v134], ['v1.33.13', v133]] as const) {
+    for (const [release, r] of [['v1.36.5', v136], ['v1.35.8', v135], ['v1.34.12', v134], ['v1.33.13', v133]] as const) {
       it(`${release}: the precondition proven, init-b skipped (init-a → app after the crash), the check fails naming the upstream bug`, () => {
         expect(crashProof(r.crash).proven).to.equal(true);
         const reading = readStaleSandbox(r);
@@ -186,6 +187,51 @@ describe('stale-sandbox: the known upstream bug #137710 (lib/checks/stale-sandbo
       const after = r.ledger.filter((e) => e.uptime > r.crash.crashUptime!);
       r.crash.crashUptime = after.find((e) => e.container === 'init-a' && e.event === 'started')!.uptime;
       expect(readStaleSandbox(r).startedAfter).to.deep.equal(['init-b', 'app']);
+    });
+  });
+
+  describe('edges', () => {
+    it('a broken reading carries nothing else; the proof keeps the crash\'s evidence', () => {
+      const r = clone(v136);
+      delete r.crash.crashUptime;
+      expect(readStaleSandbox(r)).to.deep.equal({ outcome: 'broken', detail: 'the crash\'s uptime was not read: the ledger cannot be split at the crash', skipped: [], startedAfter: [] });
+      expect(crashProof(v136.crash).evidence).to.deep.equal(v136.crash);
+    });
+
+    it('the old sandbox is found by its id: another sandbox not ready does not stand in for it; none listed is not proven', () => {
+      const other = clone(v136);
+      const old = other.crash.afterRuntimeRestart!.sandboxes[0]!;
+      old.state = 'SANDBOX_READY';
+      other.crash.afterRuntimeRestart!.sandboxes.unshift({ id: 'o'.repeat(64), attempt: 0, state: 'SANDBOX_NOTREADY' });
+      expect(crashProof(other.crash).proven).to.equal(false);
+      const none = clone(v136);
+      none.crash.afterRuntimeRestart!.sandboxes = [];
+      expect(crashProof(none.crash).proven).to.equal(false);
+      const unread = clone(v136);
+      delete unread.crash.oldSandbox;
+      expect(crashProof(unread.crash).seen).to.match(/^old sandbox none; /);
+    });
+
+    it('nothing ran after the crash: both init containers skipped, named in order; "started nothing"', () => {
+      const r = clone(v136);
+      r.ledger = r.ledger.filter((e) => e.uptime <= r.crash.crashUptime!);
+      r.final.containers = r.final.containers.filter((c) => !(c.name === 'init-a' && c.sandboxId === r.crash.newSandbox));
+      const reading = readStaleSandbox(r);
+      expect(reading.skipped).to.deep.equal(['init-a', 'init-b']);
+      expect(reading.detail).to.match(/^after the crash: started nothing; at the end: /);
+      expect(thrown(() => checkEveryInitReran(r)).message).to.match(/^expected every init container \(init-a, init-b\) to run again after the sandbox was recreated; observed init-a, init-b skipped — reproduces /);
+    });
+
+    it('runs without their "started" lines: the order check says none started', () => {
+      const r = clone(control);
+      r.ledger = r.ledger.filter((e) => !(e.event === 'started' && e.uptime > r.crash.crashUptime!));
+      expect(thrown(() => checkEveryInitReran(r)).message).to.match(/^expected the containers to start after the crash in the order init-a → init-b → app; observed none; after the crash: started nothing; /);
+    });
+
+    it('two disagreements are both named', () => {
+      const r = clone(control);
+      r.ledger = r.ledger.filter((e) => !(e.event === 'ran' && e.uptime > r.crash.crashUptime!));
+      expect(readStaleSandbox(r).detail).to.equal('init-a: the runtime has container of it in the new sandbox, the ledger has no run of it after the crash; init-b: the runtime has container of it in the new sandbox, the ledger has no run of it after the crash');
     });
   });
 
