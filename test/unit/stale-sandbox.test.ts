@@ -1,11 +1,10 @@
 /**
  * stale-sandbox (lib/checks/stale-sandbox.ts) over real runs on the embedded cluster: v1.36.5, v1.35.8,
  * v1.34.12 and v1.33.13 with the app's start blocked (the known upstream bug reproduced: init-b
- * skipped), and the controls of v1.36.5 and v1.34.12 (the same crash with the app running: every
+ * skipped), and the controls of v1.36.5, v1.34.12 and v1.33.13 (the same crash with the app running: every
  * init container again). Each reading has a control that turns it: the bug's run, given what the
  * control shows, reads as reran; the control's run read as the bug's run is broken (its
- * precondition not met). The v1.33.13 recording was made before the record carried its variant
- * ('stale' added by hand; the run's code then had only that variant).
+ * precondition not met).
  */
 import { expect } from 'chai';
 import type { CriListing, StaleSandboxRecord } from '../../lib/checks/stale-sandbox.js';
@@ -29,6 +28,7 @@ const control = load<StaleSandboxRecord>('stale-sandbox-v1.36.5-control');
 const v134 = load<StaleSandboxRecord>('stale-sandbox-v1.34.12-skipped');
 const v135 = load<StaleSandboxRecord>('stale-sandbox-v1.35.8-skipped');
 const control134 = load<StaleSandboxRecord>('stale-sandbox-v1.34.12-control');
+const control133 = load<StaleSandboxRecord>('stale-sandbox-v1.33.13-control');
 
 const thrown = (f: () => unknown): Error => {
   try {
@@ -70,7 +70,7 @@ describe('stale-sandbox: the known upstream bug #137710 (lib/checks/stale-sandbo
       });
     }
 
-    for (const [release, c] of [['v1.36.5', control], ['v1.34.12', control134]] as const) {
+    for (const [release, c] of [['v1.36.5', control], ['v1.34.12', control134], ['v1.33.13', control133]] as const) {
       it(`the control (${release}, app running at the crash): nothing left CREATED, every init container ran again in order, the check passes`, () => {
         expect(crashProof(c.crash).proven).to.equal(true);
         expect(staleApp(c.crash.afterRuntimeRestart, 'app', c.crash.oldSandbox)).to.equal(undefined);
