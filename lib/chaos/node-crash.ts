@@ -6,6 +6,13 @@
  * app container of the old sandbox still CONTAINER_CREATED, then the kubelet starts and makes a
  * new sandbox. Unlike the reboot of node-faults.ts nothing is removed through the CRI: what the
  * runtime keeps across the crash is the point. The other pods keep their shims.
+ *
+ * Why containerd must die mid-start (containerd v2.2.9, the embedded cluster's): a StartContainer
+ * that fails marks the container EXITED with reason StartError (internal/cri/server/
+ * container_start.go), so a sandbox lost while containerd lives (lose-sandbox.ts) leaves no
+ * CREATED container behind; the in-flight "starting" flag is not saved (store/container/status.go,
+ * `json:"-"`), and on restart a container with no task and no start time stays CONTAINER_CREATED
+ * (server/restart.go).
  */
 import type { BlockedStart, CrashesNode, NodeAccess } from '../cluster/provider.js';
 import { NodeCapabilityMissing, canCrashNode } from '../cluster/provider.js';
