@@ -51,7 +51,7 @@ function identityLines(model: ResultsModel): string[] {
  */
 export function upstreamBugsReproduced(tests: readonly TestRecord[]): string[] {
   return tests.flatMap((t) => {
-    const bug = t.status === 'failed' ? /reproduces the known upstream bug (.+?): /.exec(t.message ?? '')?.[1] : undefined;
+    const bug = t.status === 'failed' ? t.message?.match(/reproduces the known upstream bug (.+?): /)?.[1] : undefined;
     return bug ? [`${t.suite} — ${t.title}: reproduces the known upstream bug ${bug}; its evidence is under "Failures"`] : [];
   });
 }
