@@ -45,6 +45,7 @@ export default {
     'lib/chaos/cri.ts',
     'lib/chaos/kill-container.ts',
     'lib/chaos/lose-sandbox.ts',
+    'lib/chaos/node-crash.ts',
     'lib/scenario/verdict.ts',
   ],
 

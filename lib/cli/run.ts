@@ -79,6 +79,7 @@ export const SUITES: Record<string, SuiteInfo> = {
   'chaos-sandbox': { file: 'chaos/sandbox.spec', inDefault: true, chaos: true },
   'chaos-outage': { file: 'chaos/outage.spec', inDefault: true, chaos: true },
   'chaos-node': { file: 'chaos/node.spec', inDefault: true, chaos: true, wholeNode: true },
+  'stale-sandbox': { file: 'chaos/stale-sandbox.spec', inDefault: false, chaos: true, wholeNode: true },
 };
 
 interface RunArgs extends ProviderArgs {

@@ -112,6 +112,31 @@ export interface HoldsAtStart {
 
 export const canHoldAtStart = (n: NodeAccess): n is NodeAccess & HoldsAtStart => typeof (n as Partial<HoldsAtStart>).holdNextStart === 'function';
 
+/** A start blocked at the runtime: whether its `runc create` arrived (the rule claimed), and its release. */
+export interface BlockedStart {
+  claimed(): Promise<boolean>;
+  /** Lets the blocked create go on (when it still waits) and removes what is left of the rule. */
+  release(): Promise<void>;
+}
+
+/**
+ * Optional capability of a NodeAccess whose runtime initc configured and whose processes it sees
+ * (the embedded cluster): a node's crash as one pod lives it. The next `runc create` of a named
+ * container is blocked (it stays CONTAINER_CREATED, its start hanging), containerd is killed with
+ * SIGKILL (no shutdown of its own, as at a power cut), and a sandbox's shim with every process
+ * under it is killed the same way.
+ */
+export interface CrashesNode {
+  blockNextStart(namespace: string, container: string): Promise<BlockedStart>;
+  killRuntime(): Promise<void>;
+  /** SIGKILLs the shim whose child is the sandbox's pause process `pausePid`, and all under it. */
+  killShimOf(pausePid: number): Promise<{ shim: number; killed: number[] }>;
+  /** The node's uptime in seconds (the clock of the fixtures' ledger lines). */
+  nodeUptime(): Promise<number>;
+}
+export const canCrashNode = (n: NodeAccess): n is NodeAccess & CrashesNode =>
+  typeof (n as Partial<CrashesNode>).blockNextStart === 'function' && typeof (n as Partial<CrashesNode>).killShimOf === 'function';
+
 /**
  * Thrown by a NodeAccess when the node lacks what an operation needs (no crictl, no systemd, no
  * static-pod API server): the test that asked is reported skipped with this message, never failed.

@@ -45,6 +45,17 @@ function identityLines(model: ResultsModel): string[] {
   ];
 }
 
+/**
+ * The known upstream bugs the failed checks say they reproduce: a check that provokes one ends its
+ * failure with "reproduces the known upstream bug <bug>: …" (lib/checks/stale-sandbox.ts).
+ */
+export function upstreamBugsReproduced(tests: readonly TestRecord[]): string[] {
+  return tests.flatMap((t) => {
+    const bug = t.status === 'failed' ? t.message?.match(/reproduces the known upstream bug (.+?): /)?.[1] : undefined;
+    return bug ? [`${t.suite} — ${t.title}: reproduces the known upstream bug ${bug}; its evidence is under "Failures"`] : [];
+  });
+}
+
 function failureSection(t: TestRecord): string[] {
   const lines = [`### ${t.status.toUpperCase()}: ${t.suite} — ${t.title}`, '', codeBlock(t.excerpt?.message.join('\n') ?? t.message ?? '(no message)')];
   for (const tl of t.excerpt?.timelines ?? []) lines.push('', `Last rows of the timeline of pod \`${tl.pod}\`:`, '', codeBlock(tl.rows));
@@ -80,6 +91,8 @@ export function conformanceMarkdown(model: ResultsModel, jsonSha256: string): st
     ...model.tests.map((t) => `| ${escapeCell(t.suite)} | ${escapeCell(t.title)} | ${statusMark(t.status)} | ${formatDuration(t.durationMs)} |`),
     '',
   ];
+  const bugs = upstreamBugsReproduced(model.tests);
+  if (bugs.length) lines.push('## Known upstream bugs reproduced', '', ...bugs.map((b) => `- ${escapeMarkdownLine(b)}`), '');
   if (failures.length) lines.push('## Failures, with their evidence', '', ...failures.flatMap(failureSection));
   if (skipped.length) lines.push('## Skipped, and why', '', ...skipped.map((t) => `- ${t.suite} — ${t.title}: ${t.message ?? '(no reason recorded)'}`), '');
   const notEnded = model.plan?.notEnded ?? [];

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { writeConformanceReport, writeRunRecords } from '../../lib/report/conformance.js';
+import { conformanceMarkdown, upstreamBugsReproduced, writeConformanceReport, writeRunRecords } from '../../lib/report/conformance.js';
 import { buildResultsModel } from '../../lib/report/build-model.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import { initc } from '../support/cli.js';
@@ -47,6 +47,25 @@ describe('conformance report (Markdown + JSON of one run)', function () {
     expect(failure).to.include('### FAILED: onfailure — only the failing init container restarts');
     expect(failure).to.include('expected STATUS Init:CrashLoopBackOff or Init:Error');
     expect(failure).to.include('Last rows of the timeline of pod `crashloop-onfailure`').and.include('init-b:running↻4');
+  });
+
+  it('names the known upstream bugs a failed check says it reproduces (stale-sandbox), and none otherwise', async () => {
+    const model = await buildResultsModel(RUN_136, { suitesRevision: 'feedc0ffee12' });
+    expect(upstreamBugsReproduced(model.tests)).to.deep.equal([]);
+    expect(conformanceMarkdown(model, 'x')).to.not.include('## Known upstream bugs reproduced');
+    const failed = model.tests.find((t) => t.status === 'failed')!;
+    failed.message = 'expected every init container (init-a, init-b) to run again; observed init-b skipped — reproduces the known upstream bug kubernetes/kubernetes#137710 (also #124002): the kubelet took app 1 as proof';
+    const line = `${failed.suite} — ${failed.title}: reproduces the known upstream bug kubernetes/kubernetes#137710 (also #124002); its evidence is under "Failures"`;
+    expect(upstreamBugsReproduced(model.tests)).to.deep.equal([line]);
+    const md = conformanceMarkdown(model, 'x');
+    // Markdown-escaped as every line of prose from a test: `#` would not link, `_` would not emphasise.
+    expect(md).to.include(`## Known upstream bugs reproduced\n\n- ${line.replace(/([\\`*_[\]<#|])/g, '\\$1')}\n\n## Failures, with their evidence`);
+    expect(md).to.include('kubernetes/kubernetes\\#137710 (also \\#124002)');
+    failed.status = 'broken';
+    expect(upstreamBugsReproduced(model.tests), 'a broken check proves no bug').to.deep.equal([]);
+    failed.status = 'failed';
+    failed.message = null;
+    expect(upstreamBugsReproduced(model.tests)).to.deep.equal([]);
   });
 
   it('lists each skip with why, and evidence that went missing; neither reads as "conforms"', async () => {

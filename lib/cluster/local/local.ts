@@ -340,7 +340,7 @@ export class LocalClusterProvider implements ClusterProvider {
     await writeFileMode(conf('kubelet.yaml'), cfg.kubeletConfigYaml(l, this.opts.version, resolvConf, this.applied));
     await writeFileMode(conf('kube-proxy.yaml'), cfg.kubeProxyConfigYaml(l, this.applied));
     // containerd runs runc through initc's wrapper, which can hold a container at its start (runc-hold.ts).
-    await writeFileMode(conf('runc-wrapper'), holdWrapperScript({ runc: RUNC, holdsDir: l.holdsDir, busybox: BUSYBOX, jq: JQ }), 0o755);
+    await writeFileMode(conf('runc-wrapper'), holdWrapperScript({ runc: RUNC, holdsDir: l.holdsDir, busybox: BUSYBOX, jq: JQ, blocks: true }), 0o755);
     await writeFileMode(conf('containerd.toml'), cfg.containerdConfigToml(l, conf('runc-wrapper')));
     await writeFileMode(path.join(l.cniConfDir, '10-initc.conflist'), cfg.cniConfig(l));
     await writeFileMode(conf('Corefile'), cfg.corefile(l));

@@ -4,23 +4,25 @@
  * A restarted component's new pid goes into the state file at once, so `down` (or a later run)
  * stops the process that is really running.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { ConsoleProgress } from '../../progress.js';
-import type { ComponentPids, HoldsAtStart, NodeAccess, NodeComponent } from '../provider.js';
-import { holdNextStart } from './runc-hold.js';
+import type { BlockedStart, ComponentPids, CrashesNode, HoldsAtStart, NodeAccess, NodeComponent } from '../provider.js';
+import { blockNextStart, holdNextStart } from './runc-hold.js';
+import { killShimOf } from './proc-tree.js';
 import { buildCrictl, goVersion } from './build.js';
 import type { ClusterLayout } from './layout.js';
 import { apiServerURL } from './layout.js';
 import { netnsPath } from './network.js';
 import { httpStatus, waitUntil } from './health.js';
-import { isRunning, startAgain, stopProcess } from './processes.js';
+import { isRunning, isSameProcess, startAgain, stopProcess } from './processes.js';
 import { readState, writeState } from './state.js';
 import type { ClusterState } from './state.js';
 import { crictlVersionFor, parseKubeVersion } from './versions.js';
 
-export class LocalNode implements NodeAccess, ComponentPids, HoldsAtStart {
+export class LocalNode implements NodeAccess, ComponentPids, HoldsAtStart, CrashesNode {
   readonly nodeName: string;
   private crictlPath: Promise<string> | undefined;
 
@@ -52,6 +54,31 @@ export class LocalNode implements NodeAccess, ComponentPids, HoldsAtStart {
 
   holdNextStart(namespace: string, container: string): Promise<() => Promise<boolean>> {
     return holdNextStart(this.layout.holdsDir, namespace, container);
+  }
+
+  blockNextStart(namespace: string, container: string): Promise<BlockedStart> {
+    return blockNextStart(this.layout.holdsDir, namespace, container);
+  }
+
+  /** SIGKILL to containerd; resolves when it is gone. */
+  async killRuntime(): Promise<void> {
+    const { rec } = await this.record('containerd');
+    if (!(await isRunning(rec))) throw new Error('containerd is not running');
+    process.kill(rec.pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (await isSameProcess(rec)) {
+      if (Date.now() > deadline) throw new Error(`containerd (pid ${rec.pid}) still there 10 s after SIGKILL`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The host's uptime: the embedded cluster's containers share its kernel. */
+  async nodeUptime(): Promise<number> {
+    return Number((await fs.readFile('/proc/uptime', 'utf8')).split(' ')[0]);
+  }
+
+  killShimOf(pausePid: number): Promise<{ shim: number; killed: number[] }> {
+    return killShimOf(pausePid, this.layout.containerdSocket);
   }
 
   private async record(c: NodeComponent) {

@@ -10,6 +10,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { BlockedStart } from '../provider.js';
 
 export const HOLD_MOUNT = '/.initc/busybox';
 
@@ -18,8 +19,13 @@ export const holdKey = (namespace: string, container: string) => `${namespace}_$
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The wrapper containerd runs in place of runc (its runtime's BinaryName). */
-export function holdWrapperScript(o: { runc: string; holdsDir: string; busybox: string; jq: string }): string {
+/**
+ * The wrapper containerd runs in place of runc (its runtime's BinaryName). With `blocks` (the
+ * embedded cluster's), a rule whose first line is `block` makes that one `runc create` wait, as
+ * written, until a `.release` file stands beside the claimed rule (blockNextStart): the container
+ * stays CONTAINER_CREATED with its StartContainer hanging, as when a node dies between the two.
+ */
+export function holdWrapperScript(o: { runc: string; holdsDir: string; busybox: string; jq: string; blocks?: boolean }): string {
   return `#!/bin/sh
 # initc's runc wrapper (lib/cluster/local/runc-hold.ts): holds the container a rule in ${o.holdsDir} names at its start.
 set -u
@@ -36,7 +42,13 @@ for rule in "$holds"/*; do
   key=$(${q(o.jq)} -r '(.annotations["io.kubernetes.cri.sandbox-namespace"] // "") + "_" + (.annotations["io.kubernetes.cri.container-name"] // "")' "$bundle/config.json") || break
   [ -f "$holds/$key" ] || break
   mv "$holds/$key" "$holds/$key.held" 2>/dev/null || break
-  ${q(o.jq)} --arg src ${q(o.busybox)} --arg dst ${q(HOLD_MOUNT)} '.mounts += [{"destination": $dst, "type": "bind", "source": $src, "options": ["rbind", "ro"]}] | .process.args = [$dst, "sleep", "2147483647"]' "$bundle/config.json" > "$bundle/config.json.initc" && mv "$bundle/config.json.initc" "$bundle/config.json"
+${o.blocks ? `  if [ "$(head -n 1 "$holds/$key.held")" = block ]; then
+    echo "$bundle" >> "$holds/$key.held"
+    while [ ! -e "$holds/$key.release" ]; do sleep 0.2; done
+    rm -f "$holds/$key.release"
+    break
+  fi
+` : ''}  ${q(o.jq)} --arg src ${q(o.busybox)} --arg dst ${q(HOLD_MOUNT)} '.mounts += [{"destination": $dst, "type": "bind", "source": $src, "options": ["rbind", "ro"]}] | .process.args = [$dst, "sleep", "2147483647"]' "$bundle/config.json" > "$bundle/config.json.initc" && mv "$bundle/config.json.initc" "$bundle/config.json"
   echo "$bundle" >> "$holds/$key.held"
   break
 done
@@ -57,5 +69,24 @@ export async function holdNextStart(holdsDir: string, namespace: string, contain
     await fs.rm(rule, { force: true });
     await fs.rm(`${rule}.held`, { force: true });
     return held;
+  };
+}
+
+
+/** Asks the wrapper to block the next `runc create` of `container` in `namespace` until released. */
+export async function blockNextStart(holdsDir: string, namespace: string, container: string): Promise<BlockedStart> {
+  await fs.mkdir(holdsDir, { recursive: true });
+  const rule = path.join(holdsDir, holdKey(namespace, container));
+  await fs.rm(`${rule}.release`, { force: true });
+  await fs.writeFile(rule, `block\n${new Date().toISOString()}\n`);
+  return {
+    claimed: () => fs.stat(`${rule}.held`).then(() => true, () => false),
+    async release() {
+      await fs.rm(rule, { force: true });
+      if (await fs.stat(`${rule}.held`).then(() => true, () => false)) {
+        await fs.writeFile(`${rule}.release`, '');
+        await fs.rm(`${rule}.held`, { force: true });
+      }
+    },
   };
 }
