@@ -16,7 +16,7 @@ import { LOCAL_FIXTURE_IMAGE } from '../../lib/fixture-image.js';
 import { provisionerModuleFiles } from '../../lib/cluster/storage/build.js';
 import { exists } from '../../lib/util/fsx.js';
 import { initc } from '../support/cli.js';
-import { StorageProbe } from '../support/storage.js';
+import { StorageProbe, until } from '../support/storage.js';
 
 const NAME = 'stor';
 
@@ -67,6 +67,24 @@ describe('default storage on the embedded cluster (integration; root)', function
     await probe.deleteClaimAndWaitForItsVolume('scratch', pv.metadata!.name!);
     expect(await exists(dir), `${dir} after its PV's deletion`).to.equal(false);
     expect(await exists(keptDir), 'the other claim\'s directory stays').to.equal(true);
+  });
+
+  it('a claim a node-local directory cannot honour (ReadWriteMany) stays Pending, with the provisioner\'s reason as an event', async () => {
+    await probe.core.createNamespacedPersistentVolumeClaim({
+      namespace: probe.namespace,
+      body: { metadata: { name: 'shared' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '16Mi' } } } },
+    });
+    await probe.core.createNamespacedPod({
+      namespace: probe.namespace,
+      body: { metadata: { name: 'shared' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: LOCAL_FIXTURE_IMAGE, imagePullPolicy: 'Never', command: ['true'], volumeMounts: [{ name: 'd', mountPath: '/d' }] }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'shared' } }] } },
+    });
+    const event = await until('ProvisioningFailed event of claim shared', async () => {
+      const events = await probe.core.listNamespacedEvent({ namespace: probe.namespace, fieldSelector: 'involvedObject.name=shared,involvedObject.kind=PersistentVolumeClaim,reason=ProvisioningFailed' });
+      return events.items[0];
+    });
+    expect(event.message).to.include('access mode ReadWriteMany is not supported: a volume is a directory on one node (ReadWriteOnce, ReadWriteOncePod)');
+    expect((await probe.core.readNamespacedPersistentVolumeClaim({ name: 'shared', namespace: probe.namespace })).status?.phase).to.equal('Pending');
+    await probe.deletePod('shared');
   });
 
   it('the provisioner\'s own Go tests pass (volume directories, PV specs, what it may delete)', async () => {
