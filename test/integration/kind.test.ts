@@ -24,6 +24,8 @@ import { buildFixtureImage } from '../../lib/cluster/local/images.js';
 import { ExitCode } from '../../lib/errors.js';
 import { initc } from '../support/cli.js';
 import { cacheRoot } from '../../lib/util/paths.js';
+import { KIND_VOLUMES_DIR } from '../../lib/cluster/storage/objects.js';
+import { StorageProbe } from '../support/storage.js';
 
 const FIXTURE = 'localhost/initc/fixture:v1';
 const docker = async (...args: string[]) => String((await execa('docker', args, { env: dockerEnv() })).stdout).split('\n').filter(Boolean);
@@ -101,6 +103,16 @@ describe('kind provider (integration; root)', function () {
       return l.includes('written-by-init') ? l : undefined;
     }, 15_000);
     expect(log.trim()).to.equal('written-by-init');
+  });
+
+  it('the default StorageClass is initc\'s (provisioner DaemonSet from the preloaded image): a claim binds to a local PV pinned to the node, in the node\'s /var, and its file outlives the pod', async () => {
+    const probe = new StorageProbe(cluster.kubeConfig(), 'initc-kind-storage', FIXTURE);
+    expect(await probe.defaultClasses()).to.deep.equal([['standard', 'initc.dev/local', 'WaitForFirstConsumer', 'Delete']]);
+    await probe.createNamespace();
+    const pv = await probe.survivesReplacement('data', cluster.nodeName);
+    expect(pv.spec?.local?.path).to.equal(`${KIND_VOLUMES_DIR}/${pv.metadata!.name}`);
+    expect(await docker('exec', cluster.nodeName, 'cat', `${pv.spec!.local!.path}/f`)).to.have.length(1);
+    await probe.core.deleteNamespace({ name: probe.namespace });
   });
 
   it('`initc run --kind-cluster` runs the order, never, always, validation and chaos-kill suites on it (fixture image preloaded, chaos through docker exec) and leaves it running', async () => {

@@ -9,13 +9,15 @@
  * - containerd + shim + ctr, crictl, the multi-call kube binary as kubelet and kubectl, kubeadm:
  *   our Go builds (lib/cluster/local/build.ts).
  * - /kind/version; /kind/manifests/default-cni.yaml: our own ptp DaemonSet (kindnetd cannot be
- *   had, see config.ts); no default-storage.yaml, so kind installs its legacy host-path
- *   StorageClass, which needs no image.
+ *   had, see config.ts); /kind/manifests/default-storage.yaml: initc's default StorageClass and its
+ *   provisioner's DaemonSet (lib/cluster/storage), in place of kind's local-path-provisioner,
+ *   whose image and helper pods would be pulled (without the file, kind installs a legacy
+ *   kubernetes.io/host-path class that no controller serves: claims stay Pending).
  * - images preloaded into the node's containerd (pinned), all single-layer, under the names kubeadm
  *   asks for: kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy and etcd share one
  *   layer (the kube binary with a symlink per component, and Debian's iptables/nft for kube-proxy);
  *   CoreDNS with the plugins kubeadm's Corefile uses; our pause binary as kubeadm's pause and as
- *   containerd's sandbox image; the fixture image.
+ *   containerd's sandbox image; the fixture image; the storage provisioner.
  *
  * The tag is keyed on every input; an image of that tag is reused without a build.
  */
@@ -61,9 +63,11 @@ import {
 } from './config.js';
 import { dockerEnv } from './docker.js';
 import { kindSource } from './kind-binary.js';
+import { buildProvisioner } from '../storage/build.js';
+import { kindStorageManifest } from '../storage/objects.js';
 
 /** Bump when the recipe below changes in a way the inputs do not show. */
-const RECIPE = 5;
+const RECIPE = 6;
 
 /** The runc wrapper of the node (runc-hold.ts), with the node's own paths. */
 function kindRuncWrapper(): string {
@@ -229,6 +233,7 @@ export interface NodeImageInputs {
   containerdDir: string;
   crictl: string;
   coredns: string;
+  provisioner: string;
   pauseTar: string;
   fixtureTar: string;
   nodeRootfs: string;
@@ -246,6 +251,7 @@ export async function buildNodeImage(version: KubeVersion, progress: Progress, s
     containerdDir: await buildContainerd(progress, goVer),
     crictl: await buildCrictl(crictlVersionFor(version), progress, goVer),
     coredns: await buildKindCoredns(progress, goVer),
+    provisioner: await buildProvisioner(progress, goVer),
     pauseTar: await buildPauseImage(await buildPause(progress, goVer)),
     fixtureTar: await buildFixtureImage(),
     nodeRootfs: await debianTar('kind-node', 'minbase', NODE_PACKAGES, progress, signal),
@@ -254,13 +260,15 @@ export async function buildNodeImage(version: KubeVersion, progress: Progress, s
   };
   const fixtureImage = await ociImageName(i.fixtureTar);
   const cniManifest = defaultCniManifest(fixtureImage);
+  const storageImage = `localhost/initc/storage-provisioner:${cacheEntry(i.provisioner)}`;
+  const manifests = { cni: cniManifest, storage: kindStorageManifest(storageImage) };
   const key = inputsKey({
     recipe: RECIPE,
     version: version.gitVersion,
-    builds: [i.kube, i.kubeadm, path.join(i.containerdDir, 'x'), i.crictl, i.coredns].map(cacheEntry),
+    builds: [i.kube, i.kubeadm, path.join(i.containerdDir, 'x'), i.crictl, i.coredns, i.provisioner].map(cacheEntry),
     tars: [i.pauseTar, i.fixtureTar, i.nodeRootfs, i.proxyRootfs].map((f) => path.basename(f)),
     kind: kind.version,
-    cniManifest,
+    manifests,
     runcWrapper: kindRuncWrapper(),
   });
   const tag = nodeImageTag(version, key);
@@ -268,11 +276,13 @@ export async function buildNodeImage(version: KubeVersion, progress: Progress, s
     progress.info(`✔ kind node image ${tag} exists`);
     return tag;
   }
-  await progress.step(`build kind node image ${tag}`, (step) => assemble(version, i, tag, cniManifest, progress, step, signal));
+  await progress.step(`build kind node image ${tag}`, (step) => assemble(version, i, tag, manifests, storageImage, progress, step, signal));
   return tag;
 }
 
-async function assemble(version: KubeVersion, i: NodeImageInputs, tag: string, cniManifest: string, progress: Progress, step: StepHandle, signal?: AbortSignal): Promise<void> {
+type Manifests = { cni: string; storage: string };
+
+async function assemble(version: KubeVersion, i: NodeImageInputs, tag: string, manifests: Manifests, storageImage: string, progress: Progress, step: StepHandle, signal?: AbortSignal): Promise<void> {
   const kubeadmImages = parseKubeadmImages((await execa(i.kubeadm, ['config', 'images', 'list', '--kubernetes-version', version.gitVersion])).stdout);
 
   // Preloaded images.
@@ -310,6 +320,11 @@ async function assemble(version: KubeVersion, i: NodeImageInputs, tag: string, c
     await fs.writeFile(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n');
   });
   images.push(await ociImage(kubeadmImages.coredns, corednsLayer, { entrypoint: ['/coredns'], env: [PATH_ENV] }));
+  const provisionerLayer = await layerTar(`storage-provisioner-${inputsKey([cacheEntry(i.provisioner), RECIPE])}`, async (rootfs) => {
+    await fs.copyFile(i.provisioner, path.join(rootfs, 'storage-provisioner'));
+    await fs.chmod(path.join(rootfs, 'storage-provisioner'), 0o755);
+  });
+  images.push(await ociImage(storageImage, provisionerLayer, { entrypoint: ['/storage-provisioner'], env: [PATH_ENV] }));
   images.push(i.pauseTar, i.fixtureTar);
   const pauseName = await ociImageName(i.pauseTar);
 
@@ -319,7 +334,7 @@ async function assemble(version: KubeVersion, i: NodeImageInputs, tag: string, c
   const container = `initc-kind-build-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   try {
     step.update('staging files');
-    await stageFiles(stage, i, version, cniManifest);
+    await stageFiles(stage, i, version, manifests);
     const baseTag = `initc/kind-base:${SUITE}-${inputsKey([path.basename(i.nodeRootfs), RECIPE])}`;
     if (!(await imageExists(baseTag))) {
       step.update('docker import of the root filesystem');
@@ -350,7 +365,7 @@ async function assemble(version: KubeVersion, i: NodeImageInputs, tag: string, c
       await sh(`tagging ${alias}`, `ctr --namespace=k8s.io images tag --force ${pauseName} ${alias} >/dev/null && ctr --namespace=k8s.io images label ${alias} io.cri-containerd.pinned=pinned >/dev/null`);
     }
     const listed = (await sh('listing images', 'ctr --namespace=k8s.io images list -q')).split('\n').filter(Boolean);
-    const wanted = [...Object.values(kubeadmImages), KIND_SANDBOX_IMAGE, await ociImageName(i.fixtureTar)];
+    const wanted = [...Object.values(kubeadmImages), KIND_SANDBOX_IMAGE, await ociImageName(i.fixtureTar), storageImage];
     const missing = wanted.filter((w) => !listed.includes(w));
     if (missing.length) throw new InitcError('buildFailed', `kind node image: containerd lacks ${missing.join(', ')} after the import`);
     await sh('stop containerd', 'pkill -x containerd; for i in $(seq 1 100); do pgrep -x containerd >/dev/null || break; sleep 0.1; done; rm -rf /tmp/containerd.log /run/containerd /var/lib/containerd/tmpmounts/*');
@@ -389,7 +404,7 @@ ln -sf kubelet /usr/bin/kubectl
 containerd --version; runc --version | head -1; crictl --version; kubeadm version -o short; kubelet --version
 `;
 
-async function stageFiles(stage: string, i: NodeImageInputs, version: KubeVersion, cniManifest: string): Promise<void> {
+async function stageFiles(stage: string, i: NodeImageInputs, version: KubeVersion, manifests: Manifests): Promise<void> {
   const put = async (rel: string, data: string | Buffer, mode: number) => {
     const file = path.join(stage, rel);
     await fs.mkdir(path.dirname(file), { recursive: true });
@@ -416,5 +431,6 @@ async function stageFiles(stage: string, i: NodeImageInputs, version: KubeVersio
   await put(KIND_RUNC_WRAPPER.slice(1), kindRuncWrapper(), 0o755);
   await copy(BUSYBOX, KIND_HOLD_BUSYBOX.slice(1), 0o755);
   await put('kind/version', version.gitVersion, 0o644);
-  await put('kind/manifests/default-cni.yaml', cniManifest, 0o644);
+  await put('kind/manifests/default-cni.yaml', manifests.cni, 0o644);
+  await put('kind/manifests/default-storage.yaml', manifests.storage, 0o644);
 }

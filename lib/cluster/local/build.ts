@@ -36,6 +36,8 @@ export interface ClusterBinaries {
   pause: string;
   /** CRI client, for the chaos injectors (crictlVersionFor). Missing in the state of a cluster started before it was built. */
   crictl?: string;
+  /** The default StorageClass's provisioner (lib/cluster/storage). Missing in the state of a cluster started before it was built. */
+  provisioner?: string;
   goVersion: string;
 }
 

@@ -47,6 +47,8 @@ export interface ClusterLayout {
   cniConfDir: string;
   cniIpamDir: string;
   cniBinDir: string;
+  /** The default StorageClass's volumes, one directory each (lib/cluster/storage): under dataDir, so down removes them. */
+  volumesDir: string;
   /** cgroup (relative to each v1 controller's root) holding every pod, so down finds them all. */
   cgroupRoot: string;
   network: {
@@ -81,6 +83,7 @@ export interface ClusterLayout {
     dns: number;
     dnsHealth: number;
     dnsReady: number;
+    provisionerHealthz: number;
   };
 }
 
@@ -160,6 +163,7 @@ export function clusterLayout(opts: LayoutOptions = {}): ClusterLayout {
     cniConfDir: path.join(dataDir, 'cni', 'net.d'),
     cniIpamDir: path.join(dataDir, 'cni', 'ipam'),
     cniBinDir: '/usr/lib/cni',
+    volumesDir: path.join(dataDir, 'volumes'),
     cgroupRoot: `/${context}`,
     network: {
       netns: context,
@@ -188,6 +192,7 @@ export function clusterLayout(opts: LayoutOptions = {}): ClusterLayout {
       dns: 53,
       dnsHealth: 10054,
       dnsReady: 10055,
+      provisionerHealthz: 10058,
     },
   };
 }
@@ -209,6 +214,7 @@ export function listenEndpoints(l: ClusterLayout): Endpoint[] {
     { host: nodeIP, port: p.dns, owner: 'coredns' },
     { host: '127.0.0.1', port: p.dnsHealth, owner: 'coredns (health)' },
     { host: '127.0.0.1', port: p.dnsReady, owner: 'coredns (ready)' },
+    { host: '127.0.0.1', port: p.provisionerHealthz, owner: 'storage-provisioner (healthz)' },
   ];
 }
 

@@ -34,6 +34,8 @@ import { takeLock } from './lock.js';
 import { writePki } from './pki.js';
 import { checkHostTools, checkKernel, requireRoot, JQ, RUNC } from './preflight.js';
 import { holdWrapperScript } from './runc-hold.js';
+import { buildProvisioner } from '../storage/build.js';
+import { PROVISIONER_NAME, STORAGE_CLASS_NAME, embeddedStorageObjects, provisionerArgs } from '../storage/objects.js';
 import type { ProcessRecord } from './processes.js';
 import { describeFailure, isRunning, isSameProcess, pidsWithCmdline, procStartTime, startProcess, stopProcess } from './processes.js';
 import type { ClusterState } from './state.js';
@@ -51,7 +53,7 @@ export interface LocalClusterOptions {
   settings?: ClusterSettings;
 }
 
-const STOP_ORDER = ['coredns', 'kube-proxy', 'kubelet', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'kube-apiserver', 'etcd'];
+const STOP_ORDER = ['storage-provisioner', 'coredns', 'kube-proxy', 'kubelet', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'kube-apiserver', 'etcd'];
 
 export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
   readonly provider = 'local' as const;
@@ -206,7 +208,11 @@ export class LocalClusterProvider implements ClusterProvider {
 
   private async startFresh({ progress, signal, temporary }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
     const l = this.layout;
-    const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, () => ensureBinaries(this.opts.version, progress));
+    const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, async () => {
+      const built = await ensureBinaries(this.opts.version, progress);
+      return { ...built, provisioner: await buildProvisioner(progress, built.goVersion) };
+    });
+    const provisioner = binaries.provisioner;
     this.applied = this.settings;
     let dropped: string[] = [];
     if (Object.keys(this.settings.featureGates).length) {
@@ -283,6 +289,12 @@ export class LocalClusterProvider implements ClusterProvider {
         await waitUntil('coredns', async () => (await httpStatus(`http://127.0.0.1:${l.ports.dnsReady}/ready`, {}, { netns })) === 200, { ...wait, process: dns });
       });
 
+      await progress.step(`storage (default StorageClass "${STORAGE_CLASS_NAME}", provisioner ${PROVISIONER_NAME}, volumes in ${l.volumesDir})`, async () => {
+        const args = provisionerArgs({ kubeconfig: path.join(l.configDir, 'storage-provisioner.kubeconfig'), nodeName: l.nodeName, volumesDir: l.volumesDir, healthz: `127.0.0.1:${l.ports.provisionerHealthz}` });
+        const rec = await start({ name: 'storage-provisioner', argv0: provisioner, args }, provisioner);
+        await waitUntil('storage-provisioner', async () => (await httpStatus(`http://127.0.0.1:${l.ports.provisionerHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: rec });
+      });
+
       await progress.step('service accounts ready in namespace default', () => waitForDefaultServiceAccount(loadKubeConfig(l.kubeconfig), 60_000, signal));
       if (Object.keys(gates).length || Object.keys(this.applied.kubelet).length) {
         await progress.step('settings read back from the cluster (gates on /metrics, kubelet /configz)', () => checkSettingsInForce(loadKubeConfig(l.kubeconfig), l.nodeName, this.applied));
@@ -329,6 +341,7 @@ export class LocalClusterProvider implements ClusterProvider {
       ['kubelet.kubeconfig', 'kubelet-client'],
       ['kube-proxy.kubeconfig', 'kube-proxy'],
       ['coredns.kubeconfig', 'coredns'],
+      ['storage-provisioner.kubeconfig', 'storage-provisioner'],
     ] as const) {
       await writeFileMode(conf(file), cfg.componentKubeconfig(l, cert), 0o600);
     }
@@ -346,7 +359,7 @@ export class LocalClusterProvider implements ClusterProvider {
     await writeFileMode(conf('Corefile'), cfg.corefile(l));
   }
 
-  /** Objects the control plane needs that no controller makes: CoreDNS's RBAC and the kube-dns Service. */
+  /** Objects the control plane needs that no controller makes: CoreDNS's RBAC, the kube-dns Service, the default StorageClass and its provisioner's RBAC. */
   private async applyClusterObjects(): Promise<void> {
     const l = this.layout;
     const api = KubernetesObjectApi.makeApiClient(loadKubeConfig(l.kubeconfig));
@@ -377,6 +390,7 @@ export class LocalClusterProvider implements ClusterProvider {
           { name: 'dns-tcp', port: l.ports.dns, protocol: 'TCP' },
         ],
       } as KubernetesObject,
+      ...(embeddedStorageObjects() as KubernetesObject[]),
     ];
     for (const o of objects) {
       await waitUntil(`apply ${o.kind} ${o.metadata?.name}`, async () => {

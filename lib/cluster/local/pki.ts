@@ -8,6 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { exists } from '../../util/fsx.js';
+import { PROVISIONER_USER } from '../storage/objects.js';
 
 export interface CertificateSpec {
   /** File stem: <name>.crt and <name>.key. */
@@ -39,6 +40,7 @@ export function certificatePlan(p: PkiInputs): CertificateSpec[] {
     { name: 'scheduler', commonName: 'system:kube-scheduler', usage: 'client', dnsNames: [], ipAddresses: [] },
     { name: 'kube-proxy', commonName: 'system:kube-proxy', usage: 'client', dnsNames: [], ipAddresses: [] },
     { name: 'coredns', commonName: 'system:initc:coredns', usage: 'client', dnsNames: [], ipAddresses: [] },
+    { name: 'storage-provisioner', commonName: PROVISIONER_USER, usage: 'client', dnsNames: [], ipAddresses: [] },
     { name: 'kubelet-client', commonName: `system:node:${p.nodeName}`, organization: 'system:nodes', usage: 'client', dnsNames: [], ipAddresses: [] },
     { name: 'kubelet-server', commonName: p.nodeName, usage: 'server', dnsNames: [p.nodeName, 'localhost'], ipAddresses: [p.nodeIP, '127.0.0.1'] },
   ];
