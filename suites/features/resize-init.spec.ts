@@ -1,7 +1,7 @@
 import { runs, watchesCgroup } from '../../fixtures/features.js';
 import { pod, shell, sidecar } from '../../fixtures/pod.js';
 import { checkAdmission, describeAdmission } from '../../lib/checks/features.js';
-import type { Resources } from '../../lib/checks/resize-init.js';
+import type { ResizeAnswer, Resources } from '../../lib/checks/resize-init.js';
 import {
   RESIZE_GATE,
   checkCgroupFollowed,
@@ -28,6 +28,8 @@ const INIT = 'init-resize';
 const BEFORE: Resources = { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
 const AFTER: Resources = { requests: { cpu: '150m', memory: '48Mi' }, limits: { cpu: '300m', memory: '96Mi' } };
 
+const describeAnswer = (a: ResizeAnswer) => ('refused' in a ? `refused (HTTP ${a.statusCode}): ${a.refused}` : `taken: ${INIT}'s spec now ${describeResources(resizeRowsOf([{ seq: 0, elapsedMs: 0, pod: a.taken }], INIT)[0]!.spec)}`);
+
 /** The pod whose plain init container is resized, running that container (it printed its cgroup's first reading). */
 async function startResizable(kit: ScenarioKit, name: string): Promise<PodRun> {
   const run = await kit.start(pod(name).init(watchesCgroup(INIT, BEFORE)).app(runs('app')));
@@ -39,14 +41,18 @@ describe('resize-init: a running plain init container resized in place through t
   this.timeout(120_000);
 
   // v1.36.5 pkg/apis/core/validation/validation.go ValidatePodResize; v1.33.13–v1.35.8 the same text without the gate.
-  scenarioTest('the API server accepts a resize of a running plain init container\'s cpu and memory where its gate is on, and refuses it ("resources for non-sidecar init containers are immutable") where off or unknown', async (kit) => {
+  scenarioTest('the API server accepts (dry-run, then for real) a resize of a running plain init container\'s cpu and memory where its gate is on, and refuses it ("resources for non-sidecar init containers are immutable") where off or unknown', async (kit) => {
     const run = await startResizable(kit, 'resize-init-admission');
     const d = await discoverResizeInit(kit.kc, run.namespace, run.name, INIT, AFTER);
     kit.attach('feature discovery', describeDiscovery(d));
-    kit.attach('dry-run resize', `PATCH pods/${run.name}/resize?dryRun=All, ${INIT} to ${describeResources(AFTER)}: the API server ${describeAdmission(d.admission)}`);
-    await kit.saveRecord('discovery', discoveryRecord(d));
+    // The discovery's dry-run, then the resize itself: both answers must be the one the gate says.
+    const answer = await resizeInitContainer(kit.kc, run.namespace, run.name, INIT, AFTER);
+    const resize = resizeAdmission(answer, INIT, AFTER);
+    kit.attach('resize', [`PATCH pods/${run.name}/resize?dryRun=All, ${INIT} to ${describeResources(AFTER)}: the API server ${describeAdmission(d.admission)}`, `PATCH pods/${run.name}/resize, the same: ${describeAnswer(answer)}`].join('\n'));
+    await kit.saveRecord('discovery', { ...(discoveryRecord(d) as object), resize });
     const gates = d.apiserver.gates ?? kit.skip(`cannot read the API server's feature gates to know what it must do: ${d.apiserver.unreadable}`);
     checkAdmission(expectedResizeAdmission(gates), d.admission);
+    checkAdmission(expectedResizeAdmission(gates), resize);
   });
 
   // v1.36.5 kuberuntime_container.go computeInitContainerActions → computePodResizeAction; kubelet_pods.go convertContainerStatusResources.
@@ -54,12 +60,13 @@ describe('resize-init: a running plain init container resized in place through t
     const run = await startResizable(kit, 'resize-init');
     await requireFeature(kit, discoverResizeInit(kit.kc, run.namespace, run.name, INIT, AFTER));
     const answer = await resizeInitContainer(kit.kc, run.namespace, run.name, INIT, AFTER);
-    kit.attach('resize', `PATCH pods/${run.name}/resize, ${INIT} to ${describeResources(AFTER)}: ${'refused' in answer ? `refused (HTTP ${answer.statusCode}): ${answer.refused}` : 'taken'}`);
+    kit.attach('resize', `PATCH pods/${run.name}/resize, ${INIT} to ${describeResources(AFTER)}: ${describeAnswer(answer)}`);
     checkAdmission({ outcome: 'kept', why: 'the discovery\'s dry-run accepted the same resize' }, resizeAdmission(answer, INIT, AFTER));
     await run.until(phase('Running', 90_000));
     const rows = resizeRowsOf(run.timeline.rows, INIT);
     const log = await run.log(INIT);
     await kit.saveRecord('rows', { rows });
+    await kit.saveRecord('pods', run.timeline.rows.map((r) => ({ seq: r.seq, elapsedMs: r.elapsedMs, pod: r.pod })));
     await kit.saveRecord('init-log', { log });
     kit.attach(`${INIT} row by row`, `${formatResizeRows(rows)}\n\nresize conditions seen: ${resizeConditionsSeen(rows).join(', ') || 'none'}`);
     kit.attach(`${INIT} cgroup readings`, log);
