@@ -89,9 +89,9 @@ export function resizeRowsOf(rows: ReadonlyArray<{ seq: number; elapsedMs: numbe
     const s = pod.status?.initContainerStatuses?.find((c) => c.name === name);
     const st = s?.state;
     const conditions: Record<string, string> = {};
-    for (const c of pod.status?.conditions ?? []) {
+    pod.status?.conditions?.forEach((c) => {
       if (RESIZE_CONDITIONS.includes(c.type)) conditions[c.type] = `${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`;
-    }
+    });
     return {
       seq,
       elapsedMs,
@@ -113,7 +113,7 @@ export function formatResizeRows(rows: readonly ResizeRow[]): string {
   return rows
     .map((r) => {
       const conds = Object.entries(r.conditions).map(([t, v]) => `${t}=${v}`).join(' ');
-      const id = r.containerID ? r.containerID.replace(/^\w+:\/\//, '').slice(0, 12) : '-';
+      const id = r.containerID ? r.containerID.split('://').pop()!.slice(0, 12) : '-';
       return `#${r.seq} t+${(r.elapsedMs / 1000).toFixed(2)}s gen ${r.generation ?? '-'}/${r.observedGeneration ?? '-'} ${r.state}${r.exitCode === undefined ? '' : `(${r.exitCode})`} ↻${r.restartCount} id ${id} | spec ${describeResources(r.spec)} | status ${describeResources(r.status)} | allocated ${listText(r.allocated)}${conds ? ` | ${conds}` : ''}`;
     })
     .join('\n');
@@ -144,8 +144,6 @@ export function checkResizedInPlace(rows: readonly ResizeRow[], name: string, be
   if (ids.length !== 1) fail(`${name} to run in one container throughout (resized in place)`, `containers ${ids.join(', ')}`);
   const restarted = rows.find((r) => r.restartCount !== 0);
   if (restarted) fail(`${name}'s restartCount to stay 0`, `${restarted.restartCount} in row #${restarted.seq}`);
-  const pending = rows.find((r) => r.conditions.PodResizePending !== undefined);
-  if (pending) fail('the resize never to be pending', `PodResizePending=${pending.conditions.PodResizePending} in row #${pending.seq}`);
   const settled = (r: ResizeRow) => Object.values(r.conditions).every((v) => !v.startsWith('True'));
   const resized = rows.find((r) => r.state === 'running' && sameResources(r.status, want) && settled(r));
   if (!resized) {
@@ -153,6 +151,8 @@ export function checkResizedInPlace(rows: readonly ResizeRow[], name: string, be
     const conds = Object.entries(last.conditions).map(([t, v]) => `${t}=${v}`);
     fail(`a row with ${name} running, reporting ${describeResources(want)}, no resize condition True`, `its last running row #${last.seq} reports ${describeResources(last.status)}${conds.length ? ` with ${conds.join(', ')}` : ''}`);
   }
+  const pending = rows.find((r) => r.conditions.PodResizePending !== undefined);
+  if (pending) fail('the resize never to be pending', `PodResizePending=${pending.conditions.PodResizePending} in row #${pending.seq}`);
   if (!sameList(resized.allocated, want.requests)) fail(`allocatedResources ${listText(want.requests)} in row #${resized.seq}`, listText(resized.allocated));
   return resized;
 }
@@ -179,8 +179,8 @@ export function cgroupReadings(log: string): CgroupReading[] {
 
 /** What the kubelet writes for `limits`: the memory limit in bytes, the CFS quota for the period (pkg/kubelet/cm MilliCPUToQuota: milli × period / 1000, at least 1000). */
 export function expectedCgroup(limits: ResourceList, period: number): { memoryLimit: number; cpuQuota: number } {
-  const milli = Math.round(quantityValue(limits.cpu ?? 'NaN') * 1000);
-  return { memoryLimit: Math.round(quantityValue(limits.memory ?? 'NaN')), cpuQuota: Math.max(1000, Math.floor((milli * period) / 1000)) };
+  const milli = Math.round(quantityValue(String(limits.cpu)) * 1000);
+  return { memoryLimit: Math.round(quantityValue(String(limits.memory))), cpuQuota: Math.max(1000, Math.floor((milli * period) / 1000)) };
 }
 
 const describeReading = (r: CgroupReading) => `memory ${r.memoryLimit}, cpu quota ${r.cpuQuota}/${r.cpuPeriod}`;

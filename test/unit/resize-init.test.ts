@@ -63,6 +63,7 @@ describe('resize-init: quantities and resources', () => {
       0.15, 1, 0.5, 0.5, 2000, 100663296, 2 ** 30, 1000, 3e6, 1e9, 1e12, 1e15, 1e18, 5e-9, 2e-6, 1024, 2 ** 40, 2 ** 50, 2 ** 60, 2, -1,
     ]);
     expect(quantityValue(' 64Mi ')).to.equal(67108864);
+    expect(['12.5', '.25', '1e+3', '1e-3', '1e10', '2E2', '10m'].map(quantityValue)).to.deep.equal([12.5, 0.25, 1000, 0.001, 1e10, 200, 0.01]);
     for (const bad of ['', 'Mi', '1Xi', '1 Mi', 'abc', '1.2.3', 'x1']) expect(quantityValue(bad), bad).to.be.NaN;
   });
 
@@ -76,6 +77,8 @@ describe('resize-init: quantities and resources', () => {
     expect(sameResources(AFTER, { ...AFTER, limits: { cpu: '300m' } }), 'a memory limit missing').to.equal(false);
     expect(sameResources({ limits: { cpu: '300m' } }, AFTER), 'a memory limit and requests missing').to.equal(false);
     expect(sameResources(undefined, AFTER)).to.equal(false);
+    expect(sameResources({ requests: { cpu: '1' } }, {}), 'requests on one side only').to.equal(false);
+    expect(sameResources({ requests: { cpu: '1n' } }, { requests: { cpu: '0' } }), 'a nanocore apart').to.equal(false);
   });
 
   it('describes resources', () => {
@@ -125,6 +128,11 @@ describe('resize-init: the rows (recorded on v1.36.5)', () => {
     expect(resizeRowsOf([{ seq: 1, elapsedMs: 0, pod: {} }], INIT)).to.deep.equal([
       { seq: 1, elapsedMs: 0, generation: undefined, observedGeneration: undefined, spec: undefined, state: 'none', containerID: undefined, restartCount: 0, exitCode: undefined, status: undefined, allocated: undefined, conditions: {} },
     ]);
+    const bare = resizeRowsOf([{ seq: 2, elapsedMs: 0, pod: { spec: { containers: [] }, status: {} } }, { seq: 3, elapsedMs: 0, pod: { spec: { containers: [], initContainers: [{ name: 'other' }] }, status: { initContainerStatuses: [] } } }], INIT);
+    expect(bare.map((r) => [r.spec, r.state, r.conditions])).to.deep.equal([
+      [undefined, 'none', {}],
+      [undefined, 'none', {}],
+    ]);
     const waiting = resizeRowsOf([{ seq: 1, elapsedMs: 0, pod: { spec: { containers: [], initContainers: [{ name: 'other' }, { name: INIT, resources: {} }] }, status: { initContainerStatuses: [{ name: 'other', image: '', imageID: '', ready: false, restartCount: 5 }, { name: INIT, image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: {} } }] } } }], INIT)[0]!;
     expect([waiting.state, waiting.restartCount, waiting.spec]).to.deep.equal(['waiting', 0, {}]);
   });
@@ -138,8 +146,9 @@ describe('resize-init: the rows (recorded on v1.36.5)', () => {
         '#9 t+7.51s gen 2/2 terminated(0) ↻0 id 7b45beadb0e7 | spec requests cpu 150m, memory 48Mi; limits cpu 300m, memory 96Mi | status requests cpu 150m, memory 48Mi; limits cpu 300m, memory 96Mi | allocated cpu 150m, memory 48Mi',
       ].join('\n'),
     );
-    const withConditions = { ...row(r, 8), containerID: 'docker-abc', conditions: { PodResizeInProgress: 'True', PodResizePending: 'False' } };
-    expect(formatResizeRows([withConditions])).to.match(/ id docker-abc \| .* \| PodResizeInProgress=True PodResizePending=False$/);
+    const withConditions = { ...row(r, 8), containerID: 'cri-o://0123456789abcdef', conditions: { PodResizeInProgress: 'True', PodResizePending: 'False' } };
+    expect(formatResizeRows([withConditions])).to.match(/ id 0123456789ab \| .* \| PodResizeInProgress=True PodResizePending=False$/);
+    expect(formatResizeRows([{ ...row(r, 1), generation: undefined, containerID: 'abc' }])).to.match(/^#1 t\+0\.05s gen -\/- none ↻0 id abc \| /);
   });
 
   it('lists the resize conditions seen, each once, in order of first appearance', () => {
@@ -177,6 +186,14 @@ describe('resize-init: resized in place (recorded on v1.36.5)', () => {
     'the resize stayed in progress': [
       (r) => each(r, 6, (x) => (x.conditions = { PodResizeInProgress: 'True' })),
       /^expected a row with init-resize running, .*, no resize condition True; observed its last running row #8 reports requests cpu 150m, memory 48Mi; limits cpu 300m, memory 96Mi with PodResizeInProgress=True$/,
+    ],
+    'the resize stayed in progress, with a reason': [
+      (r) => each(r, 6, (x) => (x.conditions = { PodResizeInProgress: 'True (Error): cannot update' })),
+      /^expected a row with init-resize running, .*; observed its last running row #8 reports .* with PodResizeInProgress=True \(Error\): cannot update$/,
+    ],
+    'the resize was deferred and never done': [
+      (r) => each(r, 6, (x) => ((x.conditions = { PodResizePending: 'True (Deferred)', PodResizeInProgress: 'True' }), (x.status = clone(BEFORE)))),
+      /^expected a row with init-resize running, .*; observed its last running row #8 reports requests cpu 100m, memory 32Mi; limits cpu 200m, memory 64Mi with PodResizePending=True \(Deferred\), PodResizeInProgress=True$/,
     ],
     'the resize was pending (Infeasible)': [(r) => (row(r, 7).conditions = { PodResizePending: 'True (Infeasible): Node didn\'t have enough capacity' }), /^expected the resize never to be pending; observed PodResizePending=True \(Infeasible\): Node didn't have enough capacity in row #7$/],
     'the API did not take the resize (spec unchanged)': [(r) => each(r, 1, (x) => (x.spec = clone(BEFORE))), /^expected init-resize's spec to end at requests cpu 150m, memory 48Mi; limits cpu 300m, memory 96Mi \(the resize taken\); observed requests cpu 100m, memory 32Mi; limits cpu 200m, memory 64Mi$/],
@@ -257,6 +274,11 @@ describe('resize-init: the container\'s cgroup (recorded on v1.36.5, cgroup v1)'
     expectFailure(check, log.replace('memory=100663296', 'memory=1'), /^expected init-resize's cgroup to end at .*; observed memory 1, cpu quota 30000\/100000 \(2 readings\)$/);
   });
 
+  it('quotes the first 200 characters of a log without readings', () => {
+    const long = `${'x'.repeat(199)}yz`;
+    expectFailure((l: string) => checkCgroupFollowed(l, INIT, BEFORE.limits!, AFTER.limits!), long, new RegExp(`^expected init-resize to print its cgroup limits; observed no "cgroup" line in its log: "x{199}y"$`));
+  });
+
   it('fails when the container printed no reading', () => {
     expectFailure((l: string) => checkCgroupFollowed(l, INIT, BEFORE.limits!, AFTER.limits!), 'sh: cat: not found', /^expected init-resize to print its cgroup limits; observed no "cgroup" line in its log: "sh: cat: not found"$/);
   });
@@ -306,6 +328,8 @@ describe('resize-init: what the API server must do (recorded on v1.36.5, v1.36.5
     expect(resizeAdmission({ taken: pod({ requests: { cpu: '0.15', memory: '48Mi' }, limits: { cpu: '300m', memory: '96Mi' } }) }, INIT, AFTER)).to.deep.equal({ outcome: 'kept' });
     expect(resizeAdmission({ taken: pod(BEFORE) }, INIT, AFTER)).to.deep.equal({ outcome: 'dropped', fields: ['init-resize\'s resources (came back as requests cpu 100m, memory 32Mi; limits cpu 200m, memory 64Mi)'] });
     expect(resizeAdmission({ taken: pod(undefined) }, INIT, AFTER)).to.deep.equal({ outcome: 'dropped', fields: ['init-resize\'s resources (came back as no resources)'] });
+    expect(resizeAdmission({ taken: { spec: { containers: [] } } }, INIT, AFTER)).to.deep.equal({ outcome: 'dropped', fields: ['init-resize\'s resources (came back as no resources)'] });
+    expect(resizeAdmission({ taken: { spec: { containers: [], initContainers: [{ name: 'other', resources: clone(AFTER) as never }] } } }, INIT, AFTER).outcome, 'the container is gone').to.equal('dropped');
     expect(resizeAdmission({ taken: {} }, INIT, AFTER)).to.deep.equal({ outcome: 'dropped', fields: ['init-resize\'s resources (came back as no resources)'] });
     expect(resizeAdmission({ refused: REFUSAL, statusCode: 422 }, INIT, AFTER)).to.deep.equal({ outcome: 'refused', message: REFUSAL });
   });
