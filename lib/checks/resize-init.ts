@@ -49,7 +49,8 @@ const pick = (l: Record<string, unknown> | undefined): ResourceList | undefined 
   for (const r of ['cpu', 'memory'] as const) if (l[r] !== undefined) out[r] = String(l[r]);
   return out;
 };
-const resourcesOf = (r: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined): Resources | undefined =>
+/** The cpu and memory of a container's resources (spec or status). */
+export const resourcesOf = (r: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined): Resources | undefined =>
   r ? { ...(r.requests ? { requests: pick(r.requests) } : {}), ...(r.limits ? { limits: pick(r.limits) } : {}) } : undefined;
 
 /** What the resize subresource answered: the pod as it took it, or its refusal (validation 422, admission 403). */

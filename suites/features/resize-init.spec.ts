@@ -1,6 +1,6 @@
 import { runs, watchesCgroup } from '../../fixtures/features.js';
 import { pod, shell, sidecar } from '../../fixtures/pod.js';
-import { checkAdmission, describeAdmission } from '../../lib/checks/features.js';
+import { admissionOf, checkAdmission, describeAdmission } from '../../lib/checks/features.js';
 import type { ResizeAnswer, Resources } from '../../lib/checks/resize-init.js';
 import {
   RESIZE_GATE,
@@ -13,9 +13,9 @@ import {
   resizeAdmission,
   resizeConditionsSeen,
   resizeRowsOf,
+  resourcesOf,
 } from '../../lib/checks/resize-init.js';
 import { phase } from '../../lib/observe/wait.js';
-import { admissionOf } from '../../lib/checks/features.js';
 import { apiserverGates } from '../../lib/kube/gates-in-force.js';
 import { describeDiscovery, discoveryRecord, dryRun, requireFeature } from '../../lib/scenario/features.js';
 import { discoverResizeInit, resizeInitContainer } from '../../lib/scenario/resize.js';
@@ -28,7 +28,7 @@ const INIT = 'init-resize';
 const BEFORE: Resources = { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
 const AFTER: Resources = { requests: { cpu: '150m', memory: '48Mi' }, limits: { cpu: '300m', memory: '96Mi' } };
 
-const describeAnswer = (a: ResizeAnswer) => ('refused' in a ? `refused (HTTP ${a.statusCode}): ${a.refused}` : `taken: ${INIT}'s spec now ${describeResources(resizeRowsOf([{ seq: 0, elapsedMs: 0, pod: a.taken }], INIT)[0]!.spec)}`);
+const describeAnswer = (a: ResizeAnswer) => ('refused' in a ? `refused (HTTP ${a.statusCode}): ${a.refused}` : `taken: ${INIT}'s spec now ${describeResources(resourcesOf(a.taken.spec?.initContainers?.find((c) => c.name === INIT)?.resources))}`);
 
 /** The pod whose plain init container is resized, running that container (it printed its cgroup's first reading). */
 async function startResizable(kit: ScenarioKit, name: string): Promise<PodRun> {
