@@ -34,24 +34,34 @@ export function quantityValue(q: string): number {
   return Number(m[1]) * (m[2] ? scale[m[2]]! : 1);
 }
 
-const sameList = (a: ResourceList | undefined, b: ResourceList | undefined) =>
-  (['cpu', 'memory'] as const).every((r) => (a?.[r] === undefined && b?.[r] === undefined) || (a?.[r] !== undefined && b?.[r] !== undefined && Math.abs(quantityValue(a[r]!) - quantityValue(b[r]!)) < 1e-9));
+function sameList(a: ResourceList | undefined, b: ResourceList | undefined): boolean {
+  return (['cpu', 'memory'] as const).every((r) => (a?.[r] === undefined && b?.[r] === undefined) || (a?.[r] !== undefined && b?.[r] !== undefined && Math.abs(quantityValue(a[r]!) - quantityValue(b[r]!)) < 1e-9));
+}
 
 /** Same cpu and memory requests and limits, by value ("0.3" is "300m"). */
-export const sameResources = (a: Resources | undefined, b: Resources | undefined): boolean => sameList(a?.requests, b?.requests) && sameList(a?.limits, b?.limits);
+export function sameResources(a: Resources | undefined, b: Resources | undefined): boolean {
+  return sameList(a?.requests, b?.requests) && sameList(a?.limits, b?.limits);
+}
 
-const listText = (l: ResourceList | undefined) => (l ? (['cpu', 'memory'] as const).filter((r) => l[r] !== undefined).map((r) => `${r} ${l[r]}`).join(', ') || 'none' : 'none');
-export const describeResources = (r: Resources | undefined): string => (r ? `requests ${listText(r.requests)}; limits ${listText(r.limits)}` : 'no resources');
+function listText(l: ResourceList | undefined): string {
+  return l ? (['cpu', 'memory'] as const).filter((r) => l[r] !== undefined).map((r) => `${r} ${l[r]}`).join(', ') || 'none' : 'none';
+}
 
-const pick = (l: Record<string, unknown> | undefined): ResourceList | undefined => {
+export function describeResources(r: Resources | undefined): string {
+  return r ? `requests ${listText(r.requests)}; limits ${listText(r.limits)}` : 'no resources';
+}
+
+function pick(l: Record<string, unknown> | undefined): ResourceList | undefined {
   if (!l) return undefined;
   const out: ResourceList = {};
   for (const r of ['cpu', 'memory'] as const) if (l[r] !== undefined) out[r] = String(l[r]);
   return out;
-};
+}
+
 /** The cpu and memory of a container's resources (spec or status). */
-export const resourcesOf = (r: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined): Resources | undefined =>
-  r ? { ...(r.requests ? { requests: pick(r.requests) } : {}), ...(r.limits ? { limits: pick(r.limits) } : {}) } : undefined;
+export function resourcesOf(r: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined): Resources | undefined {
+  return r ? { ...(r.requests ? { requests: pick(r.requests) } : {}), ...(r.limits ? { limits: pick(r.limits) } : {}) } : undefined;
+}
 
 /** What the resize subresource answered: the pod as it took it, or its refusal (validation 422, admission 403). */
 export type ResizeAnswer = { taken: V1Pod } | { refused: string; statusCode: number };
@@ -184,7 +194,9 @@ export function expectedCgroup(limits: ResourceList, period: number): { memoryLi
   return { memoryLimit: Math.round(quantityValue(String(limits.memory))), cpuQuota: Math.max(1000, Math.floor((milli * period) / 1000)) };
 }
 
-const describeReading = (r: CgroupReading) => `memory ${r.memoryLimit}, cpu quota ${r.cpuQuota}/${r.cpuPeriod}`;
+function describeReading(r: CgroupReading): string {
+  return `memory ${r.memoryLimit}, cpu quota ${r.cpuQuota}/${r.cpuPeriod}`;
+}
 
 /** The container's own cgroup held `before`'s limits at its start and `want`'s at its last reading. */
 export function checkCgroupFollowed(log: string, name: string, before: ResourceList, want: ResourceList): void {
@@ -203,7 +215,9 @@ export function checkCgroupFollowed(log: string, name: string, before: ResourceL
   if (!at(last, want)) fail(`${name}'s cgroup to end at ${text(want, last.cpuPeriod)} (limits ${listText(want)})`, `${describeReading(last)} (${readings.length} reading${readings.length === 1 ? '' : 's'})`);
 }
 
-const on = (gates: ReadonlyMap<string, GateInForce>, g: string) => gates.get(g)?.enabled === true;
+function on(gates: ReadonlyMap<string, GateInForce>, g: string): boolean {
+  return gates.get(g)?.enabled === true;
+}
 
 /**
  * What the API server must do with a resize of a plain init container's cpu and memory: refuse it
