@@ -92,8 +92,6 @@ export interface ResizeRow {
   conditions: Record<string, string>;
 }
 
-const RESIZE_CONDITIONS = ['PodResizePending', 'PodResizeInProgress'];
-
 /** The rows of a pod's timeline (with their pod objects) as the resize checks read them, for init container `name`. */
 export function resizeRowsOf(rows: ReadonlyArray<{ seq: number; elapsedMs: number; pod: V1Pod }>, name: string): ResizeRow[] {
   return rows.map(({ seq, elapsedMs, pod }) => {
@@ -101,7 +99,7 @@ export function resizeRowsOf(rows: ReadonlyArray<{ seq: number; elapsedMs: numbe
     const st = s?.state;
     const conditions: Record<string, string> = {};
     pod.status?.conditions?.forEach((c) => {
-      if (RESIZE_CONDITIONS.includes(c.type)) conditions[c.type] = `${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`;
+      if (c.type === 'PodResizePending' || c.type === 'PodResizeInProgress') conditions[c.type] = `${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`;
     });
     return {
       seq,
@@ -188,7 +186,7 @@ export function cgroupReadings(log: string): CgroupReading[] {
   return out;
 }
 
-/** What the kubelet writes for `limits`: the memory limit in bytes, the CFS quota for the period (pkg/kubelet/cm MilliCPUToQuota: milli × period / 1000, at least 1000). */
+/** What the kubelet writes for `limits`: the memory limit in bytes, the CFS quota for the period (v1.36.5 pkg/kubelet/cm/helpers_linux.go MilliCPUToQuota: milli × period / 1000, at least MinQuotaPeriod 1000). */
 export function expectedCgroup(limits: ResourceList, period: number): { memoryLimit: number; cpuQuota: number } {
   const milli = Math.round(quantityValue(String(limits.cpu)) * 1000);
   return { memoryLimit: Math.round(quantityValue(String(limits.memory))), cpuQuota: Math.max(1000, Math.floor((milli * period) / 1000)) };
