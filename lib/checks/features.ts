@@ -9,18 +9,22 @@ import { fail } from './recording.js';
 import type { RecordedRow, Recording } from './recording.js';
 import { attemptsOf, containerIn, everRan } from './recording.js';
 import type { GateInForce } from '../cluster/features.js';
+import { expectedResizeAdmission } from './resize-init.js';
 
-export type GatedFeature = 'ContainerRestartRules' | 'RestartAllContainersOnContainerExits' | 'EnvFiles';
+export type GatedFeature = 'ContainerRestartRules' | 'RestartAllContainersOnContainerExits' | 'EnvFiles' | 'InPlacePodVerticalScalingInitContainers';
 
 /**
  * The gates each component must run for the feature to work (k8s.io/kubernetes v1.36.5
  * pkg/features/kube_features.go, the dependency map: RestartAllContainersOnContainerExits needs
- * ContainerRestartRules and NodeDeclaredFeatures).
+ * ContainerRestartRules and NodeDeclaredFeatures; InPlacePodVerticalScalingInitContainers needs
+ * InPlacePodVerticalScaling and NodeDeclaredFeatures, through which the node declares it to the
+ * API server's NodeDeclaredFeatureValidator).
  */
 export const KUBELET_GATES: Readonly<Record<GatedFeature, readonly string[]>> = {
   ContainerRestartRules: ['ContainerRestartRules'],
   RestartAllContainersOnContainerExits: ['ContainerRestartRules', 'RestartAllContainersOnContainerExits', 'NodeDeclaredFeatures'],
   EnvFiles: ['EnvFiles'],
+  InPlacePodVerticalScalingInitContainers: ['InPlacePodVerticalScaling', 'InPlacePodVerticalScalingInitContainers', 'NodeDeclaredFeatures'],
 };
 
 /** What the API server did with a dry-run pod carrying the feature's fields. */
@@ -80,6 +84,7 @@ export interface ExpectedAdmission {
 const on = (gates: ReadonlyMap<string, GateInForce>, g: string) => gates.get(g)?.enabled === true;
 
 export function expectedAdmission(feature: GatedFeature, apiserver: ReadonlyMap<string, GateInForce>): ExpectedAdmission {
+  if (feature === 'InPlacePodVerticalScalingInitContainers') return expectedResizeAdmission(apiserver);
   if (feature === 'EnvFiles') {
     // v1.34.12 and v1.36.5 pkg/api/pod/util.go dropFileKeyRefInUse clears fileKeyRef, then validateEnvVarValueFrom finds no source.
     return on(apiserver, 'EnvFiles')

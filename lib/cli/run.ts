@@ -75,6 +75,7 @@ export const SUITES: Record<string, SuiteInfo> = {
   smoke: { file: 'smoke.spec', inDefault: false },
   'restart-rules': { file: 'features/restart-rules.spec', inDefault: true },
   'restart-all': { file: 'features/restart-all.spec', inDefault: true },
+  'resize-init': { file: 'features/resize-init.spec', inDefault: true },
   'chaos-kill': { file: 'chaos/kill.spec', inDefault: true, chaos: true },
   'chaos-sandbox': { file: 'chaos/sandbox.spec', inDefault: true, chaos: true },
   'chaos-outage': { file: 'chaos/outage.spec', inDefault: true, chaos: true },

@@ -13,6 +13,7 @@ import { PINNED_NODE_ENV } from '../cluster/node-access.js';
 import { firstLine } from '../errors.js';
 import type { Admission, GatedFeature } from '../checks/features.js';
 import { admissionOf, describeAdmission, featureSupport } from '../checks/features.js';
+import type { ScenarioKit } from './kit.js';
 
 export type { Support } from '../checks/features.js';
 import type { Support } from '../checks/features.js';
@@ -55,7 +56,7 @@ async function dryRunAdmission(kc: KubeConfig, namespace: string, body: V1Pod, w
 }
 
 /** A dry-run create of `body`, judged by `judge` on what came back, or the server's refusal. */
-async function dryRun(kc: KubeConfig, namespace: string, body: V1Pod, judge: (created: V1Pod) => Admission): Promise<Admission> {
+export async function dryRun(kc: KubeConfig, namespace: string, body: V1Pod, judge: (created: V1Pod) => Admission): Promise<Admission> {
   try {
     return judge(await requestJson<V1Pod>(kc, 'POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, { body }));
   } catch (err) {
@@ -64,7 +65,7 @@ async function dryRun(kc: KubeConfig, namespace: string, body: V1Pod, judge: (cr
   }
 }
 
-async function discover(kc: KubeConfig, feature: GatedFeature, admission: Admission): Promise<Discovery> {
+export async function discover(kc: KubeConfig, feature: GatedFeature, admission: Admission): Promise<Discovery> {
   const nodes = await candidateNodes(kc);
   const [apiserver, ...kubelets] = await Promise.all([apiserverGates(kc), ...nodes.map((n) => kubeletGates(kc, n))]);
   return { support: featureSupport(feature, admission, kubelets), admission, apiserver: apiserver!, kubelets };
@@ -124,4 +125,15 @@ export function discoveryRecord(d: Discovery): unknown {
     ...(c.gates ? { gates: Object.fromEntries(INIT_CONTAINER_GATES.filter((g) => c.gates!.has(g)).map((g) => [g, c.gates!.get(g)])) } : { unreadable: c.unreadable }),
   });
   return { support: d.support, admission: d.admission, apiserver: component(d.apiserver), kubelets: d.kubelets.map(component) };
+}
+
+/**
+ * The gated suites' common start: `discovery` (made by one of the discover* functions) attached as
+ * evidence, and the test ended skipped with its reason when the feature is off.
+ */
+export async function requireFeature(kit: ScenarioKit, discovery: Promise<Discovery>): Promise<Discovery> {
+  const d = await discovery;
+  kit.attach('feature discovery', describeDiscovery(d));
+  if (!d.support.supported) kit.skip(d.support.reason);
+  return d;
 }

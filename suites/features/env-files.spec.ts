@@ -5,16 +5,14 @@ import type { EnvFileSyntax } from '../../lib/checks/env-files.js';
 import { checkAdmission, expectedAdmission } from '../../lib/checks/features.js';
 import { allContainerStatuses } from '../../lib/observe/status.js';
 import { phase, podMatches } from '../../lib/observe/wait.js';
-import { describeDiscovery, discoverEnvFiles, discoveryRecord } from '../../lib/scenario/features.js';
+import { describeDiscovery, discoverEnvFiles, discoveryRecord, requireFeature } from '../../lib/scenario/features.js';
 import type { PodRun } from '../../lib/scenario/pod-run.js';
 import type { ScenarioKit } from '../../lib/scenario/kit.js';
 import { scenarioTest } from '../../lib/scenario/kit.js';
 
 /** Discovers EnvFiles (skipped when off) and the env-file syntax the kubelets' stage of it reads. */
-async function requireFeature(kit: ScenarioKit): Promise<EnvFileSyntax> {
-  const d = await discoverEnvFiles(kit.kc, await kit.namespace());
-  kit.attach('feature discovery', describeDiscovery(d));
-  if (!d.support.supported) kit.skip(d.support.reason);
+async function requireEnvFiles(kit: ScenarioKit): Promise<EnvFileSyntax> {
+  const d = await requireFeature(kit, discoverEnvFiles(kit.kc, await kit.namespace()));
   const stages = [...new Set(d.kubelets.map((k) => k.gates?.get('EnvFiles')?.stage ?? '?'))];
   if (stages.length !== 1) kit.skip(`the kubelets run EnvFiles at different stages (${stages.join(', ')}), which read env files differently`);
   const syntax = envFileSyntax(stages[0]!);
@@ -50,7 +48,7 @@ describe('env-files: an init container writes an env file, the app reads it with
   });
 
   scenarioTest('the value an init container wrote is the app\'s variable; a key the file lacks is left unset when optional', async (kit) => {
-    const syntax = await requireFeature(kit);
+    const syntax = await requireEnvFiles(kit);
     const env = [fromEnvFile('GREETING', FILE, 'GREETING'), fromEnvFile('ABSENT', FILE, 'ABSENT', true)];
     const run = await kit.start(pod('env-files').init(writesEnvFile('init-env', FILE, ['# written by init-env', envLine(syntax, 'GREETING', 'hello from init-env')])).app(printsEnv('app', env)));
     await run.until(phase('Running', 60_000));
@@ -63,13 +61,13 @@ describe('env-files: an init container writes an env file, the app reads it with
   });
 
   scenarioTest('a key the file lacks, not optional: the kubelet does not create the app (CreateContainerConfigError naming the key)', async (kit) => {
-    const syntax = await requireFeature(kit);
+    const syntax = await requireEnvFiles(kit);
     const run = await kit.start(pod('env-files-no-key').init(writesEnvFile('init-env', FILE, [envLine(syntax, 'OTHER', '1')])).app(printsEnv('app', [fromEnvFile('GREETING', FILE, 'GREETING')])));
     await checkAppNotCreated(kit, run, /environment variable key "GREETING" not found in file/);
   });
 
   scenarioTest('the other syntax: where the kubelet runs EnvFiles beta (1.35+), KEY=value makes it refuse the whole file and not create the app; alpha (1.34) reads KEY=\'value\' with its quotes', async (kit) => {
-    const syntax = await requireFeature(kit);
+    const syntax = await requireEnvFiles(kit);
     const other = otherSyntax(syntax, 'GREETING', 'hello');
     const run = await kit.start(pod('env-files-other-syntax').init(writesEnvFile('init-env', FILE, [other.line])).app(printsEnv('app', [fromEnvFile('GREETING', FILE, 'GREETING')])));
     if (other.refused) return checkAppNotCreated(kit, run, /couldn't parse env file/);
@@ -81,7 +79,7 @@ describe('env-files: an init container writes an env file, the app reads it with
   });
 
   scenarioTest('no file at all: the kubelet does not create the app, even for an optional key (the file must open)', async (kit) => {
-    const syntax = await requireFeature(kit);
+    const syntax = await requireEnvFiles(kit);
     const run = await kit.start(pod('env-files-no-file').init(writesEnvFile('init-env', 'other.env', [envLine(syntax, 'GREETING', '1')])).app(printsEnv('app', [fromEnvFile('GREETING', FILE, 'GREETING', true)])));
     await checkAppNotCreated(kit, run, /couldn't parse env file/);
   });

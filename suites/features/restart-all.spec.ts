@@ -4,7 +4,7 @@ import type { RestartAllLayout, RestartAllRecording } from '../../lib/checks/fea
 import { checkAdmission, checkFailedAfterRestart, checkRestartCounts, checkRestartedAll, checkRestartingCondition, checkRunsKept, checkSamePod, describeReinitialization, expectedAdmission, filesFromPrintout } from '../../lib/checks/features.js';
 import { recordRows } from '../../lib/checks/recording.js';
 import { phase, podMatches } from '../../lib/observe/wait.js';
-import { describeDiscovery, discoveryRecord, discoverRestartAll } from '../../lib/scenario/features.js';
+import { describeDiscovery, discoveryRecord, discoverRestartAll, requireFeature } from '../../lib/scenario/features.js';
 import { scenarioTest } from '../../lib/scenario/kit.js';
 
 const LAYOUT: RestartAllLayout = { inits: ['init-once', 'init-append'], sidecars: ['sidecar'], apps: ['app', 'app-b'], trigger: 'app', exitCode: RESTART_ALL_EXIT };
@@ -26,9 +26,7 @@ describe('restart-all: a rule RestartAllContainers on an app container\'s exit r
   // again from the first), pkg/kubelet/status/generate.go (GenerateAllContainersRestartingCondition),
   // pkg/kubelet/kubelet_pods.go (convertToAPIContainerStatuses: each restartCount old + 1).
   scenarioTest('the app\'s exit 42 re-runs the init containers from the first in order, then the sidecar, then the apps; same UID, IP and volumes; AllContainersRestarting True then False; every restartCount 1; the appending init container\'s file shows both runs, the idempotent one\'s one', async (kit) => {
-    const d = await discoverRestartAll(kit.kc, await kit.namespace());
-    kit.attach('feature discovery', describeDiscovery(d));
-    if (!d.support.supported) kit.skip(d.support.reason);
+    await requireFeature(kit, discoverRestartAll(kit.kc, await kit.namespace()));
     const run = await kit.start(restartAllPod('restart-all'));
     await run.until(
       podMatches(
@@ -59,9 +57,7 @@ describe('restart-all: a rule RestartAllContainers on an app container\'s exit r
   });
 
   scenarioTest('under a Never pod, an init container that fails in its re-run (exit 1) fails the pod; the apps do not run again', async (kit) => {
-    const d = await discoverRestartAll(kit.kc, await kit.namespace());
-    kit.attach('feature discovery', describeDiscovery(d));
-    if (!d.support.supported) kit.skip(d.support.reason);
+    await requireFeature(kit, discoverRestartAll(kit.kc, await kit.namespace()));
     const run = await kit.start(restartAllFailingRerunPod('fails-after-restart'));
     await run.until(phase('Failed', 90_000));
     const rec = { rows: recordRows(run.timeline.rows), ledger: [] };

@@ -4,16 +4,8 @@ import { pod } from '../../fixtures/pod.js';
 import type { RestartPolicy } from '../../fixtures/pod.js';
 import { checkAdmission, checkInitRuns, expectedAdmission } from '../../lib/checks/features.js';
 import { phase } from '../../lib/observe/wait.js';
-import { describeDiscovery, discoveryRecord, discoverRestartRules } from '../../lib/scenario/features.js';
-import type { ScenarioKit } from '../../lib/scenario/kit.js';
+import { describeDiscovery, discoveryRecord, discoverRestartRules, requireFeature } from '../../lib/scenario/features.js';
 import { scenarioTest } from '../../lib/scenario/kit.js';
-
-/** Discovers ContainerRestartRules on this cluster, attaches what was found, and ends the test skipped when it is off. */
-async function requireFeature(kit: ScenarioKit): Promise<void> {
-  const d = await discoverRestartRules(kit.kc, await kit.namespace());
-  kit.attach('feature discovery', describeDiscovery(d));
-  if (!d.support.supported) kit.skip(d.support.reason);
-}
 
 interface Case {
   title: string;
@@ -94,7 +86,7 @@ describe('restart-rules: per-container restartPolicy and restartPolicyRules on i
 
   for (const c of CASES) {
     scenarioTest(c.title, async (kit) => {
-      await requireFeature(kit);
+      await requireFeature(kit, discoverRestartRules(kit.kc, await kit.namespace()));
       const run = await kit.start(pod(c.name).restartPolicy(c.podPolicy).init(c.init).app(runs('app')));
       await run.until(phase(c.podFails ? 'Failed' : 'Running', 90_000));
       checkInitRuns(await kit.recording(run), 'init-rule', 'app', c.exitCodes, c.podFails);

@@ -54,6 +54,7 @@ describe('gated features: discovery', () => {
       ContainerRestartRules: ['ContainerRestartRules'],
       RestartAllContainersOnContainerExits: ['ContainerRestartRules', 'RestartAllContainersOnContainerExits', 'NodeDeclaredFeatures'],
       EnvFiles: ['EnvFiles'],
+      InPlacePodVerticalScalingInitContainers: ['InPlacePodVerticalScaling', 'InPlacePodVerticalScalingInitContainers', 'NodeDeclaredFeatures'],
     });
   });
 
