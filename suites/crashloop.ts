@@ -2,7 +2,7 @@
 import { fails, pod, sleeps, succeeds } from '../fixtures/pod.js';
 import type { RestartPolicy } from '../fixtures/pod.js';
 import { checkOnlyFailedRestarts } from '../lib/checks/behaviours.js';
-import { KUBELET_BACKOFF, backoffFloorMs, backoffIntervals, checkBackoffSchedule, configuredBackoff, describeBackoff, expectedBackoff, kubeletBackoff } from '../lib/checks/backoff.js';
+import { defaultBackoff, backoffFloorMs, backoffIntervals, checkBackoffSchedule, configuredBackoff, describeBackoff, expectedBackoff, kubeletBackoff } from '../lib/checks/backoff.js';
 import type { BackoffSchedule } from '../lib/checks/backoff.js';
 import { restartsAtLeast } from '../lib/observe/wait.js';
 import type { PodRun } from '../lib/scenario/pod-run.js';
@@ -37,7 +37,7 @@ export function crashLoopScenario(policy: Exclude<RestartPolicy, 'Never'>): void
   // The kubelet's floor: the back-off waits before each restart (0, 10, 20, 40 s by default); the wait allows each its lateness.
   const floorMs = backoffFloorMs(CRASHLOOP_RESTARTS);
   // Enough for the latest restart any release allows (1.35+: up to half of each back-off late).
-  const waitMs = floorMs * 1.5 + CRASHLOOP_RESTARTS * KUBELET_BACKOFF.lateSec * 1000 + 30_000;
+  const waitMs = floorMs * 1.5 + CRASHLOOP_RESTARTS * defaultBackoff().lateSec * 1000 + 30_000;
   scenarioTest(
     `only the failing init container restarts (at once, then after the kubelet's doubling back-off); earlier ones ran once, later ones and the app never`,
     async (kit) => {

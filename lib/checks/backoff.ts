@@ -81,16 +81,25 @@ export function kubeletBackoff(serverMinor: number): BackoffSchedule {
   return serverMinor >= 35 ? { ...base, lateFactor: 0.5, lateSec: 2 } : { ...base, lateFactor: 0, lateSec: 16 };
 }
 
-export const KUBELET_BACKOFF: BackoffSchedule = kubeletBackoff(34);
+/**
+ * The schedule assumed where a run recorded none: the release default up to 1.34. A function, not a
+ * constant made at load, so that the code deciding it runs in the tests (and is mutated there).
+ */
+export function defaultBackoff(): BackoffSchedule {
+  return kubeletBackoff(34);
+}
 
 /** The back-off before restart i+1 (i = 0: the first restart). */
-export const expectedBackoff = (i: number, s: BackoffSchedule = KUBELET_BACKOFF) => (i === 0 ? 0 : Math.min(s.initialSec * s.factor ** (i - 1), s.capSec));
+export function expectedBackoff(i: number, s: BackoffSchedule = defaultBackoff()) {
+  return (i === 0 ? 0 : Math.min(s.initialSec * s.factor ** (i - 1), s.capSec));
+}
 
 /** The back-off the kubelet makes a container sit through before its `restarts`-th restart, in total. */
-export const backoffFloorMs = (restarts: number, s: BackoffSchedule = KUBELET_BACKOFF) =>
-  Array.from({ length: restarts }, (_, i) => expectedBackoff(i, s) * 1000).reduce((a, b) => a + b, 0);
+export function backoffFloorMs(restarts: number, s: BackoffSchedule = defaultBackoff()) {
+  return Array.from({ length: restarts }, (_, i) => expectedBackoff(i, s) * 1000).reduce((a, b) => a + b, 0);
+}
 
-export function checkBackoffSchedule(intervals: number[], minIntervals: number, s: BackoffSchedule = KUBELET_BACKOFF): void {
+export function checkBackoffSchedule(intervals: number[], minIntervals: number, s: BackoffSchedule = defaultBackoff()): void {
   if (intervals.length < minIntervals) fail(`at least ${minIntervals} restart intervals`, `${intervals.length}: ${intervals.join(', ')}`);
   intervals.forEach((got, i) => {
     const want = expectedBackoff(i, s);
@@ -136,7 +145,9 @@ export function describeBackoff(s: BackoffSchedule, c: KubeletBackoffConfig): st
 }
 
 /** The latest restart i+1 may come after the end of attempt i (seconds), by the release's lateness. */
-export const latestRestartSec = (i: number, s: BackoffSchedule) => (i === 0 ? s.firstLateSec : expectedBackoff(i, s) * (1 + s.lateFactor) + s.lateSec);
+export function latestRestartSec(i: number, s: BackoffSchedule) {
+  return (i === 0 ? s.firstLateSec : expectedBackoff(i, s) * (1 + s.lateFactor) + s.lateSec);
+}
 
 /**
  * Restarts (at least `min`) whose latest possible intervals add up to at most `budgetSec`: enough
@@ -150,10 +161,14 @@ export function restartsWithin(budgetSec: number, s: BackoffSchedule, min = 4): 
 }
 
 /** The longest the first `restarts` restarts may take, in milliseconds. */
-export const latestRestartsMs = (restarts: number, s: BackoffSchedule) => Array.from({ length: restarts }, (_, i) => latestRestartSec(i, s) * 1000).reduce((a, b) => a + b, 0);
+export function latestRestartsMs(restarts: number, s: BackoffSchedule) {
+  return Array.from({ length: restarts }, (_, i) => latestRestartSec(i, s) * 1000).reduce((a, b) => a + b, 0);
+}
 
 /** How many of the first `count` restarts the schedule backs off by its cap (restart i+1 waits expectedBackoff(i)). */
-export const restartsAtCap = (count: number, s: BackoffSchedule) => Array.from({ length: count }, (_, i) => expectedBackoff(i, s)).filter((b) => b === s.capSec).length;
+export function restartsAtCap(count: number, s: BackoffSchedule) {
+  return Array.from({ length: count }, (_, i) => expectedBackoff(i, s)).filter((b) => b === s.capSec).length;
+}
 
 /**
  * The back-off stopped growing at the cap: at least two intervals the schedule puts at the cap were

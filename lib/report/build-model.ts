@@ -12,7 +12,7 @@ import { exists } from '../util/fsx.js';
 import type { FailureExcerpt, ResultsModel, TestRecord, TestStatus } from './model.js';
 import { RESULTS_SCHEMA, TEST_STATUSES } from './model.js';
 import { observe, timelineOf } from './observation.js';
-import { KUBELET_BACKOFF, parseBackoff } from '../checks/backoff.js';
+import { defaultBackoff, parseBackoff } from '../checks/backoff.js';
 import type { BackoffSchedule } from '../checks/backoff.js';
 import type { RecordedRow } from './observation.js';
 import { planOutcome, readPlan } from './plan.js';
@@ -197,7 +197,7 @@ export async function buildResultsModel(dir: string, options: BuildOptions): Pro
   if (env.error) problems.push(`the run could not read the cluster's versions: ${env.error}`);
   const recorded = env['kubelet back-off'] === undefined ? undefined : parseBackoff(env['kubelet back-off']);
   // The back-offs are read against the kubelet's schedule as the run recorded it (else the default).
-  const schedule: BackoffSchedule = recorded ? { ...KUBELET_BACKOFF, ...recorded } : KUBELET_BACKOFF;
+  const schedule: BackoffSchedule = recorded ? { ...defaultBackoff(), ...recorded } : defaultBackoff();
 
   const starts = results.map((r) => r.start).filter(Number.isFinite);
   const stops = results.map((r) => r.stop ?? r.start).filter(Number.isFinite);

@@ -1,5 +1,5 @@
 /** What one pod's recorded timeline shows: its STATUS sequence, restarts, back-offs and chart points. */
-import { KUBELET_BACKOFF, expectedBackoff, restartIntervalsOf } from '../checks/backoff.js';
+import { defaultBackoff, expectedBackoff, restartIntervalsOf } from '../checks/backoff.js';
 import type { BackoffSchedule } from '../checks/backoff.js';
 import type { TimelineMark, TimelineRow } from '../observe/timeline.js';
 import type { ContainerBackoffs, PodObservation, StatusPoint } from './model.js';
@@ -25,7 +25,7 @@ function roundToMs(sec: number): number {
  * read them, restartIntervalsOf) against the kubelet's back-off for each restart: the schedule the run
  * recorded for it, else the default.
  */
-export function backoffsOf(rows: RecordedRow[], schedule: BackoffSchedule = KUBELET_BACKOFF): ContainerBackoffs[] {
+export function backoffsOf(rows: RecordedRow[], schedule: BackoffSchedule = defaultBackoff()): ContainerBackoffs[] {
   const containers = [...new Set(rows.flatMap((r) => r.containers.map((c) => c.name)))];
   return containers.flatMap((container) => {
     const { seconds, unended } = restartIntervalsOf(rows, container);
@@ -35,7 +35,7 @@ export function backoffsOf(rows: RecordedRow[], schedule: BackoffSchedule = KUBE
   });
 }
 
-export function observe(pod: string, rows: RecordedRow[], marks: TimelineMark[], schedule: BackoffSchedule = KUBELET_BACKOFF): PodObservation {
+export function observe(pod: string, rows: RecordedRow[], marks: TimelineMark[], schedule: BackoffSchedule = defaultBackoff()): PodObservation {
   const shown = (r: RecordedRow) => r.serverStatus ?? r.status;
   const points: StatusPoint[] = [];
   for (const r of rows) if (points.at(-1)?.status !== shown(r)) points.push({ elapsedMs: r.elapsedMs, status: shown(r) });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { backoffFloorMs, backoffIntervals, checkBackoffSchedule, checkCapHeld, configuredBackoff, describeBackoff, expectedBackoff, kubeletBackoff, latestRestartSec, latestRestartsMs, restartIntervalsOf, restartsAtCap, restartsWithin } from '../../lib/checks/backoff.js';
+import { backoffFloorMs, backoffIntervals, checkBackoffSchedule, checkCapHeld, configuredBackoff, describeBackoff, expectedBackoff, kubeletBackoff, latestRestartSec, latestRestartsMs, parseBackoff, restartIntervalsOf, restartsAtCap, restartsWithin } from '../../lib/checks/backoff.js';
 import type { Recording } from '../../lib/checks/recording.js';
 import { containerIn } from '../../lib/checks/recording.js';
 import { clone, load } from '../support/controls.js';
@@ -164,24 +164,38 @@ describe('CrashLoopBackOff schedule', () => {
   });
 
   describe('controls on a real recording (v1.36.5, ReduceDefaultCrashLoopBackOffDecay on, max 5 s configured)', () => {
-    const rec = load('backoff-config-v1.36-reduced-max5');
-    const configured = configuredBackoff(36, { reducedDecay: true, maxGate: true, configuredMaxSec: 5 });
-    const intervals = backoffIntervals(rec, 'init-fail');
+    // Computed in each test, not at load (Stryker counts code run at load as static: a new process per mutant).
+    const configured = () => configuredBackoff(36, { reducedDecay: true, maxGate: true, configuredMaxSec: 5 });
+    const intervals = () => backoffIntervals(load('backoff-config-v1.36-reduced-max5'), 'init-fail');
 
     it('passes: 1, 2, 4 s, then held at the 5 s cap, each within the lateness', () => {
-      expect(intervals).to.deep.equal([0, 2, 3, 5, 8, 8, 6, 6, 6, 8, 7]);
-      checkBackoffSchedule(intervals, restartsWithin(90, configured), configured);
-      checkCapHeld(intervals, configured);
+      expect(intervals()).to.deep.equal([0, 2, 3, 5, 8, 8, 6, 6, 6, 8, 7]);
+      checkBackoffSchedule(intervals(), restartsWithin(90, configured()), configured());
+      checkCapHeld(intervals(), configured());
     });
 
     it('fails when judged by the release default (a kubelet that ignored its configuration would have been)', () => {
-      expect(() => checkBackoffSchedule(intervals, 4, kubeletBackoff(36))).to.throw(/^expected restart 2 after 10s of back-off \(accepted 9–17s\); observed 2s/);
+      expect(() => checkBackoffSchedule(intervals(), 4, kubeletBackoff(36))).to.throw(/^expected restart 2 after 10s of back-off \(accepted 9–17s\); observed 2s/);
     });
 
     it('fails a default crash loop (10, 20, 40 s) held to the configured 5 s max', () => {
       const defaults = backoffIntervals(load('onfailure-crashloop-onfailure'), 'init-b');
-      expect(() => checkBackoffSchedule(defaults, 4, configured)).to.throw(/^expected restart 2 after 1s of back-off \(accepted 0–3\.5s\); observed 1[0-9]s/);
-      expect(() => checkCapHeld([0, 1, 2, 4, 10, 20, 40], configured)).to.throw(/observed restart 5 after 10s, restart 6 after 20s, restart 7 after 40s/);
+      expect(() => checkBackoffSchedule(defaults, 4, configured())).to.throw(/^expected restart 2 after 1s of back-off \(accepted 0–3\.5s\); observed 1[0-9]s/);
+      expect(() => checkCapHeld([0, 1, 2, 4, 10, 20, 40], configured())).to.throw(/observed restart 5 after 10s, restart 6 after 20s, restart 7 after 40s/);
     });
+  });
+
+  it('reads a recorded schedule back from its words: initial and cap, decimals too; anything else is none', () => {
+    const described = describeBackoff(configuredBackoff(36, { reducedDecay: true, maxGate: true, configuredMaxSec: 5 }), { reducedDecay: true, maxGate: true, configuredMaxSec: 5 });
+    expect(parseBackoff(described)).to.deep.equal({ initialSec: 1, capSec: 5 });
+    expect(parseBackoff('10 s doubling to 300 s (release defaults)')).to.deep.equal({ initialSec: 10, capSec: 300 });
+    expect(parseBackoff('0.25 s doubling to 12.25 s')).to.deep.equal({ initialSec: 0.25, capSec: 12.25 });
+    expect(parseBackoff('12 s doubling to 300 seconds')).to.equal(undefined);
+    expect(parseBackoff('about 10 s doubling to 300 s')).to.equal(undefined);
+    expect(parseBackoff('1. s doubling to 5 s')).to.equal(undefined);
+    expect(parseBackoff('1 s doubling to 5. s')).to.equal(undefined);
+    expect(parseBackoff('1 s  doubling to 5 s')).to.equal(undefined);
+    expect(parseBackoff('a1 s doubling to 5 s')).to.equal(undefined);
+    expect(parseBackoff('not recorded')).to.equal(undefined);
   });
 });

@@ -50,15 +50,16 @@ describe('fault proofs (pure judges)', () => {
   });
 
   describe('overlapProof: the restart fell within init-b\'s run (recorded kubelet restart: init-b ran 22:58:55Z–22:59:07Z)', () => {
-    const initB = attemptsOf(load('chaos-node-kubelet-restart').rows, 'init-b')[0];
+    // Read in each test, not at load (Stryker counts code run at load as static: a new process per mutant).
+    const initB = () => attemptsOf(load('chaos-node-kubelet-restart').rows, 'init-b')[0];
     const window = (from: string, to: string) => ({ from: `2026-11-26T${from}Z`, to: `2026-11-26T${to}Z` });
 
     it('reads init-b\'s one run from the recording', () => {
-      expect(initB).to.include({ startedAt: '2026-11-26T22:58:55Z', finishedAt: '2026-11-26T22:59:07Z' });
+      expect(initB()).to.include({ startedAt: '2026-11-26T22:58:55Z', finishedAt: '2026-11-26T22:59:07Z' });
     });
 
     it('proves a window inside the run', () => {
-      const p = overlapProof(window('22:58:57.200', '22:59:03.900'), 'init-b', initB);
+      const p = overlapProof(window('22:58:57.200', '22:59:03.900'), 'init-b', initB());
       expect(p.proven).to.equal(true);
       expect(p.claim).to.equal('init-b started before the component went down (2026-11-26T22:58:57.200Z) and finished after it was back (2026-11-26T22:59:03.900Z)');
       expect(p.seen).to.equal('init-b ran from 2026-11-26T22:58:55Z to 2026-11-26T22:59:07Z');
@@ -66,22 +67,22 @@ describe('fault proofs (pure judges)', () => {
     });
 
     it('at the boundaries: a start a whole second before the window, a finish in the second it ended', () => {
-      expect(overlapProof(window('22:58:56.000', '22:59:07.000'), 'init-b', initB).proven).to.equal(true);
-      expect(overlapProof(window('22:58:55.999', '22:59:03.000'), 'init-b', initB).proven, 'the start may have been inside the window').to.equal(false);
-      expect(overlapProof(window('22:58:57.000', '22:59:07.001'), 'init-b', initB).proven, 'it may have finished before the component was back').to.equal(false);
+      expect(overlapProof(window('22:58:56.000', '22:59:07.000'), 'init-b', initB()).proven).to.equal(true);
+      expect(overlapProof(window('22:58:55.999', '22:59:03.000'), 'init-b', initB()).proven, 'the start may have been inside the window').to.equal(false);
+      expect(overlapProof(window('22:58:57.000', '22:59:07.001'), 'init-b', initB()).proven, 'it may have finished before the component was back').to.equal(false);
     });
 
     it('negative control: a restart after init-b finished (or before it started) did not overlap it', () => {
-      expect(overlapProof(window('22:59:08.000', '22:59:12.000'), 'init-b', initB).proven).to.equal(false);
-      expect(overlapProof(window('22:58:50.000', '22:58:54.000'), 'init-b', initB).proven).to.equal(false);
+      expect(overlapProof(window('22:59:08.000', '22:59:12.000'), 'init-b', initB()).proven).to.equal(false);
+      expect(overlapProof(window('22:58:50.000', '22:58:54.000'), 'init-b', initB()).proven).to.equal(false);
     });
 
     it('a run never seen, or seen without its end, proves nothing', () => {
       const none = overlapProof(window('22:58:57', '22:59:03'), 'init-b', undefined);
       expect([none.proven, none.seen]).to.deep.equal([false, 'init-b never seen running']);
-      const unended = overlapProof(window('22:58:57', '22:59:03'), 'init-b', { startedAt: initB!.startedAt });
+      const unended = overlapProof(window('22:58:57', '22:59:03'), 'init-b', { startedAt: initB()!.startedAt });
       expect([unended.proven, unended.seen]).to.deep.equal([false, 'init-b started at 2026-11-26T22:58:55Z, finished at no time']);
-      expect(overlapProof(window('22:58:57', '22:59:03'), 'init-b', { finishedAt: initB!.finishedAt }).seen).to.equal('init-b started at no time, finished at 2026-11-26T22:59:07Z');
+      expect(overlapProof(window('22:58:57', '22:59:03'), 'init-b', { finishedAt: initB()!.finishedAt }).seen).to.equal('init-b started at no time, finished at 2026-11-26T22:59:07Z');
     });
   });
 

@@ -19,6 +19,7 @@ import { readResults, runVerdict } from '../../lib/report/results.js';
 import { SUITES_REVISION_ROOTS, revisionFiles, suitesRevision } from '../../lib/report/revision.js';
 import { conformanceVerdict, verdictSentences, whyNotShown } from '../../lib/report/verdict.js';
 import { projectRoot } from '../../lib/util/paths.js';
+import { skipInMutationRun } from '../support/mutation-run.js';
 
 const RUN_134 = path.join(projectRoot(), 'test', 'fixtures', 'runs', 'v1.34');
 const RUN_136 = path.join(projectRoot(), 'test', 'fixtures', 'runs', 'v1.36');
@@ -146,6 +147,9 @@ describe('the plan: which tests a run meant to run, and which never ended', () =
 
   it('plans the real suite files without running them, and a later load of the same files still defines their tests', async function () {
     this.timeout(60_000);
+    // Loading the real suites inside a test loads the verdict modules again under it: Stryker would
+    // take every load-time mutant of them for one this test covers, and run each in a new process.
+    skipInMutationRun();
     const files = ['order.spec.ts', 'validation.spec.ts'].map((f) => path.join(projectRoot(), 'suites', f));
     const planned = await planSuiteFiles(files);
     const m134 = await buildResultsModel(RUN_134, { suitesRevision: 'x', plan: null });

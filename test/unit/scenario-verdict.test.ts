@@ -19,20 +19,21 @@ const restart = (pidAfter: number, seenDown = true): Injection => ({
   injectMs: 3500,
   proofs: [restartProof({ component: 'kubelet', pidBefore: 100, pidAfter, seenDown, gapMs: 3500 }, 3000)],
 });
-const PROVEN = restart(101);
-const DID_NOTHING = restart(100, false);
+// Made in each test, not at load: Stryker counts code run at load as static (a new process per mutant).
+const proven = () => restart(101);
+const didNothing = () => restart(100, false);
 const end = (o: Partial<Parameters<typeof scenarioOutcome>[0]>) => scenarioOutcome({ failure: undefined, problems: [], injections: [], evidenceHint: HINT, ...o });
 
 describe('scenario verdict', () => {
   it('passes: checks passed, every fault proven, evidence complete', () => {
     expect(end({})).to.equal(undefined);
-    expect(end({ injections: [PROVEN] })).to.equal(undefined);
+    expect(end({ injections: [proven()] })).to.equal(undefined);
   });
 
   it('finding 4: the undisturbed `order` recording passes checkNothingReran, so only the proof can tell the kubelet restart did nothing: broken', () => {
     const order = load('order-order');
     expect(() => checkNothingReran(order, ['init-a', 'init-b', 'init-c'], 'app')).not.to.throw();
-    const outcome = end({ injections: [DID_NOTHING] }) as Error;
+    const outcome = end({ injections: [didNothing()] }) as Error;
     expect(outcome).to.be.instanceOf(FaultNotProven);
     expect(outcome).not.to.be.instanceOf(AssertionError);
     expect(outcome.message).to.equal(
@@ -43,23 +44,23 @@ describe('scenario verdict', () => {
   });
 
   it('an unproven fault outranks a failed check (the check judged an undisturbed pod), and says what the check said', () => {
-    const outcome = end({ failure: new AssertionError('expected init-a to start exactly twice\nrows'), injections: [PROVEN, DID_NOTHING] }) as Error;
+    const outcome = end({ failure: new AssertionError('expected init-a to start exactly twice\nrows'), injections: [proven(), didNothing()] }) as Error;
     expect(outcome).to.be.instanceOf(FaultNotProven);
     expect(outcome.message).to.match(/\nThe checks failed: expected init-a to start exactly twice \(not a verdict: the fault did not take effect\)\.\nEvidence: see the timeline\.$/);
   });
 
   it('every unproven fault is named, one line each', () => {
-    const outcome = end({ injections: [DID_NOTHING, { ...DID_NOTHING, fault: 'restart containerd' }, { ...DID_NOTHING, fault: 'reboot' }] }) as Error;
+    const outcome = end({ injections: [didNothing(), { ...didNothing(), fault: 'restart containerd' }, { ...didNothing(), fault: 'reboot' }] }) as Error;
     const lines = outcome.message.split('\n');
     expect(lines).to.have.length(5);
-    expect(lines[1]).to.equal(`Also: ${new FaultNotProven('restart containerd', DID_NOTHING.proofs[0]!).message}`);
-    expect(lines[2]).to.equal(`Also: ${new FaultNotProven('reboot', DID_NOTHING.proofs[0]!).message}`);
+    expect(lines[1]).to.equal(`Also: ${new FaultNotProven('restart containerd', didNothing().proofs[0]!).message}`);
+    expect(lines[2]).to.equal(`Also: ${new FaultNotProven('reboot', didNothing().proofs[0]!).message}`);
     expect(lines[3]).to.equal('The checks passed (not a verdict: the fault did not take effect).');
   });
 
   it('the FaultNotProven the injection threw is the verdict itself, not wrapped again', () => {
-    const thrown = new FaultNotProven(DID_NOTHING.fault, DID_NOTHING.proofs[0]!);
-    const outcome = end({ failure: thrown, injections: [DID_NOTHING] }) as Error;
+    const thrown = new FaultNotProven(didNothing().fault, didNothing().proofs[0]!);
+    const outcome = end({ failure: thrown, injections: [didNothing()] }) as Error;
     expect(outcome).to.equal(thrown);
     expect(outcome.message).not.to.contain('The checks');
     expect(outcome.message.endsWith(HINT)).to.equal(true);
@@ -70,19 +71,19 @@ describe('scenario verdict', () => {
     expect(unprovenFaults([bare]).map((e) => e.message)).to.deep.equal(['the fault did not prove it took effect, so no verdict on the cluster is earned: mystery: expected a proof that the fault took effect; observed none recorded']);
     expect(unprovenFaults([bare])[0]!.proof).to.deep.equal({ claim: 'a proof that the fault took effect', proven: false, seen: 'none recorded', evidence: {} });
     expect(unprovenFaults([{ ...bare, error: 'inject failed: no such pod' }])).to.deep.equal([]);
-    expect(unprovenFaults([{ ...PROVEN, error: 'undo failed: busy' }])).to.deep.equal([]);
-    expect(unprovenFaults([{ ...DID_NOTHING, error: 'undo failed: busy' }])).to.have.length(1);
+    expect(unprovenFaults([{ ...proven(), error: 'undo failed: busy' }])).to.deep.equal([]);
+    expect(unprovenFaults([{ ...didNothing(), error: 'undo failed: busy' }])).to.have.length(1);
   });
 
   it('a proven fault followed by an unproven later proof (the overlap) is unproven', () => {
-    const late = { ...PROVEN, proofs: [...PROVEN.proofs, { claim: 'overlap', proven: false, seen: 'after init-b', evidence: {} }] };
+    const late = { ...proven(), proofs: [...proven().proofs, { claim: 'overlap', proven: false, seen: 'after init-b', evidence: {} }] };
     expect(unprovenFaults([late])[0]!.message).to.match(/: expected overlap; observed after init-b$/);
   });
 
   it('a failed check stays failed, with the disagreement, the evidence problems and the hint', () => {
     const failure = new AssertionError('expected phase Running');
     const disagreement = new AssertionError('STATUS differs at row #3');
-    const outcome = end({ failure, disagreement, problems: ['undoing an injected fault: kubelet did not start'], injections: [PROVEN] }) as Error;
+    const outcome = end({ failure, disagreement, problems: ['undoing an injected fault: kubelet did not start'], injections: [proven()] }) as Error;
     expect(outcome).to.equal(failure);
     expect(outcome.message).to.equal(`expected phase Running\nAlso: STATUS differs at row #3\nEvidence incomplete: undoing an injected fault: kubelet did not start${HINT}`);
   });
@@ -100,7 +101,7 @@ describe('scenario verdict', () => {
   });
 
   it('passed checks with a failed undo or missing evidence: broken, saying why', () => {
-    const outcome = end({ problems: ['undoing an injected fault: boom', 'collecting evidence: gone'], injections: [PROVEN] }) as Error;
+    const outcome = end({ problems: ['undoing an injected fault: boom', 'collecting evidence: gone'], injections: [proven()] }) as Error;
     expect(outcome).to.be.instanceOf(InfrastructureError);
     expect(outcome.message).to.equal('the checks passed, but the evidence is incomplete, so the verdict is not earned: undoing an injected fault: boom; collecting evidence: gone');
   });
