@@ -35,7 +35,7 @@ const status = (r: Recording, seq: number, container: string) => {
 /** The containerID `name` first showed: the container before the loss. */
 const firstId = (r: Recording, name: string) => r.rows.map((x) => containerIn(x, name)?.containerID).find(Boolean)!;
 /** checkRanAgainFromFirst's message when `name` is not a new container in the end (the same containerID, or none). */
-const notNew = (r: Recording, name: string, observed: 'same' | 'none') =>
+const notNew = (r: Recording, name: string, observed: 'same' | 'none') => () =>
   says(`expected ${name}, which had finished before the loss, to be a new container in the end (a containerID other than ${firstId(r, name)}); observed ${observed === 'same' ? `the same ${firstId(r, name)}` : 'no containerID'}`, true);
 /** Drops `name` from a row's containers (the row carries no status of it). */
 const withoutContainer = (r: RecordedRow, name: string) => (r.containers = r.containers.filter((c) => c.name !== name));

@@ -272,39 +272,41 @@ describe('network, resources and workloads negative controls (recorded on kind v
   describe('workloads-job: backoffLimit and completion', () => {
     type JobRec = { job: ObjectRow[]; pods: ObjectRow[] };
     const never = load<JobRec>('workloads-job-backoff-never');
-    const [first, second] = w.podNames(never.pods);
+    // The pods' names are read in each test: verdict code run at load counts as load-time code under Stryker.
+    const first = () => w.podNames(never.pods)[0]!;
+    const second = () => w.podNames(never.pods)[1]!;
     control(never, (r) => w.checkJobBackoffExceeded(r.job, r.pods, 'Never', 1), {
       'the Job did not fail': [(r) => (r.job = r.job.slice(0, -1)), says('expected condition Failed True (BackoffLimitExceeded); observed Failed absent')],
       'the Job was never seen': [(r) => (r.job = []), says('expected condition Failed True (BackoffLimitExceeded); observed Failed absent')],
       'the Job failed for another reason': [(r) => (r.job.at(-1)!.conditions.Failed = 'True (DeadlineExceeded)'), says('expected condition Failed True (BackoffLimitExceeded); observed Failed True (DeadlineExceeded)')],
-      'only one pod was made': [(r) => (r.pods = r.pods.filter((x) => x.name !== second)), says(`expected 2 pod(s) (restartPolicy Never, backoffLimit 1); observed 1: ${first}`)],
-      'a pod restarted its init container': [(r) => (inits(objRow(r.pods, second!, (x) => x.seq === 12))[0]!.restartCount = 1), says(`expected pod ${second} Failed without a restart (restartPolicy Never); observed restartCount 1, phases Pending, Failed`)],
-      'a pod did not fail': [(r) => r.pods.forEach((x) => x.name === first && (x.status.phase = 'Pending')), says(`expected pod ${first} Failed without a restart (restartPolicy Never); observed restartCount 0, phases Pending`)],
-      "a pod's app ran": [(r) => (apps(objRow(r.pods, first!, (x) => x.seq === 6))[0]!.state = { terminated: { exitCode: 0 } }), says(`expected pod ${first}'s app container never to run; observed it ran`)],
-      "a pod's init container never failed": [(r) => initNeverFailed(r.pods, second!), says(`expected pod ${second}'s init container seen failing; observed no failed attempt`)],
+      'only one pod was made': [(r) => (r.pods = r.pods.filter((x) => x.name !== second())), () => says(`expected 2 pod(s) (restartPolicy Never, backoffLimit 1); observed 1: ${first()}`)],
+      'a pod restarted its init container': [(r) => (inits(objRow(r.pods, second(), (x) => x.seq === 12))[0]!.restartCount = 1), () => says(`expected pod ${second()} Failed without a restart (restartPolicy Never); observed restartCount 1, phases Pending, Failed`)],
+      'a pod did not fail': [(r) => r.pods.forEach((x) => x.name === first() && (x.status.phase = 'Pending')), () => says(`expected pod ${first()} Failed without a restart (restartPolicy Never); observed restartCount 0, phases Pending`)],
+      "a pod's app ran": [(r) => (apps(objRow(r.pods, first(), (x) => x.seq === 6))[0]!.state = { terminated: { exitCode: 0 } }), () => says(`expected pod ${first()}'s app container never to run; observed it ran`)],
+      "a pod's init container never failed": [(r) => initNeverFailed(r.pods, second()), () => says(`expected pod ${second()}'s init container seen failing; observed no failed attempt`)],
     });
     passes(never, (r) => w.checkJobBackoffExceeded(r.job, r.pods, 'Never', 1), {
       'no container status carries a last state': (r) => r.pods.forEach((x) => [...inits(x), ...apps(x)].forEach((c) => delete c.lastState)),
       'the app container statuses carry no state': (r) => r.pods.forEach((x) => apps(x).forEach((c) => delete c.state)),
     });
     const onFailure = load<JobRec>('workloads-job-backoff-onfailure');
-    const pod = w.podNames(onFailure.pods)[0]!;
+    const pod = () => w.podNames(onFailure.pods)[0]!;
     control(onFailure, (r) => w.checkJobBackoffExceeded(r.job, r.pods, 'OnFailure', 1), {
-      'the init container never restarted in place': [(r) => r.pods.forEach((x) => inits(x).forEach((s) => (s.restartCount = 0))), says(`expected pod ${pod}'s init container restarted in place ≥ 1 times (restartPolicy OnFailure); observed restartCount 0`)],
-      'a second pod was made': [(r) => r.pods.push({ ...r.pods[0]!, name: 'another', seq: 13 }), says(`expected 1 pod(s) (restartPolicy OnFailure, backoffLimit 1); observed 2: ${pod}, another`)],
+      'the init container never restarted in place': [(r) => r.pods.forEach((x) => inits(x).forEach((s) => (s.restartCount = 0))), () => says(`expected pod ${pod()}'s init container restarted in place ≥ 1 times (restartPolicy OnFailure); observed restartCount 0`)],
+      'a second pod was made': [(r) => r.pods.push({ ...r.pods[0]!, name: 'another', seq: 13 }), () => says(`expected 1 pod(s) (restartPolicy OnFailure, backoffLimit 1); observed 2: ${pod()}, another`)],
     });
     const completes = load<JobRec>('workloads-job-completes');
-    const done = w.podNames(completes.pods)[0]!;
+    const done = () => w.podNames(completes.pods)[0]!;
     control(completes, (r) => w.checkJobCompleted(r.job, r.pods), {
       'the Job did not complete': [(r) => (r.job = r.job.slice(0, -1)), says('expected condition Complete True and 1 succeeded; observed Complete absent, succeeded 0')],
       'the Job was never seen': [(r) => (r.job = []), says('expected condition Complete True and 1 succeeded; observed Complete absent, succeeded 0')],
       'the Job reported Complete False': [(r) => (r.job.at(-1)!.conditions.Complete = 'False (Whatever)'), says('expected condition Complete True and 1 succeeded; observed Complete False (Whatever), succeeded 1')],
-      'the pod succeeded with no Initialized condition': [(r) => r.pods.forEach((x) => delete x.conditions.Initialized), says(`expected pod ${done} Succeeded after its init containers; observed Pending/Initialized undefined, Succeeded/Initialized undefined`)],
+      'the pod succeeded with no Initialized condition': [(r) => r.pods.forEach((x) => delete x.conditions.Initialized), () => says(`expected pod ${done()} Succeeded after its init containers; observed Pending/Initialized undefined, Succeeded/Initialized undefined`)],
       'the Job completed with no pod succeeded': [(r) => delete r.job.at(-1)!.status.succeeded, says('expected condition Complete True and 1 succeeded; observed Complete True (CompletionsReached), succeeded 0')],
       'two pods were made': [(r) => r.pods.push({ ...r.pods[0]!, name: 'another', seq: 8 }), says('expected 1 pod; observed 2')],
       'no pod was made': [(r) => (r.pods = []), says('expected 1 pod; observed 0')],
-      'the pod failed': [(r) => r.pods.forEach((x) => x.status.phase === 'Succeeded' && (x.status.phase = 'Failed')), says(`expected pod ${done} Succeeded after its init containers; observed Pending/Initialized undefined, Pending/Initialized False (ContainersNotInitialized), Pending/Initialized True, Pending/Initialized True (PodCompleted), Failed/Initialized True (PodCompleted)`)],
-      'the pod succeeded without being initialized': [(r) => r.pods.forEach((x) => x.conditions.Initialized && (x.conditions.Initialized = 'False (ContainersNotInitialized)')), says(`expected pod ${done} Succeeded after its init containers; observed Pending/Initialized undefined, Pending/Initialized False (ContainersNotInitialized), Succeeded/Initialized False (ContainersNotInitialized)`)],
+      'the pod failed': [(r) => r.pods.forEach((x) => x.status.phase === 'Succeeded' && (x.status.phase = 'Failed')), () => says(`expected pod ${done()} Succeeded after its init containers; observed Pending/Initialized undefined, Pending/Initialized False (ContainersNotInitialized), Pending/Initialized True, Pending/Initialized True (PodCompleted), Failed/Initialized True (PodCompleted)`)],
+      'the pod succeeded without being initialized': [(r) => r.pods.forEach((x) => x.conditions.Initialized && (x.conditions.Initialized = 'False (ContainersNotInitialized)')), () => says(`expected pod ${done()} Succeeded after its init containers; observed Pending/Initialized undefined, Pending/Initialized False (ContainersNotInitialized), Succeeded/Initialized False (ContainersNotInitialized)`)],
     });
   });
 
