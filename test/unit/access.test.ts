@@ -13,6 +13,7 @@ import { ExitCode, InitcError } from '../../lib/errors.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { initc } from '../support/cli.js';
 
 const perm = (p: Partial<Permission> & Pick<Permission, 'resource' | 'verbs'>): Permission => ({ group: '', scope: CLUSTER, neededBy: 'run', why: 'test', ...p });
 const namespaces = perm({ resource: 'namespaces', verbs: ['create', 'list'] });
@@ -227,5 +228,20 @@ describe('initc rbac YAML', () => {
     expect(parseServiceAccount('ci/runner')).to.deep.equal({ namespace: 'ci', name: 'runner' });
     expect(parseServiceAccount('a-1/b.c')).to.deep.equal({ namespace: 'a-1', name: 'b.c' });
     for (const bad of ['runner', 'ci/', '/runner', 'Ci/runner', 'ci/runner/x', ' ci/runner', 'ci/runner-']) expect(() => parseServiceAccount(bad), bad).to.throw(`"${bad}" is not NAMESPACE/NAME of a ServiceAccount`);
+  });
+});
+
+describe('initc rbac on the command line', function () {
+  this.timeout(60_000);
+
+  it('prints the table\'s YAML for the ServiceAccount named; a bad name exits 2 with one line', async () => {
+    const r = await initc(['rbac', '--service-account', 'ci/runner']);
+    expect(r.exitCode, String(r.stderr)).to.equal(0);
+    expect(String(r.stdout)).to.equal(rbacYaml({ namespace: 'ci', name: 'runner' }));
+    const placeholder = await initc(['rbac']);
+    expect(String(placeholder.stdout)).to.equal(rbacYaml());
+    const bad = await initc(['rbac', '--service-account', 'runner']);
+    expect(bad.exitCode).to.equal(ExitCode.usage);
+    expect(String(bad.stderr)).to.equal('initc: --service-account: "runner" is not NAMESPACE/NAME of a ServiceAccount\n');
   });
 });
