@@ -235,12 +235,12 @@ describe('initc rbac on the command line', function () {
   this.timeout(60_000);
 
   it('prints the table\'s YAML for the ServiceAccount named; a bad name exits 2 with one line', async () => {
-    const r = await initc(['rbac', '--service-account', 'ci/runner']);
+    const r = await initc(['rbac', '--service-account', 'ci/runner'], { stripFinalNewline: false });
     expect(r.exitCode, String(r.stderr)).to.equal(0);
     expect(String(r.stdout)).to.equal(rbacYaml({ namespace: 'ci', name: 'runner' }));
-    const placeholder = await initc(['rbac']);
+    const placeholder = await initc(['rbac'], { stripFinalNewline: false });
     expect(String(placeholder.stdout)).to.equal(rbacYaml());
-    const bad = await initc(['rbac', '--service-account', 'runner']);
+    const bad = await initc(['rbac', '--service-account', 'runner'], { stripFinalNewline: false });
     expect(bad.exitCode).to.equal(ExitCode.usage);
     expect(String(bad.stderr)).to.equal('initc: --service-account: "runner" is not NAMESPACE/NAME of a ServiceAccount\n');
   });
