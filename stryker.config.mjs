@@ -46,6 +46,7 @@ export default {
     'lib/chaos/kill-container.ts',
     'lib/chaos/lose-sandbox.ts',
     'lib/scenario/verdict.ts',
+    'lib/access/**/*.ts',
   ],
 
   coverageAnalysis: 'perTest',

@@ -55,7 +55,7 @@ export function describeMissing(m: Missing): string {
 }
 
 /** "a", "a nor b", "a, b nor c". */
-export const norList = (items: readonly string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} nor ${items[items.length - 1]}`);
+export const norList = (items: readonly string[]) => (items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} nor ${items[items.length - 1]}`);
 
 /** The one line that stops a command: who may not do what, and where the roles are printed. */
 export function refusalMessage(identity: string, command: 'run' | 'check', required: readonly Missing[]): string {

@@ -70,5 +70,5 @@ export function rbacYaml(account = PLACEHOLDER_ACCOUNT, perms: readonly Permissi
     `# Bound to the ServiceAccount ${account.namespace}/${account.name}${account === PLACEHOLDER_ACCOUNT ? ' (a placeholder: name yours with --service-account NAMESPACE/NAME)' : ''}.`,
     '# Apply with: kubectl apply -f -',
   ];
-  return `${head.join('\n')}\n${rbacObjects(account, perms).map((o) => `---\n${yaml.dump(o, { noRefs: true, lineWidth: -1, flowLevel: 3 })}`).join('')}`;
+  return `${head.join('\n')}\n${rbacObjects(account, perms).map((o) => `---\n${yaml.dump(o, { flowLevel: 3 })}`).join('')}`;
 }

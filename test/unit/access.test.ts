@@ -121,6 +121,7 @@ describe('preflight decision', () => {
     let kc: KubeConfig;
     let allow: (spec: { resourceAttributes?: { resource: string; verb: string }; nonResourceAttributes?: { path: string } }) => boolean;
     let status = 201;
+    let withStatus = true;
     let bodies: unknown[] = [];
 
     before(async () => {
@@ -131,7 +132,7 @@ describe('preflight decision', () => {
           const review = JSON.parse(text);
           bodies.push({ method: req.method, url: req.url, review });
           res.writeHead(status, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify(status === 201 ? { ...review, status: { allowed: allow(review.spec) } } : { message: 'selfsubjectaccessreviews.authorization.k8s.io is forbidden' }));
+          res.end(JSON.stringify(status === 201 ? { ...review, ...(withStatus ? { status: { allowed: allow(review.spec) } } : {}) } : { message: 'selfsubjectaccessreviews.authorization.k8s.io is forbidden' }));
         });
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -140,6 +141,7 @@ describe('preflight decision', () => {
     });
     beforeEach(() => {
       status = 201;
+      withStatus = true;
       bodies = [];
     });
     after(() => server.close());
@@ -158,6 +160,13 @@ describe('preflight decision', () => {
       expect((err as InitcError).message).to.equal('me may not list namespaces (cluster scope): initc run needs them (initc rbac prints the ClusterRole)');
       allow = (s) => s.resourceAttributes?.resource !== 'nodes';
       expect(await preflight(kc, { identity: 'me', command: 'run', permissions: [namespaces, proxy] })).to.deep.equal(['me may not get nodes/proxy (cluster scope) (suite env-files): the gated tests are skipped']);
+    });
+
+    it('an answer without a status is a refusal', async () => {
+      allow = () => true;
+      withStatus = false;
+      const err = await preflight(kc, { identity: 'me', command: 'run', permissions: [leases] }).then(() => undefined, (e: unknown) => e);
+      expect((err as InitcError).message).to.equal('me may not create leases.coordination.k8s.io in namespace initc-runs: initc run needs them (initc rbac prints the ClusterRole)');
     });
 
     it('the API server refusing to be asked: exit 7 saying so', async () => {
@@ -213,6 +222,76 @@ describe('initc rbac YAML', () => {
     expect(docs.filter((d) => d.kind === 'ClusterRole')).to.have.length(1);
   });
 
+  it('the whole YAML of a small table, as printed', () => {
+    expect(rbacYaml({ namespace: 'ci', name: 'r' }, [namespaces, leases, metrics])).to.equal(`# What a full \`initc run\` (every suite) and \`initc check\` need, generated from initc's permission table.
+# Bound to the ServiceAccount ci/r.
+# Apply with: kubectl apply -f -
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: initc
+  labels:
+    app.kubernetes.io/managed-by: initc
+rules:
+  - apiGroups: ['']
+    resources: [namespaces]
+    verbs: [create, list]
+  - nonResourceURLs: [/metrics]
+    verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: initc
+  labels:
+    app.kubernetes.io/managed-by: initc
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: initc
+subjects:
+  - kind: ServiceAccount
+    name: r
+    namespace: ci
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: initc-runs
+  labels:
+    initc.dev/leases: 'true'
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: initc
+  namespace: initc-runs
+  labels:
+    app.kubernetes.io/managed-by: initc
+rules:
+  - apiGroups: [coordination.k8s.io]
+    resources: [leases]
+    verbs: [create]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: initc
+  namespace: initc-runs
+  labels:
+    app.kubernetes.io/managed-by: initc
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: initc
+subjects:
+  - kind: ServiceAccount
+    name: r
+    namespace: ci
+`);
+  });
+
   it('says whom it binds, and that the default is a placeholder', () => {
     expect(rbacYaml({ namespace: 'ci', name: 'runner' }).split('\n').slice(0, 4)).to.deep.equal([
       '# What a full `initc run` (every suite) and `initc check` need, generated from initc\'s permission table.',
@@ -227,6 +306,7 @@ describe('initc rbac YAML', () => {
   it('--service-account is NAMESPACE/NAME', () => {
     expect(parseServiceAccount('ci/runner')).to.deep.equal({ namespace: 'ci', name: 'runner' });
     expect(parseServiceAccount('a-1/b.c')).to.deep.equal({ namespace: 'a-1', name: 'b.c' });
+    expect(parseServiceAccount('a/b')).to.deep.equal({ namespace: 'a', name: 'b' });
     for (const bad of ['runner', 'ci/', '/runner', 'Ci/runner', 'ci/runner/x', ' ci/runner', 'ci/runner-']) expect(() => parseServiceAccount(bad), bad).to.throw(`"${bad}" is not NAMESPACE/NAME of a ServiceAccount`);
   });
 });
