@@ -21,8 +21,8 @@ export interface Permission {
   /** 'run': every `initc run`; 'check': every `initc check`; else the suites (names of `--suite`) that need it. */
   neededBy: 'run' | 'check' | readonly string[];
   /**
-   * Set when the run goes on without it: what is then skipped (each skip names the API server's
-   * refusal). Unset: the run or the suite cannot work without it, and the preflight refuses to start.
+   * Set when the run goes on without it: what then happens (tests skipped, each naming the API
+   * server's refusal). Unset: the run or the suite cannot work without it, and the preflight refuses to start.
    */
   withoutIt?: string;
   /** Asked for only when the run reaches the node through a privileged pod (--node-access privileged-pod). */
@@ -52,12 +52,12 @@ export const PERMISSIONS: readonly Permission[] = [
   { group: 'apps', resource: 'statefulsets', verbs: ['create', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-statefulset'], why: 'the StatefulSet, watched' },
   { group: 'apps', resource: 'daemonsets', verbs: ['create', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-daemonset'], why: 'the DaemonSets, watched' },
   { group: 'batch', resource: 'jobs', verbs: ['create', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-job'], why: 'the Jobs, watched' },
-  { group: '', resource: 'nodes/proxy', verbs: ['get'], scope: CLUSTER, neededBy: [...GATED_SUITES], withoutIt: 'the tests that must know the kubelets\' gates or back-off configuration', why: 'each kubelet\'s /metrics (feature gates) and /configz (back-off settings) through the API server; the node agent\'s /configz' },
-  { group: '', resource: '/metrics', verbs: ['get'], scope: CLUSTER, neededBy: ['env-files', 'restart-rules', 'restart-all'], withoutIt: 'the tests that must know the API server\'s gates', why: 'the API server\'s feature gates' },
-  { group: '', resource: 'pods/exec', verbs: ['create'], scope: ANY_NAMESPACE, neededBy: ['chaos-kill', 'chaos-sandbox', 'chaos-node', 'kubelet-restart-status'], nodeAgentOnly: true, withoutIt: 'the chaos tests that need the node, (the node agent runs its commands on the node through exec)', why: 'the node agent: a privileged pod (hostPID, hostNetwork) in a namespace of the run labelled for the privileged Pod Security level' },
+  { group: '', resource: 'nodes/proxy', verbs: ['get'], scope: CLUSTER, neededBy: [...GATED_SUITES], withoutIt: 'the tests that must know the kubelets\' gates or back-off configuration are skipped', why: 'each kubelet\'s /metrics (feature gates) and /configz (back-off settings) through the API server; the node agent\'s /configz' },
+  { group: '', resource: '/metrics', verbs: ['get'], scope: CLUSTER, neededBy: ['env-files', 'restart-rules', 'restart-all'], withoutIt: 'the tests that must know the API server\'s gates are skipped', why: 'the API server\'s feature gates' },
+  { group: '', resource: 'pods/exec', verbs: ['create'], scope: ANY_NAMESPACE, neededBy: ['chaos-kill', 'chaos-sandbox', 'chaos-node', 'kubelet-restart-status'], nodeAgentOnly: true, withoutIt: 'the chaos tests that need the node are skipped (the node agent runs its commands there through exec)', why: 'the node agent: a privileged pod (hostPID, hostNetwork) in a namespace of the run labelled for the privileged Pod Security level' },
   { group: '', resource: 'pods/exec', verbs: ['create'], scope: ANY_NAMESPACE, neededBy: 'check', why: '--probe runs its command in the app container' },
   { group: '', resource: 'services', verbs: ['create', 'delete', 'get'], scope: ANY_NAMESPACE, neededBy: 'check', why: 'the service-outage fault removes each Service and puts it back' },
-  { group: '', resource: 'configmaps', verbs: ['get'], scope: { kind: 'namespace', namespace: 'kube-system' }, neededBy: 'check', withoutIt: 'the outage check\'s reading of the cluster DNS configuration', why: 'the CoreDNS configuration, to tell how long an outage is cached' },
+  { group: '', resource: 'configmaps', verbs: ['get'], scope: { kind: 'namespace', namespace: 'kube-system' }, neededBy: 'check', withoutIt: 'the outage check assumes the kubernetes plugin\'s default TTL (5 s)', why: 'the CoreDNS configuration, to tell how long an outage is cached' },
 ];
 
 /** Whether a permission is a non-resource URL (asked and granted by path, not by resource). */

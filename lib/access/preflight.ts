@@ -65,7 +65,7 @@ export function refusalMessage(identity: string, command: 'run' | 'check', requi
 
 /** A line per permission a suite can do without: what is skipped for want of it. */
 export const optionalNotes = (identity: string, optional: readonly Missing[]) =>
-  optional.map((m) => `${identity} may not ${describeMissing(m)}: ${m.permission.withoutIt} are skipped`);
+  optional.map((m) => `${identity} may not ${describeMissing(m)}: ${m.permission.withoutIt}`);
 
 /** "the identity of context "ci" in /path/kubeconfig": whom the API server was asked about. */
 export const identityWords = (kubeconfigPath: string, context?: string) => `the identity${context ? ` of context "${context}"` : ''} in ${kubeconfigPath}`;

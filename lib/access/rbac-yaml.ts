@@ -6,7 +6,7 @@
  */
 import yaml from 'js-yaml';
 import type { Permission } from './permissions.js';
-import { PERMISSIONS, isUrl } from './permissions.js';
+import { PERMISSIONS, isUrl, resourceName, scopeWords } from './permissions.js';
 import { LEASE_NAMESPACE } from '../scenario/liveness.js';
 
 export const ROLE_NAME = 'initc';
@@ -63,12 +63,25 @@ export function rbacObjects(account = PLACEHOLDER_ACCOUNT, perms: readonly Permi
   return objects;
 }
 
+/** Who needs a permission, in words: "every run", "initc check", "suite x" or "suites x, y". */
+export function neededByWords(p: Permission): string {
+  if (p.neededBy === 'run') return 'every run';
+  if (p.neededBy === 'check') return 'initc check';
+  return `suite${p.neededBy.length > 1 ? 's' : ''} ${p.neededBy.join(', ')}`;
+}
+
+/** A comment line per row of the table: what is granted, to whom, why, and what goes without it. */
+export const whyLines = (perms: readonly Permission[]) =>
+  perms.map((p) => `#   ${p.verbs.join('/')} ${resourceName(p)} ${scopeWords(p.scope)}, ${neededByWords(p)}: ${p.why}${p.withoutIt ? ` (optional: without it ${p.withoutIt})` : ''}`);
+
 /** The YAML `initc rbac` prints: a comment saying what it grants, then the objects as one multi-document stream. */
 export function rbacYaml(account = PLACEHOLDER_ACCOUNT, perms: readonly Permission[] = PERMISSIONS): string {
   const head = [
     '# What a full `initc run` (every suite) and `initc check` need, generated from initc\'s permission table.',
     `# Bound to the ServiceAccount ${account.namespace}/${account.name}${account === PLACEHOLDER_ACCOUNT ? ' (a placeholder: name yours with --service-account NAMESPACE/NAME)' : ''}.`,
     '# Apply with: kubectl apply -f -',
+    '# What each permission is for:',
+    ...whyLines(perms),
   ];
   return `${head.join('\n')}\n${rbacObjects(account, perms).map((o) => `---\n${yaml.dump(o, { flowLevel: 3 })}`).join('')}`;
 }

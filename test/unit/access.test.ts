@@ -8,7 +8,10 @@ import { SUITES } from '../../lib/cli/run.js';
 import type { Permission } from '../../lib/access/permissions.js';
 import { ANY_NAMESPACE, CLUSTER, LEASES, PERMISSIONS, isUrl, permissionsFor, resourceName, scopeWords } from '../../lib/access/permissions.js';
 import { describeMissing, identityWords, missingOf, norList, optionalNotes, preflight, questionsOf, refusalMessage, reviewOf } from '../../lib/access/preflight.js';
-import { PLACEHOLDER_ACCOUNT, parseServiceAccount, rbacObjects, rbacYaml, rulesOf } from '../../lib/access/rbac-yaml.js';
+import { PLACEHOLDER_ACCOUNT, neededByWords, parseServiceAccount, rbacObjects, rbacYaml, rulesOf } from '../../lib/access/rbac-yaml.js';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../../lib/util/paths.js';
 import { ExitCode, InitcError } from '../../lib/errors.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import http from 'node:http';
@@ -19,8 +22,8 @@ const perm = (p: Partial<Permission> & Pick<Permission, 'resource' | 'verbs'>): 
 const namespaces = perm({ resource: 'namespaces', verbs: ['create', 'list'] });
 const leases = perm({ group: 'coordination.k8s.io', resource: 'leases', verbs: ['create'], scope: LEASES });
 const logs = perm({ resource: 'pods/log', verbs: ['get'], scope: ANY_NAMESPACE });
-const proxy = perm({ resource: 'nodes/proxy', verbs: ['get'], neededBy: ['env-files'], withoutIt: 'the gated tests' });
-const metrics = perm({ resource: '/metrics', verbs: ['get'], neededBy: ['env-files', 'restart-all'], withoutIt: 'the API server gate tests' });
+const proxy = perm({ resource: 'nodes/proxy', verbs: ['get'], neededBy: ['env-files'], withoutIt: 'the gated tests are skipped' });
+const metrics = perm({ resource: '/metrics', verbs: ['get'], neededBy: ['env-files', 'restart-all'], withoutIt: 'the API server gate tests are skipped' });
 const deployments = perm({ group: 'apps', resource: 'deployments', verbs: ['create', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-deployment'] });
 
 describe('permission table', () => {
@@ -226,6 +229,10 @@ describe('initc rbac YAML', () => {
     expect(rbacYaml({ namespace: 'ci', name: 'r' }, [namespaces, leases, metrics])).to.equal(`# What a full \`initc run\` (every suite) and \`initc check\` need, generated from initc's permission table.
 # Bound to the ServiceAccount ci/r.
 # Apply with: kubectl apply -f -
+# What each permission is for:
+#   create/list namespaces (cluster scope), every run: test
+#   create leases.coordination.k8s.io in namespace initc-runs, every run: test
+#   get /metrics (cluster scope), suites env-files, restart-all: test (optional: without it the API server gate tests are skipped)
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -297,10 +304,22 @@ subjects:
       '# What a full `initc run` (every suite) and `initc check` need, generated from initc\'s permission table.',
       '# Bound to the ServiceAccount ci/runner.',
       '# Apply with: kubectl apply -f -',
-      '---',
+      '# What each permission is for:',
     ]);
     expect(rbacYaml().split('\n')[1]).to.equal('# Bound to the ServiceAccount CI-NAMESPACE/CI-SERVICE-ACCOUNT (a placeholder: name yours with --service-account NAMESPACE/NAME).');
     expect(PLACEHOLDER_ACCOUNT).to.deep.equal({ namespace: 'CI-NAMESPACE', name: 'CI-SERVICE-ACCOUNT' });
+  });
+
+  it('who needs a permission, in words', () => {
+    expect(neededByWords(namespaces)).to.equal('every run');
+    expect(neededByWords(perm({ resource: 'x', verbs: ['get'], neededBy: 'check' }))).to.equal('initc check');
+    expect(neededByWords(proxy)).to.equal('suite env-files');
+    expect(neededByWords(metrics)).to.equal('suites env-files, restart-all');
+  });
+
+  it('the real table prints as test/fixtures/rbac/initc-rbac.yaml (review a change there: it is what cluster owners apply)', async () => {
+    const golden = await fs.readFile(path.join(projectRoot(), 'test', 'fixtures', 'rbac', 'initc-rbac.yaml'), 'utf8');
+    expect(rbacYaml({ namespace: 'ci', name: 'initc' })).to.equal(golden);
   });
 
   it('--service-account is NAMESPACE/NAME', () => {
