@@ -32,8 +32,12 @@ export function rulesOf(perms: readonly Permission[]): PolicyRule[] {
   return [...rules.values()];
 }
 
-/** The namespaces the table names (Roles there), in the table's order. */
-const fixedNamespaces = (perms: readonly Permission[]) => [...new Set(perms.flatMap((p) => (p.scope.kind === 'namespace' ? [p.scope.namespace] : [])))];
+/** The permissions of each namespace the table names (a Role there), in the table's order. */
+function byFixedNamespace(perms: readonly Permission[]): Map<string, Permission[]> {
+  const by = new Map<string, Permission[]>();
+  for (const p of perms) if (p.scope.kind === 'namespace') by.set(p.scope.namespace, [...(by.get(p.scope.namespace) ?? []), p]);
+  return by;
+}
 
 /** "ns/name" → the ServiceAccount subject; throws on anything else. */
 export function parseServiceAccount(s: string): { namespace: string; name: string } {
@@ -51,10 +55,10 @@ export function rbacObjects(account = PLACEHOLDER_ACCOUNT, perms: readonly Permi
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: ROLE_NAME, labels }, rules: rulesOf(clusterWide) },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: ROLE_NAME, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLE_NAME }, subjects },
   ];
-  for (const namespace of fixedNamespaces(perms)) {
+  for (const [namespace, inIt] of byFixedNamespace(perms)) {
     // The Leases' namespace is initc's own: made here so its Role can be bound before the first run.
     if (namespace === LEASE_NAMESPACE) objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'initc.dev/leases': 'true' } } });
-    const rules = rulesOf(perms.filter((p) => p.scope.kind === 'namespace' && p.scope.namespace === namespace));
+    const rules = rulesOf(inIt);
     objects.push(
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: ROLE_NAME, namespace, labels }, rules },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: ROLE_NAME, namespace, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: ROLE_NAME }, subjects },
