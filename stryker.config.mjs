@@ -47,6 +47,7 @@ export default {
     'lib/chaos/lose-sandbox.ts',
     'lib/chaos/node-crash.ts',
     'lib/scenario/verdict.ts',
+    'lib/access/**/*.ts',
   ],
 
   coverageAnalysis: 'perTest',

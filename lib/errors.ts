@@ -60,7 +60,7 @@ export const exitCodeDoc: ReadonlyArray<[number, string]> = [
   [ExitCode.notRoot, 'the embedded cluster needs root'],
   [ExitCode.portTaken, 'an address, route, interface or network namespace the embedded cluster needs is already taken on the host'],
   [ExitCode.missingHostFeature, 'a kernel feature or host tool is missing'],
-  [ExitCode.kubeconfig, 'kubeconfig cannot be read, has no such context, or its cluster cannot be reached'],
+  [ExitCode.kubeconfig, 'kubeconfig cannot be read, has no such context, its cluster cannot be reached, or its identity may not do what the command needs (named)'],
   [ExitCode.componentFailed, 'a cluster component did not come up (its log file is named)'],
   [ExitCode.buildFailed, 'building a component from the Go module proxy failed (its log file is named)'],
   [ExitCode.notRunning, 'no embedded cluster of that name is running'],

@@ -28,6 +28,7 @@ import { generateAllureReport } from '../report/allure.js';
 import { formatSummary, readResults } from '../report/results.js';
 import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '../scenario/liveness.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, newRunId, runLabels } from '../scenario/namespace.js';
+import { checkPermissions } from './access.js';
 import { commandContext } from './context.js';
 import type { ProviderArgs } from './providers.js';
 import { checkProviderArgs, chosenProvider, startCluster, withProviderOptions } from './providers.js';
@@ -84,6 +85,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     await Promise.all(['allure-report', 'junit.xml', 'findings.txt', 'findings.json'].map((f) => fs.rm(path.join(out, f), { recursive: true, force: true })));
     const resultsDir = await emptyFolder(path.join(out, 'allure-results'));
     const { provider, cluster } = await startCluster(a, ctx, true);
+    await checkPermissions(cluster, provider, { keepCluster: false, ...ctx });
     const kc = cluster.kubeConfig();
     const runId = newRunId();
     const lease = await holdRunLease(kc, runId, {

@@ -14,6 +14,7 @@ import { commandContext, installSignalHandlers, interruptedExitCode } from './co
 import { gcCommand } from './gc.js';
 import { imageCommand } from './image.js';
 import { kindCommand } from './kind.js';
+import { rbacCommand } from './rbac.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
@@ -49,7 +50,8 @@ async function main(): Promise<void> {
     .command(kubectlCommand)
     .command(imageCommand)
     .command(kindCommand)
-    .demandCommand(1, 'name a command: cluster, run, check, report, compare, gc, image, kind or kubectl')
+    .command(rbacCommand)
+    .demandCommand(1, 'name a command: cluster, run, check, report, compare, gc, image, kind, rbac or kubectl')
     .strict()
     .epilogue(`Exit codes:\n${exitCodeDoc.map(([code, what]) => `  ${String(code).padStart(3)}  ${what}`).join('\n')}`)
     .wrap(Math.min(110, process.stdout.columns || 110))

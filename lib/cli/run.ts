@@ -30,6 +30,7 @@ import { hasNodeAccess } from '../cluster/provider.js';
 import type { NodeAccess } from '../cluster/provider.js';
 import { deployNodeAgent, describeProbe, formatAgentRef } from '../cluster/agent/privileged-pod.js';
 import { NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, PRIVILEGED_POD } from '../cluster/node-access.js';
+import { checkPermissions } from './access.js';
 import { commandContext } from './context.js';
 import { describeEnvironment } from './environment.js';
 import { clusterSettings } from '../cluster/features.js';
@@ -152,6 +153,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await writePlan({ schema: PLAN_SCHEMA, startedAt: new Date().toISOString(), suitesRevision: revision, suites, grep: a.grep ?? null, owner, tests: planned }, out);
     const resultsDir = await emptyFolder(path.join(out, 'allure-results'));
     const { provider, cluster } = await startCluster(a, ctx, !a['keep-cluster']);
+    // What the identity may do is known before anything is made on the cluster.
+    await checkPermissions(cluster, provider, { suites, nodeAgent: wantAgent, keepCluster: a['keep-cluster'], ...ctx });
     const runId = newRunId();
     // Taken before any namespace of this run exists, so a reaper never mistakes the run for a dead one.
     const lease = await holdRunLease(cluster.kubeConfig(), runId, {

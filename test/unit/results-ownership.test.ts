@@ -188,7 +188,7 @@ describe('results ownership: `initc report` and `initc compare`', function () {
     const stderr = String(r.stderr);
     expect(r.exitCode, stderr).to.equal(ExitCode.kubeconfig);
     expect(stderr).to.include(`--out ${out}: removed the runs an earlier comparison made (runs/)`);
-    expect(stderr).to.match(/initc: the run of a ended with exit 7 \(kubeconfig cannot be read, has no such context, or its cluster cannot be reached\): .*; the run of b ended with exit 7 /);
+    expect(stderr).to.match(/initc: the run of a ended with exit 7 \(kubeconfig cannot be read, has no such context, its cluster cannot be reached, or its identity may not do what the command needs \(named\)\): .*; the run of b ended with exit 7 /);
     expect((await fs.readdir(out)).sort()).to.deep.equal(['runs']);
     expect((await fs.readdir(path.join(out, 'runs'))).sort()).to.deep.equal(['context-a', 'context-b']);
     expect((await fs.readdir(path.join(out, 'runs', 'context-a'))).sort(), 'no stale results in a run that never reached its cluster').to.deep.equal(['allure-results', 'plan.json']);
