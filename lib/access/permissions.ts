@@ -3,6 +3,7 @@
  * `initc check` uses, found by reading what they create and read. The preflight (preflight.ts) asks
  * the API server about these, and `initc rbac` (rbac-yaml.ts) prints the roles that grant them.
  */
+import { GATED_SUITES } from '../cluster/features.js';
 import { LEASE_NAMESPACE } from '../scenario/liveness.js';
 
 /**
@@ -35,40 +36,45 @@ export const CLUSTER: Scope = { kind: 'cluster' };
 export const ANY_NAMESPACE: Scope = { kind: 'any-namespace' };
 export const LEASES: Scope = { kind: 'namespace', namespace: LEASE_NAMESPACE };
 
-/** The suites that read the kubelets' gates or configuration through the API server. */
-const GATED_SUITES = ['env-files', 'restart-rules', 'restart-all', 'backoff-config', 'kubelet-restart-status'] as const;
-
-export const PERMISSIONS: readonly Permission[] = [
-  { group: '', resource: 'namespaces', verbs: ['create', 'delete', 'get', 'list', 'patch'], scope: CLUSTER, neededBy: 'run', why: `a namespace per scenario and ${LEASE_NAMESPACE}, labelled with the run; listed to reap dead runs; patched to keep a failed one or to allow the node agent` },
-  { group: 'coordination.k8s.io', resource: 'leases', verbs: ['create', 'delete', 'list', 'patch'], scope: LEASES, neededBy: 'run', why: 'the run\'s Lease, renewed while it runs; listed to tell live runs from dead ones' },
-  { group: '', resource: 'nodes', verbs: ['get', 'list'], scope: CLUSTER, neededBy: 'run', why: 'the nodes the fixture pods may run on, their images and the environment of the report' },
-  { group: '', resource: 'pods', verbs: ['create', 'delete', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'the fixture pods and their timelines (watched as server-side Tables); resources lists every pod to find free room' },
-  { group: '', resource: 'pods/log', verbs: ['get'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'the ledger in the containers\' logs, and the evidence' },
-  { group: '', resource: 'events', verbs: ['list'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'the evidence of each scenario' },
-  { group: '', resource: 'serviceaccounts', verbs: ['list', 'watch'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'a new namespace takes pods once its default service account is made' },
-  { group: '', resource: 'services', verbs: ['create', 'delete', 'get'], scope: ANY_NAMESPACE, neededBy: ['service', 'chaos-outage', 'workloads-deployment'], why: 'the Services init containers wait for, removed and put back in an outage' },
-  { group: '', resource: 'services/proxy', verbs: ['get'], scope: ANY_NAMESPACE, neededBy: ['workloads-deployment'], why: 'requests through the Service during a rollout' },
-  { group: 'apps', resource: 'deployments', verbs: ['create', 'get', 'list', 'patch', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-deployment'], why: 'the Deployment, watched and rolled out' },
-  { group: 'apps', resource: 'statefulsets', verbs: ['create', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-statefulset'], why: 'the StatefulSet, watched' },
-  { group: 'apps', resource: 'daemonsets', verbs: ['create', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-daemonset'], why: 'the DaemonSets, watched' },
-  { group: 'batch', resource: 'jobs', verbs: ['create', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-job'], why: 'the Jobs, watched' },
-  { group: '', resource: 'nodes/proxy', verbs: ['get'], scope: CLUSTER, neededBy: [...GATED_SUITES], withoutIt: 'the tests that must know the kubelets\' gates or back-off configuration are skipped', why: 'each kubelet\'s /metrics (feature gates) and /configz (back-off settings) through the API server; the node agent\'s /configz' },
-  { group: '', resource: '/metrics', verbs: ['get'], scope: CLUSTER, neededBy: ['env-files', 'restart-rules', 'restart-all'], withoutIt: 'the tests that must know the API server\'s gates are skipped', why: 'the API server\'s feature gates' },
-  { group: '', resource: 'pods/exec', verbs: ['create'], scope: ANY_NAMESPACE, neededBy: ['chaos-kill', 'chaos-sandbox', 'chaos-node', 'kubelet-restart-status'], nodeAgentOnly: true, withoutIt: 'the chaos tests that need the node are skipped (the node agent runs its commands there through exec)', why: 'the node agent: a privileged pod (hostPID, hostNetwork) in a namespace of the run labelled for the privileged Pod Security level' },
-  { group: '', resource: 'pods/exec', verbs: ['create'], scope: ANY_NAMESPACE, neededBy: 'check', why: '--probe runs its command in the app container' },
-  { group: '', resource: 'services', verbs: ['create', 'delete', 'get'], scope: ANY_NAMESPACE, neededBy: 'check', why: 'the service-outage fault removes each Service and puts it back' },
-  { group: '', resource: 'configmaps', verbs: ['get'], scope: { kind: 'namespace', namespace: 'kube-system' }, neededBy: 'check', withoutIt: 'the outage check assumes the kubernetes plugin\'s default TTL (5 s)', why: 'the CoreDNS configuration, to tell how long an outage is cached' },
-];
+/**
+ * The table. A function, not a constant made at load: the mutation run then tests its entries in
+ * the tests that read them, not each in a test process of its own.
+ */
+export function permissions(): readonly Permission[] {
+  return [
+    { group: '', resource: 'namespaces', verbs: ['create', 'delete', 'get', 'list', 'patch'], scope: CLUSTER, neededBy: 'run', why: `a namespace per scenario and ${LEASE_NAMESPACE}, labelled with the run; listed to reap dead runs; patched to keep a failed one or to allow the node agent` },
+    { group: 'coordination.k8s.io', resource: 'leases', verbs: ['create', 'delete', 'list', 'patch'], scope: LEASES, neededBy: 'run', why: 'the run\'s Lease, renewed while it runs; listed to tell live runs from dead ones' },
+    { group: '', resource: 'nodes', verbs: ['get', 'list'], scope: CLUSTER, neededBy: 'run', why: 'the nodes the fixture pods may run on, their images and the environment of the report' },
+    { group: '', resource: 'pods', verbs: ['create', 'delete', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'the fixture pods and their timelines (watched as server-side Tables); resources lists every pod to find free room' },
+    { group: '', resource: 'pods/log', verbs: ['get'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'the ledger in the containers\' logs, and the evidence' },
+    { group: '', resource: 'events', verbs: ['list'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'the evidence of each scenario' },
+    { group: '', resource: 'serviceaccounts', verbs: ['list', 'watch'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'a new namespace takes pods once its default service account is made' },
+    { group: '', resource: 'services', verbs: ['create', 'delete', 'get'], scope: ANY_NAMESPACE, neededBy: ['service', 'chaos-outage', 'workloads-deployment'], why: 'the Services init containers wait for, removed and put back in an outage' },
+    { group: '', resource: 'services/proxy', verbs: ['get'], scope: ANY_NAMESPACE, neededBy: ['workloads-deployment'], why: 'requests through the Service during a rollout' },
+    { group: 'apps', resource: 'deployments', verbs: ['create', 'get', 'list', 'patch', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-deployment'], why: 'the Deployment, watched and rolled out' },
+    { group: 'apps', resource: 'statefulsets', verbs: ['create', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-statefulset'], why: 'the StatefulSet, watched' },
+    { group: 'apps', resource: 'daemonsets', verbs: ['create', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-daemonset'], why: 'the DaemonSets, watched' },
+    { group: 'batch', resource: 'jobs', verbs: ['create', 'get', 'list', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-job'], why: 'the Jobs, watched' },
+    { group: '', resource: 'nodes/proxy', verbs: ['get'], scope: CLUSTER, neededBy: Object.keys(GATED_SUITES), withoutIt: 'the tests that must know the kubelets\' gates or back-off configuration are skipped', why: 'each kubelet\'s /metrics (feature gates) and /configz (back-off settings) through the API server; the node agent\'s /configz' },
+    { group: '', resource: '/metrics', verbs: ['get'], scope: CLUSTER, neededBy: ['env-files', 'restart-rules', 'restart-all', 'resize-init'], withoutIt: 'the tests that must know the API server\'s gates are skipped', why: 'the API server\'s feature gates' },
+    { group: '', resource: 'pods/exec', verbs: ['create'], scope: ANY_NAMESPACE, neededBy: ['chaos-kill', 'chaos-sandbox', 'chaos-node', 'kubelet-restart-status'], nodeAgentOnly: true, withoutIt: 'the chaos tests that need the node are skipped (the node agent runs its commands there through exec)', why: 'the node agent: a privileged pod (hostPID, hostNetwork) in a namespace of the run labelled for the privileged Pod Security level' },
+    { group: '', resource: 'pods/exec', verbs: ['create'], scope: ANY_NAMESPACE, neededBy: 'check', why: '--probe runs its command in the app container' },
+    { group: '', resource: 'services', verbs: ['create', 'delete', 'get'], scope: ANY_NAMESPACE, neededBy: 'check', why: 'the service-outage fault removes each Service and puts it back' },
+    { group: '', resource: 'configmaps', verbs: ['get'], scope: { kind: 'namespace', namespace: 'kube-system' }, neededBy: 'check', withoutIt: 'the outage check assumes the kubernetes plugin\'s default TTL (5 s)', why: 'the CoreDNS configuration, to tell how long an outage is cached' },
+  ];
+}
 
 /** Whether a permission is a non-resource URL (asked and granted by path, not by resource). */
-export const isUrl = (p: Pick<Permission, 'resource'>) => p.resource.startsWith('/');
+export function isUrl(p: Pick<Permission, 'resource'>) {
+  return p.resource.startsWith('/');
+}
 
 /**
  * The permissions a command needs: `initc run` of these suites, or `initc check`. A check also
  * needs the run's own (its namespace and Lease are made the same way).
  */
 export function permissionsFor(command: { run: readonly string[]; nodeAgent: boolean } | { check: true }): Permission[] {
-  return PERMISSIONS.filter((p) => {
+  return permissions().filter((p) => {
     if (p.neededBy === 'run') return true;
     if ('check' in command) return p.neededBy === 'check';
     if (p.nodeAgentOnly && !command.nodeAgent) return false;

@@ -16,9 +16,13 @@ export interface Question {
   verb: string;
 }
 
-export const questionsOf = (perms: readonly Permission[]): Question[] => perms.flatMap((permission) => permission.verbs.map((verb) => ({ permission, verb })));
+export function questionsOf(perms: readonly Permission[]): Question[] {
+  return perms.flatMap((permission) => permission.verbs.map((verb) => ({ permission, verb })));
+}
 
-const namespaceOf = (s: Scope) => (s.kind === 'namespace' ? { namespace: s.namespace } : {});
+function namespaceOf(s: Scope) {
+  return (s.kind === 'namespace' ? { namespace: s.namespace } : {});
+}
 
 /** The SelfSubjectAccessReview that asks a question. */
 export function reviewOf(q: Question): { apiVersion: string; kind: string; spec: Record<string, unknown> } {
@@ -55,7 +59,9 @@ export function describeMissing(m: Missing): string {
 }
 
 /** "a", "a nor b", "a, b nor c". */
-export const norList = (items: readonly string[]) => (items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} nor ${items[items.length - 1]}`);
+export function norList(items: readonly string[]) {
+  return (items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} nor ${items[items.length - 1]}`);
+}
 
 /** The one line that stops a command: who may not do what, and where the roles are printed. */
 export function refusalMessage(identity: string, command: 'run' | 'check', required: readonly Missing[]): string {
@@ -64,11 +70,14 @@ export function refusalMessage(identity: string, command: 'run' | 'check', requi
 }
 
 /** A line per permission a suite can do without: what is skipped for want of it. */
-export const optionalNotes = (identity: string, optional: readonly Missing[]) =>
-  optional.map((m) => `${identity} may not ${describeMissing(m)}: ${m.permission.withoutIt}`);
+export function optionalNotes(identity: string, optional: readonly Missing[]) {
+  return optional.map((m) => `${identity} may not ${describeMissing(m)}: ${m.permission.withoutIt}`);
+}
 
 /** "the identity of context "ci" in /path/kubeconfig": whom the API server was asked about. */
-export const identityWords = (kubeconfigPath: string, context?: string) => `the identity${context ? ` of context "${context}"` : ''} in ${kubeconfigPath}`;
+export function identityWords(kubeconfigPath: string, context?: string) {
+  return `the identity${context ? ` of context "${context}"` : ''} in ${kubeconfigPath}`;
+}
 
 /** Asks every question at once; true where the API server allows it. */
 export async function ask(kc: KubeConfig, questions: readonly Question[]): Promise<boolean[]> {

@@ -6,7 +6,7 @@
  */
 import yaml from 'js-yaml';
 import type { Permission } from './permissions.js';
-import { PERMISSIONS, isUrl, resourceName, scopeWords } from './permissions.js';
+import { permissions, isUrl, resourceName, scopeWords } from './permissions.js';
 import { LEASE_NAMESPACE } from '../scenario/liveness.js';
 
 export const ROLE_NAME = 'initc';
@@ -47,7 +47,7 @@ export function parseServiceAccount(s: string): { namespace: string; name: strin
 }
 
 /** The objects of `initc rbac`, in the order kubectl should apply them. */
-export function rbacObjects(account = PLACEHOLDER_ACCOUNT, perms: readonly Permission[] = PERMISSIONS): object[] {
+export function rbacObjects(account = PLACEHOLDER_ACCOUNT, perms: readonly Permission[] = permissions()): object[] {
   const subjects = [{ kind: 'ServiceAccount', name: account.name, namespace: account.namespace }];
   const labels = { 'app.kubernetes.io/managed-by': 'initc' };
   const clusterWide = perms.filter((p) => p.scope.kind !== 'namespace');
@@ -75,11 +75,12 @@ export function neededByWords(p: Permission): string {
 }
 
 /** A comment line per row of the table: what is granted, to whom, why, and what goes without it. */
-export const whyLines = (perms: readonly Permission[]) =>
-  perms.map((p) => `#   ${p.verbs.join('/')} ${resourceName(p)} ${scopeWords(p.scope)}, ${neededByWords(p)}: ${p.why}${p.withoutIt ? ` (optional: without it ${p.withoutIt})` : ''}`);
+export function whyLines(perms: readonly Permission[]) {
+  return perms.map((p) => `#   ${p.verbs.join('/')} ${resourceName(p)} ${scopeWords(p.scope)}, ${neededByWords(p)}: ${p.why}${p.withoutIt ? ` (optional: without it ${p.withoutIt})` : ''}`);
+}
 
 /** The YAML `initc rbac` prints: a comment saying what it grants, then the objects as one multi-document stream. */
-export function rbacYaml(account = PLACEHOLDER_ACCOUNT, perms: readonly Permission[] = PERMISSIONS): string {
+export function rbacYaml(account = PLACEHOLDER_ACCOUNT, perms: readonly Permission[] = permissions()): string {
   const head = [
     '# What a full `initc run` (every suite) and `initc check` need, generated from initc\'s permission table.',
     `# Bound to the ServiceAccount ${account.namespace}/${account.name}${account === PLACEHOLDER_ACCOUNT ? ' (a placeholder: name yours with --service-account NAMESPACE/NAME)' : ''}.`,

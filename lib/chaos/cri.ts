@@ -1,8 +1,12 @@
 /** Finding a pod's sandbox and containers on the node through the CRI, by the kubelet's labels. */
 import type { NodeAccess } from '../cluster/provider.js';
 
-const podLabels = (namespace: string, pod: string) => ['--label', `io.kubernetes.pod.namespace=${namespace}`, '--label', `io.kubernetes.pod.name=${pod}`];
-const ids = (out: string) => out.split('\n').map((l) => l.trim()).filter(Boolean);
+function podLabels(namespace: string, pod: string) {
+  return ['--label', `io.kubernetes.pod.namespace=${namespace}`, '--label', `io.kubernetes.pod.name=${pod}`];
+}
+function ids(out: string) {
+  return out.split('\n').map((l) => l.trim()).filter(Boolean);
+}
 
 export async function sandboxIds(node: NodeAccess, namespace: string, pod: string, readyOnly = true): Promise<string[]> {
   return ids(await node.crictl(['pods', ...podLabels(namespace, pod), ...(readyOnly ? ['--state', 'ready'] : []), '-q']));

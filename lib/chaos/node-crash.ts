@@ -23,7 +23,9 @@ import type { Fault } from './fault.js';
 import { ensureNodeRunning } from './node-faults.js';
 import { proofFailed } from './proof.js';
 
-const podLabels = (namespace: string, pod: string) => ['--label', `io.kubernetes.pod.namespace=${namespace}`, '--label', `io.kubernetes.pod.name=${pod}`];
+function podLabels(namespace: string, pod: string) {
+  return ['--label', `io.kubernetes.pod.namespace=${namespace}`, '--label', `io.kubernetes.pod.name=${pod}`];
+}
 
 /** The pod's containers (all states) and sandboxes, as the runtime lists them. */
 export async function podListing(node: NodeAccess, namespace: string, pod: string): Promise<CriListing> {

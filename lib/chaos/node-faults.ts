@@ -24,7 +24,9 @@ export async function ensureNodeRunning(node: NodeAccess): Promise<void> {
 }
 
 /** The component's pid where the node access can tell it (ComponentPids), else undefined (never proven). */
-const pidOfComponent = (node: NodeAccess, c: NodeComponent): Promise<number | undefined> => (readsComponentPids(node) ? node.componentPid(c) : Promise.resolve(undefined));
+function pidOfComponent(node: NodeAccess, c: NodeComponent): Promise<number | undefined> {
+  return readsComponentPids(node) ? node.componentPid(c) : Promise.resolve(undefined);
+}
 
 export interface ComponentRestart extends Fault {
   /** From the moment the stop began to the moment the component served again (after inject). */

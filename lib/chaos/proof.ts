@@ -29,13 +29,19 @@ export class FaultNotProven extends InfrastructureError {
   }
 }
 
-const proof = (claim: string, proven: boolean, seen: string, evidence: Record<string, unknown>): FaultProof => ({ claim, proven, seen, evidence });
+function proof(claim: string, proven: boolean, seen: string, evidence: Record<string, unknown>): FaultProof {
+  return { claim, proven, seen, evidence };
+}
 
 /** A fault that declares no proof: never proven. */
-export const noProof = (): FaultProof => proof('a proof that the fault took effect', false, 'the fault declares none', {});
+export function noProof(): FaultProof {
+  return proof('a proof that the fault took effect', false, 'the fault declares none', {});
+}
 
 /** Collecting the evidence failed: not proven, saying why. */
-export const proofFailed = (claim: string, err: unknown): FaultProof => proof(claim, false, `collecting the evidence failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, {});
+export function proofFailed(claim: string, err: unknown): FaultProof {
+  return proof(claim, false, `collecting the evidence failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, {});
+}
 
 export interface RestartEvidence {
   component: string;

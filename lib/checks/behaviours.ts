@@ -6,7 +6,9 @@ import type { LedgerEntry } from '../pod/ledger.js';
 import type { Recording, RecordedRow } from './recording.js';
 import { containerIn, everRan, fail, ledgerOf, statusesOf } from './recording.js';
 
-const last = (rec: Recording) => rec.rows.at(-1);
+function last(rec: Recording) {
+  return rec.rows.at(-1);
+}
 
 /** The one ledger line of `event` that `container` wrote; fails when there is none or more than one. */
 function onlyLine(rec: Recording, container: string, event: string): LedgerEntry {

@@ -8,14 +8,19 @@ import type { LedgerEntry } from '../pod/ledger.js';
 import type { RecordedRow, Recording } from './recording.js';
 import { attemptsOf, containerIn, fail, ledgerOf } from './recording.js';
 
-const describeLedger = (entries: LedgerEntry[]) => entries.map((e) => `${e.container} ${e.event}`).join(', ') || 'nothing';
+function describeLedger(entries: LedgerEntry[]) {
+  return entries.map((e) => `${e.container} ${e.event}`).join(', ') || 'nothing';
+}
 
 /** The "started" and "ran" ledger lines of these containers, in the node's time order. */
-const ledgerFor = (rec: Recording, names: string[]) =>
-  rec.ledger.filter((e) => names.includes(e.container) && (e.event === 'started' || e.event === 'ran')).sort((a, b) => a.uptime - b.uptime);
+function ledgerFor(rec: Recording, names: string[]) {
+  return rec.ledger.filter((e) => names.includes(e.container) && (e.event === 'started' || e.event === 'ran')).sort((a, b) => a.uptime - b.uptime);
+}
 
 /** One complete pass: each init container started and ran, in spec order, then the app started. */
-const completePass = (inits: string[], app: string) => [...inits.flatMap((n) => [`${n} started`, `${n} ran`]), `${app} started`];
+function completePass(inits: string[], app: string) {
+  return [...inits.flatMap((n) => [`${n} started`, `${n} ran`]), `${app} started`];
+}
 
 /**
  * A killed init container re-ran alone: its first attempt ended with `exitCode` (137 for SIGKILL,

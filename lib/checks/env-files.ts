@@ -29,10 +29,14 @@ export type EnvFileSyntax = 'quoted' | 'plain';
  * with backslash continuations, and keeps quotes as part of the value; beta (v1.35.8, v1.36.5)
  * needs KEY='value' and refuses a file with any other value ("value must be enclosed in single quotes").
  */
-export const envFileSyntax = (stage: string): EnvFileSyntax => (stage === 'ALPHA' ? 'plain' : 'quoted');
+export function envFileSyntax(stage: string): EnvFileSyntax {
+  return stage === 'ALPHA' ? 'plain' : 'quoted';
+}
 
 /** A line of `key` = `value` in that syntax. */
-export const envLine = (syntax: EnvFileSyntax, key: string, value: string) => (syntax === 'quoted' ? `${key}='${value}'` : `${key}=${value}`);
+export function envLine(syntax: EnvFileSyntax, key: string, value: string) {
+  return syntax === 'quoted' ? `${key}='${value}'` : `${key}=${value}`;
+}
 
 /** The other syntax's line for `value`, and what the kubelet makes of it: refused (beta), or read with its quotes (alpha). */
 export function otherSyntax(syntax: EnvFileSyntax, key: string, value: string): { line: string; refused: boolean; read?: string } {

@@ -36,8 +36,9 @@ export function admissionOf(sent: Readonly<Record<string, unknown>>, returned: R
   return dropped.length ? { outcome: 'dropped', fields: dropped } : { outcome: 'kept' };
 }
 
-export const describeAdmission = (a: Admission): string =>
-  a.outcome === 'kept' ? 'kept the fields' : a.outcome === 'dropped' ? `dropped ${a.fields.join(', ')}` : `refused the pod: ${a.message}`;
+export function describeAdmission(a: Admission): string {
+  return a.outcome === 'kept' ? 'kept the fields' : a.outcome === 'dropped' ? `dropped ${a.fields.join(', ')}` : `refused the pod: ${a.message}`;
+}
 
 /** One component's gates as lib/kube/gates-in-force.ts reads them. */
 export interface ComponentGatesRead {
@@ -81,7 +82,9 @@ export interface ExpectedAdmission {
   why: string;
 }
 
-const on = (gates: ReadonlyMap<string, GateInForce>, g: string) => gates.get(g)?.enabled === true;
+function on(gates: ReadonlyMap<string, GateInForce>, g: string) {
+  return gates.get(g)?.enabled === true;
+}
 
 export function expectedAdmission(feature: GatedFeature, apiserver: ReadonlyMap<string, GateInForce>): ExpectedAdmission {
   if (feature === 'InPlacePodVerticalScalingInitContainers') return expectedResizeAdmission(apiserver);
@@ -112,7 +115,9 @@ export function checkAdmission(expected: ExpectedAdmission, got: Admission): voi
   if (expected.message && !expected.message.test(describeAdmission(got))) fail(`the refusal to match ${expected.message} (${expected.why})`, as);
 }
 
-const lastWith = (rows: RecordedRow[], name: string) => [...rows].reverse().find((r) => containerIn(r, name));
+function lastWith(rows: RecordedRow[], name: string) {
+  return [...rows].reverse().find((r) => containerIn(r, name));
+}
 
 /**
  * restart-rules: the init container's runs exited with `exitCodes`, in order (it was restarted

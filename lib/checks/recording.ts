@@ -14,7 +14,9 @@ export interface Recording {
   ledger: LedgerEntry[];
 }
 
-export const recordRows = (rows: TimelineRow[]): RecordedRow[] => rows.map(({ pod: _pod, ...rest }) => rest);
+export function recordRows(rows: TimelineRow[]): RecordedRow[] {
+  return rows.map(({ pod: _pod, ...rest }) => rest);
+}
 
 /** Throws an AssertionError saying what was expected and what was observed. */
 export function fail(expected: string, observed: string, rows?: RecordedRow[]): never {

@@ -45,8 +45,12 @@ export function filesFromPrintout(text: string): Record<string, string[]> {
   return files;
 }
 
-const lines = (ledger: LedgerEntry[], container: string, event: string) => ledger.filter((e) => e.container === container && e.event === event);
-const at = (e: LedgerEntry) => `uptime ${e.uptime}`;
+function lines(ledger: LedgerEntry[], container: string, event: string) {
+  return ledger.filter((e) => e.container === container && e.event === event);
+}
+function at(e: LedgerEntry) {
+  return `uptime ${e.uptime}`;
+}
 
 /** The container's `event` lines, which must be exactly `count`. */
 function exactly(ledger: LedgerEntry[], container: string, event: string, count: number): LedgerEntry[] {
@@ -96,7 +100,9 @@ export function checkSamePod(identities: PodIdentity[], rows: RecordedRow[]): vo
   if (!identities[identities.length - 1]!.podIP) fail(`the pod IP ${ips[0]} in the last row`, 'none', rows);
 }
 
-const conditionOf = (r: RecordedRow, type: string) => r.conditions[type] ?? 'absent';
+function conditionOf(r: RecordedRow, type: string) {
+  return r.conditions[type] ?? 'absent';
+}
 
 /** The condition AllContainersRestarting went True, then False, and ended False. */
 export function checkRestartingCondition(rows: RecordedRow[]): void {

@@ -53,7 +53,9 @@ const list = (text: string, key: string): Json[] => {
   if (!Array.isArray(items)) throw new Error(`crictl JSON: no "${key}" list`);
   return items as Json[];
 };
-const metadata = (o: Json) => (o.metadata ?? {}) as Json;
+function metadata(o: Json) {
+  return (o.metadata ?? {}) as Json;
+}
 
 /** `crictl ps -a -o json`. */
 export function parseCriContainers(text: string): CriContainer[] {
@@ -71,10 +73,15 @@ export function parseCriSandboxes(text: string): CriSandbox[] {
   return list(text, 'items').map((s) => ({ id: str(s.id, 'a sandbox id'), attempt: Number(metadata(s).attempt ?? 0), state: str(s.state, 'a sandbox\'s state') }));
 }
 
-const short = (id: string | undefined) => (id ? id.slice(0, 13) : 'none');
-const describeContainer = (c: CriContainer) => `${c.name} ${short(c.id)} ${c.state} in sandbox ${short(c.sandboxId)}`;
-export const describeListing = (l: CriListing) =>
-  [...l.sandboxes.map((s) => `sandbox ${short(s.id)} attempt ${s.attempt} ${s.state}`), ...l.containers.map((c) => `${describeContainer(c)} attempt ${c.attempt}`)].join('; ') || 'nothing listed';
+function short(id: string | undefined) {
+  return id ? id.slice(0, 13) : 'none';
+}
+function describeContainer(c: CriContainer) {
+  return `${c.name} ${short(c.id)} ${c.state} in sandbox ${short(c.sandboxId)}`;
+}
+export function describeListing(l: CriListing) {
+  return [...l.sandboxes.map((s) => `sandbox ${short(s.id)} attempt ${s.attempt} ${s.state}`), ...l.containers.map((c) => `${describeContainer(c)} attempt ${c.attempt}`)].join('; ') || 'nothing listed';
+}
 
 /** What the crash left and what the kubelet made of it, as the fault collects it. */
 export interface CrashEvidence {
@@ -92,8 +99,9 @@ export interface CrashEvidence {
 }
 
 /** The app container of the old sandbox, still CONTAINER_CREATED in `listing`. */
-export const staleApp = (listing: CriListing | undefined, app: string, oldSandbox: string | undefined): CriContainer | undefined =>
-  listing?.containers.find((c) => c.name === app && c.sandboxId === oldSandbox && c.state === CREATED);
+export function staleApp(listing: CriListing | undefined, app: string, oldSandbox: string | undefined): CriContainer | undefined {
+  return listing?.containers.find((c) => c.name === app && c.sandboxId === oldSandbox && c.state === CREATED);
+}
 
 /**
  * The crash took effect as the variant needs it: after containerd came back the old sandbox is not
@@ -136,7 +144,9 @@ export interface StaleSandboxReading {
   startedAfter: string[];
 }
 
-const broken = (detail: string): StaleSandboxReading => ({ outcome: 'broken', detail, skipped: [], startedAfter: [] });
+function broken(detail: string): StaleSandboxReading {
+  return { outcome: 'broken', detail, skipped: [], startedAfter: [] };
+}
 
 /**
  * Reads a run: which init containers ran again after the crash, by two witnesses that must agree

@@ -75,7 +75,9 @@ export function clusterSettings(a: { 'feature-gates'?: readonly string[]; 'kubel
   return a['only-known-gates'] ? { ...settings, onlyKnownGates: true } : settings;
 }
 
-export const isDefaultSettings = (s: ClusterSettings) => !Object.keys(s.featureGates).length && !Object.keys(s.kubelet).length;
+export function isDefaultSettings(s: ClusterSettings) {
+  return !Object.keys(s.featureGates).length && !Object.keys(s.kubelet).length;
+}
 
 /** `A=true,B=false` in name order: the flag value, and how settings are shown. */
 export function gatesFlag(gates: Readonly<Record<string, boolean>>): string {
@@ -105,10 +107,14 @@ function flatten(o: Readonly<Record<string, unknown>>, prefix = ''): Array<[stri
 }
 
 /** Kubelet fields back as `--kubelet-config` values: { a: { b: 5 } } → ["a.b=5"]. */
-export const kubeletSettingsArgs = (kubelet: Readonly<Record<string, unknown>>) => flatten(kubelet).map(([k, v]) => `${k}=${String(v)}`);
+export function kubeletSettingsArgs(kubelet: Readonly<Record<string, unknown>>) {
+  return flatten(kubelet).map(([k, v]) => `${k}=${String(v)}`);
+}
 
 /** Two settings ask for the same cluster (key order aside). */
-export const sameSettings = (a: ClusterSettings, b: ClusterSettings) => describeSettings(a) === describeSettings(b);
+export function sameSettings(a: ClusterSettings, b: ClusterSettings) {
+  return describeSettings(a) === describeSettings(b);
+}
 
 /** The kubelet configuration with the user's fields laid over it (objects merged, scalars replaced) and the gates added. */
 export function withKubeletSettings(base: Record<string, unknown>, s: ClusterSettings): Record<string, unknown> {
@@ -235,7 +241,9 @@ export function kubeletSettingsNotInForce(asked: Readonly<Record<string, unknown
 }
 
 /** The refusal says the release does not know the gate (as opposed to a locked gate or a missing dependency). */
-export const isUnknownGate = (refusal: string) => /unrecognized feature gate/.test(refusal);
+export function isUnknownGate(refusal: string) {
+  return /unrecognized feature gate/.test(refusal);
+}
 
 /** The settings with `unknown` gates dropped: what a cluster of that release runs with under --only-known-gates. */
 export function withoutGates(s: ClusterSettings, unknown: readonly string[]): ClusterSettings {

@@ -27,9 +27,13 @@ export interface ResumingWatch {
 }
 
 /** The wait before try `failures` + 1 after that many tries in a row without progress. */
-export const retryDelayMs = (failures: number): number => Math.min(200 * 2 ** (failures - 1), 5000);
+export function retryDelayMs(failures: number): number {
+  return Math.min(200 * 2 ** (failures - 1), 5000);
+}
 
-const stamped = (text: string) => `${new Date().toISOString()} ${text}`;
+function stamped(text: string) {
+  return `${new Date().toISOString()} ${text}`;
+}
 
 /** Runs until `w.signal` aborts; never rejects on the server's account. */
 export async function resumingWatch(w: ResumingWatch, fromRv: string): Promise<void> {

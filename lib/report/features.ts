@@ -43,7 +43,9 @@ export function featureRows(clusters: readonly ClusterIdentity[]): FeatureRow[] 
 }
 
 /** What each run asked its cluster for: "defaults" when it asked nothing, "not recorded" for an existing cluster's run or an older result. */
-export const askedForCells = (clusters: readonly ClusterIdentity[]): string[] => clusters.map((c) => (c.askedFor ?? (c.featureGates ? 'defaults' : 'not recorded')));
+export function askedForCells(clusters: readonly ClusterIdentity[]): string[] {
+  return clusters.map((c) => (c.askedFor ?? (c.featureGates ? 'defaults' : 'not recorded')));
+}
 
 export interface FeatureSuiteRow {
   suite: string;

@@ -5,7 +5,9 @@
  */
 import type { ConformanceVerdict, ResultsModel, TestRecord } from './model.js';
 
-const named = (t: TestRecord) => `${t.suite} — ${t.title}`;
+function named(t: TestRecord) {
+  return `${t.suite} — ${t.title}`;
+}
 
 /** Why a test that did not fail still shows nothing: skipped, or evidence missing; null when it shows conformance. */
 export function whyNotShown(t: TestRecord): string | null {

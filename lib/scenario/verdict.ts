@@ -23,10 +23,13 @@ export interface ScenarioEnd {
 }
 
 /** Where a failed test's evidence is, for its message ('' when it watched no pod). */
-export const evidenceHint = (pods: string[]) =>
-  pods.length ? `\nEvidence: in this test's Allure result open ${pods.map((p) => `"timeline ${p}"`).join(', ')}, "events <namespace>" and the "log …" attachments.` : '';
+export function evidenceHint(pods: string[]) {
+  return pods.length ? `\nEvidence: in this test's Allure result open ${pods.map((p) => `"timeline ${p}"`).join(', ')}, "events <namespace>" and the "log …" attachments.` : '';
+}
 
-const firstLine = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
+function firstLine(err: unknown) {
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+}
 
 /** The first unproven proof of each fault that was injected (a fault whose injection failed proves nothing and is judged by that error). */
 export function unprovenFaults(injections: Injection[]): FaultNotProven[] {

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import yaml from 'js-yaml';
 import { SUITES } from '../../lib/cli/run.js';
 import type { Permission } from '../../lib/access/permissions.js';
-import { ANY_NAMESPACE, CLUSTER, LEASES, PERMISSIONS, isUrl, permissionsFor, resourceName, scopeWords } from '../../lib/access/permissions.js';
+import { ANY_NAMESPACE, CLUSTER, LEASES, permissions, isUrl, permissionsFor, resourceName, scopeWords } from '../../lib/access/permissions.js';
 import { describeMissing, identityWords, missingOf, norList, optionalNotes, preflight, questionsOf, refusalMessage, reviewOf } from '../../lib/access/preflight.js';
 import { PLACEHOLDER_ACCOUNT, neededByWords, parseServiceAccount, rbacObjects, rbacYaml, rulesOf } from '../../lib/access/rbac-yaml.js';
 import { promises as fs } from 'node:fs';
@@ -28,14 +28,14 @@ const deployments = perm({ group: 'apps', resource: 'deployments', verbs: ['crea
 
 describe('permission table', () => {
   it('names only suites that exist, and only resources with verbs', () => {
-    for (const p of PERMISSIONS) {
+    for (const p of permissions()) {
       expect(p.verbs.length, p.resource).to.be.greaterThan(0);
       if (typeof p.neededBy !== 'string') for (const s of p.neededBy) expect(Object.keys(SUITES), `${p.resource}: ${s}`).to.include(s);
     }
   });
 
   it('every run needs its namespaces, its Lease in initc-runs, nodes, pods, logs, events and service accounts; nothing optional among them', () => {
-    const every = PERMISSIONS.filter((p) => p.neededBy === 'run');
+    const every = permissions().filter((p) => p.neededBy === 'run');
     expect(every.map((p) => `${resourceName(p)} ${scopeWords(p.scope)} ${p.verbs.join('/')}`)).to.deep.equal([
       'namespaces (cluster scope) create/delete/get/list/patch',
       'leases.coordination.k8s.io in namespace initc-runs create/delete/list/patch',
@@ -221,7 +221,7 @@ describe('initc rbac YAML', () => {
         .filter((d) => (scopeNs ? d.kind === 'Role' && d.metadata.namespace === scopeNs : d.kind === 'ClusterRole'))
         .flatMap((d) => d.rules as Array<Record<string, string[]>>)
         .some((r) => (isUrl(p) ? r.nonResourceURLs?.includes(p.resource) : r.apiGroups?.includes(p.group) && r.resources?.includes(p.resource)) && p.verbs.every((v) => r.verbs!.includes(v)));
-    for (const p of PERMISSIONS) expect(granted(p.scope.kind === 'namespace' ? p.scope.namespace : undefined, p), `${resourceName(p)} ${scopeWords(p.scope)}`).to.equal(true);
+    for (const p of permissions()) expect(granted(p.scope.kind === 'namespace' ? p.scope.namespace : undefined, p), `${resourceName(p)} ${scopeWords(p.scope)}`).to.equal(true);
     expect(docs.filter((d) => d.kind === 'ClusterRole')).to.have.length(1);
   });
 
