@@ -55,12 +55,15 @@ export function gatesEnvironment(components: readonly ComponentGates[]): Record<
   return Object.fromEntries(described.map((d) => [`feature gates (${d.c})`, d.text]));
 }
 
-/** The kubelet's CrashLoopBackOff schedule as it reports it, in describeBackoff's words, or why it is unreadable. */
-async function backoffEnvironment(kc: KubeConfig, node: string, server: string): Promise<string> {
+/**
+ * The kubelet's CrashLoopBackOff schedule as it reports it, in describeBackoff's words, or why it is
+ * unreadable. The words name the initial back-off and the cap, which the release does not change
+ * (it sets only how late a restart may come), hence any release's schedule here.
+ */
+async function backoffEnvironment(kc: KubeConfig, node: string): Promise<string> {
   const read = await kubeletBackoffConfig(kc, node);
   if ('unreadable' in read) return `unreadable: ${read.unreadable}`;
-  const minor = Number(/^v?\d+\.(\d+)/.exec(server)?.[1] ?? 0);
-  return describeBackoff(configuredBackoff(minor, read.config), read.config);
+  return describeBackoff(configuredBackoff(0, read.config), read.config);
 }
 
 /** The Allure report's environment section: what the cluster is made of, and the gates it runs with. */
@@ -74,7 +77,7 @@ export async function describeEnvironment(kc: KubeConfig, provider: string, pinn
     Object.assign(info, env);
     const node = pinnedNode ?? env.nodes?.split(', ')[0];
     Object.assign(info, gatesEnvironment(await gatesInForce(kc, node)));
-    if (node) info['kubelet back-off'] = await backoffEnvironment(kc, node, info.server);
+    if (node) info['kubelet back-off'] = await backoffEnvironment(kc, node);
   } catch (err) {
     info['error'] = `cannot read versions: ${(err as Error).message.split('\n')[0]}`;
   }

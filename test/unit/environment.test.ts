@@ -53,4 +53,28 @@ describe('the run\'s environment, read from the cluster', () => {
       s.close();
     }
   });
+
+  it('the kubelet\'s back-off as configured on the first node (or why it is unreadable); no node, no back-off', async () => {
+    let nodes = ['node-c'];
+    let metrics: string | null = 'kubernetes_feature_enabled{name="KubeletCrashLoopBackOffMax",stage="BETA"} 1\nkubernetes_feature_enabled{name="ReduceDefaultCrashLoopBackOffDecay",stage="ALPHA"} 1\n';
+    const s = await scriptedServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url === '/version') return res.end(JSON.stringify({ gitVersion: 'v1.36.5', major: '1', minor: '36' }));
+      if (req.url === '/api/v1/nodes/node-c/proxy/metrics' && metrics) return res.end(metrics);
+      if (req.url === '/api/v1/nodes/node-c/proxy/configz') return res.end(JSON.stringify({ kubeletconfig: { crashLoopBackOff: { maxContainerRestartPeriod: '5s' } } }));
+      if (req.url?.startsWith('/api/v1/nodes?') || req.url === '/api/v1/nodes') return res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: nodes.map((name) => ({ metadata: { name }, status: { nodeInfo: nodeInfo('v1.36.5') } })) }));
+      res.statusCode = 404;
+      res.end('no such thing');
+    });
+    try {
+      expect((await describeEnvironment(s.kc, 'local'))['kubelet back-off']).to.equal('1 s doubling to 5 s (ReduceDefaultCrashLoopBackOffDecay on; KubeletCrashLoopBackOffMax on, max 5 s configured)');
+      metrics = null;
+      expect((await describeEnvironment(s.kc, 'local'))['kubelet back-off']).to.equal('unreadable: the kubelet of node-c\'s gates: GET /api/v1/nodes/node-c/proxy/metrics: HTTP 404: no such thing');
+      nodes = [];
+      const none = await describeEnvironment(s.kc, 'local');
+      expect(none).to.deep.equal({ provider: 'local', initc: INITC_VERSION, server: 'v1.36.5', 'feature gates': 'unreadable: GET /metrics: HTTP 404: no such thing' });
+    } finally {
+      s.close();
+    }
+  });
 });

@@ -52,6 +52,7 @@ describe('feature gates and kubelet settings (lib/cluster/features.ts)', () => {
   it('refuses a gate that is not NAME=true|false, or given both ways, in one line', () => {
     usage(() => parseFeatureGates(['ContainerRestartRules']), '--feature-gates: "ContainerRestartRules" is not NAME=true or NAME=false (e.g. ContainerRestartRules=true)');
     usage(() => parseFeatureGates(['containerRestartRules=true']), '--feature-gates: "containerRestartRules=true" is not NAME=true or NAME=false (e.g. ContainerRestartRules=true)');
+    usage(() => parseFeatureGates(['Abc-d=true']), '--feature-gates: "Abc-d=true" is not NAME=true or NAME=false (e.g. ContainerRestartRules=true)');
     usage(() => parseFeatureGates(['A=yes']), '--feature-gates: A must be true or false, not "yes"');
     usage(() => parseFeatureGates(['A=true,A=false']), '--feature-gates: A is given both true and false');
   });
@@ -70,6 +71,10 @@ describe('feature gates and kubelet settings (lib/cluster/features.ts)', () => {
     usage(() => parseKubeletSettings(['maxPods']), '--kubelet-config: "maxPods" is not FIELD=VALUE (e.g. crashLoopBackOff.maxContainerRestartPeriod=5s)');
     usage(() => parseKubeletSettings(['featureGates.A=true']), '--kubelet-config: featureGates is initc\'s to set (gates go in --feature-gates)');
     usage(() => parseKubeletSettings(['cgroupRoot=/x']), '--kubelet-config: cgroupRoot is initc\'s to set (gates go in --feature-gates)');
+    // Every field initc sets for the node to work here (its address, TLS, runtime, cgroups, DNS, logs, static pods).
+    const owned = ['apiVersion', 'kind', 'featureGates', 'address', 'port', 'authentication', 'authorization', 'tlsCertFile', 'tlsPrivateKeyFile', 'containerRuntimeEndpoint', 'cgroupRoot', 'cgroupDriver', 'clusterDNS', 'clusterDomain', 'resolvConf', 'podLogsDir', 'staticPodPath'];
+    for (const field of owned) usage(() => parseKubeletSettings([`${field}.x=1`]), `--kubelet-config: ${field} is initc's to set (gates go in --feature-gates)`);
+    expect(parseKubeletSettings(['portX=1', 'addresses=1', 'Kind=1'])).to.deep.equal({ portX: 1, addresses: 1, Kind: 1 });
     usage(() => parseKubeletSettings(['maxPods=[1,2]']), '--kubelet-config: maxPods takes one value, not [1,2]');
     usage(() => parseKubeletSettings(['maxPods={']), '--kubelet-config: the value of maxPods is not a YAML scalar: {');
     usage(() => parseKubeletSettings(['a=1', 'a.b=2']), '--kubelet-config: a.b conflicts with a value given for a');

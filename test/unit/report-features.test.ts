@@ -5,7 +5,8 @@ import type { CompareCell, CompareColumn, CompareRow, Comparison } from '../../l
 import type { TestStatus } from '../../lib/report/model.js';
 import { featureGatesOf } from '../../lib/report/build-model.js';
 import { gatesEnvironment } from '../../lib/cli/environment.js';
-import { gatesFromMetrics } from '../../lib/cluster/features.js';
+import { GATED_SUITES, INIT_CONTAINER_GATES, gatesFromMetrics } from '../../lib/cluster/features.js';
+import { SUITES } from '../../lib/cli/run.js';
 import type { ClusterIdentity } from '../../lib/report/model.js';
 
 const identity = (featureGates: Record<string, string> | null, askedFor: string | null = null): ClusterIdentity => ({
@@ -111,5 +112,20 @@ describe('feature gates in results and the comparison', () => {
     expect(gatesOnly).not.to.include('### Gated suites');
     const neither = compareMarkdown(comparison([column('a')], [row('order', 'o', [cell('passed')])]));
     expect(neither).not.to.include('## Features');
+  });
+
+  it('names the gated suites and the gates each needs: suites that exist, gates initc reads', () => {
+    expect(GATED_SUITES).to.deep.equal({
+      'restart-rules': ['ContainerRestartRules'],
+      'restart-all': ['RestartAllContainersOnContainerExits', 'NodeDeclaredFeatures'],
+      'backoff-config': ['KubeletCrashLoopBackOffMax', 'ReduceDefaultCrashLoopBackOffDecay'],
+      'kubelet-restart-status': ['ChangeContainerStatusOnKubeletRestart'],
+      'env-files': ['EnvFiles'],
+      'resize-init': ['InPlacePodVerticalScalingInitContainers'],
+    });
+    for (const [suite, gates] of Object.entries(GATED_SUITES)) {
+      expect(SUITES, suite).to.have.property(suite);
+      for (const g of gates) expect(INIT_CONTAINER_GATES as readonly string[], g).to.include(g);
+    }
   });
 });
