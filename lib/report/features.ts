@@ -51,7 +51,7 @@ export interface FeatureSuiteRow {
   suite: string;
   /** The gates the suite needs, as lib/cluster/features.ts names them. */
   gates: readonly string[];
-  /** One per column: "ran: 3 passed, 1 failed", "skipped: <reason>", "not run". */
+  /** One per column: "ran: 3 passed, 1 failed", "ran: 1 passed, 2 skipped (skipped: <reasons>)", "skipped: <reasons>", "not run". */
   cells: string[];
   differs: boolean;
 }
@@ -60,12 +60,11 @@ export interface FeatureSuiteRow {
 function suiteCell(cells: readonly (CompareCell | null)[]): string {
   const ran = cells.filter((c): c is CompareCell => c !== null);
   if (!ran.length) return 'not run';
-  if (ran.every((c) => c.status === 'skipped')) {
-    const reasons = [...new Set(ran.map((c) => c.message?.split('\n')[0] ?? 'no reason given'))];
-    return `skipped: ${reasons.join('; ')}`;
-  }
+  const skipped = ran.filter((c) => c.status === 'skipped');
+  const reasons = [...new Set(skipped.map((c) => c.message?.split('\n')[0] ?? 'no reason given'))].join('; ');
+  if (skipped.length === ran.length) return `skipped: ${reasons}`;
   const counts = TEST_STATUSES.map((s) => [s, ran.filter((c) => c.status === s).length] as const).filter(([, n]) => n > 0);
-  return `ran: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}`;
+  return `ran: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}${skipped.length ? ` (skipped: ${reasons})` : ''}`;
 }
 
 /** Per gated suite that some run planned: what each run did of it (ran, skipped and why, not run). */

@@ -115,6 +115,7 @@ th{background:#f6f8fa}tr.differs>td:first-child{border-left:4px solid #bf8700}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;padding:1px 3px}
 .how{margin:4px 0 0 0;padding-left:18px;color:#7d4e00;font-size:13px}.msg,.missing{font-size:12px;color:#57606a;max-width:420px}
 .missing,.problems{color:#bc4c00}.problems{margin:0;padding-left:16px;font-size:12px}.absent{color:#8c959f}.restarts,.backoff{font-size:12px}
+table.features{table-layout:fixed;width:100%}table.features th:first-child{width:22%}table.features td,table.features th{overflow-wrap:anywhere}
 caption{text-align:left;font-size:12px;color:#57606a;padding-bottom:4px;max-width:620px}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{margin:0;border:1px solid #d0d7de;padding:6px}
 figcaption{font-size:12px;color:#57606a;max-width:620px}.marktext{color:#cf222e}
@@ -144,11 +145,11 @@ export function compareHtml(c: Comparison): string {
   ];
   const features = featureRows(cols.map((col) => col.cluster));
   const featureTable = features.length
-    ? [`<table class="runs"><tr><th>gate</th>${th}</tr>`, `<tr><th>asked for</th>${askedForCells(cols.map((col) => col.cluster)).map((a) => `<td>${escapeHtml(a.replace(/,/g, ", "))}</td>`).join('')}</tr>`, ...features.map((f) => `<tr class="${f.differs ? 'differs' : 'same'}"><th>${escapeHtml(f.gate)}</th>${f.cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`), '</table>'].join('\n')
+    ? [`<table class="runs features"><tr><th>gate</th>${th}</tr>`, `<tr><th>asked for</th>${askedForCells(cols.map((col) => col.cluster)).map((a) => `<td>${escapeHtml(a.replace(/,/g, ", "))}</td>`).join('')}</tr>`, ...features.map((f) => `<tr class="${f.differs ? 'differs' : 'same'}"><th>${escapeHtml(f.gate)}</th>${f.cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`), '</table>'].join('\n')
     : '<p class="absent">No run recorded its feature gates.</p>';
   const gatedSuites = featureSuiteRows(c);
   const gatedSuiteTable = gatedSuites.length
-    ? [`<table class="runs"><tr><th>gated suite (gates)</th>${th}</tr>`, ...gatedSuites.map((s) => `<tr class="${s.differs ? 'differs' : 'same'}"><th>${escapeHtml(s.suite)}<br><small>${escapeHtml(s.gates.join(', '))}</small></th>${s.cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`), '</table>'].join('\n')
+    ? [`<table class="runs features"><tr><th>gated suite (gates)</th>${th}</tr>`, ...gatedSuites.map((s) => `<tr class="${s.differs ? 'differs' : 'same'}"><th>${escapeHtml(s.suite)}<br><small>${escapeHtml(s.gates.join(', '))}</small></th>${s.cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`), '</table>'].join('\n')
     : '<p class="absent">No run planned a gated suite.</p>';
   const rows = c.rows.map((r, i) => {
     const how = r.differs ? `<ul class="how">${r.differences.map((d) => `<li>${escapeHtml(differenceHeadline(d))}</li>`).join('')}</ul>` : '';

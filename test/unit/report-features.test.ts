@@ -71,13 +71,15 @@ describe('feature gates in results and the comparison', () => {
       row('restart-all', 'a', [cell('skipped', 'RestartAllContainersOnContainerExits is off\nmore'), cell('passed'), null]),
       row('restart-all', 'b', [cell('skipped', 'RestartAllContainersOnContainerExits is off'), cell('failed', 'x'), null]),
       row('restart-all', 'c', [cell('skipped', 'NodeDeclaredFeatures is off'), cell('skipped', 'y'), null]),
+      row('restart-all', 'd', [cell('skipped', 'NodeDeclaredFeatures is off'), cell('skipped', 'y\nsecond line'), null]),
+      row('restart-all', 'e', [cell('skipped', 'NodeDeclaredFeatures is off'), cell('skipped', 'w'), null]),
       row('order', 'o', [cell('passed'), cell('passed'), cell('passed')]),
       row('env-files', 'e', [cell('broken', 'z'), cell('passed'), cell('skipped')]),
       row('restart-rules', 'r', [cell('passed'), cell('passed'), cell('passed')]),
     ]);
     expect(featureSuiteRows(c)).to.deep.equal([
       { suite: 'restart-rules', gates: ['ContainerRestartRules'], cells: ['ran: 1 passed', 'ran: 1 passed', 'ran: 1 passed'], differs: false },
-      { suite: 'restart-all', gates: ['RestartAllContainersOnContainerExits', 'NodeDeclaredFeatures'], cells: ['skipped: RestartAllContainersOnContainerExits is off; NodeDeclaredFeatures is off', 'ran: 1 passed, 1 failed, 1 skipped', 'not run'], differs: true },
+      { suite: 'restart-all', gates: ['RestartAllContainersOnContainerExits', 'NodeDeclaredFeatures'], cells: ['skipped: RestartAllContainersOnContainerExits is off; NodeDeclaredFeatures is off', 'ran: 1 passed, 1 failed, 3 skipped (skipped: y; w)', 'not run'], differs: true },
       { suite: 'env-files', gates: ['EnvFiles'], cells: ['ran: 1 broken', 'ran: 1 passed', 'skipped: no reason given'], differs: true },
     ]);
     expect(featureSuiteRows(comparison([column('a')], [row('order', 'o', [cell('passed')])]))).to.deep.equal([]);
