@@ -24,7 +24,7 @@ const manifest = JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 
 /** Where a packed file may come from; anything else (tests, reports, caches, sources, maps) may not be packed. */
-const PACKED = [/^package\.json$/, /^README\.md$/, /^dist\/(lib|suites|fixtures)\/.+\.js$/, /^dist\/suites-revision\.txt$/, /^lib\/cluster\/local\/go\/.+\.go$/, /^schemas\/[\w.-]+\.json$/, /^examples\/.+\.ya?ml$/];
+const PACKED = [/^package\.json$/, /^README\.md$/, /^dist\/(lib|suites|fixtures)\/.+\.js$/, /^dist\/suites-revision\.txt$/, /^lib\/cluster\/(local|storage)\/go\/.+\.go$/, /^schemas\/[\w.-]+\.json$/, /^examples\/.+\.ya?ml$/];
 
 describe('the npm package, installed into an empty folder and run from elsewhere (integration; root; npm registry)', function () {
   this.timeout(20 * 60_000);

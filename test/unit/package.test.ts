@@ -70,6 +70,7 @@ describe('the package', () => {
         'dist/fixtures/**/*.js',
         REVISION_STAMP,
         'lib/cluster/local/go/**/*.go',
+        'lib/cluster/storage/go/**/*.go',
         'schemas/*.json',
         'examples/**/*.yml',
         'examples/**/*.yaml',
@@ -86,12 +87,16 @@ describe('the package', () => {
       for (const p of ['tsx', 'typescript', '@stryker-mutator/core', 'ajv']) expect(manifest.devDependencies).to.have.property(p);
     });
 
-    it('every Go source the embedded cluster builds is under the packed lib/cluster/local/go', async () => {
+    it('every Go source the embedded cluster builds is under the packed lib/cluster/local/go or lib/cluster/storage/go', async () => {
       const go = path.join(projectRoot(), 'lib', 'cluster', 'local', 'go');
       const sources = (await fs.readdir(go, { recursive: true })).filter((f) => f.endsWith('.go')).sort();
       expect(sources).to.deep.equal(['coredns/main.go', 'kube/main.go', 'pause/main.go']);
       const build = await fs.readFile(path.join(projectRoot(), 'lib', 'cluster', 'local', 'build.ts'), 'utf8');
       expect([...build.matchAll(/goSource\('(\w+)', '([\w.]+)'\)/g)].map((m) => `${m[1]}/${m[2]}`).sort()).to.deep.equal(sources);
+      // The storage provisioner's module: every .go file of its folder is an input of its build.
+      const storage = await fs.readFile(path.join(projectRoot(), 'lib', 'cluster', 'storage', 'build.ts'), 'utf8');
+      expect(storage).to.include("path.join(projectRoot(), 'lib', 'cluster', 'storage', 'go')");
+      expect((await fs.readdir(path.join(projectRoot(), 'lib', 'cluster', 'storage', 'go'))).filter((f) => f.endsWith('.go')).length).to.be.above(0);
     });
   });
 
