@@ -19,31 +19,15 @@ import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt 
 import { canLoadImages, hasNodeAccess } from '../../lib/cluster/provider.js';
 import { resolveKubeVersion } from '../../lib/cluster/local/versions.js';
 import { ConsoleProgress } from '../../lib/progress.js';
-import { sleep } from '../../lib/util/time.js';
 import { buildFixtureImage } from '../../lib/cluster/local/images.js';
 import { ExitCode } from '../../lib/errors.js';
 import { initc } from '../support/cli.js';
 import { cacheRoot } from '../../lib/util/paths.js';
 import { KIND_VOLUMES_DIR } from '../../lib/cluster/storage/objects.js';
-import { StorageProbe } from '../support/storage.js';
+import { StorageProbe, until } from '../support/storage.js';
 
 const FIXTURE = 'localhost/initc/fixture:v1';
 const docker = async (...args: string[]) => String((await execa('docker', args, { env: dockerEnv() })).stdout).split('\n').filter(Boolean);
-
-async function until<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await get();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs / 1000}s${last ? ` (${(last as Error).message})` : ''}`);
-    await sleep(250);
-  }
-}
 
 describe('kind provider (integration; root)', function () {
   this.timeout(30 * 60_000);

@@ -8,6 +8,7 @@ import type http from 'node:http';
 import { expect } from 'chai';
 import { resumingWatch, retryDelayMs } from '../../lib/observe/watch-loop.js';
 import type { ResumingWatch } from '../../lib/observe/watch-loop.js';
+import { untilTrue } from '../support/poll.js';
 import { scriptedServer } from '../support/scripted-server.js';
 import type { ScriptedServer } from '../support/scripted-server.js';
 import { abortableSleep } from '../../lib/util/time.js';
@@ -67,13 +68,6 @@ async function loop(watch: (n: number, stop: AbortController) => Reply, relist: 
   return Object.assign(l, { server, done });
 }
 
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const limit = Date.now() + 1500;
-  while (!cond()) {
-    if (Date.now() > limit) expect.fail(`${what}: not within 1.5 s`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 const unstamped = (errors: string[]) => errors.map((e) => e.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, ''));
 
@@ -107,7 +101,7 @@ describe('watch loop (lib/observe/watch-loop.ts)', function () {
       }
       stayOpen(res, send);
     });
-    await until('the third watch', () => l!.watched.length === 3);
+    await untilTrue('the third watch', () => l!.watched.length === 3);
     expect(l.watched).to.deep.equal(['5', '6', '9']);
     expect(l.events).to.deep.equal(['ADDED@5', 'BOOKMARK@6']);
     expect(unstamped(l.errors)).to.deep.equal(['watch error: internal', 'watch error: undefined', 'watch error: {"code":500}', 'watch error: too old']);
@@ -125,7 +119,7 @@ describe('watch loop (lib/observe/watch-loop.ts)', function () {
       }
       stayOpen(res, send);
     });
-    await until('the second watch', () => l!.watched.length === 2);
+    await untilTrue('the second watch', () => l!.watched.length === 2);
     expect(l.relists).to.equal(0);
     expect(l.watched).to.deep.equal(['5', '5']);
     expect(l.sleeps).to.deep.equal([200]);
@@ -152,7 +146,7 @@ describe('watch loop (lib/observe/watch-loop.ts)', function () {
         return '9';
       },
     );
-    await until('the third watch', () => l!.watched.length === 3);
+    await untilTrue('the third watch', () => l!.watched.length === 3);
     expect(l.watched).to.deep.equal(['5', '5', '9']);
     expect(unstamped(l.errors).map((e) => e.replace(/: GET .*/, ''))).to.deep.equal(['watch dropped', 'list again after 410 failed: boom', 'watch dropped']);
     expect(l.relists).to.equal(2);
@@ -166,7 +160,7 @@ describe('watch loop (lib/observe/watch-loop.ts)', function () {
       if (delivers[n - 1]) send('MODIFIED', { rv: String(5 + n) });
       res.end();
     });
-    await until('the seventh watch', () => l!.watched.length === 7);
+    await untilTrue('the seventh watch', () => l!.watched.length === 7);
     expect(l.watched).to.deep.equal(['5', '6', '7', '7', '7', '10', '10']);
     expect(l.sleeps).to.deep.equal([200, 400, 200]);
     expect(l.errors).to.deep.equal([]);
@@ -174,7 +168,7 @@ describe('watch loop (lib/observe/watch-loop.ts)', function () {
 
   it('a stop ends an open watch with no error, and nothing follows it: no wait, no watch, no list', async () => {
     l = await loop(() => stayOpen);
-    await until('the watch', () => l!.watched.length === 1);
+    await untilTrue('the watch', () => l!.watched.length === 1);
     l.stop.abort();
     await l.done;
     await new Promise((r) => setTimeout(r, 20));
@@ -208,7 +202,7 @@ describe('watch loop (lib/observe/watch-loop.ts)', function () {
 
   it('with the real clock, a stop wakes the wait at once', async () => {
     l = await loop(() => status(500), undefined, { sleep: abortableSleep });
-    await until('the first watch', () => l!.watched.length === 1);
+    await untilTrue('the first watch', () => l!.watched.length === 1);
     await new Promise((r) => setTimeout(r, 20));
     const before = Date.now();
     l.stop.abort();

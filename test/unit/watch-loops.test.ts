@@ -12,6 +12,7 @@ import { ObjectTimeline } from '../../lib/observe/objects.js';
 import { PodTimeline } from '../../lib/observe/timeline.js';
 import { phase } from '../../lib/observe/wait.js';
 import type { ScriptedServer } from '../support/scripted-server.js';
+import { untilTrue } from '../support/poll.js';
 import { scriptedServer } from '../support/scripted-server.js';
 
 const COLLECTION = '/apis/apps/v1/namespaces/ns/deployments';
@@ -49,13 +50,6 @@ const json = (body: unknown, status = 200): Reply => (res) => {
   res.end(JSON.stringify(body));
 };
 const stayOpen: Reply = () => undefined;
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const limit = Date.now() + 1500;
-  while (!cond()) {
-    if (Date.now() > limit) expect.fail(`${what}: not within 1.5 s`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 const watches = (s: { seen: Seen[] }) => s.seen.filter((x) => x.kind === 'watch');
 const lists = (s: { seen: Seen[] }) => s.seen.filter((x) => x.kind === 'list').length;
 
@@ -95,7 +89,7 @@ for (const kind of ['pod', 'objects'] as const) {
         },
       );
       t = await start(s);
-      await until('the third watch', () => watches(s!).length === 3);
+      await untilTrue('the third watch', () => watches(s!).length === 3);
       expect(t.watchErrors.map((e) => e.replace(/^\S+ /, ''))).to.deep.equal(['watch error: internal', 'watch error: undefined', 'watch error: {"code":500}', 'watch error: too old']);
       expect(t.watchErrors.every((e) => /^\d{4}-\d\d-\d\dT[\d:.]+Z watch error: /.test(e))).to.equal(true);
       expect(lists(s), 'listed again only after the 410').to.equal(2);
@@ -119,14 +113,14 @@ for (const kind of ['pod', 'objects'] as const) {
         },
       );
       t = await start(s);
-      await until('the second watch', () => watches(s!).length === 2);
+      await untilTrue('the second watch', () => watches(s!).length === 2);
       expect(t.watchErrors).to.deep.equal([]);
       expect(watches(s).map((w) => w.rv)).to.deep.equal(['5', '7']);
       expect(t.rows).to.have.length(kind === 'pod' ? 2 : 1);
       // Stopped while its watch is open: the watch ends, and that is no error.
       expect(watches(s)[1]!.closed).to.equal(false);
       await t.stop();
-      await until('the open watch closed', () => watches(s!)[1]!.closed);
+      await untilTrue('the open watch closed', () => watches(s!)[1]!.closed);
       expect(t.watchErrors).to.deep.equal([]);
     });
 
@@ -136,7 +130,7 @@ for (const kind of ['pod', 'objects'] as const) {
         () => json({ kind: 'Status', code: 500 }, 500),
       );
       t = await start(s);
-      await until('the first watch', () => watches(s!).length === 1 && t!.watchErrors.length === 1);
+      await untilTrue('the first watch', () => watches(s!).length === 1 && t!.watchErrors.length === 1);
       expect(t.watchErrors[0]).to.match(/^\S+Z watch dropped: GET .*: HTTP 500: /);
       const before = Date.now();
       await t.stop();
