@@ -38,7 +38,7 @@ async function expectNotCreated(kit: ScenarioKit, name: string): Promise<void> {
 
 async function expectRejected(kit: ScenarioKit, name: string, fields: string[]): Promise<void> {
   const init: V1Container = Object.assign({}, succeeds('plain-init'), ...fields.map((f) => FIELDS[f]));
-  const body = pod(name).init(succeeds('first-init')).init(init).app(sleeps('app')).build(await kit.namespace());
+  const body = pod(kit.objectName(name)).init(succeeds('first-init')).init(init).app(sleeps('app')).build(await kit.namespace(), kit.labels());
   const real = await submit(kit, body, false);
   const dry = await submit(kit, body, true);
   expect(real, 'the API server refused the pod').to.not.equal(undefined);
@@ -46,7 +46,7 @@ async function expectRejected(kit: ScenarioKit, name: string, fields: string[]):
   await kit.saveRecord(name, { real, dry });
   checkForbiddenInitFields(real!, 1, fields);
   checkSameRejection(real!, dry!);
-  await expectNotCreated(kit, name);
+  await expectNotCreated(kit, kit.objectName(name));
 }
 
 describe('validation: probes and lifecycle hooks on plain init containers are refused', function () {
@@ -64,10 +64,10 @@ describe('validation: probes and lifecycle hooks on plain init containers are re
     const support = await supportsSidecars(kit.kc, await kit.namespace());
     if (!support.supported) kit.skip(support.reason);
     const side: V1Container = { ...sidecar('side'), ...FIELDS.livenessProbe, ...FIELDS.readinessProbe, ...FIELDS.lifecycle, startupProbe: PROBE };
-    const body = pod('sidecar-with-probes').init(side).app(sleeps('app')).build(await kit.namespace());
+    const body = pod(kit.objectName('sidecar-with-probes')).init(side).app(sleeps('app')).build(await kit.namespace(), kit.labels());
     expect(await submit(kit, body, true), 'dry-run refusal').to.equal(undefined);
     expect(await submit(kit, body, false), 'refusal').to.equal(undefined);
-    const created = await requestJson<V1Pod>(kit.kc, 'GET', `/api/v1/namespaces/${await kit.namespace()}/pods/sidecar-with-probes`);
+    const created = await requestJson<V1Pod>(kit.kc, 'GET', `/api/v1/namespaces/${await kit.namespace()}/pods/${kit.objectName('sidecar-with-probes')}`);
     const c = created.spec!.initContainers![0]!;
     expect(c.restartPolicy, 'restartPolicy kept (a server without sidecars drops it)').to.equal('Always');
     for (const f of ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const) expect(c[f], `${f} kept on the sidecar`).to.not.equal(undefined);

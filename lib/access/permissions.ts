@@ -49,6 +49,7 @@ export function permissions(): readonly Permission[] {
     { group: '', resource: 'pods/log', verbs: ['get'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'the ledger in the containers\' logs, and the evidence' },
     { group: '', resource: 'events', verbs: ['list'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'the evidence of each scenario' },
     { group: '', resource: 'serviceaccounts', verbs: ['list', 'watch'], scope: ANY_NAMESPACE, neededBy: 'run', why: 'a new namespace takes pods once its default service account is made' },
+    { group: '', resource: 'pods/resize', verbs: ['patch'], scope: ANY_NAMESPACE, neededBy: ['resize-init'], why: 'an init container resized in place' },
     { group: '', resource: 'services', verbs: ['create', 'delete', 'get'], scope: ANY_NAMESPACE, neededBy: ['service', 'chaos-outage', 'workloads-deployment'], why: 'the Services init containers wait for, removed and put back in an outage' },
     { group: '', resource: 'services/proxy', verbs: ['get'], scope: ANY_NAMESPACE, neededBy: ['workloads-deployment'], why: 'requests through the Service during a rollout' },
     { group: 'apps', resource: 'deployments', verbs: ['create', 'get', 'list', 'patch', 'watch'], scope: ANY_NAMESPACE, neededBy: ['workloads-deployment'], why: 'the Deployment, watched and rolled out' },

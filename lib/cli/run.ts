@@ -31,6 +31,9 @@ import type { NodeAccess } from '../cluster/provider.js';
 import { deployNodeAgent, describeProbe, formatAgentRef } from '../cluster/agent/privileged-pod.js';
 import { NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, PRIVILEGED_POD } from '../cluster/node-access.js';
 import { checkPermissions } from './access.js';
+import { fixtureCheckPlace, planForSuites, planNamespacedRun, reapDeadInNamespaces } from './run-namespaced.js';
+import { parseNamespaces } from '../access/namespaced.js';
+import { NAMESPACE_PLAN_ENV, deleteRunPods } from '../scenario/shared-namespace.js';
 import { commandContext } from './context.js';
 import { describeEnvironment } from './environment.js';
 import { clusterSettings } from '../cluster/features.js';
@@ -97,6 +100,7 @@ interface RunArgs extends ProviderArgs {
   'fixture-image'?: string;
   'node-access': 'none' | typeof PRIVILEGED_POD;
   'node-agent-image'?: string;
+  namespace?: string[];
 }
 
 /** The suites `--suite` names (`all`: the default set; `chaos`: every chaos suite), less the chaos suites with --no-chaos. */
@@ -135,6 +139,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('node-access', { choices: ['none', PRIVILEGED_POD] as const, default: 'none', describe: `how the chaos suites reach the node of a cluster given by kubeconfig: ${PRIVILEGED_POD} allows initc a privileged pod (hostPID, hostNetwork, the host's root) on one node for the run; none: chaos tests that need the node are skipped` })
       .option('node-agent-image', { type: 'string', requiresArg: true, coerce: nonEmpty('--node-agent-image'), describe: `image of that privileged pod (a busybox with sh and nsenter); default the fixture image` })
       .option('report', { type: 'string', requiresArg: true, choices: REPORT_FORMATS, describe: 'also write this report: conformance (conformance.md and conformance.json, its SHA-256 printed in the Markdown)' })
+      .option('namespace', { type: 'string', array: true, requiresArg: true, describe: 'run inside these namespaces, comma-separated, which must exist: no namespace is made or deleted, scenarios are kept apart by labels and name prefixes, the Lease goes in the first; suites that need more are skipped, naming what (initc rbac --namespace prints the Roles)' })
       .option('jobs', { type: 'string', requiresArg: true, default: '12', coerce: positiveInteger('--jobs'), describe: 'suite files run in parallel (each scenario has its own namespace)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
@@ -142,6 +147,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const wantAgent = a['node-access'] === PRIVILEGED_POD;
     if (wantAgent && chosenProvider(a) !== 'kubeconfig') throw new InitcError('usage', `--node-access ${PRIVILEGED_POD} is for a cluster given by kubeconfig; the ${chosenProvider(a)} provider reaches its node itself`);
     if (a['node-agent-image'] && !wantAgent) throw new InitcError('usage', `--node-agent-image goes with --node-access ${PRIVILEGED_POD}`);
+    let namespaces: string[] | undefined;
+    try {
+      namespaces = a.namespace === undefined ? undefined : parseNamespaces(a.namespace);
+    } catch (err) {
+      throw new InitcError('usage', `--namespace: ${(err as Error).message}`);
+    }
+    if (namespaces && wantAgent) throw new InitcError('usage', `--node-access ${PRIVILEGED_POD} needs a namespace of its own (the privileged Pod Security level); not with --namespace`);
     checkProviderArgs(a);
     const out = path.resolve(a.out);
     // The folder is this run's: an earlier run's results in it are removed before anything else, and what it will run is written down.
@@ -153,27 +165,33 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await writePlan({ schema: PLAN_SCHEMA, startedAt: new Date().toISOString(), suitesRevision: revision, suites, grep: a.grep ?? null, owner, tests: planned }, out);
     const resultsDir = await emptyFolder(path.join(out, 'allure-results'));
     const { provider, cluster } = await startCluster(a, ctx, !a['keep-cluster']);
-    // What the identity may do is known before anything is made on the cluster.
-    await checkPermissions(cluster, provider, { suites, nodeAgent: wantAgent, keepCluster: a['keep-cluster'], ...ctx });
     const runId = newRunId();
-    // Taken before any namespace of this run exists, so a reaper never mistakes the run for a dead one.
+    // What the identity may do is known before anything is made on the cluster.
+    const nsPlan = namespaces
+      ? await planNamespacedRun(cluster, provider, { suites, namespaces, runId, image: a['fixture-image'], keepCluster: a['keep-cluster'], ...ctx })
+      : await checkPermissions(cluster, provider, { suites, nodeAgent: wantAgent, keepCluster: a['keep-cluster'], ...ctx });
+    const leaseNamespace = namespaces?.[0] ?? LEASE_NAMESPACE;
+    // Taken before any namespace (or object) of this run exists, so a reaper never mistakes the run for a dead one.
     const lease = await holdRunLease(cluster.kubeConfig(), runId, {
+      namespace: namespaces?.[0],
       onRenewFailure: (err, inARow) => ctx.progress.info(`✘ could not renew the run's Lease (${inARow} in a row; ${LEASE_SECONDS} s after the last renewal, other runs and initc gc take this run for dead): ${err.message.split('\n')[0]}`),
     }).catch(async (err: Error) => {
       await cluster.release();
-      throw new InitcError('kubeconfig', `cannot take the run's Lease in namespace ${LEASE_NAMESPACE}: ${err.message.split('\n')[0]}`);
+      throw new InitcError('kubeconfig', `cannot take the run's Lease in namespace ${leaseNamespace}: ${err.message.split('\n')[0]}`);
     });
     let cleanupProblem: string | undefined;
     let mochaFailures = 0;
     let agent: NodeAccess | undefined;
     try {
-      const dead = await planReap(cluster.kubeConfig(), runId);
+      const dead = namespaces ? { reap: [], keep: [], deadLeases: [] } : await planReap(cluster.kubeConfig(), runId);
+      if (namespaces) await reapDeadInNamespaces(cluster, namespaces, runId, ctx.progress);
       if (dead.reap.length || dead.deadLeases.length) {
         await reap(cluster.kubeConfig(), dead);
         ctx.progress.info(`removed what dead runs left: ${[...dead.reap.map((r) => `namespace ${r.namespace} (${r.why})`), ...dead.deadLeases.map((l) => `Lease ${l}`)].join('; ')}`);
       }
       const fixture = await chooseFixtureImage(cluster.kubeConfig(), chosenProvider(a), a['fixture-image']);
-      await ctx.progress.step(`fixture image ${fixture.image} (${fixture.why}): can it run, and has it every command the fixtures need`, () => checkFixtureImage(cluster.kubeConfig(), runId, fixture.image));
+      await ctx.progress.step(`fixture image ${fixture.image} (${fixture.why}): can it run, and has it every command the fixtures need`, () => checkFixtureImage(cluster.kubeConfig(), runId, fixture.image, { shared: namespaces && fixtureCheckPlace(runId, namespaces) }));
+      if (nsPlan) process.env[NAMESPACE_PLAN_ENV] = JSON.stringify(planForSuites(nsPlan, (s) => SUITES[s]!.file));
       process.env[ENV.fixtureImage] = fixture.image;
       process.env[ENV.kubeconfig] = cluster.kubeconfigPath;
       process.env[ENV.context] = cluster.context ?? '';
@@ -231,13 +249,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
       if (agent) await ensureNodeRunning(agent).catch((err: Error) => ctx.progress.info(`✘ the node's API server, containerd and kubelet are not all running again: ${err.message}`));
       let kept: string[] = [];
+      const what = namespaces ? 'pods' : 'namespaces';
       try {
-        const r = await deleteRunNamespaces(cluster.kubeConfig(), runId, !a['keep-on-failure']);
+        const r = namespaces ? await deleteRunPods(cluster.kubeConfig(), namespaces, runId, !a['keep-on-failure']) : await deleteRunNamespaces(cluster.kubeConfig(), runId, !a['keep-on-failure']);
         kept = r.kept;
-        if (r.deleted.length) ctx.progress.info(`deleted the run's namespaces: ${r.deleted.join(', ')}`);
-        if (kept.length) ctx.progress.info(`kept for debugging (--keep-on-failure): ${kept.join(', ')}; delete them with kubectl delete ns -l initc.dev/run=${runId}`);
+        if (r.deleted.length) ctx.progress.info(`deleted the run's ${what}: ${r.deleted.join(', ')}`);
+        if (kept.length) ctx.progress.info(`kept for debugging (--keep-on-failure): ${kept.join(', ')}; delete them with kubectl delete ${namespaces ? `pods -n NAMESPACE` : 'ns'} -l initc.dev/run=${runId}`);
       } catch (err) {
-        cleanupProblem = `could not delete the run's namespaces (label initc.dev/run=${runId}): ${(err as Error).message.split('\n')[0]}`;
+        cleanupProblem = `could not delete the run's ${what} (label initc.dev/run=${runId}): ${(err as Error).message.split('\n')[0]}`;
         ctx.progress.info(`✘ ${cleanupProblem}`);
       }
       await lease.stop().catch((err: Error) => ctx.progress.info(`✘ could not delete the run's Lease: ${err.message.split('\n')[0]} (it expires by itself)`));

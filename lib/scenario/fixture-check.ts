@@ -28,7 +28,13 @@ export async function chooseFixtureImage(kc: KubeConfig, provider: string, flag?
   if (fromEnv) return { image: fromEnv, why: FIXTURE_IMAGE_ENV };
   if (provider === 'local') return { image: LOCAL_FIXTURE_IMAGE, why: 'made locally for the embedded cluster' };
   // A kind cluster of a node image built here has it preloaded; one of an official node image has not.
-  const nodes = (await kc.makeApiClient(CoreV1Api).listNode()).items.filter((n) => !n.spec?.unschedulable);
+  const listed = await kc.makeApiClient(CoreV1Api).listNode().catch((err: { code?: number }) => {
+    // A namespace-scoped identity may not read nodes.
+    if (err.code === 403) return undefined;
+    throw err;
+  });
+  if (!listed) return { image: PUBLIC_FIXTURE_IMAGE, why: `this identity may not list nodes to see whether they have ${LOCAL_FIXTURE_IMAGE}; pulled (--fixture-image names another)` };
+  const nodes = listed.items.filter((n) => !n.spec?.unschedulable);
   const hasLocal = (names: string[] | undefined) => Boolean(names?.includes(LOCAL_FIXTURE_IMAGE));
   if (nodes.length && nodes.every((n) => n.status?.images?.some((i) => hasLocal(i.names)))) {
     return { image: LOCAL_FIXTURE_IMAGE, why: 'every node already has it' };
@@ -38,20 +44,27 @@ export async function chooseFixtureImage(kc: KubeConfig, provider: string, flag?
 
 const CHECK_POD = 'fixture-image-check';
 
-/** Runs the check pod in a namespace of the run's; throws InitcError('fixtureImage') on any trouble, naming it. */
-export async function checkFixtureImage(kc: KubeConfig, runId: string, image: string, timeoutMs = 180_000): Promise<void> {
-  const namespace = await createRunNamespace(kc, runId, 'fixture-image');
+/**
+ * Runs the check pod in a namespace of the run's (or, in a namespace-scoped run, named and labelled
+ * as the run's own in the first given namespace); throws InitcError('fixtureImage') on any trouble, naming it.
+ */
+export async function checkFixtureImage(kc: KubeConfig, runId: string, image: string, o: { timeoutMs?: number; shared?: { namespace: string; prefix: string; labels: Record<string, string> } } = {}): Promise<void> {
+  const timeoutMs = o.timeoutMs ?? 180_000;
+  const namespace = o.shared?.namespace ?? (await createRunNamespace(kc, runId, 'fixture-image'));
+  const name = `${o.shared?.prefix ?? ''}${CHECK_POD}`;
   const core = kc.makeApiClient(CoreV1Api);
-  const timeline = await PodTimeline.start(kc, namespace, CHECK_POD, (await serverInfo(kc)).minor);
+  const timeline = await PodTimeline.start(kc, namespace, name, (await serverInfo(kc)).minor);
   try {
-    await core.createNamespacedPod({ namespace, body: checkPod(image) });
+    const body = checkPod(image);
+    body.metadata = { name, labels: o.shared?.labels };
+    await core.createNamespacedPod({ namespace, body });
     const ended = await timeline
       .until(podMatches('the fixture image check to finish', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', timeoutMs, () => undefined))
       .catch((err: Error) => {
         const why = err instanceof InfrastructureError ? err.message.replace(/^while waiting for .*?: /, '').replace(/; is the fixture image loaded on the node\?$/, '') : err.message.split('\n')[0];
         throw new InitcError('fixtureImage', `the fixture image ${image} cannot run on this cluster: ${why}; load it on the nodes (initc image load) or name another with --fixture-image`);
       });
-    const log = String(await core.readNamespacedPodLog({ namespace, name: CHECK_POD, container: 'check' }).catch(() => ''));
+    const log = String(await core.readNamespacedPodLog({ namespace, name, container: 'check' }).catch(() => ''));
     const missing = parseFixtureCheck(log);
     if (missing === undefined) {
       const t = ended.pod.status?.containerStatuses?.[0]?.state?.terminated;
@@ -61,7 +74,8 @@ export async function checkFixtureImage(kc: KubeConfig, runId: string, image: st
     if (missing.length) throw new InitcError('fixtureImage', `the fixture image ${image} lacks ${missing.join(', ')}, which the fixtures run; give a busybox with every applet (--fixture-image)`);
   } finally {
     await timeline.stop();
-    await deleteNamespace(kc, namespace).catch(() => undefined);
+    if (o.shared) await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 }).catch(() => undefined);
+    else await deleteNamespace(kc, namespace).catch(() => undefined);
   }
 }
 

@@ -25,6 +25,9 @@ import type { NodeAccess } from '../cluster/provider.js';
 import { ENV, session } from '../session.js';
 import { PodRun } from './pod-run.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, runLabels } from './namespace.js';
+import { deletePods, keepPods, readPlan, scenarioLabels, suiteStem, SCENARIO_ID_LABEL } from './shared-namespace.js';
+import type { SharedNamespacePlan } from './shared-namespace.js';
+import { namePrefix } from '../access/namespaced.js';
 import { evidenceHint, scenarioOutcome, unprovenFaults } from './verdict.js';
 import { serverInfo } from './server.js';
 import type { ServerInfo } from './server.js';
@@ -48,6 +51,10 @@ export class ScenarioKit {
   private readonly pendingRuns: Array<Promise<unknown>> = [];
 
   skipped: string | undefined;
+  /** Set in a namespace-scoped run: the namespaces it was given, where this scenario goes, and why its suite is skipped (if it is). */
+  readonly shared: SharedNamespacePlan | undefined;
+  /** Begins every object name of this scenario in a shared namespace; empty in a namespace of its own. */
+  readonly prefix: string;
   /** When the last awaited pod state arrived: what the cluster took, before our own reading and checking. */
   lastMetAt: number | undefined;
 
@@ -56,6 +63,29 @@ export class ScenarioKit {
     private readonly mocha?: Mocha.Context,
   ) {
     ({ kc: this.kc, runId: this.runId } = session());
+    this.shared = readPlan();
+    this.prefix = this.shared ? namePrefix(this.runId, mocha?.test?.fullTitle() ?? scenario) : '';
+  }
+
+  /** The suite file's entry in a namespace-scoped run's plan, if any. */
+  private planned(of: 'files' | 'skipped'): string | undefined {
+    const stem = suiteStem(this.mocha?.test?.file);
+    return stem === undefined ? undefined : this.shared?.[of][stem];
+  }
+
+  /** Why a namespace-scoped run skips this test's suite (decided before the run started), if it does. */
+  plannedSkip(): string | undefined {
+    return this.planned('skipped');
+  }
+
+  /** An object's name in this scenario's namespace: `base` behind the scenario's prefix. */
+  objectName(base: string): string {
+    return `${this.prefix}${base}`;
+  }
+
+  /** The labels of this scenario's objects: the run's, and in a shared namespace the scenario's own. */
+  labels(): Record<string, string> {
+    return this.shared ? scenarioLabels(this.runId, this.prefix, this.shared.namespaces[0]!) : runLabels(this.runId);
   }
 
   /** Notes that the cluster just delivered something awaited outside a pod wait (a log stream ending). */
@@ -76,8 +106,9 @@ export class ScenarioKit {
     return serverInfo(this.kc);
   }
 
-  /** The test's namespace, made on first use (one, however many pods start at once). */
+  /** The test's namespace, made on first use (one, however many pods start at once); in a namespace-scoped run, the one its suite was given. */
   namespace(): Promise<string> {
+    if (this.shared) return Promise.resolve((this.ns = this.planned('files') ?? this.shared.namespaces[0]!));
     this.nsPromise ??= createRunNamespace(this.kc, this.runId, this.scenario).then((ns) => (this.ns = ns));
     return this.nsPromise;
   }
@@ -85,10 +116,12 @@ export class ScenarioKit {
   /** Creates the fixture pod with its timeline already recording. */
   async start(builder: PodBuilder, opts: { throughScheduler?: boolean } = {}): Promise<PodRun> {
     const namespace = await this.namespace();
-    const timeline = await PodTimeline.start(this.kc, namespace, builder.name, (await this.server()).minor);
-    const run = new PodRun(this.kc, namespace, builder.name, timeline, () => this.observed());
+    const name = this.objectName(builder.name);
+    const timeline = await PodTimeline.start(this.kc, namespace, name, (await this.server()).minor);
+    const run = new PodRun(this.kc, namespace, name, timeline, () => this.observed());
     this.runs.push(run);
-    const body = builder.build(namespace, runLabels(this.runId));
+    const body = builder.build(namespace, this.labels());
+    body.metadata!.name = name;
     // With node access through a privileged pod, every fixture pod goes to the agent's node.
     const pinned = process.env[PINNED_NODE_ENV];
     // A pod that must go through the scheduler (the resources suite) is pinned by a node selector instead.
@@ -103,7 +136,8 @@ export class ScenarioKit {
   /** Creates any object (a Service, ...) in the test's namespace, with the run's labels. */
   async create<T extends KubernetesObject>(obj: T): Promise<T> {
     const namespace = await this.namespace();
-    const body = { ...obj, metadata: { ...obj.metadata, namespace, labels: { ...obj.metadata?.labels, ...runLabels(this.runId) } } };
+    const name = obj.metadata?.name === undefined ? {} : { name: this.objectName(obj.metadata.name) };
+    const body = { ...obj, metadata: { ...obj.metadata, ...name, namespace, labels: { ...obj.metadata?.labels, ...this.labels() } } };
     return KubernetesObjectApi.makeApiClient(this.kc).create(body);
   }
 
@@ -154,7 +188,7 @@ export class ScenarioKit {
 
   /** A pod template of `builder`'s pod for a controller: the run's labels plus `labels`, and the pinned node (if any) as a node selector. */
   podTemplate(builder: PodBuilder, labels: Record<string, string>): { metadata: { labels: Record<string, string> }; spec: NonNullable<ReturnType<PodBuilder['build']>['spec']> } {
-    const { metadata, spec } = builder.build('', { ...runLabels(this.runId), ...labels });
+    const { metadata, spec } = builder.build('', { ...this.labels(), ...labels });
     const pinned = process.env[PINNED_NODE_ENV];
     if (pinned) spec!.nodeSelector = { ...spec!.nodeSelector, 'kubernetes.io/hostname': pinned };
     return { metadata: { labels: metadata!.labels! }, spec: spec! };
@@ -243,12 +277,26 @@ export class ScenarioKit {
     if (problems.length) files.push({ name: 'evidence problems', contentType: 'text/plain', content: problems.join('\n') });
     await attachEvidence(files).catch(describe('attaching evidence'));
     if (!this.ns) return problems;
+    if (this.shared) return this.finishShared(failed, problems, describe);
     if (failed && keepOnFailure()) {
       await keepNamespace(this.kc, this.ns, this.mocha?.test?.fullTitle() ?? this.scenario).catch(describe(`labelling namespace ${this.ns} kept`));
       process.stderr.write(`initc: kept namespace ${this.ns} of the failed test for debugging (--keep-on-failure)\n`);
       return problems;
     }
     await deleteNamespace(this.kc, this.ns).catch(describe(`deleting namespace ${this.ns}`));
+    return problems;
+  }
+
+  /** In a shared namespace: this scenario's pods (by its label) are kept on failure, else deleted; the namespace stays. */
+  private async finishShared(failed: boolean, problems: string[], describe: (what: string) => (err: unknown) => void): Promise<string[]> {
+    const ns = this.ns!;
+    const selector = `${SCENARIO_ID_LABEL}=${this.prefix.replace(/-$/, '')}`;
+    if (failed && keepOnFailure()) {
+      await keepPods(this.kc, ns, selector, this.mocha?.test?.fullTitle() ?? this.scenario).catch(describe(`labelling the pods (${selector}) in namespace ${ns} kept`));
+      process.stderr.write(`initc: kept the pods of the failed test (${selector}) in namespace ${ns} for debugging (--keep-on-failure)\n`);
+      return problems;
+    }
+    await deletePods(this.kc, ns, selector).catch(describe(`deleting the pods (${selector}) in namespace ${ns}`));
     return problems;
   }
 }
@@ -273,6 +321,13 @@ export function scenarioTest(title: string, body: (kit: ScenarioKit) => Promise<
     if (opts.timeoutMs) this.timeout(opts.timeoutMs);
     const suiteTitle = this.test?.parent?.title ?? 'initc';
     const kit = new ScenarioKit(opts.scenario ?? suiteTitle.split(':')[0]!.trim(), this);
+    const plannedSkip = kit.plannedSkip();
+    // Decided before the run started (a namespace-scoped run's identity or namespaces lack what the suite needs): nothing is made.
+    if (plannedSkip !== undefined) {
+      await attachEvidence([{ name: 'skipped', contentType: 'text/plain', content: plannedSkip }]);
+      if (this.test) this.test.title += ` (skipped: ${plannedSkip})`;
+      this.skip();
+    }
     const info = await kit.server();
     await label('k8sVersion', info.gitVersion);
     await label('provider', process.env[ENV.provider] || 'kubeconfig');

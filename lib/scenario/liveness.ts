@@ -19,7 +19,7 @@ export const RENEW_MS = 10_000;
 const leaseName = (runId: string) => `run-${runId}`;
 /** RFC 3339 with microseconds, as the API's MicroTime wants it. */
 const microTime = () => new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-const notFound = (err: unknown) => (err as { code?: number }).code === 404;
+export const notFound = (err: unknown) => (err as { code?: number }).code === 404;
 const conflict = (err: unknown) => (err as { code?: number }).code === 409;
 
 export interface RunLease {
@@ -30,24 +30,29 @@ export interface LeaseOptions {
   renewMs?: number;
   /** Told of each failed renewal (with the count of failures in a row), so that a run about to look dead says so. */
   onRenewFailure?: (err: Error, inARow: number) => void;
+  /** A namespace that exists (a namespace-scoped run's first): the Lease goes there, and no namespace is made. */
+  namespace?: string;
 }
 
 /** Takes the run's Lease and renews it until stop(), which deletes it. */
 export async function holdRunLease(kc: KubeConfig, runId: string, o: LeaseOptions = {}): Promise<RunLease> {
   const core = kc.makeApiClient(CoreV1Api);
   const coord = kc.makeApiClient(CoordinationV1Api);
-  await core.createNamespace({ body: { metadata: { name: LEASE_NAMESPACE, labels: { 'initc.dev/leases': 'true' } } } }).catch((err) => {
-    if (!conflict(err)) throw err;
-  });
+  const namespace = o.namespace ?? LEASE_NAMESPACE;
+  if (!o.namespace) {
+    await core.createNamespace({ body: { metadata: { name: LEASE_NAMESPACE, labels: { 'initc.dev/leases': 'true' } } } }).catch((err) => {
+      if (!conflict(err)) throw err;
+    });
+  }
   // Written as raw JSON: a Lease's times are MicroTime (six fractional digits), which client-node's Date serialization (three) does not satisfy.
   const acquired = microTime();
   const body = {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
-    metadata: { name: leaseName(runId), namespace: LEASE_NAMESPACE, labels: { ...runLabels(runId), 'initc.dev/host': os.hostname().slice(0, 63), 'initc.dev/pid': String(process.pid) } },
+    metadata: { name: leaseName(runId), namespace, labels: { ...runLabels(runId), 'initc.dev/host': os.hostname().slice(0, 63), 'initc.dev/pid': String(process.pid) } },
     spec: { holderIdentity: `${os.hostname()}/${process.pid}`, leaseDurationSeconds: LEASE_SECONDS, acquireTime: acquired, renewTime: acquired },
   };
-  const path = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`;
+  const path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
   await requestJson(kc, 'POST', path, { body });
   let failures = 0;
   // A merge patch of renewTime alone: a Lease refuses an update (PUT) without its resourceVersion.
@@ -62,14 +67,14 @@ export async function holdRunLease(kc: KubeConfig, runId: string, o: LeaseOption
   return {
     stop: async () => {
       clearInterval(timer);
-      await coord.deleteNamespacedLease({ name: leaseName(runId), namespace: LEASE_NAMESPACE }).catch((err) => {
+      await coord.deleteNamespacedLease({ name: leaseName(runId), namespace }).catch((err) => {
         if (!notFound(err)) throw err;
       });
     },
   };
 }
 
-const expired = (l: V1Lease, at: number) => {
+export const expired = (l: V1Lease, at: number) => {
   const renewed = l.spec?.renewTime ? new Date(l.spec.renewTime as unknown as string).getTime() : 0;
   return renewed + (l.spec?.leaseDurationSeconds ?? 0) * 1000 < at;
 };
