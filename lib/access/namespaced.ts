@@ -73,7 +73,7 @@ export interface NamespacePlan {
 
 /**
  * Spreads the runnable suites round-robin over the namespaces that admit their Pod Security level
- * (in the order given), and says why each other suite is skipped. `refusedCluster[suite]`: the
+ * (each to the one with the fewest so far, the first given on a tie), and says why each other suite is skipped. `refusedCluster[suite]`: the
  * cluster permissions the identity lacks for it (described); `refusedLevel[ns][level]`: why ns
  * refuses pods of that level (absent: admitted).
  */
@@ -84,7 +84,7 @@ export function planNamespaces(
 ): NamespacePlan {
   const needs = suiteNeeds();
   const bySuite: NamespacePlan['bySuite'] = {};
-  let next = 0;
+  const load = new Map(namespaces.map((ns) => [ns, 0]));
   for (const suite of suites) {
     const need = needs[suite];
     if (need?.kind === 'own-namespace' || need?.kind === 'node-access') {
@@ -103,8 +103,10 @@ export function planNamespaces(
       bySuite[suite] = { skipped: `needs the ${level} Pod Security level${need?.kind === 'pod-security' ? ` (${need.why})` : ''}, which every given namespace refuses (${why})` };
       continue;
     }
-    bySuite[suite] = { namespace: admitting[next % admitting.length]! };
-    next++;
+    // Round-robin: the namespace with the fewest suites so far, the first given on a tie.
+    const namespace = admitting.reduce((best, ns) => (load.get(ns)! < load.get(best)! ? ns : best));
+    load.set(namespace, load.get(namespace)! + 1);
+    bySuite[suite] = { namespace };
   }
   return { namespaces: [...namespaces], bySuite };
 }

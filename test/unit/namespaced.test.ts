@@ -91,7 +91,8 @@ describe('namespace-scoped runs: the plan', () => {
 
   it('a suite goes only to namespaces that admit its Pod Security level; skipped, with each refusal, when none does', () => {
     const refusedLevel = { a: { privileged: 'violates PodSecurity "baseline:latest": non-default capabilities (NET_ADMIN)' }, b: {} };
-    expect(planNamespaces(['network', 'order', 'never'], ['a', 'b'], { refusedCluster: {}, refusedLevel }).bySuite).to.deep.equal({ network: { namespace: 'b' }, order: { namespace: 'b' }, never: { namespace: 'a' } });
+    expect(planNamespaces(['network', 'order', 'never', 'slow'], ['a', 'b'], { refusedCluster: {}, refusedLevel }).bySuite).to.deep.equal({ network: { namespace: 'b' }, order: { namespace: 'a' }, never: { namespace: 'a' }, slow: { namespace: 'b' } });
+    expect(planNamespaces(['order', 'never', 'slow'], ['a', 'b', 'c'], none).bySuite).to.deep.equal({ order: { namespace: 'a' }, never: { namespace: 'b' }, slow: { namespace: 'c' } });
     const both = { a: { privileged: 'no A' }, b: { privileged: 'no B', baseline: 'none at all' } };
     expect(planNamespaces(['network', 'order'], ['a', 'b'], { refusedCluster: {}, refusedLevel: both }).bySuite).to.deep.equal({
       network: { skipped: 'needs the privileged Pod Security level (an init container with NET_ADMIN), which every given namespace refuses (namespace a: no A; namespace b: no B)' },
