@@ -16,12 +16,24 @@ import { levelOf, namespacedPermissions, planNamespaces, suiteNeeds } from './na
 
 /** The rows the run asks about in each namespace: every run's, and the selected suites'. */
 export function namespacedPermissionsFor(namespaces: readonly string[], suites: readonly string[]): Permission[] {
-  return namespaces.flatMap((ns) => namespacedPermissions(ns).filter((p) => p.neededBy === 'run' || (p.neededBy !== 'check' && p.neededBy.some((s) => suites.includes(s)))));
+  return namespaces.flatMap((ns) => namespacedPermissions(ns).filter((p) => p.neededBy === 'run' || suites.some((s) => (p.neededBy as readonly string[]).includes(s))));
 }
 
 /** The one line that stops a namespace-scoped run. */
-export function namespacedRefusal(identity: string, required: readonly string[], namespaces: readonly string[]): string {
-  return `${identity} may not ${norList(required)}: initc run --namespace needs them (initc rbac --namespace ${namespaces.join(',')} prints the Roles)`;
+export function namespacedRefusal(identity: string, required: readonly string[], namespaces: readonly string[], command: 'run' | 'check' = 'run'): string {
+  const rbac = command === 'run' ? ` (initc rbac --namespace ${namespaces.join(',')} prints the Roles)` : '';
+  return `${identity} may not ${norList(required)}: initc ${command} --namespace needs them${rbac}`;
+}
+
+/** The preflight of `initc check --namespace`: throws InitcError('kubeconfig') naming every refused permission. */
+export async function checkNamespacePreflight(kc: KubeConfig, o: { identity: string; namespace: string; permissions: readonly Permission[] }): Promise<void> {
+  const questions = questionsOf(o.permissions);
+  const allowed = await ask(kc, questions).catch((err: unknown) => {
+    throw new InitcError('kubeconfig', `cannot ask the API server what ${o.identity} may do (SelfSubjectAccessReview): ${firstLine(err)}`);
+  });
+  const { required, optional } = missingOf(questions, allowed);
+  const refused = [...required, ...optional];
+  if (refused.length) throw new InitcError('kubeconfig', namespacedRefusal(o.identity, refused.map(describeMissing), [o.namespace], 'check'));
 }
 
 /** A pod that Pod Security admits at `level` and not below: the fixtures' root busybox, with NET_ADMIN for privileged. */
@@ -58,30 +70,28 @@ export async function namespacedPreflight(
     return need?.kind === 'cluster' ? need.permissions : [];
   });
   // The cluster-scoped rows tests skip without (feature gates): said, as in a full run.
-  const optionalRows = permissionsFor({ run: o.suites, nodeAgent: false }).filter((p) => p.withoutIt && p.scope.kind !== 'namespace');
+  const optionalRows = permissionsFor({ run: o.suites, nodeAgent: false }).filter((p) => p.withoutIt);
   const required = questionsOf(namespacedPermissionsFor(o.namespaces, o.suites));
   const optional = questionsOf([...clusterRows, ...optionalRows]);
   const allowed = await ask(kc, [...required, ...optional]).catch((err: unknown) => {
     throw new InitcError('kubeconfig', `cannot ask the API server what ${o.identity} may do (SelfSubjectAccessReview): ${firstLine(err)}`);
   });
-  const missingRequired = missingOf(required, allowed.slice(0, required.length));
+  const missingRequired = missingOf(required, allowed);
   const refused = [...missingRequired.required, ...missingRequired.optional];
   if (refused.length) throw new InitcError('kubeconfig', namespacedRefusal(o.identity, refused.map(describeMissing), o.namespaces));
   const missingOptional = missingOf(optional, allowed.slice(required.length));
   const lacking = [...missingOptional.required, ...missingOptional.optional];
   const refusedCluster: Record<string, string[]> = {};
+  // Only a suite that needs cluster permissions is skipped for want of them (planNamespaces reads no other's).
   for (const m of lacking) {
-    for (const s of m.permission.neededBy as readonly string[]) {
-      if (needs[s]?.kind === 'cluster' && o.suites.includes(s)) refusedCluster[s] = [...(refusedCluster[s] ?? []), describeMissing({ ...m, permission: { ...m.permission, neededBy: 'run' } })];
-    }
+    for (const s of m.permission.neededBy as readonly string[]) refusedCluster[s] = [...(refusedCluster[s] ?? []), describeMissing({ ...m, permission: { ...m.permission, neededBy: 'run' } })];
   }
   const levels = [...new Set(o.suites.map(levelOf))];
   const refusedLevel: Record<string, Partial<Record<PodSecurityLevel, string>>> = {};
   for (const ns of o.namespaces) {
     refusedLevel[ns] = {};
     for (const level of levels) {
-      const why = await refusalOfLevel(kc, ns, probePod(`${o.probeName}${level}`, o.image, level));
-      if (why !== undefined) refusedLevel[ns][level] = why;
+      refusedLevel[ns][level] = await refusalOfLevel(kc, ns, probePod(`${o.probeName}${level}`, o.image, level));
     }
   }
   return {

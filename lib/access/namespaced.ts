@@ -130,3 +130,28 @@ export function parseNamespaces(values: readonly string[]): string[] {
   if (!names.length) throw new Error('names no namespace');
   return names;
 }
+
+/** A namespaced object's API group and plural resource, from its collection path (/apis/apps/v1/namespaces/x/deployments → apps, deployments). */
+export function resourceOfPath(collection: string): { group: string; resource: string } {
+  const m = /^\/(?:api\/[^/]+|apis\/([^/]+)\/[^/]+)\/namespaces\/[^/]+\/([^/]+)$/.exec(collection);
+  if (!m) throw new Error(`${collection} is not a namespaced collection path`);
+  return { group: m[1] ?? '', resource: m[2]! };
+}
+
+/**
+ * What `initc check --namespace NS` asks of NS: the pods (the workload's, and the outage's DNS
+ * prober), their logs and events, its Lease, create/delete/get of each kind in the manifests, and
+ * exec into pods for --probe and the outage's prober.
+ */
+export function checkNamespacePermissions(namespace: string, kinds: ReadonlyArray<{ group: string; resource: string }>, o: { exec: boolean }): Permission[] {
+  const scope = { kind: 'namespace' as const, namespace };
+  const base = namespacedPermissions(namespace).filter((p) => p.neededBy === 'run');
+  const seen = new Set(['/pods']);
+  const objects = kinds.flatMap((k) => {
+    if (seen.has(`${k.group}/${k.resource}`)) return [];
+    seen.add(`${k.group}/${k.resource}`);
+    return [{ group: k.group, resource: k.resource, verbs: ['create', 'delete', 'get'], scope, neededBy: 'check' as const, why: 'the manifests\' objects, applied and deleted' }];
+  });
+  const exec = o.exec ? [{ group: '', resource: 'pods/exec', verbs: ['create'], scope, neededBy: 'check' as const, why: '--probe, and the outage\'s DNS prober' }] : [];
+  return [...base, ...objects, ...exec];
+}

@@ -29,6 +29,8 @@ import { formatSummary, readResults } from '../report/results.js';
 import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '../scenario/liveness.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, newRunId, runLabels } from '../scenario/namespace.js';
 import { checkPermissions } from './access.js';
+import { checkNamespace, checkNamespaceAccess, deleteApplied } from './check-namespaced.js';
+import { reapDeadInNamespaces } from './run-namespaced.js';
 import { commandContext } from './context.js';
 import type { ProviderArgs } from './providers.js';
 import { checkProviderArgs, chosenProvider, startCluster, withProviderOptions } from './providers.js';
@@ -46,6 +48,7 @@ interface CheckArgs extends ProviderArgs {
   'recover-within': number;
   'ready-within': number;
   'outage-seconds': number;
+  namespace?: string[];
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -63,6 +66,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('keep-on-failure', { type: 'boolean', default: false, describe: 'keep the namespace (labelled initc.dev/kept=true) when a check failed, and say which' })
       .option('recover-within', { type: 'string', requiresArg: true, default: '120', coerce: positiveInteger('--recover-within'), describe: 'seconds the pod has to be Ready again after each fault' })
       .option('ready-within', { type: 'string', requiresArg: true, default: '180', coerce: positiveInteger('--ready-within'), describe: 'seconds the workload has to become Ready after it is applied' })
+      .option('namespace', { type: 'string', array: true, requiresArg: true, describe: 'apply the workload into this namespace, which must exist (no namespace is made or deleted; the objects keep their names and carry the check\'s labels; the cleanup deletes exactly what the check applied)' })
       .option('outage-seconds', { type: 'string', requiresArg: true, default: '20', coerce: positiveInteger('--outage-seconds'), describe: 'how long each Service is gone in the outage check' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
@@ -73,6 +77,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     } catch (err) {
       throw new InitcError('usage', `--faults: ${(err as Error).message}`);
     }
+    const shared = checkNamespace(a.namespace);
     const manifests = await loadManifests(a.file, a.workload);
     const w = manifests.workload;
     const findings: Finding[] = staticFindings(w);
@@ -85,14 +90,16 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     await Promise.all(['allure-report', 'junit.xml', 'findings.txt', 'findings.json'].map((f) => fs.rm(path.join(out, f), { recursive: true, force: true })));
     const resultsDir = await emptyFolder(path.join(out, 'allure-results'));
     const { provider, cluster } = await startCluster(a, ctx, true);
-    await checkPermissions(cluster, provider, { keepCluster: false, ...ctx });
+    if (shared) await checkNamespaceAccess(cluster, provider, { namespace: shared, objects: manifests.objects, exec: a.probe !== undefined || faults.includes('service-outage'), ...ctx });
+    else await checkPermissions(cluster, provider, { keepCluster: false, ...ctx });
     const kc = cluster.kubeConfig();
     const runId = newRunId();
     const lease = await holdRunLease(kc, runId, {
+      namespace: shared,
       onRenewFailure: (err, inARow) => ctx.progress.info(`✘ could not renew the run's Lease (${inARow} in a row; ${LEASE_SECONDS} s after the last renewal others take this check for dead): ${err.message.split('\n')[0]}`),
     }).catch(async (err: Error) => {
       await cluster.release();
-      throw new InitcError('kubeconfig', `cannot take the run's Lease in namespace ${LEASE_NAMESPACE}: ${err.message.split('\n')[0]}`);
+      throw new InitcError('kubeconfig', `cannot take the run's Lease in namespace ${shared ?? LEASE_NAMESPACE}: ${err.message.split('\n')[0]}`);
     });
     const state: CheckState = { ready: false, failed: false, recoveries: [], deliberateMs: 0 };
     let namespace: string | undefined;
@@ -101,10 +108,13 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     let cleanupProblem: string | undefined;
     let kept = false;
     try {
-      const dead = await planReap(kc, runId);
-      if (dead.reap.length || dead.deadLeases.length) await reap(kc, dead);
+      if (shared) await reapDeadInNamespaces(cluster, [shared], runId, ctx.progress);
+      else {
+        const dead = await planReap(kc, runId);
+        if (dead.reap.length || dead.deadLeases.length) await reap(kc, dead);
+      }
       const labels = runLabels(runId);
-      namespace = await createRunNamespace(kc, runId, `check-${w.name}`);
+      namespace = shared ?? (await createRunNamespace(kc, runId, `check-${w.name}`));
       refused = await ctx.progress.step(`server-side dry run of ${manifests.objects.length} object(s) in namespace ${namespace}`, () => dryRunFindings(kc, namespace!, manifests.objects, w, labels));
       findings.unshift(...refused);
       // Our own prediction of a refusal the server made is said once, by the server.
@@ -148,7 +158,13 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       if (hasNodeAccess(cluster)) await ensureNodeRunning(cluster).catch((err: Error) => ctx.progress.info(`✘ could not start the node's kubelet and containerd again: ${err.message}`));
       if (namespace) {
         try {
-          if ((state.failed || mochaFailures) && a['keep-on-failure'] && !refused.length) {
+          if (shared && (state.failed || mochaFailures) && a['keep-on-failure'] && !refused.length) {
+            kept = true;
+            ctx.progress.info(`kept the check's objects in namespace ${shared} for debugging (--keep-on-failure); they carry the label initc.dev/run=${runId}`);
+          } else if (shared) {
+            const deleted = await deleteApplied(kc, shared, manifests.objects, runId);
+            ctx.progress.info(`deleted from namespace ${shared}: ${deleted.join(', ') || 'nothing (none was applied)'}`);
+          } else if ((state.failed || mochaFailures) && a['keep-on-failure'] && !refused.length) {
             await keepNamespace(kc, namespace, `initc check of ${w.kind}/${w.name} failed`);
             kept = true;
             ctx.progress.info(`kept namespace ${namespace} for debugging (--keep-on-failure); delete it with kubectl delete ns ${namespace}`);
@@ -157,7 +173,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
             ctx.progress.info(`deleted namespace ${namespace}`);
           }
         } catch (err) {
-          cleanupProblem = `could not delete namespace ${namespace}: ${(err as Error).message.split('\n')[0]}`;
+          cleanupProblem = `could not delete ${shared ? `the check's objects in namespace ${shared}` : `namespace ${namespace}`}: ${(err as Error).message.split('\n')[0]}`;
           ctx.progress.info(`✘ ${cleanupProblem}`);
         }
       }

@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { KubeConfig } from '@kubernetes/client-node';
-import { namespacedPreflight, probePod, refusalOfLevel } from '../../lib/access/namespaced-preflight.js';
+import { checkNamespacePreflight, namespacedPreflight, probePod, refusalOfLevel } from '../../lib/access/namespaced-preflight.js';
+import { checkNamespacePermissions } from '../../lib/access/namespaced.js';
 import { ExitCode, InitcError } from '../../lib/errors.js';
 
 interface Review {
@@ -16,7 +17,7 @@ interface Review {
   nonResourceAttributes?: { path: string; verb: string };
 }
 
-const PSA = 'pods "p" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "probe" must not include "NET_ADMIN" in securityContext.capabilities.add)';
+const PSA = 'pods "i1234567-pod-security-privileged" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "probe" must not include "NET_ADMIN" in securityContext.capabilities.add)';
 
 describe('namespace-scoped preflight against an API server', () => {
   let server: http.Server;
@@ -25,6 +26,10 @@ describe('namespace-scoped preflight against an API server', () => {
   /** Answer to a dry-run pod: [status, message] by namespace and whether it asks NET_ADMIN. */
   let admit: (namespace: string, privileged: boolean) => [number, string];
   let requests: string[] = [];
+  /** Names of the dry-run pods asked about. */
+  let probed: string[] = [];
+  /** The reviews' answer status (201: answered). */
+  let reviewStatus = 201;
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -35,9 +40,16 @@ describe('namespace-scoped preflight against an API server', () => {
         requests.push(`${req.method} ${req.url}`);
         const pods = /^\/api\/v1\/namespaces\/([^/]+)\/pods\?dryRun=All$/.exec(req.url ?? '');
         if (pods) {
+          probed.push(body.metadata.name);
           const [status, message] = admit(pods[1]!, JSON.stringify(body).includes('NET_ADMIN'));
           res.writeHead(status, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify(status === 201 ? body : { kind: 'Status', message }));
+          // A message of '-' stands for an answer that is no JSON at all.
+          res.end(message === '-' ? 'not json' : JSON.stringify(status === 201 ? body : { kind: 'Status', message }));
+          return;
+        }
+        if (reviewStatus !== 201) {
+          res.writeHead(reviewStatus, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ message: 'selfsubjectaccessreviews.authorization.k8s.io is forbidden' }));
           return;
         }
         res.writeHead(201, { 'Content-Type': 'application/json' });
@@ -50,6 +62,8 @@ describe('namespace-scoped preflight against an API server', () => {
   });
   beforeEach(() => {
     requests = [];
+    probed = [];
+    reviewStatus = 201;
     admit = () => [201, ''];
   });
   after(() => server.close());
@@ -65,6 +79,21 @@ describe('namespace-scoped preflight against an API server', () => {
     // pods 7 + pods/log 1 + events 1 + leases 4, in each of 2 namespaces; resources' list nodes and list pods.
     expect(reviews).to.equal(2 * 13 + 2);
     expect(requests.filter((q) => q.includes('dryRun'))).to.deep.equal(['POST /api/v1/namespaces/a/pods?dryRun=All', 'POST /api/v1/namespaces/b/pods?dryRun=All']);
+    expect(probed).to.deep.equal(['p-baseline', 'p-baseline']);
+  });
+
+  it('a chaos suite adds no node agent\'s pods/exec; network adds a privileged dry run per namespace', async () => {
+    allow = () => true;
+    await run(['chaos-kill', 'network'], ['a']);
+    expect(requests.filter((q) => q.includes('selfsubjectaccessreviews')).length).to.equal(13);
+    expect(probed).to.deep.equal(['p-baseline', 'p-privileged']);
+  });
+
+  it('the API server refusing to be asked: exit 7 saying so', async () => {
+    reviewStatus = 403;
+    const err = await run(['order'], ['a']).then(() => undefined, (e: unknown) => e);
+    expect((err as InitcError).exitCode).to.equal(ExitCode.kubeconfig);
+    expect((err as InitcError).message).to.equal('cannot ask the API server what me may do (SelfSubjectAccessReview): POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: HTTP 403: selfsubjectaccessreviews.authorization.k8s.io is forbidden');
   });
 
   it('a namespace permission refused: exit 7, one line naming each refusal and the Roles', async () => {
@@ -118,7 +147,25 @@ describe('namespace-scoped preflight against an API server', () => {
     expect(await refusalOfLevel(kc, 'a', probePod('p', 'img', 'privileged'))).to.equal('violates PodSecurity "baseline:latest": non-default capabilities (container "probe" must not include "NET_ADMIN" in securityContext.capabilities.add)');
     admit = () => [403, 'quota exceeded'];
     expect(await refusalOfLevel(kc, 'a', probePod('p', 'img', 'baseline'))).to.equal('quota exceeded');
+    admit = () => [403, 'a webhook: pods "x" is forbidden: no'];
+    expect(await refusalOfLevel(kc, 'a', probePod('p', 'img', 'baseline'))).to.equal('a webhook: pods "x" is forbidden: no');
+    admit = () => [403, '-'];
+    expect(await refusalOfLevel(kc, 'a', probePod('p', 'img', 'baseline'))).to.match(/^POST \/api\/v1\/namespaces\/a\/pods\?dryRun=All: HTTP 403/);
     admit = () => [201, ''];
     expect(await refusalOfLevel(kc, 'a', probePod('p', 'img', 'baseline'))).to.equal(undefined);
+  });
+
+  it('initc check --namespace: all allowed passes; a refusal is exit 7 naming it; the API server refusing to be asked says so', async () => {
+    const rows = checkNamespacePermissions('a', [{ group: 'apps', resource: 'deployments' }], { exec: false });
+    allow = () => true;
+    await checkNamespacePreflight(kc, { identity: 'me', namespace: 'a', permissions: rows });
+    expect(requests.length).to.equal(13 + 3);
+    allow = (s) => s.resourceAttributes?.resource !== 'deployments' || s.resourceAttributes.verb !== 'delete';
+    const err = await checkNamespacePreflight(kc, { identity: 'me', namespace: 'a', permissions: rows }).then(() => undefined, (e: unknown) => e);
+    expect((err as InitcError).exitCode).to.equal(ExitCode.kubeconfig);
+    expect((err as InitcError).message).to.equal('me may not delete deployments.apps in namespace a: initc check --namespace needs them');
+    reviewStatus = 403;
+    const asked = await checkNamespacePreflight(kc, { identity: 'me', namespace: 'a', permissions: rows }).then(() => undefined, (e: unknown) => e);
+    expect((asked as InitcError).message).to.equal('cannot ask the API server what me may do (SelfSubjectAccessReview): POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: HTTP 403: selfsubjectaccessreviews.authorization.k8s.io is forbidden');
   });
 });

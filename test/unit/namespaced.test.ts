@@ -9,7 +9,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { V1Lease } from '@kubernetes/client-node';
 import { SUITES } from '../../lib/cli/run.js';
-import { levelOf, namePrefix, namespacedPermissions, parseNamespaces, planNamespaces, suiteNeeds } from '../../lib/access/namespaced.js';
+import { checkNamespacePermissions, levelOf, namePrefix, namespacedPermissions, parseNamespaces, planNamespaces, resourceOfPath, suiteNeeds } from '../../lib/access/namespaced.js';
+import { checkNamespace } from '../../lib/cli/check-namespaced.js';
+import { InitcError } from '../../lib/errors.js';
 import { namespacedPermissionsFor, namespacedRefusal, probePod } from '../../lib/access/namespaced-preflight.js';
 import { namespacedRbacObjects, namespacedRbacYaml } from '../../lib/access/namespaced-rbac.js';
 import { fixtureCheckPlace, planForSuites, planLines } from '../../lib/cli/run-namespaced.js';
@@ -33,7 +35,10 @@ describe('namespace-scoped runs: what each suite needs', () => {
     expect(of('cluster')).to.deep.equal(['resources']);
     expect(of('pod-security')).to.deep.equal(['network']);
     const r = needs.resources!;
-    expect(r.kind === 'cluster' && r.permissions.map((p) => `${p.verbs.join('/')} ${p.resource} ${p.scope.kind}`)).to.deep.equal(['list nodes cluster', 'list pods any-namespace']);
+    expect(r.kind === 'cluster' && r.permissions.map((p) => `${p.verbs.join('/')} ${p.resource} ${p.scope.kind} ${String(p.neededBy)}: ${p.why}`)).to.deep.equal([
+      'list nodes cluster resources: the nodes\' allocatable room',
+      'list pods any-namespace resources: every pod\'s requests, to find the free room',
+    ]);
     expect(levelOf('network')).to.equal('privileged');
     expect(levelOf('order')).to.equal('baseline');
     expect(levelOf('service')).to.equal('baseline');
@@ -49,6 +54,7 @@ describe('namespace-scoped runs: what each suite needs', () => {
     ]);
     expect(namespacedPermissionsFor(['a', 'b'], ['order']).map((p) => `${p.resource}@${(p.scope as { namespace: string }).namespace}`)).to.deep.equal(['pods@a', 'pods/log@a', 'events@a', 'leases@a', 'pods@b', 'pods/log@b', 'events@b', 'leases@b']);
     expect(namespacedPermissionsFor(['a'], ['resize-init']).map((p) => p.resource)).to.deep.equal(['pods', 'pods/log', 'pods/resize', 'events', 'leases']);
+    expect(namespacedPermissionsFor(['a'], ['order', 'resize-init']).map((p) => p.resource)).to.deep.equal(['pods', 'pods/log', 'pods/resize', 'events', 'leases']);
   });
 
   it('the refusal names what is missing and where the Roles are printed', () => {
@@ -193,5 +199,49 @@ describe('namespace-scoped runs: the reaper in shared namespaces', () => {
     expect(plan.keep.map((k) => k.runId)).to.deep.equal(['edge']);
     expect(plan.reap).to.deep.equal([{ namespace: 'b', runId: 'gone', why: 'its run holds no Lease' }]);
     expect(plan.deadLeases).to.deep.equal([]);
+  });
+});
+
+describe('namespace-scoped checks: initc check --namespace', () => {
+  it('a collection path names its group and resource', () => {
+    expect(resourceOfPath('/apis/apps/v1/namespaces/x/deployments')).to.deep.equal({ group: 'apps', resource: 'deployments' });
+    expect(resourceOfPath('/api/v1/namespaces/x/configmaps')).to.deep.equal({ group: '', resource: 'configmaps' });
+    for (const bad of ['/api/v1/configmaps', '/apis/apps/v1/namespaces/x/deployments/web', 'x/api/v1/namespaces/x/pods']) expect(() => resourceOfPath(bad), bad).to.throw(`${bad} is not a namespaced collection path`);
+  });
+
+  it('asks for every run\'s rows, create/delete/get of each kind once (pods are already there), and exec only when asked', () => {
+    const rows = checkNamespacePermissions('ns', [{ group: 'apps', resource: 'deployments' }, { group: '', resource: 'services' }, { group: 'apps', resource: 'deployments' }, { group: '', resource: 'pods' }], { exec: true });
+    expect(rows.map((p) => `${p.group}/${p.resource} ${p.verbs.join('/')} ${(p.scope as { namespace: string }).namespace} ${String(p.neededBy)}`)).to.deep.equal([
+      '/pods create/delete/deletecollection/get/list/patch/watch ns run',
+      '/pods/log get ns run',
+      '/events list ns run',
+      'coordination.k8s.io/leases create/delete/list/patch ns run',
+      'apps/deployments create/delete/get ns check',
+      '/services create/delete/get ns check',
+      '/pods/exec create ns check',
+    ]);
+    expect(rows[4]!.why).to.equal('the manifests\' objects, applied and deleted');
+    expect(rows[6]!.why).to.equal('--probe, and the outage\'s DNS prober');
+    expect(checkNamespacePermissions('ns', [], { exec: false }).map((p) => p.resource)).to.deep.equal(['pods', 'pods/log', 'events', 'leases']);
+  });
+
+  it('the refusal of a check names no Roles to print', () => {
+    expect(namespacedRefusal('me', ['get pods in namespace a'], ['a'], 'check')).to.equal('me may not get pods in namespace a: initc check --namespace needs them');
+  });
+
+  it('--namespace of a check: one namespace name; otherwise a usage error (exit 2)', () => {
+    expect(checkNamespace(undefined)).to.equal(undefined);
+    expect(checkNamespace(['team-a'])).to.equal('team-a');
+    const usage = (v: string[]) => {
+      try {
+        checkNamespace(v);
+      } catch (err) {
+        return [(err as InitcError).exitCode, (err as Error).message];
+      }
+      return undefined;
+    };
+    expect(usage(['a,b'])).to.deep.equal([2, '--namespace: a check runs in one namespace, not a, b']);
+    expect(usage(['A'])).to.deep.equal([2, '--namespace: "A" is not a namespace name']);
+    expect(new InitcError('usage', 'x').exitCode).to.equal(2);
   });
 });
