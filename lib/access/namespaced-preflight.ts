@@ -10,7 +10,7 @@ import { InitcError, firstLine } from '../errors.js';
 import { ApiError, requestJson } from '../kube/raw.js';
 import type { Permission } from './permissions.js';
 import { permissionsFor } from './permissions.js';
-import { ask, describeMissing, missingOf, norList, optionalNotes, questionsOf } from './preflight.js';
+import { ask, describeMissing, missingOf, norList, optionalNotes, questionsOf, verbsWhere } from './preflight.js';
 import type { NamespacePlan, PodSecurityLevel } from './namespaced.js';
 import { levelOf, namespacedPermissions, planNamespaces, suiteNeeds } from './namespaced.js';
 
@@ -20,9 +20,8 @@ export function namespacedPermissionsFor(namespaces: readonly string[], suites: 
 }
 
 /** The one line that stops a namespace-scoped run. */
-export function namespacedRefusal(identity: string, required: readonly string[], namespaces: readonly string[], command: 'run' | 'check' = 'run'): string {
-  const rbac = command === 'run' ? ` (initc rbac --namespace ${namespaces.join(',')} prints the Roles)` : '';
-  return `${identity} may not ${norList(required)}: initc ${command} --namespace needs them${rbac}`;
+export function namespacedRefusal(identity: string, required: readonly string[], namespaces: readonly string[]): string {
+  return `${identity} may not ${norList(required)}: initc run --namespace needs them (initc rbac --namespace ${namespaces.join(',')} prints the Roles)`;
 }
 
 /** The preflight of `initc check --namespace`: throws InitcError('kubeconfig') naming every refused permission. */
@@ -33,7 +32,7 @@ export async function checkNamespacePreflight(kc: KubeConfig, o: { identity: str
   });
   const { required, optional } = missingOf(questions, allowed);
   const refused = [...required, ...optional];
-  if (refused.length) throw new InitcError('kubeconfig', namespacedRefusal(o.identity, refused.map(describeMissing), [o.namespace], 'check'));
+  if (refused.length) throw new InitcError('kubeconfig', `${o.identity} may not ${norList(refused.map(describeMissing))}: initc check --namespace needs them`);
 }
 
 /** A pod that Pod Security admits at `level` and not below: the fixtures' root busybox, with NET_ADMIN for privileged. */
@@ -84,7 +83,7 @@ export async function namespacedPreflight(
   const refusedCluster: Record<string, string[]> = {};
   // Only a suite that needs cluster permissions is skipped for want of them (planNamespaces reads no other's).
   for (const m of lacking) {
-    for (const s of m.permission.neededBy as readonly string[]) refusedCluster[s] = [...(refusedCluster[s] ?? []), describeMissing({ ...m, permission: { ...m.permission, neededBy: 'run' } })];
+    for (const s of m.permission.neededBy as readonly string[]) refusedCluster[s] = [...(refusedCluster[s] ?? []), verbsWhere(m.verbs, m.permission)];
   }
   const levels = [...new Set(o.suites.map(levelOf))];
   const refusedLevel: Record<string, Partial<Record<PodSecurityLevel, string>>> = {};

@@ -6,6 +6,7 @@
 import yaml from 'js-yaml';
 import { namespacedPermissions, suiteNeeds } from './namespaced.js';
 import { PLACEHOLDER_ACCOUNT, ROLE_NAME, rulesOf, whyLines } from './rbac-yaml.js';
+import { verbsWhere } from './preflight.js';
 
 /** Role and RoleBinding per namespace, in the order given. */
 export function namespacedRbacObjects(namespaces: readonly string[], account = PLACEHOLDER_ACCOUNT): object[] {
@@ -20,7 +21,7 @@ export function namespacedRbacObjects(namespaces: readonly string[], account = P
 /** A comment line per suite a namespace-scoped run skips or runs only where admitted, and why. */
 export function suiteNeedLines(): string[] {
   return Object.entries(suiteNeeds()).map(([suite, need]) => {
-    if (need.kind === 'cluster') return `#   ${suite}: also ${need.permissions.map((p) => `${p.verbs.join('/')} ${p.resource} ${p.scope.kind === 'cluster' ? '(cluster scope)' : 'in any namespace'}`).join(' and ')} (grant them with a ClusterRole, or it is skipped)`;
+    if (need.kind === 'cluster') return `#   ${suite}: also ${need.permissions.map((p) => verbsWhere(p.verbs, p)).join(' and ')} (grant them with a ClusterRole, or it is skipped)`;
     if (need.kind === 'pod-security') return `#   ${suite}: runs only in a namespace that admits the ${need.level} Pod Security level (${need.why}); skipped when none does`;
     return `#   ${suite}: skipped; it needs ${need.why}`;
   });

@@ -51,11 +51,16 @@ export function missingOf(questions: readonly Question[], allowed: readonly bool
   return { required: missing.filter((m) => !m.permission.withoutIt), optional: missing.filter((m) => m.permission.withoutIt) };
 }
 
+/** "create/list namespaces (cluster scope)": verbs of a permission, and where. */
+export function verbsWhere(verbs: readonly string[], p: Pick<Permission, 'group' | 'resource' | 'scope'>): string {
+  return `${verbs.join('/')} ${resourceName(p)} ${scopeWords(p.scope)}`;
+}
+
 /** "create/list namespaces (cluster scope)", with the suites that need it when not every run does. */
 export function describeMissing(m: Missing): string {
   const by = m.permission.neededBy;
   const suites = typeof by === 'string' ? '' : ` (suite${by.length > 1 ? 's' : ''} ${by.join(', ')})`;
-  return `${m.verbs.join('/')} ${resourceName(m.permission)} ${scopeWords(m.permission.scope)}${suites}`;
+  return `${verbsWhere(m.verbs, m.permission)}${suites}`;
 }
 
 /** "a", "a nor b", "a, b nor c". */

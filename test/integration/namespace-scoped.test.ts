@@ -5,6 +5,8 @@
  * --namespace` passes what it may run, skips resources (it may not list nodes) and network (the
  * namespaces refuse NET_ADMIN) naming why, makes no namespace and leaves no object of initc's; the
  * same identity without --namespace is stopped at once (exit 7, one line naming what it may not do).
+ * `initc check --namespace team-b` of a Pod passes Ready and leaves nothing; with --probe (exec,
+ * which the Role does not grant) it is stopped before anything is made.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +20,7 @@ import { loadKubeConfig } from '../../lib/cluster/provider.js';
 import { LOCAL_FIXTURE_IMAGE } from '../../lib/fixture-image.js';
 import { requestJson } from '../../lib/kube/raw.js';
 import { MANAGED_BY_LABEL } from '../../lib/scenario/namespace.js';
+import { projectRoot } from '../../lib/util/paths.js';
 import { initc } from '../support/cli.js';
 
 const NAME = 'nst';
@@ -125,6 +128,22 @@ describe('namespace-scoped runs (integration; root; embedded cluster "nst")', fu
     expect(r.exitCode, String(r.stderr)).to.equal(ExitCode.kubeconfig);
     const last = String(r.stderr).trim().split('\n').pop()!;
     expect(last).to.match(new RegExp(`^initc: the identity of context "sa" in ${saKubeconfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} may not create/delete/get/list/patch namespaces \\(cluster scope\\), .*: initc run needs them \\(initc rbac prints the ClusterRole\\)$`));
+    expect(await namespaceNames()).to.deep.equal(before);
+    expect(await leftInShared()).to.deep.equal([]);
+  });
+
+  it('initc check --namespace: the Pod applied into team-b is Ready and removed after; --probe needs pods/exec: exit 7 naming it', async () => {
+    const before = await namespaceNames();
+    const manifest = path.join(projectRoot(), 'test', 'fixtures', 'check', 'appending-pod.yaml');
+    const t = Date.now();
+    const r = await initc(['check', '-f', manifest, '--kubeconfig', saKubeconfig, '--namespace', 'team-b', '--faults', 'none', '--out', path.join(tmp, 'check')]);
+    console.log(`    (namespace-scoped check: exit ${r.exitCode} in ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    expect(r.exitCode, `${r.stderr}\n${r.stdout}`).to.equal(0);
+    expect(String(r.stdout)).to.match(/✔ Ready: Pod\/migrator/);
+    expect(String(r.stderr)).to.contain('deleted from namespace team-b: Pod/migrator');
+    const refused = await initc(['check', '-f', manifest, '--kubeconfig', saKubeconfig, '--namespace', 'team-b', '--faults', 'none', '--probe', 'cat /data/config', '--out', path.join(tmp, 'check-refused')]);
+    expect(refused.exitCode, String(refused.stderr)).to.equal(ExitCode.kubeconfig);
+    expect(String(refused.stderr).trim().split('\n').pop()).to.equal(`initc: the identity of context "sa" in ${saKubeconfig} may not create pods/exec in namespace team-b: initc check --namespace needs them`);
     expect(await namespaceNames()).to.deep.equal(before);
     expect(await leftInShared()).to.deep.equal([]);
   });

@@ -44,7 +44,7 @@ describe('namespace-scoped preflight against an API server', () => {
           const [status, message] = admit(pods[1]!, JSON.stringify(body).includes('NET_ADMIN'));
           res.writeHead(status, { 'Content-Type': 'application/json' });
           // A message of '-' stands for an answer that is no JSON at all.
-          res.end(message === '-' ? 'not json' : JSON.stringify(status === 201 ? body : { kind: 'Status', message }));
+          res.end(message === '-' ? 'not json' : message === 'null' ? 'null' : JSON.stringify(status === 201 ? body : { kind: 'Status', message }));
           return;
         }
         if (reviewStatus !== 201) {
@@ -149,6 +149,8 @@ describe('namespace-scoped preflight against an API server', () => {
     expect(await refusalOfLevel(kc, 'a', probePod('p', 'img', 'baseline'))).to.equal('quota exceeded');
     admit = () => [403, 'a webhook: pods "x" is forbidden: no'];
     expect(await refusalOfLevel(kc, 'a', probePod('p', 'img', 'baseline'))).to.equal('a webhook: pods "x" is forbidden: no');
+    admit = () => [403, 'null'];
+    expect(await refusalOfLevel(kc, 'a', probePod('p', 'img', 'baseline'))).to.equal('POST /api/v1/namespaces/a/pods?dryRun=All: HTTP 403: null');
     admit = () => [403, '-'];
     expect(await refusalOfLevel(kc, 'a', probePod('p', 'img', 'baseline'))).to.match(/^POST \/api\/v1\/namespaces\/a\/pods\?dryRun=All: HTTP 403/);
     admit = () => [201, ''];
@@ -166,6 +168,7 @@ describe('namespace-scoped preflight against an API server', () => {
     expect((err as InitcError).message).to.equal('me may not delete deployments.apps in namespace a: initc check --namespace needs them');
     reviewStatus = 403;
     const asked = await checkNamespacePreflight(kc, { identity: 'me', namespace: 'a', permissions: rows }).then(() => undefined, (e: unknown) => e);
+    expect((asked as InitcError).exitCode).to.equal(ExitCode.kubeconfig);
     expect((asked as InitcError).message).to.equal('cannot ask the API server what me may do (SelfSubjectAccessReview): POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: HTTP 403: selfsubjectaccessreviews.authorization.k8s.io is forbidden');
   });
 });
