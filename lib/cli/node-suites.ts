@@ -10,9 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ExitCode } from '../errors.js';
 import { sha256 } from '../util/fsx.js';
-import type { Progress } from '../progress.js';
-import { executeRuns } from './compare-runs.js';
-import type { FinishedRun } from './compare-runs.js';
+import type { PlannedRun } from './compare-runs.js';
 
 /** Where the node-wide suites run: a cluster of their own at the same time, or this cluster afterwards. */
 export const NODE_SUITE_PLACES = ['own-cluster', 'after'] as const;
@@ -35,7 +33,7 @@ export interface PhasePlan {
 export function planPhases(suites: string[], isWholeNode: (s: string) => boolean, place: NodeSuitePlace, canStartCluster: boolean): PhasePlan {
   const together = suites.filter((s) => !isWholeNode(s));
   const whole = suites.filter(isWholeNode);
-  const own = place === 'own-cluster' && canStartCluster && together.length > 0 && whole.length > 0;
+  const own = place === 'own-cluster' && canStartCluster && together.length > 0;
   return { together, after: own ? [] : whole, ownCluster: own ? whole : [] };
 }
 
@@ -46,33 +44,20 @@ export function planPhases(suites: string[], isWholeNode: (s: string) => boolean
  */
 export function nodeSuitesClusterName(name: string): string {
   const own = `${name}-wn`;
-  return own.length <= 12 ? own : `${name.slice(0, 5).replace(/-+$/, '')}${sha256(name).slice(0, 4)}-wn`;
+  return own.length <= 12 ? own : `${name.slice(0, 5)}${sha256(name).slice(0, 4)}-wn`;
 }
 
-export interface NodeSuitesRun {
-  suites: string[];
-  /** The cluster they run on (nodeSuitesClusterName). */
-  cluster: string;
-  /** The run's own output folder: the child's goes under it. */
-  out: string;
-  /** Flags the child run gets as they are: --k8s-version, gates, --seed, --grep, --fixture-image ... */
-  args: string[];
-  progress: Progress;
-  signal: AbortSignal;
+/** The child `initc run` of the node-wide suites on their own embedded cluster `cluster`, which it starts and stops. Pure. */
+export function nodeSuitesRun(suites: string[], cluster: string, args: string[]): PlannedRun {
+  return {
+    label: `node suites on "${cluster}"`,
+    folder: NODE_SUITES_FOLDER,
+    args: ['run', '--provider', 'local', '--local-cluster', cluster, '--suite', suites.join(','), '--node-suites', 'after', '--jobs', '1', ...args],
+  };
 }
 
-/** The child `initc run` of the node-wide suites on their own embedded cluster, which it starts and stops. Pure. */
-export function nodeSuitesArgs(r: Pick<NodeSuitesRun, 'suites' | 'cluster' | 'args'>): string[] {
-  return ['run', '--provider', 'local', '--local-cluster', r.cluster, '--suite', r.suites.join(','), '--node-suites', 'after', '--jobs', '1', ...r.args];
-}
-
+/** The child run's folder under the run's --out. */
 export const NODE_SUITES_FOLDER = 'node-suites';
-
-/** Runs the node-wide suites as a child run on their own cluster; resolves when it ended, with its outcome. */
-export async function runNodeSuitesOnOwnCluster(r: NodeSuitesRun): Promise<FinishedRun> {
-  const [done] = await executeRuns({ runs: [{ label: `node suites on "${r.cluster}"`, folder: NODE_SUITES_FOLDER, args: nodeSuitesArgs(r) }], parallel: true }, r.out, r.progress, r.signal);
-  return done!;
-}
 
 /**
  * Brings the child run's Allure results into this run's results folder (its environment file aside:

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { VersionApi } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { CommandModule } from 'yargs';
 import { ExitCode, InitcError } from '../errors.js';
@@ -38,10 +39,10 @@ import { planSuiteFiles } from './plan-suites.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
 import { checkProviderArgs, chosenProvider, localName, startCluster, withProviderOptions } from './providers.js';
-import { fetchServerVersion } from '../cluster/local/local.js';
+import { executeRuns } from './compare-runs.js';
 import type { FinishedRun } from './compare-runs.js';
 import type { NodeSuitePlace } from './node-suites.js';
-import { NODE_SUITE_PLACES, adoptNodeSuitesResults, nodeSuitesClusterName, nodeSuitesOutcome, planPhases, runNodeSuitesOnOwnCluster } from './node-suites.js';
+import { NODE_SUITE_PLACES, adoptNodeSuitesResults, nodeSuitesClusterName, nodeSuitesOutcome, nodeSuitesRun, planPhases } from './node-suites.js';
 
 /**
  * Suite name → file stem under suites/, whether `--suite all` (the default) includes it, whether it
@@ -165,7 +166,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     let cleanupProblem: string | undefined;
     let mochaFailures = 0;
     let agent: NodeAccess | undefined;
-    let nodeSuitesRun: Promise<FinishedRun> | undefined;
+    let nodeSuitesDone: Promise<FinishedRun> | undefined;
     try {
       const dead = await planReap(cluster.kubeConfig(), runId);
       if (dead.reap.length || dead.deadLeases.length) {
@@ -216,8 +217,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (phases.ownCluster.length) {
         const own = nodeSuitesClusterName(localName(a));
         environmentInfo['node-wide suites'] = `${phases.ownCluster.join(', ')} on an embedded cluster of their own ("${own}", same version and settings), at the same time as the others`;
-        const args = await nodeSuitesRunArgs(a, cluster.kubeConfig(), seed);
-        nodeSuitesRun = runNodeSuitesOnOwnCluster({ suites: phases.ownCluster, cluster: own, out, args, progress: ctx.progress, signal: ctx.signal });
+        const child = nodeSuitesRun(phases.ownCluster, own, await nodeSuitesRunArgs(a, cluster.kubeConfig(), seed));
+        nodeSuitesDone = executeRuns({ runs: [child], parallel: true }, out, ctx.progress, ctx.signal).then(([done]) => done!);
       }
       const junitParts: string[] = [];
       const runPhase = async (phase: string[], alone: boolean) => {
@@ -228,8 +229,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         );
       };
       if (phases.together.length) await runPhase(phases.together, false);
-      if (nodeSuitesRun) {
-        const done = await nodeSuitesRun;
+      if (nodeSuitesDone) {
+        const done = await nodeSuitesDone;
         const part = path.join(out, `junit-${junitParts.length + 1}.xml`);
         const brought = await adoptNodeSuitesResults(done.out, resultsDir, part);
         junitParts.push(part);
@@ -246,7 +247,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       await mergeJUnit(junitParts, path.join(out, 'junit.xml'));
     } finally {
       // Interrupted: the node-wide suites' run stops too (it got the signal) and takes its cluster down before this run ends.
-      await nodeSuitesRun;
+      await nodeSuitesDone;
       if (hasNodeAccess(cluster)) {
         // A fault's undo runs in the test; a run cut short (Ctrl-C, a killed worker) may not have got there.
         await ensureNodeRunning(cluster).catch((err: Error) => ctx.progress.info(`✘ could not start the node's kubelet and containerd again: ${err.message}`));
@@ -285,7 +286,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
 async function nodeSuitesRunArgs(a: RunArgs, kc: KubeConfig, seed: number): Promise<string[]> {
   const each = (flag: string, values: string[] | undefined) => (values ?? []).flatMap((v) => [flag, v]);
   return [
-    '--k8s-version', await fetchServerVersion(kc),
+    '--k8s-version', (await kc.makeApiClient(VersionApi).getCode()).gitVersion,
     ...each('--feature-gates', a['feature-gates']),
     ...each('--kubelet-config', a['kubelet-config']),
     ...(a['only-known-gates'] ? ['--only-known-gates'] : []),

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { adoptNodeSuitesResults, nodeSuitesArgs, nodeSuitesClusterName, nodeSuitesOutcome, planPhases } from '../../lib/cli/node-suites.js';
+import { adoptNodeSuitesResults, nodeSuitesClusterName, nodeSuitesOutcome, nodeSuitesRun, planPhases } from '../../lib/cli/node-suites.js';
 import { clusterNameProblem } from '../../lib/cluster/local/layout.js';
 
 const whole = (s: string) => s === 'chaos-node' || s === 'stale-sandbox';
@@ -34,19 +34,23 @@ describe('node-wide suites: where they run', () => {
     expect(a).to.match(/^cmp-a[0-9a-f]{4}-wn$/);
     expect(a).to.have.length(12);
     expect(a).to.not.equal(b);
-    expect(nodeSuitesClusterName('abcd-efghij')).to.match(/^abcd[0-9a-f]{4}-wn$/);
-    for (const n of ['initc', 'abcdefghi', 'cmp-ab12-134', 'abcd-efghij', 'a']) expect(clusterNameProblem(nodeSuitesClusterName(n)), n).to.equal(undefined);
+    expect(nodeSuitesClusterName('abcd-efghij')).to.match(/^abcd-[0-9a-f]{4}-wn$/);
+    for (const n of ['initc', 'abcdefghi', 'cmp-ab12-134', 'abcd-efghij', 'ab--cdefghij', 'a']) expect(clusterNameProblem(nodeSuitesClusterName(n)), n).to.equal(undefined);
   });
 
   it('their run is a child `initc run` on that cluster, one suite file at a time, never splitting again', () => {
-    expect(nodeSuitesArgs({ suites: ['chaos-node', 'stale-sandbox'], cluster: 'initc-wn', args: ['--seed', '7'] })).to.deep.equal([
-      'run', '--provider', 'local', '--local-cluster', 'initc-wn', '--suite', 'chaos-node,stale-sandbox', '--node-suites', 'after', '--jobs', '1', '--seed', '7',
-    ]);
+    expect(nodeSuitesRun(['chaos-node', 'stale-sandbox'], 'initc-wn', ['--seed', '7'])).to.deep.equal({
+      label: 'node suites on "initc-wn"',
+      folder: 'node-suites',
+      args: ['run', '--provider', 'local', '--local-cluster', 'initc-wn', '--suite', 'chaos-node,stale-sandbox', '--node-suites', 'after', '--jobs', '1', '--seed', '7'],
+    });
   });
 
   it('what their run\'s exit means for this run', () => {
     expect(nodeSuitesOutcome(0, 5, false)).to.equal('passed');
     expect(nodeSuitesOutcome(1, 5, false)).to.equal('failed');
+    // Failed with no result (a worker that died before writing one): a failure, never run again here.
+    expect(nodeSuitesOutcome(1, 0, false)).to.equal('failed');
     expect(nodeSuitesOutcome(12, 0, false)).to.equal('nothing');
     // Its cluster could not start (a slot, a port, a build): nothing ran there, so they run here.
     expect(nodeSuitesOutcome(5, 0, false)).to.equal('run-here');
