@@ -88,9 +88,12 @@ export async function planReap(kc: KubeConfig, except?: string): Promise<ReapPla
   const core = kc.makeApiClient(CoreV1Api);
   const coord = kc.makeApiClient(CoordinationV1Api);
   const at = Date.now();
+  // Namespaces first, Leases second: a run takes its Lease before it makes a namespace, so every
+  // namespace listed here has its run's Lease in the later list (the other order takes a run that
+  // starts between the two lists for one that holds no Lease, and deletes its first namespace).
+  const namespaces = (await core.listNamespace({ labelSelector: `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}` })).items.filter((n) => !n.metadata?.deletionTimestamp);
   const leases = await coord.listNamespacedLease({ namespace: LEASE_NAMESPACE }).then((l) => l.items, (err) => (notFound(err) ? [] : Promise.reject(err)));
   const byRun = new Map(leases.map((l) => [l.metadata?.labels?.[RUN_LABEL] ?? '', l]));
-  const namespaces = (await core.listNamespace({ labelSelector: `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}` })).items.filter((n) => !n.metadata?.deletionTimestamp);
   const plan: ReapPlan = { reap: [], keep: [], deadLeases: [] };
   for (const n of namespaces) {
     const runId = n.metadata!.labels![RUN_LABEL]!;
