@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { holdRunLease, planReap } from '../../lib/scenario/liveness.js';
+import { thisHolder } from '../../lib/scenario/holder.js';
 import { scriptedServer } from '../support/scripted-server.js';
 
 interface Seen {
@@ -37,6 +38,7 @@ describe('the run\'s Lease', () => {
       await until(() => s.seen.filter((r) => r.method === 'PATCH').length >= 2);
       const created = s.seen.find((r) => r.method === 'POST' && r.url.endsWith('/leases'))!;
       expect(JSON.parse(created.body).spec.leaseDurationSeconds).to.equal(40);
+      expect(JSON.parse(JSON.parse(created.body).metadata.annotations['initc.dev/holder']), 'the holder, for a reaper on this machine').to.deep.equal(await thisHolder());
       const renewals = s.seen.filter((r) => r.method === 'PATCH');
       expect(renewals.length).to.be.at.least(2);
       for (const r of renewals) {
