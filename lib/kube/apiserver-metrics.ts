@@ -18,22 +18,24 @@ export interface RequestSample {
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
-function labelsOf(text: string | undefined): Record<string, string> {
+/** A series' labels, values as written (escapes kept: only verb and le are read, which have none). */
+function labelsOf(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const m of (text ?? '').matchAll(LABEL)) labels[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  for (const m of text.matchAll(LABEL)) labels[m[1]!] = m[2]!;
   return labels;
 }
 
 function bound(le: string | undefined, line: string): number {
   const value = le === '+Inf' ? Infinity : Number(le);
-  if (le === undefined || le === '' || Number.isNaN(value)) throw new Error(`a bucket without a numeric le: ${line}`);
+  // Number('') is 0 and Number(undefined) NaN: an empty le is refused by name.
+  if (le === '' || Number.isNaN(value)) throw new Error(`a bucket without a numeric le: ${line}`);
   return value;
 }
 
 /** The request counter and the latency buckets of one /metrics page. */
 export function parseRequestMetrics(text: string): RequestSample {
   let requests = 0;
-  let requestSeries = 0;
+  let sawRequests = false;
   const buckets = new Map<number, number>();
   for (const line of text.split('\n')) {
     const m = LINE.exec(line.trim());
@@ -42,16 +44,16 @@ export function parseRequestMetrics(text: string): RequestSample {
     if (name !== 'apiserver_request_total' && name !== 'apiserver_request_duration_seconds_bucket') continue;
     const value = Number(raw);
     if (Number.isNaN(value)) throw new Error(`not a number: ${line}`);
-    const labels = labelsOf(labelText);
+    const labels = labelText === undefined ? {} : labelsOf(labelText);
     if (name === 'apiserver_request_total') {
       requests += value;
-      requestSeries++;
-    } else if (!STREAMING_VERBS.includes(labels.verb ?? '')) {
+      sawRequests = true;
+    } else if (!STREAMING_VERBS.includes(labels.verb!)) {
       const le = bound(labels.le, line);
       buckets.set(le, (buckets.get(le) ?? 0) + value);
     }
   }
-  if (!requestSeries) throw new Error('the /metrics page has no apiserver_request_total');
+  if (!sawRequests) throw new Error('the /metrics page has no apiserver_request_total');
   if (!buckets.has(Infinity)) throw new Error('the /metrics page has no apiserver_request_duration_seconds_bucket{le="+Inf"} of a non-streaming verb');
   return { requests, buckets };
 }
@@ -81,7 +83,8 @@ export function quantileOfBuckets(q: number, buckets: ReadonlyArray<{ le: number
   const b = buckets.findIndex((x) => x.count >= rank);
   if (b === buckets.length - 1) return buckets.length > 1 ? buckets[b - 1]!.le : undefined;
   const end = buckets[b]!.le;
-  if (b === 0) return end <= 0 ? end : (end * rank) / buckets[0]!.count;
+  // Latency bounds are above 0: the first bucket starts at 0 (Prometheus returns a first bound ≤ 0 as it is).
+  if (b === 0) return (end * rank) / buckets[0]!.count;
   const start = buckets[b - 1]!.le;
   const inBucket = buckets[b]!.count - buckets[b - 1]!.count;
   return start + ((end - start) * (rank - buckets[b - 1]!.count)) / inBucket;

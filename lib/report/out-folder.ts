@@ -12,7 +12,6 @@ import { ExitCode, InitcError } from '../errors.js';
 import { CONFORMANCE_JSON, CONFORMANCE_MD } from './conformance.js';
 import { RESULTS_FILE } from './model.js';
 import { PLAN_FILE, readPlan } from './plan.js';
-import { exists } from '../util/fsx.js';
 import type { FolderOwner } from './plan.js';
 
 /** What `initc run` and `initc report` write into --out. */
@@ -34,13 +33,11 @@ export function ownEntries(names: readonly string[]): string[] {
 export async function claimRunFolder(dir: string, me: FolderOwner, alive: OwnerAlive, keep: readonly string[] = []): Promise<string[]> {
   await takeFolder(dir, me, alive);
   await refuseLiveOwner(dir, me, alive).catch(async (err: unknown) => {
-    await fs.rm(path.join(dir, markerName(me)), { force: true });
+    await fs.unlink(path.join(dir, markerName(me)));
     throw err;
   });
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const removed = ownEntries(names).filter((n) => !keep.includes(n));
+  const removed = ownEntries(await fs.readdir(dir)).filter((n) => !keep.includes(n));
   for (const n of removed) await fs.rm(path.join(dir, n), { recursive: true, force: true });
-  await fs.mkdir(dir, { recursive: true });
   return removed;
 }
 
@@ -63,40 +60,41 @@ export function currentOwner(startTime: string): FolderOwner {
 const MARKER = /^\.initc-owner-(.+)-(\d+)-(\d+)$/;
 const markerName = (o: FolderOwner) => `.initc-owner-${o.host}-${o.pid}-${o.startTime}`;
 
+/** How long a taker that withdrew waits before it looks again: random, so that two that withdrew together come back apart. */
+export const randomPauseMs = () => 20 + Math.random() * 200;
+
 /**
  * Takes `dir` for `me`, also against a process taking it at the same moment: `me`'s marker is
  * written first, then every other marker of this machine is looked at; a live one's makes `me`
  * withdraw its marker, a dead one's is removed. Two takers at once may both withdraw, never both
- * proceed; each then looks again after a random pause, and the first back takes the folder. A
- * live holder still there refuses the folder (exit 13). Markers of other machines are left
- * alone: their processes cannot be asked.
+ * proceed; each then looks once more after a random pause, and the first back takes the folder.
+ * A live holder then refuses the folder (exit 13). Markers of other machines are left alone:
+ * their processes cannot be asked.
  */
-export async function takeFolder(dir: string, me: FolderOwner, alive: OwnerAlive, pauseMs = () => 20 + Math.random() * 200): Promise<void> {
+export async function takeFolder(dir: string, me: FolderOwner, alive: OwnerAlive, pauseMs = randomPauseMs): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  for (let attempt = 1; ; attempt++) {
-    const holder = await liveHolder(dir, me, alive);
-    if (!holder) return;
-    if (attempt === 1) {
-      await new Promise((r) => setTimeout(r, pauseMs()));
-      if (!(await exists(path.join(dir, holder)))) continue;
-    }
-    const m = MARKER.exec(holder)!;
-    const command = await fs.readFile(path.join(dir, holder), 'utf8').then((t) => (JSON.parse(t) as FolderOwner).command, () => 'initc');
-    throw new InitcError('busy', `${dir} is the --out folder of a live run (pid ${m[2]}: ${command}); give this one another --out`);
+  let holder = await liveHolder(dir, me, alive);
+  if (holder) {
+    await new Promise((r) => setTimeout(r, pauseMs()));
+    holder = await liveHolder(dir, me, alive);
   }
+  if (!holder) return;
+  const command = await fs.readFile(path.join(dir, holder)).then((t) => (JSON.parse(String(t)) as FolderOwner).command).catch(() => 'initc');
+  throw new InitcError('busy', `${dir} is the --out folder of a live run (pid ${MARKER.exec(holder)![2]}: ${command}); give this one another --out`);
 }
 
 /** Writes `me`'s marker, then returns another live process's marker (after withdrawing `me`'s) or undefined; removes dead ones'. */
 async function liveHolder(dir: string, me: FolderOwner, alive: OwnerAlive): Promise<string | undefined> {
   const mine = markerName(me);
   await fs.writeFile(path.join(dir, mine), `${JSON.stringify(me)}\n`);
-  for (const name of (await fs.readdir(dir)).sort()) {
+  for (const name of await fs.readdir(dir)) {
     const m = MARKER.exec(name);
     if (!m || name === mine || m[1] !== me.host) continue;
     if (await alive({ host: me.host, pid: Number(m[2]), startTime: m[3]!, command: '' })) {
-      await fs.rm(path.join(dir, mine), { force: true });
+      await fs.unlink(path.join(dir, mine));
       return name;
     }
+    // Another taker may remove the same dead marker at the same moment.
     await fs.rm(path.join(dir, name), { force: true });
   }
   return undefined;
@@ -110,8 +108,8 @@ export async function claimDefaultRunFolder(base: string, me: FolderOwner, alive
     try {
       return { dir, removed: await claimRunFolder(dir, me, alive), busy };
     } catch (err) {
-      if (!(err instanceof InitcError) || err.exitCode !== ExitCode.busy) throw err;
-      busy.push(err.message.replace(/; give this one another --out$/, ''));
+      if ((err as InitcError).exitCode !== ExitCode.busy) throw err;
+      busy.push((err as InitcError).message.replace('; give this one another --out', ''));
     }
   }
   throw new InitcError('busy', `${base} and ${base}-2 … ${base}-${tries} are the --out folders of live runs; give this one --out`);

@@ -22,16 +22,17 @@ export interface Holder {
 /** Where a process runs: what two processes must share for one to look the other's pid up. */
 export type Place = Pick<Holder, 'host' | 'bootId' | 'pidNamespace'>;
 
-const read = (f: string, how: (s: string) => Promise<string>) => how(f).then((s) => s.trim(), () => '');
+/** What `how` reads of `f`, trimmed; '' when it cannot be read. */
+export const readTrimmed = (f: string, how: (s: string) => Promise<string>) => how(f).then((s) => s.trim(), () => '');
 
 /** This machine, boot and pid namespace; a field that cannot be read is '' (and matches nothing). */
 export async function herePlace(): Promise<Place> {
-  return { host: os.hostname(), bootId: await read('/proc/sys/kernel/random/boot_id', (f) => fs.readFile(f, 'utf8')), pidNamespace: await read('/proc/self/ns/pid', fs.readlink) };
+  return { host: os.hostname(), bootId: await readTrimmed('/proc/sys/kernel/random/boot_id', (f) => fs.readFile(f, 'utf8')), pidNamespace: await readTrimmed('/proc/self/ns/pid', fs.readlink) };
 }
 
 /** This process as a Lease's holder. */
 export async function thisHolder(): Promise<Holder> {
-  return { ...(await herePlace()), pid: process.pid, startTime: (await processStartTime(process.pid)) ?? '' };
+  return { ...(await herePlace()), pid: process.pid, startTime: (await processStartTime(process.pid))! };
 }
 
 /** A holder as recorded in a Lease's annotation; undefined when absent or not one. */

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { expect } from 'chai';
-import { HOLDER_ANNOTATION, herePlace, holderGone, parseHolder, thisHolder } from '../../lib/scenario/holder.js';
+import { HOLDER_ANNOTATION, herePlace, holderGone, parseHolder, readTrimmed, thisHolder } from '../../lib/scenario/holder.js';
 import type { Holder } from '../../lib/scenario/holder.js';
 import { planReap } from '../../lib/scenario/liveness.js';
 import { processStartTime } from '../../lib/util/proc.js';
@@ -21,6 +21,11 @@ describe('a Lease\'s holder', () => {
     expect(h.startTime).to.equal(await processStartTime(process.pid));
     expect(await herePlace()).to.deep.equal({ host: h.host, bootId: h.bootId, pidNamespace: h.pidNamespace });
     expect(parseHolder(JSON.stringify(h))).to.deep.equal(h);
+  });
+
+  it('a /proc file that cannot be read gives \'\' (which no holder matches: parseHolder refuses empty fields); one that can, trimmed', async () => {
+    expect(await readTrimmed('/nope', async () => Promise.reject(new Error('ENOENT')))).to.equal('');
+    expect(await readTrimmed('/f', async (f) => ` ${f}-read\n`)).to.equal('/f-read');
   });
 
   it('an annotation that is not a whole holder reads as none', () => {
