@@ -48,6 +48,8 @@ export default {
     'lib/chaos/lose-sandbox.ts',
     'lib/chaos/node-crash.ts',
     'lib/scenario/verdict.ts',
+    // Whether a run's Lease holder is dead (a reaper deletes its namespaces on that).
+    'lib/scenario/holder.ts',
     'lib/access/**/*.ts',
   ],
 

@@ -13,7 +13,7 @@ import { generateAllureReport } from '../report/allure.js';
 import { CONFORMANCE_JSON, CONFORMANCE_MD, REPORT_FORMATS, writeRunRecords } from '../report/conformance.js';
 import type { ReportFormat } from '../report/conformance.js';
 import { RESULTS_FILE } from '../report/model.js';
-import { claimRunFolder, currentOwner } from '../report/out-folder.js';
+import { claimDefaultRunFolder, claimRunFolder, currentOwner } from '../report/out-folder.js';
 import { PLAN_SCHEMA, writePlan } from '../report/plan.js';
 import type { PlannedTest } from '../report/plan.js';
 import { formatSummary, readResults, runVerdict } from '../report/results.js';
@@ -92,10 +92,13 @@ export const SUITES: Record<string, SuiteInfo> = {
   'stale-sandbox': { file: 'chaos/stale-sandbox.spec', inDefault: false, chaos: true, wholeNode: true },
 };
 
+/** --out when not given; while live runs hold it, the next free of reports-2, reports-3, … */
+const DEFAULT_OUT = 'reports';
+
 interface RunArgs extends ProviderArgs {
   suite?: string[];
   grep?: string;
-  out: string;
+  out?: string;
   'keep-cluster': boolean;
   chaos: boolean;
   seed?: number;
@@ -129,7 +132,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       // No yargs default: yargs would put it in place of an empty `--suite`, which must be an error.
       .option('suite', { type: 'string', array: true, coerce: nonEmptyList('--suite'), describe: `suites to run, comma-separated (${Object.keys(SUITES).join(', ')}); default all but smoke` })
       .option('grep', { type: 'string', requiresArg: true, coerce: regexValue('--grep'), describe: 'only tests whose title matches this regular expression (passed to Mocha --grep)' })
-      .option('out', { type: 'string', requiresArg: true, default: 'reports', coerce: nonEmpty('--out'), describe: 'folder for allure-results/, allure-report/, junit.xml' })
+      .option('out', { type: 'string', requiresArg: true, coerce: nonEmpty('--out'), describe: `folder for allure-results/, allure-report/, junit.xml (default ${DEFAULT_OUT}, or ${DEFAULT_OUT}-2, ${DEFAULT_OUT}-3, … while live runs on this machine write to ${DEFAULT_OUT})` })
       .option('seed', { type: 'string', requiresArg: true, coerce: positiveInteger('--seed'), describe: 'seed of the chaos suites\' random choices (printed by every run; repeat a run with it)' })
       .option('chaos', { type: 'boolean', default: true, describe: 'include the chaos suites (faults injected into pods and the node); --no-chaos leaves them out' })
       .option('keep-cluster', { type: 'boolean', default: false, describe: 'leave the cluster the run started running afterwards (embedded or kind)' })
@@ -155,11 +158,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     if (namespaces && wantAgent) throw new InitcError('usage', `--node-access ${PRIVILEGED_POD} needs a namespace of its own (the privileged Pod Security level); not with --namespace`);
     checkProviderArgs(a);
-    const out = path.resolve(a.out);
     // The folder is this run's: an earlier run's results in it are removed before anything else, and what it will run is written down.
     const planned = await planSuiteFiles(await Promise.all(suites.map((s) => suiteFile(SUITES[s]!.file))), a.grep);
     const owner = currentOwner((await processStartTime(process.pid)) ?? '');
-    const removed = await claimRunFolder(out, owner, isProcessAlive);
+    const claimed = a.out ? { dir: path.resolve(a.out), removed: await claimRunFolder(path.resolve(a.out), owner, isProcessAlive), busy: [] } : await claimDefaultRunFolder(path.resolve(DEFAULT_OUT), owner, isProcessAlive);
+    const { dir: out, removed } = claimed;
+    if (claimed.busy.length) ctx.progress.info(`${claimed.busy.join('; ')}: this run writes to ${out}`);
     if (removed.length) ctx.progress.info(`--out ${out}: removed what an earlier run left (${removed.join(', ')})`);
     const revision = await suitesRevision();
     await writePlan({ schema: PLAN_SCHEMA, startedAt: new Date().toISOString(), suitesRevision: revision, suites, grep: a.grep ?? null, owner, tests: planned }, out);

@@ -8,6 +8,8 @@ import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@
 import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import { KEPT_LABEL, MANAGED_BY_LABEL, RUN_LABEL, runLabels } from './namespace.js';
 import { expired, notFound } from './liveness.js';
+import { isProcessAlive } from '../util/proc.js';
+import { HOLDER_ANNOTATION, herePlace, holderGone, parseHolder } from './holder.js';
 
 /** The environment variable carrying the plan of a namespace-scoped run (JSON of SharedNamespacePlan). */
 export const NAMESPACE_PLAN_ENV = 'INITC_NAMESPACE_PLAN';
@@ -97,7 +99,11 @@ export interface SharedReapPlan {
  * a live Lease keeps them; so does a Lease in a namespace the reaper was not given (it cannot tell);
  * without a Lease, or with an expired one, they are removed.
  */
-export function judgeSharedRuns(runPods: readonly RunPod[], leases: readonly V1Lease[], o: { namespaces: readonly string[]; at: number; except?: string }): SharedReapPlan {
+export function judgeSharedRuns(
+  runPods: readonly RunPod[],
+  leases: readonly V1Lease[],
+  o: { namespaces: readonly string[]; at: number; except?: string; gone?: ReadonlyMap<V1Lease, string | undefined> },
+): SharedReapPlan {
   const byRun = new Map(leases.map((l) => [l.metadata?.labels?.[RUN_LABEL] ?? '', l]));
   const plan: SharedReapPlan = { reap: [], keep: [], deadLeases: [] };
   const seen = new Set<string>();
@@ -109,11 +115,12 @@ export function judgeSharedRuns(runPods: readonly RunPod[], leases: readonly V1L
     const entry = { namespace: p.namespace, runId: p.runId };
     if (p.runId === o.except) plan.keep.push({ ...entry, why: 'this run' });
     else if (p.kept) plan.keep.push({ ...entry, why: 'kept for debugging (--keep-on-failure); delete its pods by hand when done' });
+    else if (lease && o.gone?.get(lease)) plan.reap.push({ ...entry, why: `${o.gone.get(lease)}; its Lease was last renewed ${lease.spec?.renewTime}` });
     else if (lease && !expired(lease, o.at)) plan.keep.push({ ...entry, why: `its run is alive (Lease held by ${lease.spec?.holderIdentity}, renewed ${lease.spec?.renewTime})` });
     else if (!lease && p.leaseNamespace && !o.namespaces.includes(p.leaseNamespace)) plan.keep.push({ ...entry, why: `its run's Lease is in namespace ${p.leaseNamespace}, which is not among those given` });
     else plan.reap.push({ ...entry, why: lease ? `its run's Lease expired (last renewed ${lease.spec?.renewTime})` : 'its run holds no Lease' });
   }
-  for (const l of leases) if (expired(l, o.at) && l.metadata?.labels?.[RUN_LABEL] !== o.except) plan.deadLeases.push({ namespace: l.metadata!.namespace!, name: l.metadata!.name! });
+  for (const l of leases) if ((expired(l, o.at) || o.gone?.get(l)) && l.metadata?.labels?.[RUN_LABEL] !== o.except) plan.deadLeases.push({ namespace: l.metadata!.namespace!, name: l.metadata!.name! });
   return plan;
 }
 
@@ -122,9 +129,9 @@ export async function planSharedReap(kc: KubeConfig, namespaces: readonly string
   const coord = kc.makeApiClient(CoordinationV1Api);
   const leases: V1Lease[] = [];
   const runPods: RunPod[] = [];
+  // Pods first, Leases second: a run takes its Lease before it makes a pod, so every pod listed here
+  // has its run's Lease in the later lists (as planReap lists namespaces before Leases).
   for (const namespace of namespaces) {
-    const l = await coord.listNamespacedLease({ namespace, labelSelector: `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}` }).then((r) => r.items, (err) => (notFound(err) ? [] : Promise.reject(err)));
-    leases.push(...l.map((x) => ({ ...x, metadata: { ...x.metadata, namespace } })));
     const list = await pods(kc).listNamespacedPod({ namespace, labelSelector: `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}` });
     for (const p of list.items) {
       if (p.metadata?.deletionTimestamp) continue;
@@ -132,7 +139,15 @@ export async function planSharedReap(kc: KubeConfig, namespaces: readonly string
       runPods.push({ namespace, runId: labels[RUN_LABEL]!, kept: labels[KEPT_LABEL] === 'true', leaseNamespace: labels[LEASE_NAMESPACE_LABEL] });
     }
   }
-  return judgeSharedRuns(runPods, leases, { namespaces, at: Date.now(), except });
+  for (const namespace of namespaces) {
+    const l = await coord.listNamespacedLease({ namespace, labelSelector: `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}` }).then((r) => r.items, (err) => (notFound(err) ? [] : Promise.reject(err)));
+    leases.push(...l.map((x) => ({ ...x, metadata: { ...x.metadata, namespace } })));
+  }
+  // A run killed on this machine is dead at once, not only once its Lease expires.
+  const here = await herePlace();
+  const gone = new Map<V1Lease, string | undefined>();
+  for (const l of leases) gone.set(l, await holderGone(parseHolder(l.metadata?.annotations?.[HOLDER_ANNOTATION]), here, isProcessAlive));
+  return judgeSharedRuns(runPods, leases, { namespaces, at: Date.now(), except, gone });
 }
 
 /** Carries a plan out: the dead runs' pods (not those kept) and Leases. */

@@ -194,6 +194,16 @@ describe('namespace-scoped runs: the reaper in shared namespaces', () => {
     expect(plan.deadLeases).to.deep.equal([{ namespace: 'a', name: 'run-expired' }]);
   });
 
+  it('a live Lease whose holder process on this machine is gone: its pods and Lease are removed at once', () => {
+    const l = lease('killed', 'a', '2026-12-07T09:59:55.000000Z');
+    const plan = judgeSharedRuns([pod('killed')], [l], { namespaces: ['a'], at, gone: new Map([[l, 'its process 42 on this machine is gone']]) });
+    expect(plan.reap).to.deep.equal([{ namespace: 'a', runId: 'killed', why: 'its process 42 on this machine is gone; its Lease was last renewed 2026-12-07T09:59:55.000000Z' }]);
+    expect(plan.deadLeases).to.deep.equal([{ namespace: 'a', name: 'run-killed' }]);
+    const alive = judgeSharedRuns([pod('killed')], [l], { namespaces: ['a'], at, gone: new Map([[l, undefined]]) });
+    expect(alive.reap).to.deep.equal([]);
+    expect(alive.deadLeases).to.deep.equal([]);
+  });
+
   it('a Lease just within its 40 s is alive; a pod whose Lease is among the given namespaces but absent is reaped', () => {
     const plan = judgeSharedRuns([pod('edge'), pod('gone', 'b', { leaseNamespace: 'b' })], [lease('edge', 'a', '2026-12-07T09:59:20.000000Z')], { namespaces: ['a', 'b'], at });
     expect(plan.keep.map((k) => k.runId)).to.deep.equal(['edge']);
