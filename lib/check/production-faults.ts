@@ -45,12 +45,20 @@ export interface ProductionFaultKit {
   readyAgain: (rec: TestRecord, t: PodTimeline, description: string, met: (p: V1Pod) => boolean, fault: string, fromWall: number) => Promise<TimelineRow>;
   probe: (rec: TestRecord, pod: string, when: string) => Promise<ProbeOutput | undefined>;
   compareProbe: (rec: TestRecord, before: ProbeOutput | undefined, after: ProbeOutput | undefined, what: string) => void;
+  /** The probe at the first Ready: what a fresh pod shows (undefined before it, or without --probe). */
+  baseline: () => ProbeOutput | undefined;
   /** Records a recovery time that was not measured on a timeline (several pods). */
   recovered: (rec: TestRecord, fault: string, ms: number, description: string) => void;
 }
 
 export function workloadTarget(w: Workload, namespace: string, labels: Record<string, string>): WorkloadTarget {
   return { namespace, kind: w.kind, name: w.name, selector: podSelector(w), manifest: w.kind === 'Pod' ? placed(w.object, namespace, labels) : undefined };
+}
+
+/** The workload's pods claim a PersistentVolumeClaim (a volume of the pod spec, or a StatefulSet's volumeClaimTemplates): state that outlives a pod. */
+export function keepsState(w: Workload): boolean {
+  const templates = (w.object.spec as { volumeClaimTemplates?: unknown[] } | undefined)?.volumeClaimTemplates ?? [];
+  return templates.length > 0 || (w.podSpec.volumes ?? []).some((v) => v.persistentVolumeClaim !== undefined);
 }
 
 /** A fault made for the workload, or the skip that says why it cannot apply. */
@@ -75,12 +83,22 @@ export function addProductionFaultTests(k: ProductionFaultKit): void {
     if (before) checkProbeWorks(before, `before ${what}`);
     return before;
   };
+  const persistent = keepsState(w);
+  /**
+   * What the new pod's probe is compared with: with a PersistentVolumeClaim, the probe just before
+   * the fault (the new pod sees the data the old one left); without one, a fresh pod's (its
+   * emptyDir starts empty, as at the first Ready).
+   */
+  const reference = (rec: TestRecord, before: ProbeOutput | undefined) => {
+    rec.extra.push({ name: 'compared with', content: persistent ? 'the probe just before the fault: the workload claims a PersistentVolumeClaim, whose data the new pod sees' : 'the probe at the first Ready: the workload claims no PersistentVolumeClaim, so a new pod starts from what a fresh pod sees' });
+    return persistent ? before : k.baseline();
+  };
   /** The new pod up again (Ready, every init container run), on its own timeline, then probed. */
   const newPodUp = async (rec: TestRecord, name: string, fault: string, fromWall: number, what: string, before: ProbeOutput | undefined) => {
     const t = await k.timeline(rec, name);
     const row = await k.readyAgain(rec, t, `the new pod ${name} Ready, every init container run`, podUp, fault, fromWall);
     checkInitOrder(row.pod);
-    k.compareProbe(rec, before, await k.probe(rec, name, `after ${what}, on the new pod`), what);
+    k.compareProbe(rec, reference(rec, before), await k.probe(rec, name, `after ${what}, on the new pod`), what);
   };
 
   if (k.faults.includes('replace-pod')) {
@@ -111,7 +129,7 @@ export function addProductionFaultTests(k: ProductionFaultKit): void {
       k.recovered(rec, 'rollout', recoveryMs(new Date().toISOString(), from), 'the rollout complete, every new pod Ready');
       const newest = now.at(-1)!;
       checkInitOrder(newest);
-      k.compareProbe(rec, before, await k.probe(rec, newest.metadata!.name!, 'after the rollout, on a new pod'), 'the rollout');
+      k.compareProbe(rec, reference(rec, before), await k.probe(rec, newest.metadata!.name!, 'after the rollout, on a new pod'), 'the rollout');
     });
   }
 

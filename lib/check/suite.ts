@@ -276,22 +276,8 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
   }
 
   addProductionFaultTests({
-    kc: o.kc,
-    namespace: o.namespace,
-    labels: o.labels,
-    workload: w,
-    faults: o.faults,
-    recoverMs: o.recoverMs,
-    replicas: o.replicas,
-    evict: o.evict,
-    idempotency,
-    test,
-    readyPod,
-    timeline,
-    inject,
-    readyAgain,
-    probe,
-    compareProbe,
+    kc: o.kc, namespace: o.namespace, labels: o.labels, workload: w, faults: o.faults, recoverMs: o.recoverMs, replicas: o.replicas, evict: o.evict,
+    idempotency, test, readyPod, timeline, inject, readyAgain, probe, compareProbe, baseline: () => baseline,
     recovered: (rec, fault, ms, description) => {
       state.recoveries.push({ fault, ms });
       rec.extra.push({ name: 'recovery', content: `${description}: ${(ms / 1000).toFixed(2)} s after the fault ended (bound --recover-within ${o.recoverMs / 1000} s)` });
