@@ -35,9 +35,9 @@ export type DrainOutcome =
 export function pendingCause(message: string): PendingCause {
   if (/volume node affinity conflict/.test(message)) return 'node-local-volume';
   const head = message.split('preemption:')[0]!;
-  const total = /(\d+)\/(\d+) nodes are available/.exec(head)?.[2];
+  const total = /0\/(\d+) nodes are available/.exec(head)?.[1];
   const cordoned = /(\d+) node\(s\) were unschedulable/.exec(head)?.[1];
-  if (total !== undefined && cordoned !== undefined && Number(total) === Number(cordoned)) return 'no-other-schedulable-node';
+  if (cordoned !== undefined && cordoned === total) return 'no-other-schedulable-node';
   return 'other';
 }
 
@@ -63,11 +63,12 @@ export function drainOutcome(e: EvictionRecord, fromNode: string, replacement: V
 
 /** The replacement of each evicted pod among `now`: a pod of the same controller that was not there before, each used once, in order. */
 export function replacements(evictions: EvictionRecord[], uidsBefore: string[], now: V1Pod[]): Array<V1Pod | undefined> {
-  const taken = new Set<string>();
+  const taken = new Set<V1Pod>();
+  const fresh = now.filter((x) => !uidsBefore.includes(String(x.metadata?.uid)));
   return evictions.map((e) => {
     if (e.status !== 201 || !e.owner) return undefined;
-    const p = now.find((x) => !uidsBefore.includes(x.metadata?.uid ?? '') && !taken.has(x.metadata?.uid ?? '') && x.metadata?.ownerReferences?.some((o) => o.controller && o.uid === e.owner));
-    if (p) taken.add(p.metadata!.uid!);
+    const p = fresh.find((x) => !taken.has(x) && x.metadata?.ownerReferences?.some((o) => o.controller && o.uid === e.owner));
+    taken.add(p as V1Pod);
     return p;
   });
 }

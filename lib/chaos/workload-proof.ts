@@ -29,7 +29,7 @@ export function initsNotRun(p: V1Pod): string | undefined {
     const t = s?.state?.terminated;
     if (!t) return `init container ${c.name} not finished (${s?.state?.running ? 'running' : s?.state?.waiting ? `waiting: ${s.state.waiting.reason ?? ''}` : 'no status'})`;
     if (t.exitCode !== 0) return `init container ${c.name} exited ${t.exitCode}`;
-    if (!s?.containerID && !t.containerID) return `init container ${c.name} has no containerID`;
+    if (!s!.containerID && !t.containerID) return `init container ${c.name} has no containerID`;
   }
   return undefined;
 }
@@ -37,7 +37,7 @@ export function initsNotRun(p: V1Pod): string | undefined {
 /** A pod in a line: name, uid (short), node, Ready or not, and whether its init containers ran. */
 export function describePod(p: V1Pod): string {
   const why = initsNotRun(p);
-  return `${p.metadata?.name} (uid ${(p.metadata?.uid ?? '?').slice(0, 8)}, node ${p.spec?.nodeName ?? 'none'}, ${podReady(p) ? 'Ready' : `not Ready: ${p.status?.phase ?? '?'}`}, ${why ?? 'init containers ran'})`;
+  return `${p.metadata?.name ?? '?'} (uid ${(p.metadata?.uid ?? '?').slice(0, 8)}, node ${p.spec?.nodeName ?? 'none'}, ${podReady(p) ? 'Ready' : `not Ready: ${p.status?.phase ?? '?'}`}, ${why ?? 'init containers ran'})`;
 }
 
 /** Ready with every init container run. */
@@ -46,7 +46,6 @@ export const podUp = (p: V1Pod) => podReady(p) && initsNotRun(p) === undefined;
 /** The pod's first init container has begun (running or ended): the kubelet is running its init containers. */
 export function initsBegan(p: V1Pod): boolean {
   const first = p.spec?.initContainers?.[0]?.name;
-  if (first === undefined) return false;
   const s = p.status?.initContainerStatuses?.find((x) => x.name === first);
   return Boolean(s?.state?.running || s?.state?.terminated || s?.lastState?.terminated);
 }
@@ -101,7 +100,7 @@ export interface RolloutEvidence {
  */
 export function rolloutProof(e: RolloutEvidence): FaultProof {
   const claim = `a pod of a new revision (not ${e.revisionsBefore.join(', ') || 'none'}) running its init containers`;
-  const old = e.now.filter((p) => e.uidsBefore.includes(p.metadata?.uid ?? ''));
+  const old = e.now.filter((p) => e.uidsBefore.includes(String(p.metadata?.uid)));
   const newRevision = e.now.filter((p) => {
     const r = revisionOf(p);
     return r !== undefined && !e.revisionsBefore.includes(r);
@@ -113,7 +112,7 @@ export function rolloutProof(e: RolloutEvidence): FaultProof {
 
 /** The rollout is complete: `replicas` pods, all of a new revision, none of the old ones left, each up (Ready, init containers run). */
 export function rolloutComplete(e: RolloutEvidence): boolean {
-  const fresh = e.now.filter((p) => !e.uidsBefore.includes(p.metadata?.uid ?? '') && !e.revisionsBefore.includes(revisionOf(p) ?? ''));
+  const fresh = e.now.filter((p) => !e.uidsBefore.includes(String(p.metadata?.uid)) && !e.revisionsBefore.includes(String(revisionOf(p))));
   return e.now.length === e.replicas && fresh.length === e.replicas && fresh.every(podUp);
 }
 

@@ -29,7 +29,7 @@ export function checkPodsUp(pods: V1Pod[], want: number, what: string): void {
 /** The rollout complete: `replicas` pods, all of a new revision, none of the old ones left, each Ready with its init containers run. */
 export function checkRolledOut(e: RolloutEvidence): void {
   if (rolloutComplete(e)) return;
-  const old = e.now.filter((p) => e.uidsBefore.includes(p.metadata?.uid ?? '') || e.revisionsBefore.includes(revisionOf(p) ?? ''));
+  const old = e.now.filter((p) => e.uidsBefore.includes(String(p.metadata?.uid)) || e.revisionsBefore.includes(String(revisionOf(p))));
   fail(`the rollout complete: ${e.replicas} pod(s) of a new revision (not ${e.revisionsBefore.join(', ')}), none of the old ones left, each Ready with every init container run`, `${e.now.length} pod(s), ${old.length} of the old revision: ${e.now.map(describePod).join('; ') || 'none'}`, 'the new pods\' timelines and init containers\' logs, and the workload\'s rollout status (kubectl rollout status)');
 }
 
@@ -49,7 +49,7 @@ export function initRuns(pods: V1Pod[]): { lines: string[]; overlapping: string[
   const runs = pods.flatMap((p) =>
     (p.status?.initContainerStatuses ?? []).map((s) => {
       const t = s.state?.terminated;
-      return { pod: p.metadata?.name ?? '?', name: s.name, from: t?.startedAt ? new Date(t.startedAt).getTime() : NaN, to: t?.finishedAt ? new Date(t.finishedAt).getTime() : NaN };
+      return { pod: p.metadata?.name ?? '?', name: s.name, from: new Date(t?.startedAt as Date).getTime(), to: new Date(t?.finishedAt as Date).getTime() };
     }),
   );
   const iso = (ms: number) => (Number.isNaN(ms) ? 'unknown' : new Date(ms).toISOString());
@@ -57,7 +57,7 @@ export function initRuns(pods: V1Pod[]): { lines: string[]; overlapping: string[
   const overlapping: string[] = [];
   runs.forEach((a, i) =>
     runs.slice(i + 1).forEach((b) => {
-      if (a.pod !== b.pod && a.name === b.name && a.from <= b.to && b.from <= a.to) overlapping.push(`${a.pod} and ${b.pod} (${a.name})`);
+      if (a.name === b.name && a.from <= b.to && b.from <= a.to) overlapping.push(`${a.pod} and ${b.pod} (${a.name})`);
     }),
   );
   return { lines, overlapping };

@@ -120,3 +120,29 @@ describe('drain outcomes (pure, on recorded pods)', () => {
     });
   });
 });
+
+describe('drain outcomes: objects with parts missing, and the counts of a larger cluster', () => {
+  it('twelve nodes all cordoned: no other schedulable node; eleven of twelve: other', () => {
+    expect(pendingCause('0/12 nodes are available: 12 node(s) were unschedulable.')).to.equal('no-other-schedulable-node');
+    expect(pendingCause('0/12 nodes are available: 2 node(s) were unschedulable, 10 Insufficient cpu.')).to.equal('other');
+  });
+
+  it('a pod with nothing set gives no message; only the PodScheduled condition speaks for the scheduler', () => {
+    expect(unschedulableMessage({})).to.equal(undefined);
+    expect(unschedulableMessage({ status: {} })).to.equal(undefined);
+    expect(unschedulableMessage({ status: { conditions: [{ type: 'Initialized', status: 'False', reason: 'Unschedulable', message: 'm' }] } })).to.equal(undefined);
+  });
+
+  it('a replacement with nothing set is undecided, described with placeholders', () => {
+    const e: EvictionRecord = { pod: 'a', uid: 'u', owner: 'rs', status: 201, message: 'evicted' };
+    expect(drainOutcome(e, 'n', {})).to.deep.equal({ pod: 'a', kind: 'undecided', why: 'replaced by ? (uid ?, node none, not Ready: ?, init containers ran): not yet placed by the scheduler' });
+    expect(drainOutcome(e, 'n', { status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'm' }] } })).to.deep.equal({ pod: 'a', kind: 'pending', replacement: '?', cause: 'other', why: 'm' });
+  });
+
+  it('replacements: pods without metadata are skipped; the controller among several owners counts', () => {
+    const e: EvictionRecord = { pod: 'a', uid: 'u', owner: 'rs', status: 201, message: 'evicted' };
+    const owned = { metadata: { uid: 'n', ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'other' }, { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: 'rs', controller: true }] } };
+    expect(replacements([e], [], [{}, { metadata: { uid: 'z' } }, owned])).to.deep.equal([owned]);
+    expect(replacements([e], ['n'], [owned])).to.deep.equal([undefined]);
+  });
+});

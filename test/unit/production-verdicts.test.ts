@@ -169,4 +169,37 @@ describe('production fault verdicts (pure, on a recorded check)', () => {
   it('the recorded replace-pod: the new pod sees one record more than before it', () => {
     expect([run.replacePod.before.stdout, run.replacePod.after.stdout]).to.deep.equal(['1', '2']);
   });
+
+  describe('parts missing, boundaries, and the evidence each returns', () => {
+    it('checkPodsUp: as many up as wanted beside one more not up still fails', () => {
+      const four = [...pods('scale-out-ready'), ...pods('drained-one-node')];
+      expect(() => checkPodsUp(four, 3, 'x')).to.throw(/observed 4 pod\(s\), 3 up: /);
+    });
+
+    it('checkRolledOut: an old uid under a new revision counts as old; two revisions before are named; no pod says none', () => {
+      const done = pods('rollout-done');
+      const e = { revisionsBefore: ['5c965dbbcf', 'x1'], uidsBefore: [done[0]!.metadata!.uid!], replicas: 1, now: done };
+      expect(thrown(() => checkRolledOut(e)).message).to.match(/^expected the rollout complete: 1 pod\(s\) of a new revision \(not 5c965dbbcf, x1\), .*; observed 1 pod\(s\), 1 of the old revision: /);
+      expect(thrown(() => checkRolledOut({ ...e, now: [] })).message).to.match(/; observed 0 pod\(s\), 0 of the old revision: none; look at /);
+      expect(thrown(() => checkRolledOut({ ...e, uidsBefore: [], now: [{}] })).message).to.match(/; observed 1 pod\(s\), 0 of the old revision: \? \(uid \?/);
+    });
+
+    it('initRuns: a pod with nothing set has no runs; a status without a state or a pod without a name reads unknown and ?', () => {
+      expect(initRuns([{}])).to.deep.equal({ lines: [], overlapping: [] });
+      expect(initRuns([{ status: { initContainerStatuses: [{ name: 'a', image: 'i', imageID: '', ready: false, restartCount: 0 }] } }]).lines).to.deep.equal(['? a: unknown → unknown']);
+    });
+
+    it('initRuns: runs of different init containers never overlap; one that starts the instant the other ends does', () => {
+      const at = (name: string, pod: string, from: string, to: string) => ({ metadata: { name: pod }, status: { initContainerStatuses: [{ name, image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, startedAt: from as unknown as Date, finishedAt: to as unknown as Date } } }] } });
+      expect(initRuns([at('x', 'p1', '2026-01-01T00:00:00Z', '2026-01-01T00:00:02Z'), at('y', 'p2', '2026-01-01T00:00:01Z', '2026-01-01T00:00:03Z')]).overlapping).to.deep.equal([]);
+      expect(initRuns([at('x', 'p1', '2026-01-01T00:00:02Z', '2026-01-01T00:00:04Z'), at('x', 'p2', '2026-01-01T00:00:00Z', '2026-01-01T00:00:02Z')]).overlapping).to.deep.equal(['p1 and p2 (x)']);
+    });
+
+    it('checkDrainOutcomes returns each pod\'s line; lists each failed pod on a line of its own', () => {
+      const moved: DrainOutcome = { pod: 'a', kind: 'moved', replacement: 'a2', to: 'n2' };
+      expect(checkDrainOutcomes([moved, ...run.drainOutcomes], 'ns', 120)).to.deep.equal([drainVerdict(moved, 'ns', 120).line, drainVerdict(run.drainOutcomes[0]!, 'ns', 120).line]);
+      const err = thrown(() => checkDrainOutcomes([{ pod: 'b', kind: 'blocked', why: 'x' }, { pod: 'c', kind: 'undecided', why: 'y' }], 'ns', 120));
+      expect(err.message.split('\n').map((l) => l.slice(0, 5))).to.deep.equal(['the d', '- b: ', '- c: ']);
+    });
+  });
 });

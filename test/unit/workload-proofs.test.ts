@@ -187,3 +187,113 @@ describe('workload fault proofs (pure judges, on recorded pods)', () => {
     });
   });
 });
+
+describe('workload fault proofs: objects with parts missing, and the evidence each keeps', () => {
+  const [ready] = pods('ready-pods');
+  const bare = {} as V1Pod;
+  const withInits = (...names: string[]) => ({ spec: { containers: [], initContainers: names.map((name) => ({ name })) } }) as V1Pod;
+
+  it('a pod with nothing set: not Ready, nothing began, nothing to run, described with placeholders, no revision', () => {
+    expect(podReady(bare)).to.equal(false);
+    expect(podReady({ status: {} })).to.equal(false);
+    expect(initsNotRun(bare)).to.equal(undefined);
+    expect(initsBegan(bare)).to.equal(false);
+    expect(initsBegan({ spec: { containers: [] } })).to.equal(false);
+    expect(describePod(bare)).to.equal('? (uid ?, node none, not Ready: ?, init containers ran)');
+    expect(revisionOf(bare)).to.equal(undefined);
+    expect(revisionOf({ metadata: {} })).to.equal(undefined);
+  });
+
+  it('init containers without statuses, or statuses without a state', () => {
+    expect(initsNotRun(withInits('a'))).to.equal('init container a not finished (no status)');
+    expect(initsBegan(withInits('a'))).to.equal(false);
+    const noState = { ...withInits('a'), status: { initContainerStatuses: [{ name: 'a' }] } } as V1Pod;
+    expect(initsNotRun(noState)).to.equal('init container a not finished (no status)');
+    expect(initsBegan(noState)).to.equal(false);
+    const waiting = { ...withInits('a'), status: { initContainerStatuses: [{ name: 'a', state: { waiting: {} } }] } } as V1Pod;
+    expect(initsNotRun(waiting)).to.equal('init container a not finished (waiting: )');
+    expect(initsBegan(waiting)).to.equal(false);
+    const restarted = { ...withInits('a'), status: { initContainerStatuses: [{ name: 'a', state: { waiting: {} }, lastState: { terminated: { exitCode: 1 } } }] } } as V1Pod;
+    expect(initsBegan(restarted)).to.equal(true);
+    const sidecar = { spec: { containers: [], initContainers: [{ name: 's', restartPolicy: 'Always' }] } } as V1Pod;
+    expect(initsNotRun(sidecar)).to.equal('sidecar s not started');
+    expect(initsNotRun({ ...sidecar, status: { initContainerStatuses: [{ name: 's' }] } } as V1Pod)).to.equal('sidecar s not started');
+    expect(initsNotRun({ ...sidecar, status: { initContainerStatuses: [{ name: 's', state: { running: {} } }] } } as V1Pod)).to.equal(undefined);
+  });
+
+  it('each init container is judged by its own status, not the first listed', () => {
+    const p = { ...withInits('a', 'b'), status: { initContainerStatuses: [{ name: 'b', state: { terminated: { exitCode: 0, containerID: 'c://b' } } }, { name: 'a', state: { running: {} } }] } } as V1Pod;
+    expect(initsNotRun(p)).to.equal('init container a not finished (running)');
+    const q = { ...withInits('a', 'b'), status: { initContainerStatuses: [{ name: 'b', state: { running: {} } }, { name: 'a', state: { waiting: { reason: 'PodInitializing' } } }] } } as V1Pod;
+    expect(initsBegan(q)).to.equal(false);
+  });
+
+  it('a containerID on the status alone (not on the terminated state) is enough', () => {
+    const p = structuredClone(ready!);
+    delete p.status!.initContainerStatuses![0]!.state!.terminated!.containerID;
+    expect(initsNotRun(p)).to.equal(undefined);
+  });
+
+  it('replacementProof keeps the old pod and a summary of the pods now', () => {
+    const [next] = pods('rollout-before');
+    const old = { name: 'old', uid: 'old-uid', owner: ready!.metadata!.ownerReferences![0]!.uid };
+    expect(replacementProof(old, [next!]).evidence).to.deep.equal({ old, now: [{ name: next!.metadata!.name, uid: next!.metadata!.uid, node: 'initc-flt-node', ready: true, initsNotRun: null }] });
+    const [pending] = pods('drained-one-node');
+    expect((replacementProof(old, [pending!]).evidence['now'] as Array<{ initsNotRun: unknown }>)[0]!.initsNotRun).to.equal('init container migrate not finished (no status)');
+  });
+
+  it('a pod without metadata, or whose controller is another owner beside a plain one, is no replacement', () => {
+    const old = { name: 'old', uid: 'old-uid', owner: 'rs-1' };
+    expect(replacementOf(old, [bare])).to.equal(undefined);
+    expect(replacementOf(old, [{ metadata: { uid: 'z' } }])).to.equal(undefined);
+    expect(replacementOf({ name: 'old', uid: 'old-uid' }, [bare])).to.equal(undefined);
+    expect(replacementProof(old, [bare]).seen).to.equal('old pod gone; no new pod of the same owner');
+    const two = { metadata: { uid: 'n', ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'other' }, { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: 'rs-1', controller: true }] } } as V1Pod;
+    expect(replacementOf(old, [two])).to.equal(two);
+    const notController = { metadata: { uid: 'n', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: 'rs-1' }] } } as V1Pod;
+    expect(replacementOf(old, [notController])).to.equal(undefined);
+  });
+
+  it('rolloutProof: its words with two revisions before and none, its evidence, and a pod without a revision label is no new revision', () => {
+    const done = pods('rollout-done');
+    const e = { revisionsBefore: ['a1', 'b2'], uidsBefore: ['u'], replicas: 1, now: done };
+    const p = rolloutProof(e);
+    expect(p.claim).to.equal('a pod of a new revision (not a1, b2) running its init containers');
+    expect(p.evidence).to.deep.equal({ ...e, now: [{ name: done[0]!.metadata!.name, uid: done[0]!.metadata!.uid, node: 'initc-flt-node', ready: true, initsNotRun: null }] });
+    expect(rolloutProof({ ...e, revisionsBefore: [] }).claim).to.equal('a pod of a new revision (not none) running its init containers');
+    expect(rolloutProof({ ...e, now: [] }).seen).to.equal('0 pod(s): 0 old, 0 of a new revision (none), 0 of them up; no pod');
+    const unlabelled = structuredClone(done[0]!);
+    unlabelled.metadata!.labels = {};
+    expect(rolloutProof({ ...e, now: [unlabelled] }).proven).to.equal(false);
+    const two = [done[0]!, { ...structuredClone(done[0]!), metadata: { ...done[0]!.metadata, name: 'second', labels: { 'pod-template-hash': 'c3' } } }];
+    expect(rolloutProof({ ...e, now: two }).seen).to.equal(`2 pod(s): 0 old, 2 of a new revision (8485b6fbcc, c3), 2 of them up; ${describePod(two[0]!)}; ${describePod(two[1]!)}`);
+    expect(rolloutProof({ ...e, now: [bare] }).seen).to.equal(`1 pod(s): 0 old, 0 of a new revision (none), 0 of them up; ${describePod(bare)}`);
+  });
+
+  it('rolloutComplete: an old uid under a new revision is not new; an old pod beside the new one is not complete', () => {
+    const done = pods('rollout-done');
+    const uid = done[0]!.metadata!.uid!;
+    expect(rolloutComplete({ revisionsBefore: ['5c965dbbcf'], uidsBefore: [uid], replicas: 1, now: done })).to.equal(false);
+    expect(rolloutComplete({ revisionsBefore: ['5c965dbbcf'], uidsBefore: [], replicas: 1, now: [...done, ...pods('rollout-before')] })).to.equal(false);
+    expect(rolloutComplete({ revisionsBefore: ['5c965dbbcf'], uidsBefore: [], replicas: 1, now: [bare] })).to.equal(false);
+  });
+
+  it('scaleOutProof: more pods than asked is not proven; its words and evidence', () => {
+    const four = [...pods('scale-out-ready'), ...pods('drained-one-node')];
+    expect(scaleOutProof(3, four).proven).to.equal(false);
+    const three = pods('scale-out-ready');
+    const p = scaleOutProof(3, three);
+    expect(p.seen).to.equal(`3 pod(s), 3 of them began their init containers: ${three.map(describePod).join('; ')}`);
+    expect(p.evidence).to.deep.equal({ replicas: 3, now: three.map((x) => ({ name: x.metadata!.name, uid: x.metadata!.uid, node: 'initc-flt-node', ready: true, initsNotRun: null })) });
+  });
+
+  it('drainProof: each eviction must hold, its words name each, its evidence is what it was given', () => {
+    const good = { pod: 'a', uid: 'ua', status: 201, message: 'evicted' };
+    const bad = { pod: 'b', uid: 'ub', status: 201, message: 'evicted' };
+    const e = { node: 'n', cordoned: true, evictions: [good, bad], uidsNow: ['ub'] };
+    const p = drainProof(e);
+    expect(p.proven).to.equal(false);
+    expect(p.seen).to.equal('node cordoned; a: evicted, gone; b: evicted, still there');
+    expect(p.evidence).to.deep.equal(e);
+  });
+});
