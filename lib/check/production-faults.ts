@@ -6,10 +6,11 @@
  * the NEW pod, which sees what the pod's PersistentVolumeClaims kept: its output must be the one
  * before the fault. A fault that cannot apply to the workload's kind is a skip with its reason.
  */
+import { AssertionError } from 'chai';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { drain } from '../chaos/drain.js';
 import type { Fault } from '../chaos/fault.js';
-import { replacePod } from '../chaos/replace-pod.js';
+import { EvictionRefused, replacePod } from '../chaos/replace-pod.js';
 import { rollout } from '../chaos/rollout.js';
 import { scaleOut } from '../chaos/scale-out.js';
 import type { WorkloadTarget } from '../chaos/workload.js';
@@ -108,7 +109,10 @@ export function addProductionFaultTests(k: ProductionFaultKit): void {
       const pod = await k.readyPod(rec);
       const what = `the pod was ${k.evict ? 'evicted' : 'deleted'} and replaced`;
       const before = await probeBefore(rec, pod, what);
-      await k.inject(rec, k.kc, await k.timeline(rec, pod.metadata!.name!), fault);
+      await k.inject(rec, k.kc, await k.timeline(rec, pod.metadata!.name!), fault).catch((err: unknown) => {
+        if (err instanceof EvictionRefused) throw new AssertionError(`expected the eviction of pod ${err.pod} allowed; observed the Eviction API refused it (HTTP 429): ${err.apiMessage}; look at the PodDisruptionBudgets selecting it (kubectl get pdb -n ${k.namespace}): with minAvailable equal to the replicas, or maxUnavailable 0, no pod of it can ever be evicted`);
+        throw err;
+      });
       const next = fault.outcome.replacement!;
       rec.extra.push({ name: 'replacement', content: `${fault.outcome.old!.name} (uid ${fault.outcome.old!.uid}) → ${describePod(next)}` });
       await newPodUp(rec, next.metadata!.name!, 'replace-pod', injectionEnd(rec), what, before);
@@ -168,6 +172,8 @@ export function addProductionFaultTests(k: ProductionFaultKit): void {
       }
       await undo();
       const back = Date.now();
+      // Nothing was evicted (every eviction refused): no new pod will come to wait for.
+      if (verdictError && !fault.outcome.evictions.some((e) => e.status === 201)) throw verdictError;
       const uidsBefore = fault.outcome.before.map((p) => p.metadata!.uid!);
       const newPods = (await pollFor(() => workloadPods(k.kc, target), (ps) => ps.some((p) => !uidsBefore.includes(p.metadata!.uid!) && podUp(p)), k.recoverMs)).filter((p) => !uidsBefore.includes(p.metadata!.uid!));
       if (verdictError) throw verdictError;

@@ -5,7 +5,8 @@
  * init container records a migration in a file on a PersistentVolumeClaim. The unsafe one (guarded
  * by a marker in the pod's emptyDir) holds under a sandbox loss and is caught by replace-pod and
  * scale-out; the safe one (a lock and a look at the data first) passes every new fault, replace-pod
- * through the Eviction API. Each prints its wall time beside the cluster's recovery per fault.
+ * through the Eviction API; the same behind a PodDisruptionBudget that allows no eviction fails
+ * replace-pod --evict (429) and the drain (blocked), naming the budget. Each prints its wall time beside the cluster's recovery per fault.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +18,7 @@ import { initc } from '../support/cli.js';
 
 const NAME = 'fltt';
 const PROBE = 'wc -l < /db/schema_migrations';
-const example = (name: string) => path.join(projectRoot(), 'examples', 'check', name);
+const example = (name: string) => (name.endsWith('.yaml') ? path.join(projectRoot(), 'test', 'fixtures', 'check', name) : path.join(projectRoot(), 'examples', 'check', name));
 
 interface Outcome {
   exitCode?: number;
@@ -86,5 +87,16 @@ describe('initc check: the faults that re-run init code in production (integrati
     expect(o.attachments).to.match(/PROVEN: node initc-fltt-node cordoned and each of the workload's pods on it evicted/);
     expect(o.attachments).to.match(/PROVEN: 3 pods, each running its init containers/);
     expect(o.attachments).to.match(/0001_create_users: already applied/);
+  });
+
+  it('behind a PodDisruptionBudget of minAvailable 1: replace-pod --evict is refused (429) and the drain is blocked, each failing with the budget named: exit 1', async () => {
+    const o = await check('pdb-blocks.yaml', ['--faults', 'replace-pod,drain', '--evict']);
+    expect(o.exitCode, o.stderr + o.stdout).to.equal(ExitCode.testsFailed);
+    failed(o, /replace-pod: a pod evicted through the Eviction API/);
+    failed(o, /drain: the node of its pod cordoned/);
+    expect(o.stdout).to.match(/expected the eviction of pod migrator-\S+ allowed; observed the Eviction API refused it \(HTTP 429\): Cannot evict pod as it would violate the pod's disruption budget\.; look at the PodDisruptionBudgets selecting it/);
+    expect(o.stdout).to.match(/the drain: 1 of 1 pod\(s\) did not move:\n\s*- migrator-\S+: expected the eviction of pod migrator-\S+ allowed, so that its node can be drained; observed the Eviction API refused it \(HTTP 429\)/);
+    expect(o.attachments).to.match(/"kind":"blocked"/);
+    expect(o.stdout).to.not.match(/\(skipped:/);
   });
 });
