@@ -38,6 +38,7 @@ export default {
     '!lib/report/allure.ts',
     '!lib/report/html.ts',
     'lib/cli/environment.ts',
+    'lib/cli/node-suites.ts',
     'lib/cluster/features.ts',
     'lib/chaos/proof.ts',
     'lib/chaos/fault.ts',
@@ -50,6 +51,8 @@ export default {
     'lib/chaos/drain-outcome.ts',
     'lib/check/production-verdicts.ts',
     'lib/scenario/verdict.ts',
+    // Whether a run's Lease holder is dead (a reaper deletes its namespaces on that).
+    'lib/scenario/holder.ts',
     'lib/access/**/*.ts',
   ],
 

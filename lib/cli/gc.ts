@@ -37,7 +37,7 @@ export const gcCommand: CommandModule<object, GcArgs> = {
     if (!kc) return;
     const plan = await planReap(kc);
     for (const r of plan.reap) console.log(`${a['dry-run'] ? 'would remove' : 'remove'} namespace ${r.namespace} (run ${r.runId}): ${r.why}`);
-    for (const l of plan.deadLeases) console.log(`${a['dry-run'] ? 'would remove' : 'remove'} Lease ${l} (expired)`);
+    for (const l of plan.deadLeases) console.log(`${a['dry-run'] ? 'would remove' : 'remove'} Lease ${l} (its run is dead: the Lease expired, or its process on this machine is gone)`);
     for (const k of plan.keep) console.log(`keep namespace ${k.namespace} (run ${k.runId}): ${k.why}`);
     if (!plan.reap.length && !plan.deadLeases.length) console.log('nothing left by dead runs');
     if (!a['dry-run']) await reap(kc, plan);

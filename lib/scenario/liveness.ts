@@ -3,12 +3,15 @@
  * `initc-runs` (labelled with its run id, host and pid) and renews it while it runs. A run takes
  * its Lease before it makes any namespace, so a run whose Lease expired, or that holds none, is
  * dead, and what it left (its namespaces, its Lease) may be removed by anyone: a later run or
- * `initc gc`. A live run, on this machine or another, is never touched.
+ * `initc gc`. So is a run whose holding process, on the reaper's own machine, is gone
+ * (lib/scenario/holder.ts). A live run, on this machine or another, is never touched.
  */
 import os from 'node:os';
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import { requestJson } from '../kube/raw.js';
+import { isProcessAlive } from '../util/proc.js';
+import { HOLDER_ANNOTATION, herePlace, holderGone, parseHolder, thisHolder } from './holder.js';
 import { KEPT_LABEL, MANAGED_BY_LABEL, RUN_LABEL, deleteNamespace, runLabels } from './namespace.js';
 
 export const LEASE_NAMESPACE = 'initc-runs';
@@ -44,7 +47,7 @@ export async function holdRunLease(kc: KubeConfig, runId: string, o: LeaseOption
   const body = {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
-    metadata: { name: leaseName(runId), namespace: LEASE_NAMESPACE, labels: { ...runLabels(runId), 'initc.dev/host': os.hostname().slice(0, 63), 'initc.dev/pid': String(process.pid) } },
+    metadata: { name: leaseName(runId), namespace: LEASE_NAMESPACE, labels: { ...runLabels(runId), 'initc.dev/host': os.hostname().slice(0, 63), 'initc.dev/pid': String(process.pid) }, annotations: { [HOLDER_ANNOTATION]: JSON.stringify(await thisHolder()) } },
     spec: { holderIdentity: `${os.hostname()}/${process.pid}`, leaseDurationSeconds: LEASE_SECONDS, acquireTime: acquired, renewTime: acquired },
   };
   const path = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`;
@@ -88,9 +91,16 @@ export async function planReap(kc: KubeConfig, except?: string): Promise<ReapPla
   const core = kc.makeApiClient(CoreV1Api);
   const coord = kc.makeApiClient(CoordinationV1Api);
   const at = Date.now();
+  // Namespaces first, Leases second: a run takes its Lease before it makes a namespace, so every
+  // namespace listed here has its run's Lease in the later list (the other order takes a run that
+  // starts between the two lists for one that holds no Lease, and deletes its first namespace).
+  const namespaces = (await core.listNamespace({ labelSelector: `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}` })).items.filter((n) => !n.metadata?.deletionTimestamp);
   const leases = await coord.listNamespacedLease({ namespace: LEASE_NAMESPACE }).then((l) => l.items, (err) => (notFound(err) ? [] : Promise.reject(err)));
   const byRun = new Map(leases.map((l) => [l.metadata?.labels?.[RUN_LABEL] ?? '', l]));
-  const namespaces = (await core.listNamespace({ labelSelector: `${MANAGED_BY_LABEL}=initc,${RUN_LABEL}` })).items.filter((n) => !n.metadata?.deletionTimestamp);
+  // A run killed on this machine is dead at once, not only once its Lease expires.
+  const here = await herePlace();
+  const gone = new Map<V1Lease, string | undefined>();
+  for (const l of leases) gone.set(l, await holderGone(parseHolder(l.metadata?.annotations?.[HOLDER_ANNOTATION]), here, isProcessAlive));
   const plan: ReapPlan = { reap: [], keep: [], deadLeases: [] };
   for (const n of namespaces) {
     const runId = n.metadata!.labels![RUN_LABEL]!;
@@ -98,10 +108,11 @@ export async function planReap(kc: KubeConfig, except?: string): Promise<ReapPla
     const lease = byRun.get(runId);
     if (runId === except) plan.keep.push({ namespace, runId, why: 'this run' });
     else if (n.metadata?.labels?.[KEPT_LABEL] === 'true') plan.keep.push({ namespace, runId, why: 'kept for debugging (--keep-on-failure); delete it by hand when done' });
+    else if (lease && gone.get(lease)) plan.reap.push({ namespace, runId, why: `${gone.get(lease)}; its Lease was last renewed ${lease.spec?.renewTime}` });
     else if (lease && !expired(lease, at)) plan.keep.push({ namespace, runId, why: `its run is alive (Lease held by ${lease.spec?.holderIdentity}, renewed ${lease.spec?.renewTime})` });
     else plan.reap.push({ namespace, runId, why: lease ? `its run's Lease expired (last renewed ${lease.spec?.renewTime})` : 'its run holds no Lease' });
   }
-  for (const l of leases) if (expired(l, at) && l.metadata?.labels?.[RUN_LABEL] !== except) plan.deadLeases.push(l.metadata!.name!);
+  for (const l of leases) if ((expired(l, at) || gone.get(l)) && l.metadata?.labels?.[RUN_LABEL] !== except) plan.deadLeases.push(l.metadata!.name!);
   return plan;
 }
 

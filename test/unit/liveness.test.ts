@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { holdRunLease } from '../../lib/scenario/liveness.js';
+import { holdRunLease, planReap } from '../../lib/scenario/liveness.js';
+import { thisHolder } from '../../lib/scenario/holder.js';
 import { scriptedServer } from '../support/scripted-server.js';
 
 interface Seen {
@@ -37,6 +38,7 @@ describe('the run\'s Lease', () => {
       await until(() => s.seen.filter((r) => r.method === 'PATCH').length >= 2);
       const created = s.seen.find((r) => r.method === 'POST' && r.url.endsWith('/leases'))!;
       expect(JSON.parse(created.body).spec.leaseDurationSeconds).to.equal(40);
+      expect(JSON.parse(JSON.parse(created.body).metadata.annotations['initc.dev/holder']), 'the holder, for a reaper on this machine').to.deep.equal(await thisHolder());
       const renewals = s.seen.filter((r) => r.method === 'PATCH');
       expect(renewals.length).to.be.at.least(2);
       for (const r of renewals) {
@@ -68,5 +70,56 @@ describe('the run\'s Lease', () => {
     }
     expect(told.slice(0, 3).map(([, n]) => n)).to.deep.equal([1, 2, 1]);
     expect(told[0]![0]).to.include('HTTP 500: the server refused');
+  });
+});
+
+describe('planReap against runs that start while it looks', () => {
+  const ns = (name: string, runId: string) => ({ metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'initc', 'initc.dev/run': runId } } });
+  const lease = (runId: string, renewTime: string) => ({ metadata: { name: `run-${runId}`, namespace: 'initc-runs', labels: { 'initc.dev/run': runId } }, spec: { holderIdentity: 'h/1', leaseDurationSeconds: 40, renewTime } });
+
+  /** A cluster where run "new" takes its Lease and makes its first namespace right after the first list request arrives. */
+  async function racingCluster() {
+    const lists: string[] = [];
+    const now = new Date().toISOString().replace('Z', '000Z');
+    const state = { namespaces: [ns('initc-old-1', 'old')], leases: [] as unknown[] };
+    const server = await scriptedServer((req, res) => {
+      const what = req.url!.startsWith('/api/v1/namespaces') ? 'namespaces' : 'leases';
+      lists.push(what);
+      const items = what === 'namespaces' ? [...state.namespaces] : [...state.leases];
+      if (lists.length === 1) {
+        state.leases.push(lease('new', now));
+        state.namespaces.push(ns('initc-new-1', 'new'));
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ metadata: {}, items }));
+    });
+    return { ...server, lists };
+  }
+
+  it('lists namespaces before Leases, so a run starting in between is never taken for one without a Lease', async () => {
+    const s = await racingCluster();
+    try {
+      const plan = await planReap(s.kc);
+      expect(s.lists).to.deep.equal(['namespaces', 'leases']);
+      expect(plan.reap).to.deep.equal([{ namespace: 'initc-old-1', runId: 'old', why: 'its run holds no Lease' }]);
+      expect(plan.keep).to.deep.equal([]);
+      expect(plan.deadLeases).to.deep.equal([]);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('control: with the Leases listed from before the run started and its namespace from after (what the other order sees), its namespace is reaped', async () => {
+    const s = await scriptedServer((req, res) => {
+      const what = req.url!.startsWith('/api/v1/namespaces') ? 'namespaces' : 'leases';
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ metadata: {}, items: what === 'namespaces' ? [ns('initc-new-1', 'new')] : [] }));
+    });
+    try {
+      const plan = await planReap(s.kc);
+      expect(plan.reap).to.deep.equal([{ namespace: 'initc-new-1', runId: 'new', why: 'its run holds no Lease' }]);
+    } finally {
+      s.close();
+    }
   });
 });

@@ -39,9 +39,11 @@ describe('a run\'s --out folder (folders, exactly)', () => {
     await fs.writeFile(path.join(dir, 'results.json'), '{}');
     await fs.writeFile(path.join(dir, 'mine.txt'), 'mine');
     expect(await claimRunFolder(dir, me, async () => expect.fail('no plan: no owner to ask'), ['allure-report'])).to.deep.equal(['allure-results', 'results.json']);
-    expect((await fs.readdir(dir)).sort()).to.deep.equal(['allure-report', 'mine.txt']);
+    // The claim leaves its marker (host, pid, start time) beside them.
+    const marker = `.initc-owner-${os.hostname()}-4242-100`;
+    expect((await fs.readdir(dir)).sort()).to.deep.equal([marker, 'allure-report', 'mine.txt']);
     expect(await claimRunFolder(dir, me, async () => false)).to.deep.equal(['allure-report']);
-    expect(await fs.readdir(dir)).to.deep.equal(['mine.txt']);
+    expect((await fs.readdir(dir)).sort()).to.deep.equal([marker, 'mine.txt']);
   });
 
   it('the same pid with another start time is another process (a recycled pid): asked, and refused when alive', async () => {

@@ -40,6 +40,7 @@ async function earlierRunFolder(): Promise<string> {
 }
 
 const me = async (): Promise<FolderOwner> => ({ host: os.hostname(), pid: process.pid, startTime: (await processStartTime(process.pid))!, command: 'mocha' });
+const markerOf = (o: FolderOwner) => `.initc-owner-${o.host}-${o.pid}-${o.startTime}`;
 const planBy = (owner: FolderOwner): RunPlan => ({ schema: PLAN_SCHEMA, startedAt: '2026-01-01T00:00:00.000Z', suitesRevision: 'r', suites: ['order'], grep: null, owner, tests: [] });
 
 describe('results ownership: a run\'s --out folder is its own', function () {
@@ -55,11 +56,12 @@ describe('results ownership: a run\'s --out folder is its own', function () {
     expect(ownEntries(await fs.readdir(dir))).to.deep.equal(['allure-report', 'allure-results', 'allurerc.json', 'conformance.json', 'conformance.md', 'junit-1.xml', 'junit.xml', 'results.json']);
     const alive = async () => true;
     expect(await claimRunFolder(dir, await me(), alive, ['allure-results'])).to.deep.equal(['allure-report', 'allurerc.json', 'conformance.json', 'conformance.md', 'junit-1.xml', 'junit.xml', 'results.json']);
-    expect((await fs.readdir(dir)).sort()).to.deep.equal(['allure-results', 'notes.txt']);
+    const marker = markerOf(await me());
+    expect((await fs.readdir(dir)).sort()).to.deep.equal([marker, 'allure-results', 'notes.txt']);
     expect(await claimRunFolder(dir, await me(), alive)).to.deep.equal(['allure-results']);
-    expect(await fs.readdir(dir)).to.deep.equal(['notes.txt']);
+    expect((await fs.readdir(dir)).sort()).to.deep.equal([marker, 'notes.txt']);
     expect(await claimRunFolder(path.join(dir, 'new'), await me(), alive)).to.deep.equal([]);
-    expect(await fs.readdir(path.join(dir, 'new'))).to.deep.equal([]);
+    expect(await fs.readdir(path.join(dir, 'new'))).to.deep.equal([marker]);
   });
 
   it('refuses (exit 13) a folder whose plan names a live run on this machine; takes over a dead one\'s, its own, or another machine\'s', async () => {
@@ -71,6 +73,7 @@ describe('results ownership: a run\'s --out folder is its own', function () {
     expect(err?.exitCode).to.equal(ExitCode.busy);
     expect(err?.message).to.equal(`${dir} is the --out folder of a live run (pid 1: initc run --out x); give this one another --out`);
     expect(await fs.readdir(dir)).to.include('results.json');
+    expect(await fs.readdir(dir), 'the refused claim withdrew its marker').not.to.include(markerOf(await me()));
     await refuseLiveOwner(dir, await me(), async () => false);
     await writePlan(planBy({ ...other, host: 'elsewhere' }), dir);
     await refuseLiveOwner(dir, await me(), async () => true);
@@ -92,7 +95,8 @@ describe('results ownership: a run\'s --out folder is its own', function () {
     const r = await initc(['run', ...NO_CLUSTER, '--suite', 'validation,order', '--grep', 'Probe|spec order', '--out', dir]);
     expect(r.exitCode, String(r.stderr)).to.equal(ExitCode.kubeconfig);
     expect(String(r.stderr)).to.include(`--out ${dir}: removed what an earlier run left (allure-report, allure-results, allurerc.json, conformance.json, conformance.md, junit-1.xml, junit.xml, results.json)`);
-    expect((await fs.readdir(dir)).sort()).to.deep.equal(['allure-results', 'notes.txt', 'plan.json']);
+    expect((await fs.readdir(dir)).filter((n) => !n.startsWith('.initc-owner-')).sort()).to.deep.equal(['allure-results', 'notes.txt', 'plan.json']);
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('.initc-owner-')), 'the run\'s marker').to.have.length(1);
     expect(await fs.readdir(path.join(dir, 'allure-results'))).to.deep.equal([]);
     const plan = JSON.parse(await fs.readFile(path.join(dir, 'plan.json'), 'utf8')) as RunPlan;
     expect(plan.schema).to.equal(PLAN_SCHEMA);
@@ -191,7 +195,7 @@ describe('results ownership: `initc report` and `initc compare`', function () {
     expect(stderr).to.match(/initc: the run of a ended with exit 7 \(kubeconfig cannot be read, has no such context, its cluster cannot be reached, or its identity may not do what the command needs \(named\)\): .*; the run of b ended with exit 7 /);
     expect((await fs.readdir(out)).sort()).to.deep.equal(['runs']);
     expect((await fs.readdir(path.join(out, 'runs'))).sort()).to.deep.equal(['context-a', 'context-b']);
-    expect((await fs.readdir(path.join(out, 'runs', 'context-a'))).sort(), 'no stale results in a run that never reached its cluster').to.deep.equal(['allure-results', 'plan.json']);
+    expect((await fs.readdir(path.join(out, 'runs', 'context-a'))).filter((n) => !n.startsWith('.initc-owner-')).sort(), 'no stale results in a run that never reached its cluster').to.deep.equal(['allure-results', 'plan.json']);
   });
 
   it('`initc compare --from` that fails leaves no page of an earlier comparison', async () => {
