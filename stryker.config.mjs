@@ -47,6 +47,9 @@ export default {
     'lib/chaos/kill-container.ts',
     'lib/chaos/lose-sandbox.ts',
     'lib/chaos/node-crash.ts',
+    'lib/chaos/workload-proof.ts',
+    'lib/chaos/drain-outcome.ts',
+    'lib/check/production-verdicts.ts',
     'lib/scenario/verdict.ts',
     // Whether a run's Lease holder is dead (a reaper deletes its namespaces on that).
     'lib/scenario/holder.ts',

@@ -62,6 +62,10 @@ export function permissions(): readonly Permission[] {
     { group: '', resource: 'pods/exec', verbs: ['create'], scope: ANY_NAMESPACE, neededBy: 'check', why: '--probe runs its command in the app container' },
     { group: '', resource: 'services', verbs: ['create', 'delete', 'get'], scope: ANY_NAMESPACE, neededBy: 'check', why: 'the service-outage fault removes each Service and puts it back' },
     { group: '', resource: 'configmaps', verbs: ['get'], scope: { kind: 'namespace', namespace: 'kube-system' }, neededBy: 'check', withoutIt: 'the outage check assumes the kubernetes plugin\'s default TTL (5 s)', why: 'the CoreDNS configuration, to tell how long an outage is cached' },
+    { group: '', resource: 'pods/eviction', verbs: ['create'], scope: ANY_NAMESPACE, neededBy: 'check', withoutIt: 'replace-pod --evict and drain break with the API server\'s refusal; leave them out of --faults', why: 'replace-pod --evict and drain evict the workload\'s pods through the Eviction API' },
+    ...['deployments', 'statefulsets', 'daemonsets'].map((resource) => ({ group: 'apps', resource, verbs: ['get', 'patch'], scope: ANY_NAMESPACE, neededBy: 'check' as const, withoutIt: 'rollout breaks with the API server\'s refusal; leave it out of --faults', why: 'rollout sets the restart annotation on the workload\'s pod template' })),
+    ...['deployments/scale', 'statefulsets/scale', 'replicasets/scale'].map((resource) => ({ group: 'apps', resource, verbs: ['get', 'patch'], scope: ANY_NAMESPACE, neededBy: 'check' as const, withoutIt: 'scale-out breaks with the API server\'s refusal; leave it out of --faults', why: 'scale-out sets the workload\'s replicas, and back' })),
+    { group: '', resource: 'nodes', verbs: ['patch'], scope: CLUSTER, neededBy: 'check', withoutIt: 'drain breaks with the API server\'s refusal; leave it out of --faults', why: 'drain cordons the node of the workload\'s pod, and uncordons it' },
   ];
 }
 

@@ -94,7 +94,8 @@ describe('initc check on the embedded cluster (integration; root)', function () 
   });
 
   it('a StatefulSet with sub-second idempotent init containers: every fault (each init container killed, the sandbox loss, the node reboot, its Service\'s outage) holds, none skipped: exit 0', async () => {
-    const o = await check('idempotent-statefulset.yaml', ['--local-cluster', NAME, '--probe', 'cat /data/config', '--outage-seconds', '15']);
+    // The faults that keep the pod (the ones that replace it: check-production.test.ts).
+    const o = await check('idempotent-statefulset.yaml', ['--local-cluster', NAME, '--probe', 'cat /data/config', '--outage-seconds', '15', '--faults', 'lose-sandbox,kill-init,node-reboot,service-outage']);
     expect(o.exitCode, o.stderr + o.stdout).to.equal(ExitCode.ok);
     passed(o, /sandbox lost after Ready: .*probe output unchanged/);
     passed(o, /node reboot .*probe output unchanged/);
@@ -108,7 +109,8 @@ describe('initc check on the embedded cluster (integration; root)', function () 
   });
 
   it('the same cluster by kubeconfig, without node access, and no Service: no fault can be injected: exit 12, each fault named with why', async () => {
-    const o = await check('appending-pod.yaml', ['--kubeconfig', kubeconfig, '--probe', 'cat /data/config']);
+    // The faults that need the node (replace-pod, rollout, scale-out and drain act through the API alone).
+    const o = await check('appending-pod.yaml', ['--kubeconfig', kubeconfig, '--probe', 'cat /data/config', '--faults', 'lose-sandbox,kill-init,node-reboot,service-outage']);
     expect(o.exitCode, o.stderr + o.stdout).to.equal(ExitCode.nothingRan);
     expect(o.stderr).to.match(/^initc: no fault was injected, so nothing shows how the init containers behave under failure: 4 skipped: the kubeconfig provider offers no access to the node .*; 1 skipped: the manifests define no Service to take away$/m);
     expect(o.stdout).to.match(/NOT CHECKED sandbox lost after Ready: .*\(skipped: the kubeconfig provider offers no access to the node/);

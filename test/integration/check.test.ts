@@ -103,8 +103,8 @@ describe('initc check (integration; kind)', function () {
     expect(waits.stdout).to.match(/init container wait-for-backend was still waiting, never ended, never restarted/);
   });
 
-  it('idempotent init code passes every fault (sandbox lost, each init container killed, node reboot, Service outage); exit 0', async () => {
-    const ok = await check('idempotent', ['--probe', 'cat /data/config']);
+  it('idempotent init code passes every fault that keeps the pod (sandbox lost, each init container killed, node reboot, Service outage); exit 0', async () => {
+    const ok = await check('idempotent', ['--probe', 'cat /data/config', '--faults', 'lose-sandbox,kill-init,node-reboot,service-outage']);
     expect(ok.exitCode, ok.stderr + ok.stdout).to.equal(ExitCode.ok);
     const xml = await junit(ok);
     expect((xml.match(/<testcase /g) ?? []).length).to.equal(7);

@@ -57,7 +57,7 @@ describe('permission table', () => {
     expect(names(permissionsFor({ run: ['restart-all'], nodeAgent: false }))).to.deep.equal([...base, 'nodes/proxy', '/metrics']);
     expect(names(permissionsFor({ run: ['chaos-kill'], nodeAgent: false }))).to.deep.equal(base);
     expect(names(permissionsFor({ run: ['chaos-kill'], nodeAgent: true }))).to.deep.equal([...base, 'pods/exec']);
-    expect(names(permissionsFor({ check: true }))).to.deep.equal([...base, 'pods/exec', 'services', 'configmaps']);
+    expect(names(permissionsFor({ check: true }))).to.deep.equal([...base, 'pods/exec', 'services', 'configmaps', 'pods/eviction', 'deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'deployments.apps/scale', 'statefulsets.apps/scale', 'replicasets.apps/scale', 'nodes']);
   });
 
   it('names resources as kubectl auth can-i does, and scopes in words', () => {
