@@ -27,13 +27,14 @@ export type DrainOutcome =
   | { pod: string; kind: 'undecided'; why: string };
 
 /**
- * Why the scheduler cannot place a pod, from its message ("0/2 nodes are available: 1 node(s) had
- * volume node affinity conflict, 1 node(s) were unschedulable. preemption: …"): a node-local volume
+ * Why the scheduler cannot place a pod, from its message ("0/2 nodes are available: 1 node(s)
+ * didn't match PersistentVolume's node affinity, 1 node(s) were unschedulable. … preemption: …"): a node-local volume
  * when a node was ruled out by the volume's node affinity; no other schedulable node when every node
  * counted was unschedulable (cordoned).
  */
 export function pendingCause(message: string): PendingCause {
-  if (/volume node affinity conflict/.test(message)) return 'node-local-volume';
+  // 1.33–1.36 say "didn't match PersistentVolume's node affinity" (ErrReasonNodeConflict); older releases "had volume node affinity conflict".
+  if (/didn't match PersistentVolume's node affinity|had volume node affinity conflict/.test(message)) return 'node-local-volume';
   const head = message.split('preemption:')[0]!;
   const total = /0\/(\d+) nodes are available/.exec(head)?.[1];
   const cordoned = /(\d+) node\(s\) were unschedulable/.exec(head)?.[1];

@@ -37,6 +37,9 @@ describe('drain outcomes (pure, on recorded pods)', () => {
 
   it('a node ruled out by the volume\'s node affinity: a node-local volume (even with another node cordoned)', () => {
     expect(pendingCause(LOCAL_VOLUME)).to.equal('node-local-volume');
+    // As v1.34.12 said it on two nodes (the drain suite's recording test/fixtures/recordings/drain-two-nodes-pending.json).
+    expect(pendingCause("0/2 nodes are available: 1 node(s) didn't match PersistentVolume's node affinity, 1 node(s) were unschedulable. no new claims to deallocate, preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")).to.equal('node-local-volume');
+    expect(pendingCause("0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) were unschedulable.")).to.equal('other');
   });
 
   it('another reason, or some nodes schedulable and not enough resources: other', () => {
