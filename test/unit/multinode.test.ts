@@ -13,6 +13,7 @@ import { nodeRoutes, nodeZeroRoutes } from '../../lib/cluster/local/node-network
 import { extraNodes } from '../../lib/cluster/local/extra-node.js';
 import * as cfg from '../../lib/cluster/local/configs.js';
 import * as cmd from '../../lib/cluster/local/commands.js';
+import { clusterObjects } from '../../lib/cluster/local/cluster-files.js';
 import { certificatePlan, nodeCertificatePlan, SHARED_NODE_FILES } from '../../lib/cluster/local/pki.js';
 import { parseKubeVersion } from '../../lib/cluster/local/versions.js';
 import { LocalCluster } from '../../lib/cluster/local/local.js';
@@ -173,6 +174,11 @@ describe('embedded cluster of several nodes: what each node runs with', () => {
     const containerd = cfg.containerdConfigToml(n2, '/w');
     expect(containerd).to.include("address = '/run/initc/mn/nodes/node2/containerd.sock'\n");
     expect(containerd).to.include("conf_dir = '/var/lib/initc/mn/nodes/node2/cni/net.d'\n");
+  });
+
+  it('CoreDNS\'s EndpointSlice names node 0\'s address, where CoreDNS runs, for the pods of every node', () => {
+    const slice = clusterObjects(mn).find((o) => o.kind === 'EndpointSlice') as unknown as { endpoints: Array<{ addresses: string[] }> };
+    expect(slice.endpoints).to.deep.equal([{ addresses: ['10.253.4.1'], conditions: { ready: true } }]);
   });
 
   it('node 2 gets its own kubelet certificates (its node identity, its address) and shares only the CA, kube-proxy\'s and the provisioner\'s', () => {
