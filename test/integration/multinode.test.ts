@@ -135,7 +135,7 @@ describe('embedded cluster of two nodes (integration; root)', function () {
     expect(await fs.readFile(path.join(pv.spec!.local!.path, 'f'), 'utf8')).to.equal('on-node2\n');
   });
 
-  it('the Nodes capability gives each node\'s own runtime and processes', async () => {
+  it('the Nodes capability gives each node\'s own runtime and processes: node 2\'s kubelet restarts through it, node 0\'s stays', async () => {
     expect(hasNodes(cluster)).to.equal(true);
     expect(cluster.nodeNames()).to.deep.equal([zero.nodeName, two.nodeName]);
     const names = async (node: string) => (JSON.parse(await cluster.nodeAccess(node).crictl(['pods', '--namespace', NS, '-o', 'json'])) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name).sort();
@@ -144,6 +144,16 @@ describe('embedded cluster of two nodes (integration; root)', function () {
     const kubelets = [await cluster.nodeAccess(zero.nodeName).componentPid('kubelet'), await cluster.nodeAccess(two.nodeName).componentPid('kubelet')];
     expect(kubelets[1]).to.equal(cluster.state.processes.find((p) => p.name === 'kubelet-node2')!.pid);
     expect(kubelets[0]).to.not.equal(kubelets[1]);
+    // What the node faults do: node 2's kubelet stopped and started through node 2's own access, node 0's untouched.
+    const n2 = cluster.nodeAccess(two.nodeName);
+    await n2.stopComponent('kubelet');
+    expect(await n2.componentRunning('kubelet')).to.equal(false);
+    expect(await cluster.componentRunning('kubelet'), 'node 0\'s kubelet').to.equal(true);
+    await n2.startComponent('kubelet');
+    const again = await n2.componentPid('kubelet');
+    expect(again).to.not.equal(undefined);
+    expect(again).to.not.equal(kubelets[1]);
+    expect(await cluster.componentPid('kubelet')).to.equal(kubelets[0]);
   });
 
   it('asking for the running cluster with another node count is a one-line usage error', async () => {
