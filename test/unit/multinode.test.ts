@@ -101,7 +101,7 @@ describe('embedded cluster of several nodes: layouts', () => {
     expect(processName(mn, 'kubelet')).to.equal('kubelet');
     expect(processName(nodeLayout(mn, 1), 'kube-proxy')).to.equal('kube-proxy-node2');
     expect(processName(nodeLayout(mn, 3), 'containerd')).to.equal('containerd-node4');
-    expect(['kubelet', 'kube-proxy-node2', 'storage-provisioner-node4', 'kube-node'].map(componentOf)).to.deep.equal(['kubelet', 'kube-proxy', 'storage-provisioner', 'kube-node']);
+    expect(['kubelet', 'kube-proxy-node2', 'storage-provisioner-node4', 'kube-node', 'kubelet-node12', 'kubelet-node2-x'].map(componentOf)).to.deep.equal(['kubelet', 'kube-proxy', 'storage-provisioner', 'kube-node', 'kubelet', 'kubelet-node2-x']);
   });
 });
 

@@ -20,9 +20,12 @@ export const MAX_NODES = 4;
 
 /** What `--nodes` may be: a whole number 1..MAX_NODES; else why not. Pure. */
 export function nodeCountProblem(n: unknown): string | undefined {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_NODES) return `--nodes must be a whole number from 1 to ${MAX_NODES}, not ${String(n)}`;
+  if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_NODES) return `--nodes must be a whole number from 1 to ${MAX_NODES}, not ${String(n)}`;
   return undefined;
 }
+
+/** The first `count` octets of an address or range: ("10.253.4.1", 3) → "10.253.4". */
+const octets = (ip: string, count: number) => ip.split('.').slice(0, count).join('.');
 
 /** The third octet's share of node k (k ≥ 1): its address is .4k+1, node 0's end of their link .4k+2. */
 const linkBase = (k: number) => 4 * k;
@@ -34,8 +37,8 @@ export function nodeLayout(l: ClusterLayout, k: number): ClusterLayout {
   const tag = `node${k + 1}`;
   const dataDir = path.join(l.dataDir, 'nodes', tag);
   const runDir = path.join(l.runDir, 'nodes', tag);
-  const prefix = l.network.controlPlaneIP.replace(/\.\d+$/, '');
-  const podPrefix = l.network.podCIDR.replace(/\.0\.0\/16$/, '');
+  const prefix = octets(l.network.controlPlaneIP, 3);
+  const podPrefix = octets(l.network.podCIDR, 2);
   return {
     ...l,
     nodeIndex: k,
@@ -72,7 +75,7 @@ export const nodeLayouts = (l: ClusterLayout, count: number): ClusterLayout[] =>
 export const possibleExtraNodes = (l: ClusterLayout): ClusterLayout[] => Array.from({ length: MAX_NODES - 1 }, (_, i) => nodeLayout(l, i + 1));
 
 /** The /30 of node k's link to node 0 (k ≥ 1), blackholed on the host. */
-export const linkCIDR = (n: ClusterLayout) => `${n.network.nodeIP.replace(/\.\d+$/, '')}.${linkBase(n.nodeIndex)}/30`;
+export const linkCIDR = (n: ClusterLayout) => `${octets(n.network.nodeIP, 3)}.${linkBase(n.nodeIndex)}/30`;
 
 /** The state file's name of a node's process: node 0's as before (`kubelet`), node k's with its tag (`kubelet-node2`). */
 export const processName = (n: Pick<ClusterLayout, 'nodeIndex'>, component: string) => (n.nodeIndex === 0 ? component : `${component}-node${n.nodeIndex + 1}`);
