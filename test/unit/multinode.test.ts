@@ -18,7 +18,7 @@ import { certificatePlan, nodeCertificatePlan, SHARED_NODE_FILES } from '../../l
 import { parseKubeVersion } from '../../lib/cluster/local/versions.js';
 import { LocalCluster } from '../../lib/cluster/local/local.js';
 import type { ClusterState } from '../../lib/cluster/local/state.js';
-import { hasNodes } from '../../lib/cluster/provider.js';
+import { NodeCapabilityMissing, hasNodes } from '../../lib/cluster/provider.js';
 import type { RunningCluster } from '../../lib/cluster/provider.js';
 import { makeProvider, nodeCount } from '../../lib/cli/providers.js';
 
@@ -218,6 +218,15 @@ describe('embedded cluster of several nodes: --nodes and the Nodes capability', 
     expect(c.nodeName).to.equal('initc-mn-node');
     usage(() => c.nodeAccess('initc-mn-node4'), 'the embedded cluster "mn" has no node initc-mn-node4 (its nodes: initc-mn-node, initc-mn-node2, initc-mn-node3)');
     expect(new LocalCluster(mn, state()).nodeNames(), 'a state from before --nodes: one node').to.deep.equal(['initc-mn-node']);
+  });
+
+  it('a further node has no API server of its own: asking its access for one says where it runs, before reading any state', async () => {
+    const n2 = new LocalCluster(mn, state(2)).nodeAccess('initc-mn-node2');
+    for (const ask of [() => n2.componentRunning('kube-apiserver'), () => n2.stopComponent('kube-apiserver'), () => n2.startComponent('kube-apiserver')]) {
+      const err = await ask().then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(NodeCapabilityMissing);
+      expect((err as Error).message).to.equal('the API server runs on node initc-mn-node (node 0), not on initc-mn-node2');
+    }
   });
 
   it('hasNodes wants both nodeNames and nodeAccess', () => {

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { ConsoleProgress } from '../../progress.js';
 import type { BlockedStart, ComponentPids, CrashesNode, HoldsAtStart, NodeAccess, NodeComponent } from '../provider.js';
+import { NodeCapabilityMissing } from '../provider.js';
 import { blockNextStart, holdNextStart } from './runc-hold.js';
 import { killShimOf } from './proc-tree.js';
 import { buildCrictl, goVersion } from './build.js';
@@ -83,6 +84,9 @@ export class LocalNode implements NodeAccess, ComponentPids, HoldsAtStart, Crash
   }
 
   private async record(c: NodeComponent) {
+    if (c === 'kube-apiserver' && this.layout.nodeIndex > 0) {
+      throw new NodeCapabilityMissing(`the API server runs on node ${this.layout.context}-node (node 0), not on ${this.nodeName}`);
+    }
     const state = await this.state();
     const name = processName(this.layout, c);
     const i = state.processes.map((p) => p.name).lastIndexOf(name);
