@@ -19,7 +19,7 @@ import { DEFAULT_SETTINGS, describeSettings, sameSettings } from '../features.js
 import { checkSettingsInForce, settleGates } from '../settings-check.js';
 import { buildProvisioner } from '../storage/build.js';
 import { PROVISIONER_NAME, STORAGE_CLASS_NAME } from '../storage/objects.js';
-import { ensureBinaries } from './build.js';
+import { ensureBinaries, goVersion } from './build.js';
 import { applyClusterObjects, waitForDefaultServiceAccount, writeClusterConfigs } from './cluster-files.js';
 import * as cmd from './commands.js';
 import { checkExtraNodesFree, setupExtraNetworks } from './extra-node.js';
@@ -236,8 +236,8 @@ export class LocalClusterProvider implements ClusterProvider {
   private async startFresh({ progress, signal, temporary }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
     const l = this.layout;
     const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, async () => {
-      const built = await ensureBinaries(this.opts.version, progress);
-      return { ...built, provisioner: await buildProvisioner(progress, built.goVersion) };
+      const [built, provisioner] = await Promise.all([ensureBinaries(this.opts.version, progress), goVersion().then((v) => buildProvisioner(progress, v))]);
+      return { ...built, provisioner };
     });
     this.applied = this.settings;
     let dropped: string[] = [];
