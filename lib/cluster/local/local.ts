@@ -2,44 +2,46 @@
  * The embedded cluster: real etcd, kube-apiserver, controller-manager, scheduler, kubelet,
  * kube-proxy, CoreDNS and containerd as host processes, built from the Go module proxy, all in a
  * network namespace of the cluster's own (layout.ts), so clusters of different names run side by
- * side. `up` records each step in the state file before taking it, so `down` can undo any prefix
- * of it.
+ * side. With `--nodes N` each further node (kubelet, kube-proxy, containerd, storage provisioner)
+ * runs in a namespace of its own, linked to node 0's (node-layout.ts, node-network.ts,
+ * node-start.ts). `up` records each step in the state file before taking it, so `down`
+ * (teardown.ts) can undo any prefix of it.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy, VersionApi, Watch } from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesObject, V1Node } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../../errors.js';
-import { exists, writeFileMode } from '../../util/fsx.js';
-import { defaultKubeconfigPath, mergeIntoFile, removeFromFile } from '../kubeconfig-file.js';
-import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, RunningCluster } from '../provider.js';
-import { LocalNode } from './node.js';
+import { defaultKubeconfigPath, mergeIntoFile } from '../kubeconfig-file.js';
+import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, Nodes, RunningCluster } from '../provider.js';
 import { loadKubeConfig } from '../provider.js';
-import { ensureBinaries, goVersion } from './build.js';
-import * as cfg from './configs.js';
-import * as cmd from './commands.js';
 import type { ClusterSettings } from '../features.js';
 import { DEFAULT_SETTINGS, describeSettings, sameSettings } from '../features.js';
 import { checkSettingsInForce, settleGates } from '../settings-check.js';
+import { buildProvisioner } from '../storage/build.js';
+import { PROVISIONER_NAME, STORAGE_CLASS_NAME } from '../storage/objects.js';
+import { ensureBinaries, goVersion } from './build.js';
+import { applyClusterObjects, waitForDefaultServiceAccount, writeClusterConfigs } from './cluster-files.js';
+import * as cmd from './commands.js';
+import { checkExtraNodesFree, setupExtraNetworks } from './extra-node.js';
 import { httpStatus, waitUntil } from './health.js';
-import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
-import { BUSYBOX, buildFixtureImage, buildPauseImage, importImage } from './images.js';
+import { buildFixtureImage, buildPauseImage, importImage } from './images.js';
 import type { ClusterLayout } from './layout.js';
 import { CLUSTER_NAME, apiServerURL, clusterLayout, downCommand } from './layout.js';
-import { checkNetworkFree, netnsPath, networkLeftovers, setupNetwork, teardownNetwork } from './network.js';
-import { claimSlot, layoutOf, releaseSlot, slotOf } from './slots.js';
 import type { HeldLock } from './lock.js';
 import { takeLock } from './lock.js';
-import { writePki } from './pki.js';
-import { checkHostTools, checkKernel, requireRoot, JQ, RUNC } from './preflight.js';
-import { holdWrapperScript } from './runc-hold.js';
-import { buildProvisioner } from '../storage/build.js';
-import { PROVISIONER_NAME, STORAGE_CLASS_NAME, embeddedStorageObjects, provisionerArgs } from '../storage/objects.js';
-import type { ProcessRecord } from './processes.js';
-import { describeFailure, isRunning, isSameProcess, pidsWithCmdline, procStartTime, startProcess, stopProcess } from './processes.js';
+import { checkNetworkFree, netnsPath, setupNetwork } from './network.js';
+import { LocalNode } from './node.js';
+import { nodeLayouts } from './node-layout.js';
+import type { NodeStartContext } from './node-start.js';
+import { startNodeAgents, startOnNode, startProvisioner, startRuntime, writeNodeConfigs } from './node-start.js';
+import { checkHostTools, checkKernel, requireRoot } from './preflight.js';
+import { isRunning, isSameProcess, procStartTime } from './processes.js';
+import { claimSlot, layoutOf, releaseSlot, slotOf } from './slots.js';
 import type { ClusterState } from './state.js';
 import { readState, writeState } from './state.js';
+import type { ClusterStatus } from './status.js';
+import { clusterStatus } from './status.js';
+import { clusterLeftovers, removeCluster } from './teardown.js';
 import type { KubeVersion } from './versions.js';
 
 export interface LocalClusterOptions {
@@ -51,11 +53,11 @@ export interface LocalClusterOptions {
   mergeKubeconfig?: boolean;
   /** Feature gates and kubelet fields to start with (default: the release's defaults). */
   settings?: ClusterSettings;
+  /** How many nodes (1..MAX_NODES; node-layout.ts). Undefined: one for a new cluster, and whatever a running one has. */
+  nodes?: number;
 }
 
-const STOP_ORDER = ['storage-provisioner', 'coredns', 'kube-proxy', 'kubelet', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'kube-apiserver', 'etcd'];
-
-export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
+export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess, Nodes {
   readonly provider = 'local' as const;
   readonly context: string;
   private readonly node: LocalNode;
@@ -68,6 +70,22 @@ export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
   ) {
     this.context = layout.context;
     this.node = new LocalNode(layout);
+  }
+
+  /** Every node's layout, node 0 (this cluster's own) first. */
+  get nodeLayouts(): ClusterLayout[] {
+    return nodeLayouts(this.layout, this.state.nodes ?? 1);
+  }
+
+  nodeNames(): string[] {
+    return this.nodeLayouts.map((n) => n.nodeName);
+  }
+
+  nodeAccess(name: string): LocalNode {
+    if (name === this.layout.nodeName) return this.node;
+    const n = this.nodeLayouts.find((x) => x.nodeName === name);
+    if (!n) throw new InitcError('usage', `the embedded cluster "${this.layout.name}" has no node ${name} (its nodes: ${this.nodeNames().join(', ')})`);
+    return new LocalNode(n);
   }
 
   async release(): Promise<void> {
@@ -119,7 +137,7 @@ export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
 
   async loadImageArchive(tarFile: string): Promise<void> {
     if (!this.state.binaries) throw new InitcError('notRunning', `the embedded cluster "${this.layout.name}" has no containerd running`);
-    await importImage(this.state.binaries.ctr, this.layout.containerdSocket, tarFile);
+    for (const n of this.nodeLayouts) await importImage(this.state.binaries.ctr, n.containerdSocket, tarFile);
   }
 }
 
@@ -170,6 +188,10 @@ export class LocalClusterProvider implements ClusterProvider {
         if (!sameSettings(running, this.settings)) {
           throw new InitcError('usage', `the embedded cluster "${l.name}" runs with ${describeSettings(running)}, not ${describeSettings(this.settings)}; ${downCommand(l.name)} it first, or start another under another name (--name)`);
         }
+        const runningNodes = existing.nodes ?? 1;
+        if (this.opts.nodes !== undefined && this.opts.nodes !== runningNodes) {
+          throw new InitcError('usage', `the embedded cluster "${l.name}" runs with ${runningNodes} node${runningNodes === 1 ? '' : 's'}, not ${this.opts.nodes}; ${downCommand(l.name)} it first, or start another under another name (--name)`);
+        }
         const orphan = await orphanedBy(existing);
         if (orphan) {
           // Its starter died before stopping it: this caller takes it over, and stops it when done if it means to.
@@ -190,6 +212,7 @@ export class LocalClusterProvider implements ClusterProvider {
         await checkKernel();
         await checkHostTools(this.layout);
         await checkNetworkFree(this.layout);
+        await checkExtraNodesFree(this.layout, this.nodeCount);
       });
       return await this.startFresh({ progress, signal, temporary }, lock);
     } catch (err) {
@@ -197,6 +220,10 @@ export class LocalClusterProvider implements ClusterProvider {
       if (!this.opts.layout && !(await readState(this.layout.stateFile))) releaseSlot(l.name);
       throw err;
     }
+  }
+
+  private get nodeCount(): number {
+    return this.opts.nodes ?? 1;
   }
 
   private get settings(): ClusterSettings {
@@ -212,7 +239,6 @@ export class LocalClusterProvider implements ClusterProvider {
       const [built, provisioner] = await Promise.all([ensureBinaries(this.opts.version, progress), goVersion().then((v) => buildProvisioner(progress, v))]);
       return { ...built, provisioner };
     });
-    const provisioner = binaries.provisioner;
     this.applied = this.settings;
     let dropped: string[] = [];
     if (Object.keys(this.settings.featureGates).length) {
@@ -229,36 +255,31 @@ export class LocalClusterProvider implements ClusterProvider {
       fixture: await buildFixtureImage(),
     }));
 
-    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], owner: await ownerRecord(Boolean(temporary)), settings: this.settings, applied: this.applied, ready: false };
+    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], owner: await ownerRecord(Boolean(temporary)), settings: this.settings, applied: this.applied, nodes: this.nodeCount, ready: false };
     await writeState(l.stateFile, state);
+    const nodes = nodeLayouts(l, this.nodeCount);
+    const extra = nodes.slice(1);
     try {
-      await progress.step('configuration and certificates', () => this.writeConfigs());
-      await progress.step(`node network (namespace ${l.network.netns}, ${l.network.interface} ↔ ${l.network.nodeIP})`, async () => {
+      await progress.step('configuration and certificates', async () => {
+        await writeClusterConfigs(l, this.opts.version, this.applied);
+        for (const n of extra) await writeNodeConfigs(l, n, this.opts.version, this.applied);
+      });
+      await progress.step(`node network (namespace ${l.network.netns}, ${l.network.interface} ↔ ${l.network.nodeIP}${extra.map((n) => `; ${n.network.netns} ↔ ${n.network.nodeIP}`).join('')})`, async () => {
         // Recorded before the change, so a crash inside setupNetwork still lets down undo it.
         state.network = { netns: l.network.netns };
         await writeState(l.stateFile, state);
-        state.network = await setupNetwork(l);
+        state.network = { ...state.network, ...(await setupNetwork(l)) };
         await writeState(l.stateFile, state);
+        await setupExtraNetworks(l, this.nodeCount, state);
       });
       const netns = netnsPath(l);
-      const start = async (c: cmd.ComponentCommand, binary: string, env?: NodeJS.ProcessEnv) => {
-        const rec = await startProcess({ name: c.name, binary, argv0: c.argv0, args: c.args, logDir: l.logDir, env, netns });
-        state.processes.push(rec);
-        await writeState(l.stateFile, state);
-        return rec;
-      };
+      const node: NodeStartContext = { cluster: l, state, binaries, images: [images.pause, images.fixture], signal };
+      const start = (c: cmd.ComponentCommand, binary: string) => startOnNode(node, l, c, binary);
       const wait = { signal, timeoutMs: 60_000 };
       const pki = (f: string) => path.join(l.pkiDir, f);
 
-      await progress.step('container runtime (containerd)', async () => {
-        const pathEnv = `${path.dirname(binaries.containerd)}:${process.env.PATH}`;
-        const rec = await start(
-          { name: 'containerd', argv0: binaries.containerd, args: ['--config', path.join(l.configDir, 'containerd.toml')] },
-          binaries.containerd,
-          { ...process.env, PATH: pathEnv },
-        );
-        await waitUntil('containerd', async () => (await execa(binaries.ctr, ['--address', l.containerdSocket, 'version'], { reject: false })).exitCode === 0, { ...wait, process: rec });
-        for (const tar of [images.pause, images.fixture]) await importImage(binaries.ctr, l.containerdSocket, tar);
+      await progress.step(`container runtime (containerd${extra.length ? `, on each of ${nodes.length} nodes` : ''})`, async () => {
+        for (const n of nodes) await startRuntime(node, n);
       });
 
       await progress.step('control plane (etcd, kube-apiserver, controller-manager, scheduler)', async () => {
@@ -268,20 +289,15 @@ export class LocalClusterProvider implements ClusterProvider {
         const apiserver = await start(cmd.apiserverCommand(l, gates), binaries.kube);
         const adminTls = { ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') };
         await waitUntil('kube-apiserver', async () => (await httpStatus(`${apiServerURL(l)}/readyz`, adminTls)) === 200, { ...wait, timeoutMs: 120_000, process: apiserver });
-        await this.applyClusterObjects();
+        await applyClusterObjects(l);
         const cm = await start(cmd.controllerManagerCommand(l, gates), binaries.kube);
         const sched = await start(cmd.schedulerCommand(l, gates), binaries.kube);
         await waitUntil('kube-controller-manager', async () => (await httpStatus(`https://127.0.0.1:${l.ports.controllerManager}/healthz`, { insecure: true }, { netns })) === 200, { ...wait, process: cm });
         await waitUntil('kube-scheduler', async () => (await httpStatus(`https://127.0.0.1:${l.ports.scheduler}/healthz`, { insecure: true }, { netns })) === 200, { ...wait, process: sched });
       });
 
-      await progress.step('node (kubelet, kube-proxy) Ready', async () => {
-        await createCgroups(l.cgroupRoot);
-        const kubelet = await start(cmd.kubeletCommand(l), binaries.kube);
-        const proxy = await start(cmd.kubeProxyCommand(l), binaries.kube);
-        await waitUntil('kubelet', async () => (await httpStatus(`http://127.0.0.1:${l.ports.kubeletHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: kubelet });
-        await waitForNodeReady(loadKubeConfig(l.kubeconfig), l.nodeName, 90_000, kubelet, signal);
-        await waitUntil('kube-proxy', async () => (await httpStatus(`http://127.0.0.1:${l.ports.proxyHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: proxy });
+      await progress.step(extra.length ? `nodes (kubelet, kube-proxy) Ready: ${nodes.map((n) => n.nodeName).join(', ')}` : 'node (kubelet, kube-proxy) Ready', async () => {
+        await Promise.all(nodes.map((n) => startNodeAgents(node, n)));
       });
 
       await progress.step('DNS (CoreDNS) Ready', async () => {
@@ -289,10 +305,8 @@ export class LocalClusterProvider implements ClusterProvider {
         await waitUntil('coredns', async () => (await httpStatus(`http://127.0.0.1:${l.ports.dnsReady}/ready`, {}, { netns })) === 200, { ...wait, process: dns });
       });
 
-      await progress.step(`storage (default StorageClass "${STORAGE_CLASS_NAME}", provisioner ${PROVISIONER_NAME}, volumes in ${l.volumesDir})`, async () => {
-        const args = provisionerArgs({ kubeconfig: path.join(l.configDir, 'storage-provisioner.kubeconfig'), nodeName: l.nodeName, volumesDir: l.volumesDir, healthz: `127.0.0.1:${l.ports.provisionerHealthz}` });
-        const rec = await start({ name: 'storage-provisioner', argv0: provisioner, args }, provisioner);
-        await waitUntil('storage-provisioner', async () => (await httpStatus(`http://127.0.0.1:${l.ports.provisionerHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: rec });
+      await progress.step(`storage (default StorageClass "${STORAGE_CLASS_NAME}", provisioner ${PROVISIONER_NAME}${extra.length ? ' on each node' : ''}, volumes in ${l.volumesDir}${extra.map((n) => `, ${n.volumesDir}`).join('')})`, async () => {
+        for (const n of nodes) await startProvisioner(node, n);
       });
 
       await progress.step('service accounts ready in namespace default', () => waitForDefaultServiceAccount(loadKubeConfig(l.kubeconfig), 60_000, signal));
@@ -326,80 +340,6 @@ export class LocalClusterProvider implements ClusterProvider {
     return keep;
   }
 
-  private async writeConfigs(): Promise<void> {
-    const l = this.layout;
-    for (const d of [l.dataDir, l.runDir]) await fs.mkdir(d, { recursive: true, mode: 0o700 });
-    for (const d of [l.logDir, l.configDir, l.cniConfDir, l.cniIpamDir, l.kubeletRootDir, l.containerdRoot, l.containerdState]) {
-      await fs.mkdir(d, { recursive: true });
-    }
-    await fs.mkdir(l.etcdDataDir, { recursive: true, mode: 0o700 });
-    await writePki(l.pkiDir, { nodeName: l.nodeName, nodeIP: l.network.nodeIP, apiServiceIP: l.network.apiServiceIP, clusterDomain: l.network.clusterDomain });
-    const conf = (f: string) => path.join(l.configDir, f);
-    for (const [file, cert] of [
-      ['controller-manager.kubeconfig', 'controller-manager'],
-      ['scheduler.kubeconfig', 'scheduler'],
-      ['kubelet.kubeconfig', 'kubelet-client'],
-      ['kube-proxy.kubeconfig', 'kube-proxy'],
-      ['coredns.kubeconfig', 'coredns'],
-      ['storage-provisioner.kubeconfig', 'storage-provisioner'],
-    ] as const) {
-      await writeFileMode(conf(file), cfg.componentKubeconfig(l, cert), 0o600);
-    }
-    const read = (f: string) => fs.readFile(path.join(l.pkiDir, f), 'utf8');
-    await writeFileMode(l.kubeconfig, cfg.adminKubeconfig(l, await read('ca.crt'), await read('admin.crt'), await read('admin.key')), 0o600);
-    const resolvConf = conf('resolv.conf');
-    // No outside resolver exists here: pods get only the cluster's DNS.
-    await writeFileMode(resolvConf, '# initc: no upstream resolver\n');
-    await writeFileMode(conf('kubelet.yaml'), cfg.kubeletConfigYaml(l, this.opts.version, resolvConf, this.applied));
-    await writeFileMode(conf('kube-proxy.yaml'), cfg.kubeProxyConfigYaml(l, this.applied));
-    // containerd runs runc through initc's wrapper, which can hold a container at its start (runc-hold.ts).
-    await writeFileMode(conf('runc-wrapper'), holdWrapperScript({ runc: RUNC, holdsDir: l.holdsDir, busybox: BUSYBOX, jq: JQ, blocks: true }), 0o755);
-    await writeFileMode(conf('containerd.toml'), cfg.containerdConfigToml(l, conf('runc-wrapper')));
-    await writeFileMode(path.join(l.cniConfDir, '10-initc.conflist'), cfg.cniConfig(l));
-    await writeFileMode(conf('Corefile'), cfg.corefile(l));
-  }
-
-  /** Objects the control plane needs that no controller makes: CoreDNS's RBAC, the kube-dns Service, the default StorageClass and its provisioner's RBAC. */
-  private async applyClusterObjects(): Promise<void> {
-    const l = this.layout;
-    const api = KubernetesObjectApi.makeApiClient(loadKubeConfig(l.kubeconfig));
-    const labels = { 'app.kubernetes.io/managed-by': 'initc' };
-    const objects: KubernetesObject[] = [
-      cfg.corednsRbac.clusterRole,
-      cfg.corednsRbac.binding,
-      {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...labels, 'k8s-app': 'kube-dns' } },
-        spec: {
-          clusterIP: l.network.dnsServiceIP,
-          ports: [
-            { name: 'dns', port: 53, protocol: 'UDP', targetPort: l.ports.dns },
-            { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: l.ports.dns },
-          ],
-        },
-      } as KubernetesObject,
-      {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { name: 'kube-dns-node', namespace: 'kube-system', labels: { ...labels, 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'initc' } },
-        addressType: 'IPv4',
-        endpoints: [{ addresses: [l.network.nodeIP], conditions: { ready: true } }],
-        ports: [
-          { name: 'dns', port: l.ports.dns, protocol: 'UDP' },
-          { name: 'dns-tcp', port: l.ports.dns, protocol: 'TCP' },
-        ],
-      } as KubernetesObject,
-      ...(embeddedStorageObjects() as KubernetesObject[]),
-    ];
-    for (const o of objects) {
-      await waitUntil(`apply ${o.kind} ${o.metadata?.name}`, async () => {
-        await api.patch(o, undefined, undefined, 'initc', true, PatchStrategy.ServerSideApply);
-        return true;
-      }, { timeoutMs: 30_000, intervalMs: 500 });
-    }
-  }
-
   private async isHealthy(state: ClusterState): Promise<boolean> {
     for (const p of state.processes) if (!(await isRunning(p))) return false;
     const pki = (f: string) => path.join(this.layout.pkiDir, f);
@@ -418,87 +358,19 @@ export class LocalClusterProvider implements ClusterProvider {
   }
 
   private async destroyLocked({ progress }: CreateOptions): Promise<void> {
-    const l = this.layout;
-    const state = await readState(l.stateFile);
-    const problems: string[] = [];
-    await progress.step('stop cluster processes', async () => {
-      const byName = new Map<string, ProcessRecord[]>();
-      for (const p of state?.processes ?? []) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
-      for (const name of STOP_ORDER) {
-        if (name === 'containerd') {
-          // Pods first: kill their containers through their cgroups, then the runtime and its shims.
-          problems.push(...(await killAndRemoveCgroups(l.cgroupRoot)).map((d) => `cgroup ${d}`));
-        }
-        await Promise.all((byName.get(name) ?? []).map((p) => stopProcess(p)));
-        if (name === 'containerd') {
-          for (const pid of await pidsWithCmdline(l.containerdSocket)) {
-            try {
-              process.kill(pid, 'SIGKILL');
-            } catch {
-              /* gone */
-            }
-          }
-        }
-      }
-    });
-    await progress.step('remove network, mounts and files', async () => {
-      // Without a slot it never made a network, and its would-be slot's addresses may be another cluster's.
-      if (this.hasSlot) problems.push(...(await teardownNetwork(l)));
-      problems.push(...(await unmountAll([l.dataDir, l.runDir])).map((m) => `mount ${m}`));
-      problems.push(...(await killAndRemoveCgroups(l.cgroupRoot)).map((d) => `cgroup ${d}`));
-      if (state?.mergedKubeconfig) await removeFromFile(state.mergedKubeconfig.file, l.context, state.mergedKubeconfig.previousContext).catch(() => undefined);
-      if (!(await mountsUnder([l.dataDir, l.runDir])).length) {
-        await fs.rm(l.runDir, { recursive: true, force: true });
-        await fs.rm(l.dataDir, { recursive: true, force: true });
-      }
-      if (!problems.length && !(await this.leftovers()).length) releaseSlot(l.name);
-    });
+    const problems = await removeCluster(this.layout, { hasSlot: this.hasSlot, progress });
+    if (!problems.length && !(await this.leftovers()).length) releaseSlot(this.layout.name);
     if (problems.length) throw new InitcError('componentFailed', `down left: ${problems.join('; ')}`);
   }
 
   /** Everything of this cluster still on the host: processes, mounts, network, folders. */
-  async leftovers(): Promise<string[]> {
-    const l = this.layout;
-    const left: string[] = [];
-    const state = await readState(l.stateFile);
-    for (const p of state?.processes ?? []) if (await isRunning(p)) left.push(`process ${p.name} (pid ${p.pid})`);
-    // With the trailing slash: cluster "initc" must not claim the processes of a cluster named "initc2".
-    for (const pid of await pidsWithCmdline(`${l.dataDir}/`)) left.push(`process pid ${pid} (uses ${l.dataDir})`);
-    for (const pid of await pidsWithCmdline(`${l.runDir}/`)) left.push(`process pid ${pid} (uses ${l.runDir})`);
-    for (const m of await mountsUnder([l.dataDir, l.runDir])) left.push(`mount ${m}`);
-    if (this.hasSlot) left.push(...(await networkLeftovers(l)));
-    for (const d of [l.dataDir, l.runDir]) if (await exists(d)) left.push(`folder ${d}`);
-    return [...new Set(left)];
+  leftovers(): Promise<string[]> {
+    return clusterLeftovers(this.layout, this.hasSlot);
   }
 
-  async status(): Promise<ClusterStatus> {
-    const l = this.layout;
-    const state = await readState(l.stateFile);
-    if (!state) return { running: false, layout: l, processes: [] };
-    const processes = await Promise.all(state.processes.map(async (p) => ({ name: p.name, pid: p.pid, running: await isRunning(p), log: p.log })));
-    let nodeReady: boolean | undefined;
-    let serverVersion: string | undefined;
-    if (processes.every((p) => p.running) && state.ready) {
-      try {
-        const kc = loadKubeConfig(l.kubeconfig);
-        const node = await kc.makeApiClient(CoreV1Api).readNode({ name: l.nodeName });
-        nodeReady = isNodeReady(node);
-        serverVersion = await fetchServerVersion(kc);
-      } catch {
-        nodeReady = false;
-      }
-    }
-    return { running: processes.length > 0 && processes.every((p) => p.running), layout: l, state, processes, nodeReady, serverVersion };
+  status(): Promise<ClusterStatus> {
+    return clusterStatus(this.layout);
   }
-}
-
-export interface ClusterStatus {
-  running: boolean;
-  layout: ClusterLayout;
-  state?: ClusterState;
-  processes: Array<{ name: string; pid: number; running: boolean; log: string }>;
-  nodeReady?: boolean;
-  serverVersion?: string;
 }
 
 /** This process as a cluster's owner. */
@@ -513,61 +385,7 @@ export async function orphanedBy(state: ClusterState): Promise<string | undefine
   return `\`${o.command}\`, pid ${o.pid}`;
 }
 
-export const isNodeReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+export { isNodeReady, waitForNodeReady } from './node-start.js';
+export { fetchServerVersion } from './status.js';
+export type { ClusterStatus, NodeStatus } from './status.js';
 
-export async function fetchServerVersion(kc: KubeConfig): Promise<string> {
-  return (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
-}
-
-/** Watches the node until its Ready condition is True. */
-export async function waitForNodeReady(kc: KubeConfig, nodeName: string, timeoutMs: number, kubelet: ProcessRecord, signal?: AbortSignal): Promise<void> {
-  const watch = new Watch(kc);
-  let controller: AbortController | undefined;
-  let ready = false;
-  let fail: (err: unknown) => void = () => undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new InitcError('componentFailed', `node ${nodeName} not Ready after ${timeoutMs / 1000}s (kubelet log: ${kubelet.log})`)), timeoutMs);
-    const finish = (err?: unknown) => {
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve();
-    };
-    fail = finish;
-    signal?.addEventListener('abort', () => finish(new InitcError('interrupted', 'interrupted while waiting for the node')));
-    const startWatch = () => {
-      void watch
-        .watch(`/api/v1/nodes`, { fieldSelector: `metadata.name=${nodeName}` }, (_type, node: V1Node) => {
-          if (isNodeReady(node)) {
-            ready = true;
-            finish();
-          }
-        }, () => {
-          if (!ready) setTimeout(startWatch, 200); // the server closed the watch: open another
-        })
-        .then((c) => (controller = c), () => setTimeout(startWatch, 200));
-    };
-    startWatch();
-  });
-  const kubeletAlive = setInterval(() => {
-    void isRunning(kubelet).then((alive) => {
-      if (!alive) void describeFailure(kubelet).then((why) => fail(new InitcError('componentFailed', `node ${nodeName} not Ready: ${why}`)));
-    });
-  }, 500);
-  try {
-    await done;
-  } finally {
-    clearInterval(kubeletAlive);
-    ready = true;
-    controller?.abort();
-  }
-}
-
-/** Pods need their namespace's service account and kube-root-ca.crt before they can start. */
-async function waitForDefaultServiceAccount(kc: KubeConfig, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  await waitUntil('service account "default" and ConfigMap kube-root-ca.crt in namespace default', async () => {
-    await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
-    await core.readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace: 'default' });
-    return true;
-  }, { timeoutMs, signal, intervalMs: 250 });
-}

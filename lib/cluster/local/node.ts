@@ -10,12 +10,14 @@ import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { ConsoleProgress } from '../../progress.js';
 import type { BlockedStart, ComponentPids, CrashesNode, HoldsAtStart, NodeAccess, NodeComponent } from '../provider.js';
+import { NodeCapabilityMissing } from '../provider.js';
 import { blockNextStart, holdNextStart } from './runc-hold.js';
 import { killShimOf } from './proc-tree.js';
 import { buildCrictl, goVersion } from './build.js';
 import type { ClusterLayout } from './layout.js';
 import { apiServerURL } from './layout.js';
 import { netnsPath } from './network.js';
+import { processName } from './node-layout.js';
 import { httpStatus, waitUntil } from './health.js';
 import { isRunning, isSameProcess, startAgain, stopProcess } from './processes.js';
 import { readState, writeState } from './state.js';
@@ -82,9 +84,13 @@ export class LocalNode implements NodeAccess, ComponentPids, HoldsAtStart, Crash
   }
 
   private async record(c: NodeComponent) {
+    if (c === 'kube-apiserver' && this.layout.nodeIndex > 0) {
+      throw new NodeCapabilityMissing(`the API server runs on node ${this.layout.context}-node (node 0), not on ${this.nodeName}`);
+    }
     const state = await this.state();
-    const i = state.processes.map((p) => p.name).lastIndexOf(c);
-    if (i < 0) throw new Error(`the embedded cluster's state has no ${c} process`);
+    const name = processName(this.layout, c);
+    const i = state.processes.map((p) => p.name).lastIndexOf(name);
+    if (i < 0) throw new Error(`the embedded cluster's state has no ${name} process`);
     return { state, i, rec: state.processes[i]! };
   }
 
