@@ -11,7 +11,7 @@ import { loadKubeConfig } from '../cluster/provider.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ExitCode, InitcError } from '../errors.js';
 import type { Progress } from '../progress.js';
-import { nonEmpty } from './validate.js';
+import { MAX_NODES, nodeCount, nonEmpty } from './validate.js';
 import { clusterSettings, isDefaultSettings } from '../cluster/features.js';
 
 export type ProviderChoice = 'local' | 'kind' | 'kubeconfig';
@@ -26,6 +26,7 @@ export interface ProviderArgs {
   'feature-gates'?: string[];
   'kubelet-config'?: string[];
   'only-known-gates'?: boolean;
+  nodes?: number;
 }
 
 export function withProviderOptions<T>(y: Argv<T>) {
@@ -45,6 +46,7 @@ export function withProviderOptions<T>(y: Argv<T>) {
     })
     .option('kubeconfig', { type: 'string', requiresArg: true, coerce: nonEmpty('--kubeconfig'), describe: 'kubeconfig of an existing cluster (implies --provider kubeconfig); default $KUBECONFIG or ~/.kube/config' })
     .option('context', { type: 'string', requiresArg: true, coerce: nonEmpty('--context'), describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' })
+    .option('nodes', { type: 'number', requiresArg: true, coerce: nodeCount('--nodes'), describe: `nodes of the cluster initc starts (1–${MAX_NODES}): one control plane, the others workers; a reused kind cluster must have as many (default 1)` })
     .option('feature-gates', settingsOptions['feature-gates'])
     .option('kubelet-config', settingsOptions['kubelet-config'])
     .option('only-known-gates', settingsOptions['only-known-gates']);
@@ -73,9 +75,11 @@ export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
   const settings = clusterSettings(a);
   if (chosen === 'kubeconfig') {
     if (!isDefaultSettings(settings)) throw new InitcError('usage', '--feature-gates and --kubelet-config set up a cluster initc starts; an existing cluster (--kubeconfig, --context) runs with the gates it has, which the run reads and records');
+    if (a.nodes !== undefined) throw new InitcError('usage', '--nodes sets up a cluster initc starts; an existing cluster (--kubeconfig, --context) has the nodes it has');
     return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
   }
-  if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']), settings });
+  if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']), settings, nodes: a.nodes });
+  if (a.nodes !== undefined && a.nodes > 1) throw new InitcError('usage', '--nodes above 1 needs --provider kind (the embedded cluster has one node)');
   // A run's cluster is its own: it does not touch the user's kubeconfig.
   return localProvider(a, false);
 }
