@@ -54,6 +54,7 @@ describe('initc command line: bad input', function () {
     [['run', '--provider', 'kind', '--nodes', '5'], /--nodes must be a whole number from 1 to 4, not "5"/],
     [['run', '--provider', 'kind', '--nodes', '1.5'], /--nodes must be a whole number from 1 to 4, not "1.5"/],
     [['run', '--provider', 'kind', '--nodes', 'two'], /--nodes must be a whole number from 1 to 4/],
+    [['compare', '--context', 'a,b', '--nodes', '2'], /--nodes goes with --versions \(the clusters compare starts\)/],
     [['run', '--kubeconfig', '/nonexistent', '--nodes', '1'], /--nodes sets up a cluster initc starts; an existing cluster \(--kubeconfig, --context\) has the nodes it has/],
   ] as Array<[string[], RegExp]>) {
     it(`\`initc ${args.join(' ')}\` exits 2 before doing anything`, async () => {

@@ -96,7 +96,8 @@ export class KindProvider implements ClusterProvider {
     }
   }
 
-  private get nodes(): number {
+  /** The nodes of the cluster it creates. */
+  get nodes(): number {
     return this.o.nodes ?? 1;
   }
 
