@@ -11,7 +11,7 @@ import { loadKubeConfig } from '../cluster/provider.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ExitCode, InitcError } from '../errors.js';
 import type { Progress } from '../progress.js';
-import { MAX_NODES, nodeCount, nonEmpty } from './validate.js';
+import { MAX_NODES, nodeCountProblem, nonEmpty } from './validate.js';
 import { clusterSettings, isDefaultSettings } from '../cluster/features.js';
 
 export type ProviderChoice = 'local' | 'kind' | 'kubeconfig';
@@ -46,10 +46,25 @@ export function withProviderOptions<T>(y: Argv<T>) {
     })
     .option('kubeconfig', { type: 'string', requiresArg: true, coerce: nonEmpty('--kubeconfig'), describe: 'kubeconfig of an existing cluster (implies --provider kubeconfig); default $KUBECONFIG or ~/.kube/config' })
     .option('context', { type: 'string', requiresArg: true, coerce: nonEmpty('--context'), describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' })
-    .option('nodes', { type: 'number', requiresArg: true, coerce: nodeCount('--nodes'), describe: `nodes of the cluster initc starts (1–${MAX_NODES}): one control plane, the others workers; a reused kind cluster must have as many (default 1)` })
     .option('feature-gates', settingsOptions['feature-gates'])
     .option('kubelet-config', settingsOptions['kubelet-config'])
-    .option('only-known-gates', settingsOptions['only-known-gates']);
+    .option('only-known-gates', settingsOptions['only-known-gates'])
+    .option('nodes', nodesOption);
+}
+
+/** `--nodes N`, for every command that starts a cluster: checked by nodeCount. */
+export const nodesOption = {
+  type: 'number',
+  requiresArg: true,
+  describe: `how many nodes the cluster initc starts has (1..${MAX_NODES}; default 1): kind makes one control plane and the others workers; a reused kind cluster of another count is refused`,
+} as const;
+
+/** The node count asked for (undefined: not asked), or a usage error. */
+export function nodeCount(a: { nodes?: number }): number | undefined {
+  if (a.nodes === undefined) return undefined;
+  const problem = nodeCountProblem(a.nodes);
+  if (problem) throw new InitcError('usage', problem);
+  return a.nodes;
 }
 
 /** `--feature-gates` and `--kubelet-config`, for every command that starts a cluster. */
@@ -73,13 +88,14 @@ export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
   if (a['kind-cluster'] && chosen !== 'kind') throw new InitcError('usage', `--kind-cluster names a kind cluster; it does not go with --provider ${chosen}`);
   if (a['local-cluster'] && chosen !== 'local') throw new InitcError('usage', `--local-cluster names an embedded cluster; it does not go with --provider ${chosen}${a['kind-cluster'] ? ' or --kind-cluster' : ''}`);
   const settings = clusterSettings(a);
+  const nodes = nodeCount(a);
   if (chosen === 'kubeconfig') {
+    if (nodes !== undefined) throw new InitcError('usage', '--nodes sets up a cluster initc starts; an existing cluster (--kubeconfig, --context) has the nodes it has');
     if (!isDefaultSettings(settings)) throw new InitcError('usage', '--feature-gates and --kubelet-config set up a cluster initc starts; an existing cluster (--kubeconfig, --context) runs with the gates it has, which the run reads and records');
-    if (a.nodes !== undefined) throw new InitcError('usage', '--nodes sets up a cluster initc starts; an existing cluster (--kubeconfig, --context) has the nodes it has');
     return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
   }
-  if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']), settings, nodes: a.nodes });
-  if (a.nodes !== undefined && a.nodes > 1) throw new InitcError('usage', '--nodes above 1 needs --provider kind (the embedded cluster has one node)');
+  if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']), settings, nodes });
+  if (nodes !== undefined && nodes > 1) throw new InitcError('usage', '--nodes above 1 needs --provider kind (the embedded cluster has one node)');
   // A run's cluster is its own: it does not touch the user's kubeconfig.
   return localProvider(a, false);
 }

@@ -10,13 +10,14 @@ export const positiveInteger = (flag: string) => (v: unknown) => {
   if (!/^[1-9]\d*$/.test(s)) throw usageError(`${flag} must be a whole number of at least 1, not "${String(v)}"`);
   return Number(s);
 };
-/** The most nodes a cluster initc starts may have (`--nodes`): this machine has 2 cores. */
+/** At most this many nodes per cluster initc starts (`--nodes 1..MAX_NODES`). */
 export const MAX_NODES = 4;
-export const nodeCount = (flag: string) => (v: unknown) => {
-  const s = String(v).trim();
-  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > MAX_NODES) throw usageError(`${flag} must be a whole number from 1 to ${MAX_NODES}, not "${String(v)}"`);
-  return Number(s);
-};
+
+/** What `--nodes` may be: a whole number 1..MAX_NODES; else why not. Pure. */
+export function nodeCountProblem(n: unknown): string | undefined {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_NODES) return `--nodes must be a whole number from 1 to ${MAX_NODES}, not ${String(n)}`;
+  return undefined;
+}
 export const regexValue = (flag: string) => (v: unknown) => {
   const s = nonEmpty(flag)(v);
   try {
