@@ -15,7 +15,7 @@ import { currentOwner, refuseLiveOwner } from '../report/out-folder.js';
 import { suitesRevision } from '../report/revision.js';
 import { isProcessAlive, processStartTime } from '../util/proc.js';
 import { commandContext } from './context.js';
-import { settingsOptions } from './providers.js';
+import { nodeCount, nodesOption, settingsOptions } from './providers.js';
 import { clusterSettings, gatesFlag, isDefaultSettings, kubeletSettingsArgs } from '../cluster/features.js';
 import type { ClusterSettings } from '../cluster/features.js';
 
@@ -62,6 +62,7 @@ interface CompareArgs {
   out: string;
   'feature-gates'?: string[];
   'kubelet-config'?: string[];
+  nodes?: number;
 }
 
 /**
@@ -93,6 +94,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .option('suite', { type: 'string', array: true, coerce: nonEmptyList('--suite'), describe: 'suites each run runs (as initc run --suite)' })
       .option('feature-gates', { ...settingsOptions['feature-gates'], describe: 'with --versions: the same feature gates on every version\'s cluster, each where the release knows it (the features table says which each ran with)' })
       .option('kubelet-config', { ...settingsOptions['kubelet-config'], describe: 'with --versions: the same kubelet field on every version\'s cluster (FIELD=VALUE, repeatable)' })
+      .option('nodes', { ...nodesOption, describe: 'with --versions: nodes of every version\'s cluster (as initc run --nodes)' })
       .option('grep', { type: 'string', requiresArg: true, coerce: regexValue('--grep'), describe: 'only tests whose title matches (as initc run --grep)' })
       .option('chaos', { type: 'boolean', default: true, describe: 'include the chaos suites (--no-chaos leaves them out)' })
       .option('seed', { type: 'string', requiresArg: true, coerce: positiveInteger('--seed'), describe: 'one chaos seed for every run, so their random choices are the same' })
@@ -104,6 +106,8 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     if (a.kubeconfig && !a.context?.length) throw new InitcError('usage', '--kubeconfig goes with --context');
     const settings = clusterSettings(a);
     if (!isDefaultSettings(settings) && !a.versions?.length) throw new InitcError('usage', '--feature-gates and --kubelet-config go with --versions (the clusters compare starts)');
+    const nodes = nodeCount(a);
+    if (nodes !== undefined && !a.versions?.length) throw new InitcError('usage', '--nodes goes with --versions (the clusters compare starts)');
     const ctx = commandContext();
     const out = path.resolve(a.out);
     await removeComparisonFiles(out);
@@ -122,7 +126,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     const contexts = split(a.context);
     if (versions.length + contexts.length < 2) throw new InitcError('usage', 'name at least two versions or contexts to compare');
     const seed = a.seed ?? newSeed();
-    const passThrough = [...settingsArgs(settings), ...(a.suite ? ['--suite', a.suite.join(',')] : []), ...(a.grep ? ['--grep', a.grep] : []), ...(a.chaos ? [] : ['--no-chaos']), '--seed', String(seed)];
+    const passThrough = [...settingsArgs(settings), ...(a.suite ? ['--suite', a.suite.join(',')] : []), ...(a.grep ? ['--grep', a.grep] : []), ...(a.chaos ? [] : ['--no-chaos']), ...(nodes !== undefined ? ['--nodes', String(nodes)] : []), '--seed', String(seed)];
     const plan = planRuns({ versions, contexts, provider: a.provider ?? 'local', kubeconfig: a.kubeconfig, passThrough, tag: randomBytes(2).toString('hex') });
     ctx.progress.info(`${plan.runs.length} runs side by side, chaos seed ${seed}`);
     await claimComparisonFolder(out, ctx);

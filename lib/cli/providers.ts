@@ -57,7 +57,7 @@ export function withProviderOptions<T>(y: Argv<T>) {
 export const nodesOption = {
   type: 'number',
   requiresArg: true,
-  describe: `how many nodes the cluster initc starts has (1..${MAX_NODES}; default 1): one runs the control plane, each a kubelet, containerd and kube-proxy of its own; a running cluster of another count is refused`,
+  describe: `how many nodes the cluster initc starts has (1..${MAX_NODES}; default 1): on the embedded cluster one runs the control plane and each a kubelet, containerd and kube-proxy of its own (own network namespace); kind makes one control plane and the others workers; a running (or reused kind) cluster of another count is refused`,
 } as const;
 
 /** The node count asked for (undefined: not asked), or a usage error. */
@@ -95,7 +95,7 @@ export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
     if (!isDefaultSettings(settings)) throw new InitcError('usage', '--feature-gates and --kubelet-config set up a cluster initc starts; an existing cluster (--kubeconfig, --context) runs with the gates it has, which the run reads and records');
     return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
   }
-  if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']), settings });
+  if (chosen === 'kind') return new KindProvider({ version: resolveKubeVersion(a['k8s-version']), name: a['kind-cluster'], reuse: Boolean(a['kind-cluster']), settings, nodes });
   // A run's cluster is its own: it does not touch the user's kubeconfig.
   return localProvider(a, false);
 }

@@ -50,6 +50,12 @@ describe('initc command line: bad input', function () {
     [['check', '-f', 'examples/check/appends-to-volume', '--kubelet-config', 'featureGates.A=true'], /--kubelet-config: featureGates is initc's to set/],
     [['cluster', 'up', '--feature-gates', 'A=maybe'], /--feature-gates: A must be true or false, not "maybe"/],
     [['compare', '--from', 'a', 'b', '--feature-gates', 'A=true'], /--feature-gates and --kubelet-config go with --versions/],
+    [['run', '--provider', 'kind', '--nodes', '0'], /^initc: --nodes must be a whole number from 1 to 4, not 0$/m],
+    [['run', '--provider', 'kind', '--nodes', '5'], /--nodes must be a whole number from 1 to 4, not 5$/m],
+    [['run', '--provider', 'kind', '--nodes', '1.5'], /--nodes must be a whole number from 1 to 4, not 1\.5$/m],
+    [['run', '--provider', 'kind', '--nodes', 'two'], /--nodes must be a whole number from 1 to 4, not NaN$/m],
+    [['compare', '--context', 'a,b', '--nodes', '2'], /--nodes goes with --versions \(the clusters compare starts\)/],
+    [['run', '--kubeconfig', '/nonexistent', '--nodes', '1'], /--nodes sets up a cluster initc starts; an existing cluster \(--kubeconfig, --context\) has the nodes it has/],
   ] as Array<[string[], RegExp]>) {
     it(`\`initc ${args.join(' ')}\` exits 2 before doing anything`, async () => {
       expectOneLineError(await initc(args), ExitCode.usage, message);

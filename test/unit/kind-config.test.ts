@@ -11,16 +11,17 @@ import {
   KUBEADM_COREDNS_PLUGINS,
   corednsMainGo,
   criBaseSpec,
-  defaultCniManifest,
   inputsKey,
   isValidClusterName,
   kindClusterConfig,
+  kindNodeNames,
   nodeImageTag,
   parseKubeadmImages,
   randomClusterName,
+  sortKindNodes,
 } from '../../lib/cluster/kind/config.js';
 import { RUNTIME_NAME, dockerIptablesLeftovers, dockerdArgs, runcWrapperScript } from '../../lib/cluster/kind/docker.js';
-import { clusterNotReady } from '../../lib/cluster/kind/kind.js';
+import { clusterNotReady, expectedPodRoutes, routeInPlace } from '../../lib/cluster/kind/ready.js';
 import { parseKubeVersion } from '../../lib/cluster/local/versions.js';
 
 describe('kind provider (pure parts)', () => {
@@ -35,6 +36,21 @@ describe('kind provider (pure parts)', () => {
       expect(v134).to.include('- role: control-plane\n  image: initc/kind-node:v1.34.12-abc\n');
       expect(v134).to.include('apiServerAddress: "127.0.0.1"');
       expect(v134).to.include(`podSubnet: "${KIND_POD_SUBNET}"`);
+    });
+
+    it('makes workers of the same image after the control plane for --nodes, one node by default', () => {
+      const two = kindClusterConfig({ version: parseKubeVersion('1.34.12'), image: 'img', nodes: 2 });
+      expect(two).to.include('nodes:\n- role: control-plane\n  image: img\n- role: worker\n  image: img\ncontainerdConfigPatches:');
+      const four = yaml.load(kindClusterConfig({ version: parseKubeVersion('1.34.12'), image: 'img', nodes: 4 })) as { nodes: Array<{ role: string; image: string }> };
+      expect(four.nodes).to.deep.equal([{ role: 'control-plane', image: 'img' }, ...Array(3).fill({ role: 'worker', image: 'img' })]);
+      expect(kindClusterConfig({ version: parseKubeVersion('1.34.12'), image: 'initc/kind-node:v1.34.12-abc', nodes: 1 })).to.equal(v134);
+    });
+
+    it('names the nodes as kind does, and sorts `kind get nodes` into that order', () => {
+      expect(kindNodeNames('kn', 1)).to.deep.equal(['kn-control-plane']);
+      expect(kindNodeNames('kn', 4)).to.deep.equal(['kn-control-plane', 'kn-worker', 'kn-worker2', 'kn-worker3']);
+      expect(sortKindNodes(['kn-worker10', 'kn-worker2', 'kn-control-plane', 'kn-worker'])).to.deep.equal(['kn-control-plane', 'kn-worker', 'kn-worker2', 'kn-worker10']);
+      expect(sortKindNodes(['kn-worker', 'kn-control-plane'])).to.deep.equal(['kn-control-plane', 'kn-worker']);
     });
 
     it('lets containerd skip oom_score_adj it cannot lower, on every version', () => {
@@ -57,32 +73,6 @@ describe('kind provider (pure parts)', () => {
       expect(yaml.load(c)).to.have.property('featureGates');
       expect(kindClusterConfig({ version: parseKubeVersion('1.36.5'), image: 'i', settings: { featureGates: {}, kubelet: {} } })).to.equal(v136.replace('initc/kind-node:v1.36.5-abc', 'i'));
       expect(v134).to.not.include('featureGates');
-    });
-  });
-
-  describe('the stand-in CNI manifest', () => {
-    const m = defaultCniManifest('localhost/initc/fixture:v1');
-
-    it('keeps kind\'s template marker and uses only the pod subnet template field', () => {
-      expect(m).to.include('would you kindly template this file');
-      const actions = m.match(/\{\{[^}]*\}\}/g) ?? [];
-      expect(actions.length).to.be.greaterThan(0);
-      expect(new Set(actions)).to.deep.equal(new Set(['{{ .PodSubnet }}']));
-    });
-
-    it('runs the fixture image without pulling, on the host network, tolerating every taint', () => {
-      expect(m).to.include('image: localhost/initc/fixture:v1\n        imagePullPolicy: Never');
-      expect(m).to.include('hostNetwork: true');
-      expect(m).to.include('- operator: Exists');
-      expect(m).to.include('path: /etc/cni/net.d');
-    });
-
-    it('writes a ptp + host-local + portmap conflist for the pod subnet', () => {
-      const line = m.split('\n').find((l) => l.trim().startsWith('{"cniVersion"'))!;
-      const conf = JSON.parse(line.trim().replace('{{ .PodSubnet }}', '10.244.0.0/16'));
-      expect(conf.plugins.map((p: { type: string }) => p.type)).to.deep.equal(['ptp', 'portmap']);
-      expect(conf.plugins[0].ipam.type).to.equal('host-local');
-      expect(conf.plugins[0].ipam.ranges).to.deep.equal([[{ subnet: '10.244.0.0/16' }]]);
     });
   });
 
@@ -167,13 +157,67 @@ describe('kind provider (pure parts)', () => {
     });
   });
 
-  it('calls a cluster ready when the node is Ready and every system pod Running', () => {
-    const node = { status: { conditions: [{ type: 'Ready', status: 'True' }] } } as V1Node;
-    const pod = (name: string, phase = 'Running') => ({ metadata: { name }, status: { phase } }) as V1Pod;
+  describe('readiness (ready.ts)', () => {
+    const node = (name: string, ready = 'True') => ({ metadata: { name }, status: { conditions: [{ type: 'Ready', status: ready }] } }) as V1Node;
+    const pod = (name: string, phase = 'Running', nodeName = 'n') => ({ metadata: { name }, spec: { nodeName }, status: { phase } }) as V1Pod;
     const all = ['etcd-n', 'kube-apiserver-n', 'kube-controller-manager-n', 'kube-scheduler-n', 'kube-proxy-x', 'coredns-a-b', 'initc-cni-y'].map((n) => pod(n));
-    expect(clusterNotReady(node, all)).to.deep.equal([]);
-    expect(clusterNotReady(undefined, all)).to.deep.equal(['node Ready']);
-    expect(clusterNotReady(node, [...all.slice(0, 5), pod('coredns-a-b', 'Pending'), all[6]!])).to.deep.equal(['coredns Running']);
-    expect(clusterNotReady(node, all.slice(1))).to.deep.equal(['etcd Running']);
+
+    it('calls a cluster ready when every node is Ready and every system pod Running', () => {
+      expect(clusterNotReady([node('n')], ['n'], all)).to.deep.equal([]);
+      expect(clusterNotReady([], ['n'], all)).to.deep.equal(['node n Ready']);
+      expect(clusterNotReady([node('n', 'False')], ['n'], all)).to.deep.equal(['node n Ready']);
+      expect(clusterNotReady([node('n')], ['n'], [...all.slice(0, 5), pod('coredns-a-b', 'Pending'), all[6]!])).to.deep.equal(['coredns Running']);
+      expect(clusterNotReady([node('n')], ['n'], all.slice(1))).to.deep.equal(['etcd Running']);
+      const leaving = { ...pod('etcd-n', 'Failed'), metadata: { name: 'etcd-old', deletionTimestamp: new Date() } } as V1Pod;
+      expect(clusterNotReady([node('n')], ['n'], [...all, leaving])).to.deep.equal([]);
+    });
+
+    it('with several nodes: each node Ready, and the per-node pods (kube-proxy, initc-cni) running on each', () => {
+      const nodes = [node('cp'), node('w')];
+      const both = [...all, pod('kube-proxy-w', 'Running', 'w'), pod('initc-cni-w', 'Running', 'w')].map((p) => (p.spec!.nodeName === 'n' ? pod(p.metadata!.name!, 'Running', 'cp') : p));
+      expect(clusterNotReady(nodes, ['cp', 'w'], both)).to.deep.equal([]);
+      expect(clusterNotReady([node('cp'), node('w', 'Unknown')], ['cp', 'w'], both)).to.deep.equal(['node w Ready']);
+      expect(clusterNotReady(nodes.slice(0, 1), ['cp', 'w'], both)).to.deep.equal(['node w Ready']);
+      const noWorkerPods = both.filter((p) => p.spec!.nodeName !== 'w');
+      expect(clusterNotReady(nodes, ['cp', 'w'], noWorkerPods)).to.deep.equal(['kube-proxy Running on w', 'initc-cni Running on w']);
+      // coredns and the control plane need not run on every node
+      expect(clusterNotReady(nodes, ['cp', 'w'], both.filter((p) => !p.metadata!.name!.startsWith('kube-proxy-') || p.spec!.nodeName === 'w'))).to.deep.equal(['kube-proxy Running on cp']);
+    });
+
+    const withNet = (name: string, podCIDR?: string, ...addresses: Array<[string, string]>) =>
+      ({ metadata: { name }, spec: podCIDR ? { podCIDR } : {}, status: { addresses: addresses.map(([type, address]) => ({ type, address })) } }) as V1Node;
+
+    it('expects a route on each node to every other node\'s pod range via its IPv4 InternalIP', () => {
+      const nodes = [
+        withNet('cp', '10.244.0.0/24', ['Hostname', 'cp'], ['InternalIP', '172.19.0.2']),
+        withNet('w', '10.244.1.0/24', ['InternalIP', 'fc00::3'], ['InternalIP', '172.19.0.3']),
+        withNet('w2', '10.244.2.0/24', ['InternalIP', '172.19.0.4']),
+      ];
+      expect(expectedPodRoutes(nodes)).to.deep.equal({
+        routes: [
+          { node: 'cp', cidr: '10.244.1.0/24', via: '172.19.0.3' },
+          { node: 'cp', cidr: '10.244.2.0/24', via: '172.19.0.4' },
+          { node: 'w', cidr: '10.244.0.0/24', via: '172.19.0.2' },
+          { node: 'w', cidr: '10.244.2.0/24', via: '172.19.0.4' },
+          { node: 'w2', cidr: '10.244.0.0/24', via: '172.19.0.2' },
+          { node: 'w2', cidr: '10.244.1.0/24', via: '172.19.0.3' },
+        ],
+        unknown: [],
+      });
+      expect(expectedPodRoutes(nodes.slice(0, 1))).to.deep.equal({ routes: [], unknown: [] });
+    });
+
+    it('names the nodes whose range or address is not known yet, and routes only between the others', () => {
+      const nodes = [withNet('cp', '10.244.0.0/24', ['InternalIP', '172.19.0.2']), withNet('w', undefined, ['InternalIP', '172.19.0.3']), withNet('w2', '10.244.2.0/24', ['ExternalIP', '1.2.3.4'])];
+      expect(expectedPodRoutes(nodes)).to.deep.equal({ routes: [], unknown: ['w', 'w2'] });
+    });
+
+    it('finds a route in `ip route show exact` output only with the same range and gateway', () => {
+      const r = { node: 'cp', cidr: '10.244.1.0/24', via: '172.19.0.3' };
+      expect(routeInPlace('10.244.1.0/24 via 172.19.0.3 dev eth0 \n', r)).to.equal(true);
+      expect(routeInPlace('10.244.1.0/24 via 172.19.0.30 dev eth0 \n', r)).to.equal(false);
+      expect(routeInPlace('10.244.11.0/24 via 172.19.0.3 dev eth0 \n', { ...r, cidr: '10.244.1.0/24' })).to.equal(false);
+      expect(routeInPlace('', r)).to.equal(false);
+    });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Pure parts of the kind provider: the kind cluster config it generates, the node image's own
- * files (CNI manifest, containerd base spec, CoreDNS main), image names and cache keys. Nothing
+ * files (containerd base spec, CoreDNS main; the CNI manifest is cni.ts), image names and cache keys. Nothing
  * here touches the disk, Docker or the network, so it is unit-tested (test/unit/kind-config.test.ts).
  */
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { kubeletNeedsFailCgroupV1Off } from '../local/versions.js';
 import yaml from 'js-yaml';
 import type { ClusterSettings } from '../features.js';
 
-/** kind's default pod subnet (its config's networking.podSubnet), what the CNI manifest's template gets. */
+/** kind's default pod subnet (its config's networking.podSubnet): kube-controller-manager gives each node a /24 of it. */
 export const KIND_POD_SUBNET = '10.244.0.0/16';
 /** containerd's sandbox image as kind's base config names it (images/base/files/etc/containerd/config.toml). */
 export const KIND_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -26,10 +26,13 @@ export interface KindConfigOptions {
   image: string;
   /** Feature gates (kind's `featureGates`: every component) and kubelet fields (a kubeadm KubeletConfiguration patch). */
   settings?: ClusterSettings;
+  /** Nodes in all: one control plane, the others workers (default 1). */
+  nodes?: number;
 }
 
 /**
- * The kind cluster config: one control-plane node of our image, the API server on loopback, and
+ * The kind cluster config: one control-plane node of our image and `nodes - 1` workers of it (one
+ * control plane only: more would need kind's load-balancer image), the API server on loopback, and
  * the settings these VMs need: containerd may not lower oom_score_adj (no CAP_SYS_RESOURCE), and
  * the kubelet must accept cgroup v1 (it refuses it by default from 1.35); containerd runs runc
  * through initc's wrapper, which the image carries.
@@ -43,8 +46,7 @@ export function kindClusterConfig(o: KindConfigOptions): string {
     '  apiServerAddress: "127.0.0.1"',
     `  podSubnet: "${KIND_POD_SUBNET}"`,
     'nodes:',
-    '- role: control-plane',
-    `  image: ${o.image}`,
+    ...Array.from({ length: o.nodes ?? 1 }, (_, i) => [`- role: ${i === 0 ? 'control-plane' : 'worker'}`, `  image: ${o.image}`]).flat(),
     'containerdConfigPatches:',
     '- |-',
     '  [plugins."io.containerd.grpc.v1.cri"]',
@@ -63,86 +65,6 @@ export function kindClusterConfig(o: KindConfigOptions): string {
     lines.push('kubeadmConfigPatches:', '- |', ...patch.map((l) => `  ${l}`));
   }
   return lines.join('\n') + '\n';
-}
-
-/**
- * kind's default CNI is kindnetd, whose image is not on any source this machine reaches (the Go
- * module proxy does not serve sigs.k8s.io/kind/images/kindnetd). This manifest stands in for it: a
- * host-network DaemonSet of the fixture image writes a ptp + host-local + portmap conflist for the
- * pod subnet (kind fills in `{{ .PodSubnet }}`), which is enough for one node. The first comment
- * lines are kind's template markers and must stay.
- */
-export function defaultCniManifest(fixtureImage: string): string {
-  const conflist = JSON.stringify({
-    cniVersion: '1.0.0',
-    name: 'initc-ptp',
-    plugins: [
-      {
-        type: 'ptp',
-        ipMasq: false,
-        mtu: 1500,
-        ipam: { type: 'host-local', dataDir: '/run/cni-ipam-state', ranges: [[{ subnet: '{{ .PodSubnet }}' }]], routes: [{ dst: '0.0.0.0/0' }] },
-      },
-      { type: 'portmap', capabilities: { portMappings: true } },
-    ],
-  });
-  return `# initc's stand-in for kindnetd: one node, ptp + host-local + portmap (lib/cluster/kind/config.ts)
-# would you kindly template this file
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: initc-cni
-  namespace: kube-system
-  labels:
-    app: initc-cni
-    k8s-app: initc-cni
-spec:
-  selector:
-    matchLabels:
-      app: initc-cni
-  template:
-    metadata:
-      labels:
-        app: initc-cni
-        k8s-app: initc-cni
-    spec:
-      hostNetwork: true
-      nodeSelector:
-        kubernetes.io/os: linux
-      tolerations:
-      - operator: Exists
-      priorityClassName: system-node-critical
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: install-cni
-        image: ${fixtureImage}
-        imagePullPolicy: Never
-        command:
-        - sh
-        - -c
-        - |
-          set -e
-          cat > /etc/cni/net.d/.10-initc-ptp.conflist.tmp <<'EOF'
-          ${conflist}
-          EOF
-          mv /etc/cni/net.d/.10-initc-ptp.conflist.tmp /etc/cni/net.d/10-initc-ptp.conflist
-          echo "wrote /etc/cni/net.d/10-initc-ptp.conflist for {{ .PodSubnet }}"
-          trap 'exit 0' TERM INT
-          while true; do sleep 3600 & wait $!; done
-        volumeMounts:
-        - name: cni-cfg
-          mountPath: /etc/cni/net.d
-        resources:
-          requests:
-            cpu: "10m"
-            memory: "10Mi"
-      volumes:
-      - name: cni-cfg
-        hostPath:
-          path: /etc/cni/net.d
-          type: DirectoryOrCreate
-`;
 }
 
 /** Image names `kubeadm config images list` printed, one a line, sorted into what each is. */
@@ -217,6 +139,19 @@ export function inputsKey(inputs: unknown): string {
 }
 
 export const nodeImageTag = (version: KubeVersion, key: string) => `${NODE_IMAGE_REPO}:${version.gitVersion}-${key}`;
+
+/** kind's names of a cluster's node containers (and so Kubernetes nodes): NAME-control-plane, NAME-worker, NAME-worker2, … */
+export const kindNodeNames = (clusterName: string, nodes: number): string[] =>
+  Array.from({ length: nodes }, (_, i) => `${clusterName}-${i === 0 ? 'control-plane' : `worker${i === 1 ? '' : i}`}`);
+
+/** Node container names (of `kind get nodes`) in kindNodeNames' order: the control plane first, the workers by number. */
+export function sortKindNodes(names: string[]): string[] {
+  const rank = (n: string) => {
+    const worker = /-worker(\d*)$/.exec(n);
+    return worker ? Number(worker[1] || 1) : 0;
+  };
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
 
 /** Cluster names kind accepts (it names Docker containers and networks after them). */
 export const isValidClusterName = (name: string) => /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(name);

@@ -1,26 +1,27 @@
 /**
- * The kind provider: a single-node kind cluster of a node image made on this machine (node-image.ts),
+ * The kind provider: a kind cluster of a node image made on this machine (node-image.ts), of one
+ * control-plane node and as many workers as asked (`nodes`),
  * on a Docker engine that answers or that initc starts (docker.ts), driven through the kind CLI
  * built from the Go module proxy (kind-binary.ts). Each run gets a cluster of its own
  * (`initc-<random>`) and a Docker network of its own (`kind-<name>`, which `kind delete` would
- * leave behind), unless told to reuse a named one. Readiness is checked here (node Ready, every
- * kube-system pod Running) by watching, since `kind create --wait` only warns on timeout.
+ * leave behind), unless told to reuse a named one. Readiness (ready.ts) is checked by watching,
+ * since `kind create --wait` only warns on timeout.
  *
- * Node access (node.ts) is `docker exec` into the node container.
+ * Node access (node.ts) is `docker exec` into a node's container: the cluster itself serves its
+ * control-plane node, nodeAccess(name) any node.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import { writeFileMode } from '../../util/fsx.js';
 import { isSameProcess, procStartTime } from '../local/processes.js';
 import { cacheRoot } from '../../util/paths.js';
-import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, ProviderName, RunningCluster } from '../provider.js';
+import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, Nodes, ProviderName, RunningCluster } from '../provider.js';
 import { loadKubeConfig } from '../provider.js';
 import type { KubeVersion } from '../local/versions.js';
-import { isValidClusterName, kindClusterConfig, randomClusterName } from './config.js';
+import { isValidClusterName, kindClusterConfig, kindNodeNames, randomClusterName, sortKindNodes } from './config.js';
 import type { ClusterSettings } from '../features.js';
 import { DEFAULT_SETTINGS, describeSettings, isDefaultSettings } from '../features.js';
 import { checkSettingsInForce, settleGates } from '../settings-check.js';
@@ -28,7 +29,10 @@ import { buildKube, goVersion } from '../local/build.js';
 import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt } from './docker.js';
 import { buildKind } from './kind-binary.js';
 import { buildNodeImage } from './node-image.js';
-import { KindNode } from './node.js';
+import { KindNode, kindNodeName } from './node.js';
+import { waitForCluster, waitForPodRoutes } from './ready.js';
+
+export { clusterNotReady, isNodeReady } from './ready.js';
 
 export interface KindProviderOptions {
   version: KubeVersion;
@@ -42,10 +46,9 @@ export interface KindProviderOptions {
   stopDockerWhenIdle?: boolean;
   /** Feature gates and kubelet fields of the cluster it creates (a reused one must already run with them). */
   settings?: ClusterSettings;
+  /** Nodes of the cluster it creates: one control plane and `nodes - 1` workers (default 1); a reused one must have as many. */
+  nodes?: number;
 }
-
-/** Pod name prefixes in kube-system that must all be Running before create returns. */
-const SYSTEM_PODS = ['etcd-', 'kube-apiserver-', 'kube-controller-manager-', 'kube-scheduler-', 'kube-proxy-', 'coredns-', 'initc-cni-'];
 
 const clusterDir = (name: string) => path.join(cacheRoot(), 'kind', 'clusters', name);
 export const kindNetworkName = (name: string) => `kind-${name}`;
@@ -62,6 +65,13 @@ async function kindCli(kind: string, args: string[], o: { signal?: AbortSignal; 
 async function clusterExists(kind: string, name: string): Promise<boolean> {
   const r = await kindCli(kind, ['get', 'clusters']);
   return String(r.stdout).split('\n').map((l) => l.trim()).includes(name);
+}
+
+/** The node containers of a kind cluster (`kind get nodes`), the control plane first. */
+async function kindNodes(kind: string, name: string): Promise<string[]> {
+  const r = await kindCli(kind, ['get', 'nodes', '--name', name]);
+  if (r.exitCode !== 0) throw new InitcError('componentFailed', `kind get nodes --name ${name} failed: ${String(r.stderr).trim().split('\n').pop()}`);
+  return sortKindNodes(String(r.stdout).split('\n').map((l) => l.trim()).filter(Boolean));
 }
 
 async function walkFiles(dir: string): Promise<string[]> {
@@ -86,6 +96,11 @@ export class KindProvider implements ClusterProvider {
     }
   }
 
+  /** The nodes of the cluster it creates. */
+  get nodes(): number {
+    return this.o.nodes ?? 1;
+  }
+
   private get settings(): ClusterSettings {
     return this.o.settings ?? DEFAULT_SETTINGS;
   }
@@ -99,8 +114,12 @@ export class KindProvider implements ClusterProvider {
     const kubeconfig = path.join(dir, 'kubeconfig');
     if (await clusterExists(kind, name)) {
       if (!this.o.reuse) throw new InitcError('usage', `a kind cluster named "${name}" exists already: choose another name, or reuse it`);
-      progress.info(`✔ reusing kind cluster ${name}`);
       const reused = await this.existing(kind);
+      const count = reused.nodeNames().length;
+      if (this.o.nodes !== undefined && count !== this.o.nodes) {
+        throw new InitcError('usage', `the kind cluster "${name}" has ${count} node${count === 1 ? '' : 's'}, not the ${this.o.nodes} of --nodes: leave --nodes out to reuse it, or choose another name`);
+      }
+      progress.info(`✔ reusing kind cluster ${name} (${count} node${count === 1 ? '' : 's'})`);
       if (!isDefaultSettings(this.settings)) await progress.step(`kind cluster ${name} runs with ${describeSettings(this.settings)}`, () => checkSettingsInForce(reused.kubeConfig(), reused.nodeName, this.settings));
       return reused;
     }
@@ -118,13 +137,13 @@ export class KindProvider implements ClusterProvider {
     await fs.rm(dir, { recursive: true, force: true });
     await fs.mkdir(dir, { recursive: true });
     const configFile = path.join(dir, 'kind-config.yaml');
-    await fs.writeFile(configFile, kindClusterConfig({ version: this.o.version, image, settings: applied }));
+    await fs.writeFile(configFile, kindClusterConfig({ version: this.o.version, image, settings: applied, nodes: this.nodes }));
     const logFile = path.join(dir, 'create.log');
     this.created = true; // from here on, destroy() removes whatever part of it exists
     await writeOwner(name, Boolean(co.temporary));
-    const cluster = new KindCluster(name, kind, kubeconfig, true);
+    const cluster = new KindCluster(name, kind, kubeconfig, true, kindNodeNames(name, this.nodes));
     try {
-      await progress.step(`kind create cluster ${name} (${this.o.version.gitVersion}; log: ${logFile})`, async (step) => {
+      await progress.step(`kind create cluster ${name} (${this.o.version.gitVersion}, ${this.nodes === 1 ? '1 node' : `${this.nodes} nodes`}; log: ${logFile})`, async (step) => {
         const child = execa(kind, ['create', 'cluster', '--name', name, '--image', image, '--config', configFile, '--kubeconfig', kubeconfig, '--retain'], {
           env: { ...dockerEnv(), KIND_EXPERIMENTAL_DOCKER_NETWORK: kindNetworkName(name) },
           reject: false,
@@ -146,9 +165,13 @@ export class KindProvider implements ClusterProvider {
         if (r.isCanceled || signal?.aborted) throw new InitcError('interrupted', `interrupted during kind create cluster ${name}`);
         if (r.exitCode !== 0) throw new InitcError('componentFailed', `kind create cluster ${name} failed: ${last || `exit ${r.exitCode}`}`);
       });
-      await progress.step(`node ${cluster.nodeName} Ready, kube-system pods Running`, () =>
-        waitForCluster(cluster.kubeConfig(), cluster.nodeName, this.o.readyTimeoutMs ?? 180_000, signal),
+      await progress.step(`node${this.nodes === 1 ? '' : 's'} ${cluster.nodeNames().join(', ')} Ready, kube-system pods Running`, () =>
+        waitForCluster(cluster.kubeConfig(), cluster.nodeNames(), this.o.readyTimeoutMs ?? 180_000, signal),
       );
+      if (this.nodes > 1) {
+        const routes = await progress.step('routes between the nodes\' pod ranges', () => waitForPodRoutes(cluster.kubeConfig(), 60_000, signal));
+        progress.info(`  ${routes.map((r) => `${r.node}: ${r.cidr} via ${r.via}`).join('; ')}`);
+      }
       if (!isDefaultSettings(applied)) await progress.step('settings read back from the cluster (gates on /metrics, kubelet /configz)', () => checkSettingsInForce(cluster.kubeConfig(), cluster.nodeName, applied));
       return cluster;
     } catch (err) {
@@ -178,7 +201,7 @@ export class KindProvider implements ClusterProvider {
     const r = await kindCli(kind, ['get', 'kubeconfig', '--name', name]);
     if (r.exitCode !== 0) throw new InitcError('kubeconfig', `kind get kubeconfig --name ${name} failed: ${String(r.stderr).trim().split('\n').pop()}`);
     await writeFileMode(kubeconfig, String(r.stdout), 0o600);
-    return new KindCluster(name, kind, kubeconfig, false);
+    return new KindCluster(name, kind, kubeconfig, false, await kindNodes(kind, name));
   }
 
   /** Deletes the cluster this provider created (nothing, when it reused one) and its network; stops a dockerd initc started once nothing runs on it. */
@@ -254,21 +277,38 @@ export async function deleteOrphanedKindCluster(name: string, progress: CreateOp
   await stopDockerWhenIdle(progress);
 }
 
-export class KindCluster implements RunningCluster, ImageLoader, NodeAccess {
+export class KindCluster implements RunningCluster, ImageLoader, NodeAccess, Nodes {
   readonly provider: ProviderName = 'kind';
   readonly context: string;
+  /** The control-plane node, which the cluster itself serves as NodeAccess. */
   readonly nodeName: string;
   private readonly node: KindNode;
+  private readonly nodes: Map<string, KindNode>;
 
+  /** `nodes`: the node containers, the control plane first (kindNodeNames, or `kind get nodes`). */
   constructor(
     readonly clusterName: string,
     private readonly kind: string,
     readonly kubeconfigPath: string,
     readonly startedHere: boolean,
+    nodes: string[] = kindNodeNames(clusterName, 1),
   ) {
     this.context = `kind-${clusterName}`;
-    this.node = new KindNode(clusterName);
-    this.nodeName = this.node.nodeName;
+    this.nodes = new Map(nodes.map((n) => [n, new KindNode(clusterName, n)]));
+    this.nodeName = kindNodeName(clusterName);
+    const node = this.nodes.get(this.nodeName);
+    if (!node) throw new InitcError('componentFailed', `the kind cluster ${clusterName} has no node ${this.nodeName} (its nodes: ${nodes.join(', ') || 'none'})`);
+    this.node = node;
+  }
+
+  nodeNames(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  nodeAccess(name: string): KindNode {
+    const node = this.nodes.get(name);
+    if (!node) throw new InitcError('usage', `the kind cluster ${this.clusterName} has no node ${name} (its nodes: ${this.nodeNames().join(', ')})`);
+    return node;
   }
 
   kubeConfig(): KubeConfig {
@@ -308,79 +348,5 @@ export class KindCluster implements RunningCluster, ImageLoader, NodeAccess {
   }
   startComponent(c: NodeComponent): Promise<void> {
     return this.node.startComponent(c);
-  }
-}
-
-export const isNodeReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-
-/** What is still missing for a usable cluster, given the node and kube-system pods seen; empty when ready. Pure. */
-export function clusterNotReady(node: V1Node | undefined, pods: V1Pod[]): string[] {
-  const missing: string[] = [];
-  if (!node || !isNodeReady(node)) missing.push('node Ready');
-  for (const prefix of SYSTEM_PODS) {
-    const mine = pods.filter((p) => p.metadata?.name?.startsWith(prefix) && !p.metadata?.deletionTimestamp);
-    if (mine.length === 0 || mine.some((p) => p.status?.phase !== 'Running')) missing.push(`${prefix.replace(/-$/, '')} Running`);
-  }
-  return missing;
-}
-
-/** Watches the node and kube-system's pods until clusterNotReady says nothing is missing. */
-async function waitForCluster(kc: KubeConfig, nodeName: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const watch = new Watch(kc);
-  const core = kc.makeApiClient(CoreV1Api);
-  let node: V1Node | undefined;
-  const pods = new Map<string, V1Pod>();
-  const controllers: AbortController[] = [];
-  let finished = false;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const finish = (err?: unknown) => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve();
-      };
-      const timer = setTimeout(() => finish(new InitcError('componentFailed', `cluster not ready after ${timeoutMs / 1000}s: waiting for ${clusterNotReady(node, [...pods.values()]).join(', ')}`)), timeoutMs);
-      signal?.addEventListener('abort', () => finish(new InitcError('interrupted', 'interrupted while waiting for the kind cluster')), { once: true });
-      const check = () => {
-        if (clusterNotReady(node, [...pods.values()]).length === 0) finish();
-      };
-      const start = (what: 'node' | 'pods') => {
-        if (finished) return;
-        const again = () => setTimeout(() => start(what), 500);
-        // list first (resourceVersion), then watch from there; a closed watch lists again
-        const listed =
-          what === 'node'
-            ? core.listNode({ fieldSelector: `metadata.name=${nodeName}` }).then((l) => ((node = l.items[0]), l.metadata?.resourceVersion))
-            : core.listNamespacedPod({ namespace: 'kube-system' }).then((l) => {
-                pods.clear();
-                for (const p of l.items) pods.set(p.metadata!.name!, p);
-                return l.metadata?.resourceVersion;
-              });
-        listed.then(
-          (resourceVersion) => {
-            check();
-            if (finished) return;
-            const pathFor = what === 'node' ? '/api/v1/nodes' : '/api/v1/namespaces/kube-system/pods';
-            const query = what === 'node' ? { fieldSelector: `metadata.name=${nodeName}`, resourceVersion } : { resourceVersion };
-            watch
-              .watch(pathFor, query, (type, obj: V1Node | V1Pod) => {
-                if (what === 'node') node = type === 'DELETED' ? undefined : (obj as V1Node);
-                else if (type === 'DELETED') pods.delete(obj.metadata!.name!);
-                else pods.set(obj.metadata!.name!, obj as V1Pod);
-                check();
-              }, () => again())
-              .then((c) => controllers.push(c), again);
-          },
-          again, // the API server may still be settling: list again
-        );
-      };
-      start('node');
-      start('pods');
-    });
-  } finally {
-    finished = true;
-    for (const c of controllers) c.abort();
   }
 }

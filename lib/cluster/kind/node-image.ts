@@ -9,7 +9,7 @@
  * - containerd + shim + ctr, crictl, the multi-call kube binary as kubelet and kubectl, kubeadm:
  *   our Go builds (lib/cluster/local/build.ts).
  * - /kind/version; /kind/manifests/default-cni.yaml: our own ptp DaemonSet (kindnetd cannot be
- *   had, see config.ts); /kind/manifests/default-storage.yaml: initc's default StorageClass and its
+ *   had, see cni.ts); /kind/manifests/default-storage.yaml: initc's default StorageClass and its
  *   provisioner's DaemonSet (lib/cluster/storage), in place of kind's local-path-provisioner,
  *   whose image and helper pods would be pulled (without the file, kind installs a legacy
  *   kubernetes.io/host-path class that no controller serves: claims stay Pending).
@@ -56,11 +56,11 @@ import {
   KUBEADM_COREDNS_PLUGINS,
   corednsMainGo,
   criBaseSpec,
-  defaultCniManifest,
   inputsKey,
   nodeImageTag,
   parseKubeadmImages,
 } from './config.js';
+import { defaultCniManifest } from './cni.js';
 import { dockerEnv } from './docker.js';
 import { kindSource } from './kind-binary.js';
 import { buildProvisioner } from '../storage/build.js';

@@ -11,20 +11,28 @@ import { sleep } from '../../util/time.js';
 import type { ComponentPids, HoldsAtStart, NodeAccess, NodeComponent } from '../provider.js';
 import { holdKey } from '../local/runc-hold.js';
 import { KIND_HOLDS_DIR } from './config.js';
-import { parsePid } from '../provider.js';
+import { NodeCapabilityMissing, parsePid } from '../provider.js';
 import { dockerEnv } from './docker.js';
 
 const API_SERVER_MANIFEST = '/etc/kubernetes/manifests/kube-apiserver.yaml';
 const API_SERVER_PARKED = '/etc/kubernetes/kube-apiserver.yaml.stopped-by-initc';
 
-/** The node container of a single-node kind cluster. */
+/** The control-plane node container of a kind cluster (its only one, unless it has workers). */
 export const kindNodeName = (clusterName: string) => `${clusterName}-control-plane`;
 
 export class KindNode implements NodeAccess, ComponentPids, HoldsAtStart {
   readonly nodeName: string;
+  /** A worker runs no API server. */
+  private readonly controlPlane: boolean;
 
-  constructor(clusterName: string) {
-    this.nodeName = kindNodeName(clusterName);
+  /** The node container `nodeName` of the cluster (default its control plane). */
+  constructor(clusterName: string, nodeName = kindNodeName(clusterName)) {
+    this.nodeName = nodeName;
+    this.controlPlane = nodeName === kindNodeName(clusterName);
+  }
+
+  private noApiServerHere(): NodeCapabilityMissing {
+    return new NodeCapabilityMissing(`${this.nodeName} is a worker: the kube-apiserver runs on the control-plane node`);
   }
 
   /** Runs a command in the node container; resolves with stdout, rejects with stderr. */
@@ -54,6 +62,7 @@ export class KindNode implements NodeAccess, ComponentPids, HoldsAtStart {
 
   async componentRunning(c: NodeComponent): Promise<boolean> {
     if (c === 'kube-apiserver') {
+      if (!this.controlPlane) throw this.noApiServerHere();
       const ids = await this.crictl(['ps', '--name', '^kube-apiserver$', '--state', 'Running', '-q']).catch(() => '');
       return ids.trim() !== '';
     }
@@ -70,12 +79,16 @@ export class KindNode implements NodeAccess, ComponentPids, HoldsAtStart {
 
   /** The kubelet and containerd: systemd's MainPID (0 when stopped); the API server: its container's. */
   async componentPid(c: NodeComponent): Promise<number | undefined> {
-    if (c === 'kube-apiserver') return this.apiServerPid();
+    if (c === 'kube-apiserver') {
+      if (!this.controlPlane) throw this.noApiServerHere();
+      return this.apiServerPid();
+    }
     return parsePid(await this.exec(['systemctl', 'show', '-p', 'MainPID', '--value', c]));
   }
 
   async stopComponent(c: NodeComponent): Promise<void> {
     if (c === 'kube-apiserver') {
+      if (!this.controlPlane) throw this.noApiServerHere();
       await this.exec(['sh', '-c', `[ ! -f ${API_SERVER_MANIFEST} ] || mv ${API_SERVER_MANIFEST} ${API_SERVER_PARKED}`]);
       // The kubelet now stops the static pod, with its 30 s grace period; stopping the container at once spares the wait.
       const ids = (await this.crictl(['ps', '--name', '^kube-apiserver$', '-q']).catch(() => '')).split('\n').filter(Boolean);
@@ -89,6 +102,7 @@ export class KindNode implements NodeAccess, ComponentPids, HoldsAtStart {
   /** Starts the component again and waits until it serves. */
   async startComponent(c: NodeComponent): Promise<void> {
     if (c === 'kube-apiserver') {
+      if (!this.controlPlane) throw this.noApiServerHere();
       await this.exec(['sh', '-c', `[ ! -f ${API_SERVER_PARKED} ] || mv ${API_SERVER_PARKED} ${API_SERVER_MANIFEST}`]);
     } else {
       await this.exec(['systemctl', 'start', c]);
