@@ -82,6 +82,8 @@ export const SUITES: Record<string, SuiteInfo> = {
   'chaos-outage': { file: 'chaos/outage.spec', inDefault: true, chaos: true },
   'chaos-node': { file: 'chaos/node.spec', inDefault: true, chaos: true, wholeNode: true },
   'stale-sandbox': { file: 'chaos/stale-sandbox.spec', inDefault: false, chaos: true, wholeNode: true },
+  replace: { file: 'replace.spec', inDefault: false },
+  'concurrent-init': { file: 'concurrent-init.spec', inDefault: false },
 };
 
 interface RunArgs extends ProviderArgs {
