@@ -84,6 +84,7 @@ export const SUITES: Record<string, SuiteInfo> = {
   'stale-sandbox': { file: 'chaos/stale-sandbox.spec', inDefault: false, chaos: true, wholeNode: true },
   replace: { file: 'replace.spec', inDefault: false },
   'concurrent-init': { file: 'concurrent-init.spec', inDefault: false },
+  drain: { file: 'drain.spec', inDefault: false, wholeNode: true },
 };
 
 interface RunArgs extends ProviderArgs {
