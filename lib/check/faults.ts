@@ -1,5 +1,5 @@
 /** The faults `initc check` can inject, and --faults parsed into them. */
-export const FAULTS = ['lose-sandbox', 'kill-init', 'node-reboot', 'service-outage'] as const;
+export const FAULTS = ['lose-sandbox', 'kill-init', 'node-reboot', 'service-outage', 'replace-pod', 'rollout', 'scale-out', 'drain'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 /** Parses --faults: names from FAULTS, comma-separated; `all` for every one, `none` for none. */

@@ -2,7 +2,9 @@
  * `initc check`'s dynamic checks as Mocha tests made at run time (one suite, run in this process
  * with allure-mocha, as `initc run` runs its suites): the workload Ready, then one fault at a time
  * (the sandbox lost after Ready, each plain init container killed mid-run during a fresh start, a
- * node reboot, each Service of theirs removed for a while). Every fault test starts from the
+ * node reboot, each Service of theirs removed for a while; then the faults that re-run init code in
+ * production, lib/check/production-faults.ts: the pod replaced, a rollout, a scale-out, a drain).
+ * Every fault test starts from the
  * workload Ready (waiting for it after the previous test, or saying it could not), so one test's
  * skip or failure never passes on to the next; each then checks Ready again, the init containers
  * ran again in order, and — with --probe — the probe's output unchanged.
@@ -31,6 +33,7 @@ import { formatFinding } from './findings.js';
 import type { TestRecord } from './harness.js';
 import { addCheckTest, injectionEnd } from './harness.js';
 import { addKillInitTests } from './kill-init.js';
+import { addProductionFaultTests } from './production-faults.js';
 import type { Manifests } from './manifests.js';
 import { appContainerOf } from './manifests.js';
 import { workloadReadiness } from './readiness.js';
@@ -52,6 +55,10 @@ export interface CheckOptions {
   findings: Finding[];
   probe?: string;
   faults: FaultName[];
+  /** scale-out's replica count (--replicas). */
+  replicas: number;
+  /** replace-pod through the Eviction API (--evict). */
+  evict: boolean;
   recoverMs: number;
   readyMs: number;
   outageMs: number;
@@ -267,4 +274,27 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
       });
     }
   }
+
+  addProductionFaultTests({
+    kc: o.kc,
+    namespace: o.namespace,
+    labels: o.labels,
+    workload: w,
+    faults: o.faults,
+    recoverMs: o.recoverMs,
+    replicas: o.replicas,
+    evict: o.evict,
+    idempotency,
+    test,
+    readyPod,
+    timeline,
+    inject,
+    readyAgain,
+    probe,
+    compareProbe,
+    recovered: (rec, fault, ms, description) => {
+      state.recoveries.push({ fault, ms });
+      rec.extra.push({ name: 'recovery', content: `${description}: ${(ms / 1000).toFixed(2)} s after the fault ended (bound --recover-within ${o.recoverMs / 1000} s)` });
+    },
+  });
 }

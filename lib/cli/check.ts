@@ -11,7 +11,7 @@ import { emptyFolder } from '../util/fsx.js';
 import path from 'node:path';
 import Mocha from 'mocha';
 import type { CommandModule } from 'yargs';
-import { InitcError } from '../errors.js';
+import { InitcError, usageError } from '../errors.js';
 import { applyOrder } from '../check/apply.js';
 import { dryRunFindings } from '../check/apply.js';
 import type { Finding } from '../check/findings.js';
@@ -35,6 +35,14 @@ import { checkProviderArgs, chosenProvider, startCluster, withProviderOptions } 
 import { describeEnvironment } from './environment.js';
 import { clusterSettings } from '../cluster/features.js';
 import { nonEmpty, nonEmptyList, positiveInteger } from './validate.js';
+import { DEFAULT_SCALE_OUT_REPLICAS } from '../chaos/scale-out.js';
+
+/** --replicas: a whole number of at least 2 (a scale-out to one replica starts nothing at once). */
+function atLeastTwo(v: string): number {
+  const n = positiveInteger('--replicas')(v);
+  if (n < 2) throw usageError(`--replicas must be at least 2 (a scale-out starts several replicas at once), not ${n}`);
+  return n;
+}
 
 interface CheckArgs extends ProviderArgs {
   file: string;
@@ -46,13 +54,15 @@ interface CheckArgs extends ProviderArgs {
   'recover-within': number;
   'ready-within': number;
   'outage-seconds': number;
+  replicas: number;
+  evict: boolean;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: 'check',
-  describe: 'check your own workload: static findings, then its init containers under faults (sandbox lost, init container killed, node reboot, Service outage)',
+  describe: 'check your own workload: static findings, then its init containers under faults (sandbox lost, init container killed, node reboot, Service outage, pod replaced, rollout, scale-out, node drained)',
   builder: (y) =>
     withProviderOptions(y)
       .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, coerce: nonEmpty('--file'), describe: 'a manifest file (multi-document YAML) or a folder of them' })
@@ -63,7 +73,9 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('keep-on-failure', { type: 'boolean', default: false, describe: 'keep the namespace (labelled initc.dev/kept=true) when a check failed, and say which' })
       .option('recover-within', { type: 'string', requiresArg: true, default: '120', coerce: positiveInteger('--recover-within'), describe: 'seconds the pod has to be Ready again after each fault' })
       .option('ready-within', { type: 'string', requiresArg: true, default: '180', coerce: positiveInteger('--ready-within'), describe: 'seconds the workload has to become Ready after it is applied' })
-      .option('outage-seconds', { type: 'string', requiresArg: true, default: '20', coerce: positiveInteger('--outage-seconds'), describe: 'how long each Service is gone in the outage check' }) as never,
+      .option('outage-seconds', { type: 'string', requiresArg: true, default: '20', coerce: positiveInteger('--outage-seconds'), describe: 'how long each Service is gone in the outage check' })
+      .option('replicas', { type: 'string', requiresArg: true, default: String(DEFAULT_SCALE_OUT_REPLICAS), coerce: atLeastTwo, describe: 'how many replicas the scale-out fault starts at once' })
+      .option('evict', { type: 'boolean', default: false, describe: 'replace-pod evicts the pod through the Eviction API (PodDisruptionBudgets honoured) instead of deleting it' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
     const started = Date.now();
@@ -134,6 +146,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
           recoverMs: a['recover-within'] * 1000,
           readyMs: a['ready-within'] * 1000,
           outageMs: a['outage-seconds'] * 1000,
+          replicas: a.replicas,
+          evict: a.evict,
           staticOnly: refused.length > 0,
         },
         state,

@@ -109,7 +109,8 @@ describe('check: manifests', () => {
   });
 
   it('--faults', () => {
-    expect(parseFaults(undefined)).to.deep.equal(['lose-sandbox', 'kill-init', 'node-reboot', 'service-outage']);
+    expect(parseFaults(undefined)).to.deep.equal(['lose-sandbox', 'kill-init', 'node-reboot', 'service-outage', 'replace-pod', 'rollout', 'scale-out', 'drain']);
+    expect(parseFaults(['replace-pod,scale-out'])).to.deep.equal(['replace-pod', 'scale-out']);
     expect(parseFaults(['lose-sandbox,kill-init'])).to.deep.equal(['lose-sandbox', 'kill-init']);
     expect(parseFaults(['none'])).to.deep.equal([]);
     expect(() => parseFaults(['reboot'])).to.throw(/unknown fault reboot/);
