@@ -13,7 +13,7 @@ import { clusterNames } from '../cluster/local/slots.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import { seconds } from '../progress.js';
 import { commandContext } from './context.js';
-import { settingsOptions } from './providers.js';
+import { nodeCount, nodesOption, settingsOptions } from './providers.js';
 import { DEFAULT_SETTINGS, clusterSettings, describeSettings } from '../cluster/features.js';
 
 const versionOption = <T>(y: Argv<T>) =>
@@ -39,7 +39,7 @@ const localProvider = (name: string) => new LocalClusterProvider({ version: reso
 
 const notRunning = (name: string) => new InitcError('notRunning', `no embedded cluster "${name}" is running: start it with ${upCommand(name)}`);
 
-const up: CommandModule<object, Named & { 'k8s-version': string; 'merge-kubeconfig': boolean; 'feature-gates'?: string[]; 'kubelet-config'?: string[]; 'only-known-gates'?: boolean }> = {
+const up: CommandModule<object, Named & { 'k8s-version': string; 'merge-kubeconfig': boolean; 'feature-gates'?: string[]; 'kubelet-config'?: string[]; 'only-known-gates'?: boolean; nodes?: number }> = {
   command: 'up',
   describe: 'build (or reuse) and start an embedded cluster; a second up of the same name finds it running',
   builder: (y) =>
@@ -50,15 +50,17 @@ const up: CommandModule<object, Named & { 'k8s-version': string; 'merge-kubeconf
     })
       .option('feature-gates', settingsOptions['feature-gates'])
       .option('kubelet-config', settingsOptions['kubelet-config'])
-      .option('only-known-gates', settingsOptions['only-known-gates']) as never,
+      .option('only-known-gates', settingsOptions['only-known-gates'])
+      .option('nodes', nodesOption) as never,
   handler: async (a) => {
     const ctx = commandContext();
     const started = Date.now();
     const settings = clusterSettings(a);
-    const provider = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), name: a.name, mergeKubeconfig: a['merge-kubeconfig'], settings });
+    const nodes = nodeCount(a);
+    const provider = new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), name: a.name, mergeKubeconfig: a['merge-kubeconfig'], settings, nodes });
     const cluster = await provider.create(ctx);
     await cluster.release();
-    ctx.progress.info(`embedded cluster "${a.name}" ${cluster.state.gitVersion} (${describeSettings(settings)}) ready in ${seconds(Date.now() - started)}; context ${cluster.context}, kubeconfig ${cluster.kubeconfigPath}`);
+    ctx.progress.info(`embedded cluster "${a.name}" ${cluster.state.gitVersion} (${describeSettings(settings)}) with ${cluster.nodeNames().length} node${cluster.nodeNames().length === 1 ? '' : 's'} ready in ${seconds(Date.now() - started)}; context ${cluster.context}, kubeconfig ${cluster.kubeconfigPath}`);
   },
 };
 
@@ -84,14 +86,14 @@ const status: CommandModule<object, Named & { json: boolean }> = {
     const s = await localProvider(a.name).status();
     const n = s.layout.network;
     if (a.json) {
-      console.log(JSON.stringify({ name: a.name, context: s.layout.context, running: s.running, gitVersion: s.state?.gitVersion, settings: s.state ? (s.state.settings ?? DEFAULT_SETTINGS) : undefined, serverVersion: s.serverVersion, nodeReady: s.nodeReady, nodeIP: n.nodeIP, podCIDR: n.podCIDR, serviceCIDR: n.serviceCIDR, netns: n.netns, processes: s.processes, kubeconfig: s.layout.kubeconfig }, null, 2));
+      console.log(JSON.stringify({ name: a.name, context: s.layout.context, running: s.running, gitVersion: s.state?.gitVersion, settings: s.state ? (s.state.settings ?? DEFAULT_SETTINGS) : undefined, serverVersion: s.serverVersion, nodeReady: s.nodeReady, nodes: s.nodes, nodeIP: n.nodeIP, podCIDR: n.podCIDR, serviceCIDR: n.serviceCIDR, netns: n.netns, processes: s.processes, kubeconfig: s.layout.kubeconfig }, null, 2));
     } else if (!s.state) {
       console.log(`embedded cluster "${a.name}": not running`);
     } else {
       console.log(`embedded cluster "${a.name}": ${s.running ? 'running' : `NOT running (some processes ended; run \`initc cluster down --name ${a.name}\`)`}`);
       console.log(`  Kubernetes:   ${s.state.gitVersion} (server reports ${s.serverVersion ?? 'nothing'})`);
       console.log(`  settings:     ${describeSettings(s.state.settings ?? DEFAULT_SETTINGS)}`);
-      console.log(`  node:         ${s.layout.nodeName} ${s.nodeReady ? 'Ready' : 'not Ready'}, ${n.nodeIP} in network namespace ${n.netns}`);
+      for (const node of s.nodes) console.log(`  node:         ${node.name} ${node.ready ? 'Ready' : 'not Ready'}, ${node.nodeIP} in network namespace ${node.netns}, pods ${node.podCIDR}`);
       console.log(`  ranges:       pods ${n.podCIDR}, services ${n.serviceCIDR}`);
       console.log(`  kubeconfig:   ${s.layout.kubeconfig} (context ${s.layout.context})`);
       console.log(`  started at:   ${s.state.startedAt}`);

@@ -5,6 +5,7 @@ import { KindProvider, deleteOrphanedKindCluster, orphanedKindClusters } from '.
 import { LocalCluster, LocalClusterProvider, orphanedBy } from '../cluster/local/local.js';
 import { CLUSTER_NAME, checkClusterName, upCommand } from '../cluster/local/layout.js';
 import { clusterNames } from '../cluster/local/slots.js';
+import { MAX_NODES, nodeCountProblem } from '../cluster/local/node-layout.js';
 import { DEFAULT_MINOR, PINNED_PATCHES, resolveKubeVersion } from '../cluster/local/versions.js';
 import type { ClusterProvider, RunningCluster } from '../cluster/provider.js';
 import { loadKubeConfig } from '../cluster/provider.js';
@@ -26,6 +27,7 @@ export interface ProviderArgs {
   'feature-gates'?: string[];
   'kubelet-config'?: string[];
   'only-known-gates'?: boolean;
+  nodes?: number;
 }
 
 export function withProviderOptions<T>(y: Argv<T>) {
@@ -47,7 +49,23 @@ export function withProviderOptions<T>(y: Argv<T>) {
     .option('context', { type: 'string', requiresArg: true, coerce: nonEmpty('--context'), describe: 'context in that kubeconfig (implies --provider kubeconfig); default its current context' })
     .option('feature-gates', settingsOptions['feature-gates'])
     .option('kubelet-config', settingsOptions['kubelet-config'])
-    .option('only-known-gates', settingsOptions['only-known-gates']);
+    .option('only-known-gates', settingsOptions['only-known-gates'])
+    .option('nodes', nodesOption);
+}
+
+/** `--nodes N`, for every command that starts a cluster: checked by nodeCount. */
+export const nodesOption = {
+  type: 'number',
+  requiresArg: true,
+  describe: `how many nodes the cluster initc starts has (1..${MAX_NODES}; default 1): one runs the control plane, each a kubelet, containerd and kube-proxy of its own; a running cluster of another count is refused`,
+} as const;
+
+/** The node count asked for (undefined: not asked), or a usage error. */
+export function nodeCount(a: { nodes?: number }): number | undefined {
+  if (a.nodes === undefined) return undefined;
+  const problem = nodeCountProblem(a.nodes);
+  if (problem) throw new InitcError('usage', problem);
+  return a.nodes;
 }
 
 /** `--feature-gates` and `--kubelet-config`, for every command that starts a cluster. */
@@ -71,7 +89,9 @@ export function makeProvider(a: Partial<ProviderArgs>): ClusterProvider {
   if (a['kind-cluster'] && chosen !== 'kind') throw new InitcError('usage', `--kind-cluster names a kind cluster; it does not go with --provider ${chosen}`);
   if (a['local-cluster'] && chosen !== 'local') throw new InitcError('usage', `--local-cluster names an embedded cluster; it does not go with --provider ${chosen}${a['kind-cluster'] ? ' or --kind-cluster' : ''}`);
   const settings = clusterSettings(a);
+  const nodes = nodeCount(a);
   if (chosen === 'kubeconfig') {
+    if (nodes !== undefined) throw new InitcError('usage', '--nodes sets up a cluster initc starts; an existing cluster (--kubeconfig, --context) has the nodes it has');
     if (!isDefaultSettings(settings)) throw new InitcError('usage', '--feature-gates and --kubelet-config set up a cluster initc starts; an existing cluster (--kubeconfig, --context) runs with the gates it has, which the run reads and records');
     return new KubeconfigProvider({ kubeconfig: a.kubeconfig, context: a.context });
   }
@@ -87,7 +107,7 @@ export function checkProviderArgs(a: Partial<ProviderArgs>): void {
 
 /** The embedded cluster a command names (--local-cluster), default initc. */
 export const localName = (a: Partial<ProviderArgs>) => a['local-cluster'] ?? CLUSTER_NAME;
-const localProvider = (a: Partial<ProviderArgs>, mergeKubeconfig?: boolean) => new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), name: localName(a), mergeKubeconfig, settings: clusterSettings(a) });
+const localProvider = (a: Partial<ProviderArgs>, mergeKubeconfig?: boolean) => new LocalClusterProvider({ version: resolveKubeVersion(a['k8s-version']), name: localName(a), mergeKubeconfig, settings: clusterSettings(a), nodes: nodeCount(a) });
 const notRunning = (a: Partial<ProviderArgs>, why: string) => new InitcError('notRunning', `no embedded cluster "${localName(a)}" is running: ${why}`);
 
 /** The chosen cluster's KubeConfig if it is up, starting nothing (for commands that only look or clean up). */

@@ -151,6 +151,21 @@ export class NodeCapabilityMissing extends Error {
 export const hasNodeAccess = (c: RunningCluster): c is RunningCluster & NodeAccess =>
   typeof (c as Partial<NodeAccess>).crictl === 'function' && typeof (c as Partial<NodeAccess>).startComponent === 'function';
 
+/**
+ * Optional capability of a RunningCluster with more than its first node (`--nodes N`): every
+ * node's name, first the one the cluster itself serves as NodeAccess, and each node's own access
+ * (its runtime through crictl, its kubelet and runtime processes). A cluster of one node may
+ * implement it too (one name).
+ */
+export interface Nodes {
+  nodeNames(): string[];
+  /** The access to the node `name`; throws for a name that is not one of nodeNames(). */
+  nodeAccess(name: string): NodeAccess;
+}
+
+export const hasNodes = (c: RunningCluster): c is RunningCluster & Nodes =>
+  typeof (c as Partial<Nodes>).nodeNames === 'function' && typeof (c as Partial<Nodes>).nodeAccess === 'function';
+
 export const canLoadImages = (c: RunningCluster): c is RunningCluster & ImageLoader =>
   typeof (c as Partial<ImageLoader>).loadImageArchive === 'function';
 

@@ -122,7 +122,6 @@ disabled_plugins = [
  * traffic to anything but pods and this node has nowhere to go (the guard chain drops it).
  */
 export function cniConfig(l: ClusterLayout): string {
-  const podSubnet = l.network.podCIDR.replace(/\.0\.0\/16$/, '.0.0/24');
   return JSON.stringify(
     {
       cniVersion: '1.0.0',
@@ -135,7 +134,7 @@ export function cniConfig(l: ClusterLayout): string {
           ipam: {
             type: 'host-local',
             dataDir: l.cniIpamDir,
-            ranges: [[{ subnet: podSubnet }]],
+            ranges: [[{ subnet: l.network.nodePodCIDR }]],
             routes: [{ dst: '0.0.0.0/0' }],
           },
         },

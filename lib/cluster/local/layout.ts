@@ -25,6 +25,8 @@ export interface ClusterLayout {
   slot: number;
   /** The kubeconfig context (and cluster and user names in it): `initc`, or `initc-<name>`. */
   context: string;
+  /** Which node of the cluster this layout is (0: the control plane's node; node-layout.ts makes the others). */
+  nodeIndex: number;
   nodeName: string;
   /** Persistent data: etcd, containerd root, kubelet root, PKI, configs, logs. */
   dataDir: string;
@@ -60,7 +62,12 @@ export interface ClusterLayout {
     nodeInterface: string;
     nodeIP: string;
     hostIP: string;
+    /** Where the API server listens (node 0's address). */
+    controlPlaneIP: string;
+    /** The whole cluster's pod range. */
     podCIDR: string;
+    /** This node's share of it, from which its pods get their addresses (CNI host-local). */
+    nodePodCIDR: string;
     serviceCIDR: string;
     apiServiceIP: string;
     dnsServiceIP: string;
@@ -145,6 +152,7 @@ export function clusterLayout(opts: LayoutOptions = {}): ClusterLayout {
     name,
     slot,
     context,
+    nodeIndex: 0,
     nodeName: `${context}-node`,
     dataDir,
     runDir,
@@ -171,7 +179,9 @@ export function clusterLayout(opts: LayoutOptions = {}): ClusterLayout {
       nodeInterface: 'eth0',
       nodeIP: `10.253.${slot}.1`,
       hostIP: `10.253.${slot}.2`,
+      controlPlaneIP: `10.253.${slot}.1`,
       podCIDR: `10.${244 + slot}.0.0/16`,
+      nodePodCIDR: `10.${244 + slot}.0.0/24`,
       serviceCIDR: `10.${96 + slot}.0.0/16`,
       apiServiceIP: `10.${96 + slot}.0.1`,
       dnsServiceIP: `10.${96 + slot}.0.10`,
@@ -218,4 +228,4 @@ export function listenEndpoints(l: ClusterLayout): Endpoint[] {
   ];
 }
 
-export const apiServerURL = (l: ClusterLayout) => `https://${l.network.nodeIP}:${l.ports.apiserver}`;
+export const apiServerURL = (l: ClusterLayout) => `https://${l.network.controlPlaneIP}:${l.ports.apiserver}`;

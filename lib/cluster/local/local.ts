@@ -7,13 +7,12 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy, VersionApi, Watch } from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesObject, V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy, VersionApi } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { InitcError } from '../../errors.js';
 import { exists, writeFileMode } from '../../util/fsx.js';
 import { defaultKubeconfigPath, mergeIntoFile, removeFromFile } from '../kubeconfig-file.js';
-import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, RunningCluster } from '../provider.js';
+import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, Nodes, RunningCluster } from '../provider.js';
 import { LocalNode } from './node.js';
 import { loadKubeConfig } from '../provider.js';
 import { ensureBinaries } from './build.js';
@@ -23,21 +22,25 @@ import type { ClusterSettings } from '../features.js';
 import { DEFAULT_SETTINGS, describeSettings, sameSettings } from '../features.js';
 import { checkSettingsInForce, settleGates } from '../settings-check.js';
 import { httpStatus, waitUntil } from './health.js';
-import { createCgroups, killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
+import { killAndRemoveCgroups, mountsUnder, unmountAll } from './host.js';
 import { BUSYBOX, buildFixtureImage, buildPauseImage, importImage } from './images.js';
 import type { ClusterLayout } from './layout.js';
 import { CLUSTER_NAME, apiServerURL, clusterLayout, downCommand } from './layout.js';
 import { checkNetworkFree, netnsPath, networkLeftovers, setupNetwork, teardownNetwork } from './network.js';
 import { claimSlot, layoutOf, releaseSlot, slotOf } from './slots.js';
+import { checkExtraNodesFree, extraNodeLeftovers, killExtraNodePods, setupExtraNetworks, teardownExtraNodes } from './extra-node.js';
+import { componentOf, nodeLayouts, possibleExtraNodes } from './node-layout.js';
+import type { NodeStartContext } from './node-start.js';
+import { isNodeReady, startNodeAgents, startOnNode, startProvisioner, startRuntime, writeNodeConfigs } from './node-start.js';
 import type { HeldLock } from './lock.js';
 import { takeLock } from './lock.js';
 import { writePki } from './pki.js';
 import { checkHostTools, checkKernel, requireRoot, JQ, RUNC } from './preflight.js';
 import { holdWrapperScript } from './runc-hold.js';
 import { buildProvisioner } from '../storage/build.js';
-import { PROVISIONER_NAME, STORAGE_CLASS_NAME, embeddedStorageObjects, provisionerArgs } from '../storage/objects.js';
+import { PROVISIONER_NAME, STORAGE_CLASS_NAME, embeddedStorageObjects } from '../storage/objects.js';
 import type { ProcessRecord } from './processes.js';
-import { describeFailure, isRunning, isSameProcess, pidsWithCmdline, procStartTime, startProcess, stopProcess } from './processes.js';
+import { isRunning, isSameProcess, pidsWithCmdline, procStartTime, stopProcess } from './processes.js';
 import type { ClusterState } from './state.js';
 import { readState, writeState } from './state.js';
 import type { KubeVersion } from './versions.js';
@@ -51,11 +54,13 @@ export interface LocalClusterOptions {
   mergeKubeconfig?: boolean;
   /** Feature gates and kubelet fields to start with (default: the release's defaults). */
   settings?: ClusterSettings;
+  /** How many nodes (1..MAX_NODES; node-layout.ts). Undefined: one for a new cluster, and whatever a running one has. */
+  nodes?: number;
 }
 
 const STOP_ORDER = ['storage-provisioner', 'coredns', 'kube-proxy', 'kubelet', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'kube-apiserver', 'etcd'];
 
-export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
+export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess, Nodes {
   readonly provider = 'local' as const;
   readonly context: string;
   private readonly node: LocalNode;
@@ -68,6 +73,22 @@ export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
   ) {
     this.context = layout.context;
     this.node = new LocalNode(layout);
+  }
+
+  /** Every node's layout, node 0 (this cluster's own) first. */
+  get nodeLayouts(): ClusterLayout[] {
+    return nodeLayouts(this.layout, this.state.nodes ?? 1);
+  }
+
+  nodeNames(): string[] {
+    return this.nodeLayouts.map((n) => n.nodeName);
+  }
+
+  nodeAccess(name: string): LocalNode {
+    if (name === this.layout.nodeName) return this.node;
+    const n = this.nodeLayouts.find((x) => x.nodeName === name);
+    if (!n) throw new InitcError('usage', `the embedded cluster "${this.layout.name}" has no node ${name} (its nodes: ${this.nodeNames().join(', ')})`);
+    return new LocalNode(n);
   }
 
   async release(): Promise<void> {
@@ -119,7 +140,7 @@ export class LocalCluster implements RunningCluster, ImageLoader, NodeAccess {
 
   async loadImageArchive(tarFile: string): Promise<void> {
     if (!this.state.binaries) throw new InitcError('notRunning', `the embedded cluster "${this.layout.name}" has no containerd running`);
-    await importImage(this.state.binaries.ctr, this.layout.containerdSocket, tarFile);
+    for (const n of this.nodeLayouts) await importImage(this.state.binaries.ctr, n.containerdSocket, tarFile);
   }
 }
 
@@ -170,6 +191,10 @@ export class LocalClusterProvider implements ClusterProvider {
         if (!sameSettings(running, this.settings)) {
           throw new InitcError('usage', `the embedded cluster "${l.name}" runs with ${describeSettings(running)}, not ${describeSettings(this.settings)}; ${downCommand(l.name)} it first, or start another under another name (--name)`);
         }
+        const runningNodes = existing.nodes ?? 1;
+        if (this.opts.nodes !== undefined && this.opts.nodes !== runningNodes) {
+          throw new InitcError('usage', `the embedded cluster "${l.name}" runs with ${runningNodes} node${runningNodes === 1 ? '' : 's'}, not ${this.opts.nodes}; ${downCommand(l.name)} it first, or start another under another name (--name)`);
+        }
         const orphan = await orphanedBy(existing);
         if (orphan) {
           // Its starter died before stopping it: this caller takes it over, and stops it when done if it means to.
@@ -190,6 +215,7 @@ export class LocalClusterProvider implements ClusterProvider {
         await checkKernel();
         await checkHostTools(this.layout);
         await checkNetworkFree(this.layout);
+        await checkExtraNodesFree(this.layout, this.nodeCount);
       });
       return await this.startFresh({ progress, signal, temporary }, lock);
     } catch (err) {
@@ -197,6 +223,10 @@ export class LocalClusterProvider implements ClusterProvider {
       if (!this.opts.layout && !(await readState(this.layout.stateFile))) releaseSlot(l.name);
       throw err;
     }
+  }
+
+  private get nodeCount(): number {
+    return this.opts.nodes ?? 1;
   }
 
   private get settings(): ClusterSettings {
@@ -212,7 +242,6 @@ export class LocalClusterProvider implements ClusterProvider {
       const built = await ensureBinaries(this.opts.version, progress);
       return { ...built, provisioner: await buildProvisioner(progress, built.goVersion) };
     });
-    const provisioner = binaries.provisioner;
     this.applied = this.settings;
     let dropped: string[] = [];
     if (Object.keys(this.settings.featureGates).length) {
@@ -229,36 +258,31 @@ export class LocalClusterProvider implements ClusterProvider {
       fixture: await buildFixtureImage(),
     }));
 
-    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], owner: await ownerRecord(Boolean(temporary)), settings: this.settings, applied: this.applied, ready: false };
+    const state: ClusterState = { gitVersion: this.opts.version.gitVersion, startedAt: new Date().toISOString(), binaries, processes: [], owner: await ownerRecord(Boolean(temporary)), settings: this.settings, applied: this.applied, nodes: this.nodeCount, ready: false };
     await writeState(l.stateFile, state);
+    const nodes = nodeLayouts(l, this.nodeCount);
+    const extra = nodes.slice(1);
     try {
-      await progress.step('configuration and certificates', () => this.writeConfigs());
-      await progress.step(`node network (namespace ${l.network.netns}, ${l.network.interface} ↔ ${l.network.nodeIP})`, async () => {
+      await progress.step('configuration and certificates', async () => {
+        await this.writeConfigs();
+        for (const n of extra) await writeNodeConfigs(l, n, this.opts.version, this.applied);
+      });
+      await progress.step(`node network (namespace ${l.network.netns}, ${l.network.interface} ↔ ${l.network.nodeIP}${extra.map((n) => `; ${n.network.netns} ↔ ${n.network.nodeIP}`).join('')})`, async () => {
         // Recorded before the change, so a crash inside setupNetwork still lets down undo it.
         state.network = { netns: l.network.netns };
         await writeState(l.stateFile, state);
-        state.network = await setupNetwork(l);
+        state.network = { ...state.network, ...(await setupNetwork(l)) };
         await writeState(l.stateFile, state);
+        await setupExtraNetworks(l, this.nodeCount, state);
       });
       const netns = netnsPath(l);
-      const start = async (c: cmd.ComponentCommand, binary: string, env?: NodeJS.ProcessEnv) => {
-        const rec = await startProcess({ name: c.name, binary, argv0: c.argv0, args: c.args, logDir: l.logDir, env, netns });
-        state.processes.push(rec);
-        await writeState(l.stateFile, state);
-        return rec;
-      };
+      const node: NodeStartContext = { cluster: l, state, binaries, images: [images.pause, images.fixture], signal };
+      const start = (c: cmd.ComponentCommand, binary: string) => startOnNode(node, l, c, binary);
       const wait = { signal, timeoutMs: 60_000 };
       const pki = (f: string) => path.join(l.pkiDir, f);
 
-      await progress.step('container runtime (containerd)', async () => {
-        const pathEnv = `${path.dirname(binaries.containerd)}:${process.env.PATH}`;
-        const rec = await start(
-          { name: 'containerd', argv0: binaries.containerd, args: ['--config', path.join(l.configDir, 'containerd.toml')] },
-          binaries.containerd,
-          { ...process.env, PATH: pathEnv },
-        );
-        await waitUntil('containerd', async () => (await execa(binaries.ctr, ['--address', l.containerdSocket, 'version'], { reject: false })).exitCode === 0, { ...wait, process: rec });
-        for (const tar of [images.pause, images.fixture]) await importImage(binaries.ctr, l.containerdSocket, tar);
+      await progress.step(`container runtime (containerd${extra.length ? `, on each of ${nodes.length} nodes` : ''})`, async () => {
+        for (const n of nodes) await startRuntime(node, n);
       });
 
       await progress.step('control plane (etcd, kube-apiserver, controller-manager, scheduler)', async () => {
@@ -275,13 +299,8 @@ export class LocalClusterProvider implements ClusterProvider {
         await waitUntil('kube-scheduler', async () => (await httpStatus(`https://127.0.0.1:${l.ports.scheduler}/healthz`, { insecure: true }, { netns })) === 200, { ...wait, process: sched });
       });
 
-      await progress.step('node (kubelet, kube-proxy) Ready', async () => {
-        await createCgroups(l.cgroupRoot);
-        const kubelet = await start(cmd.kubeletCommand(l), binaries.kube);
-        const proxy = await start(cmd.kubeProxyCommand(l), binaries.kube);
-        await waitUntil('kubelet', async () => (await httpStatus(`http://127.0.0.1:${l.ports.kubeletHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: kubelet });
-        await waitForNodeReady(loadKubeConfig(l.kubeconfig), l.nodeName, 90_000, kubelet, signal);
-        await waitUntil('kube-proxy', async () => (await httpStatus(`http://127.0.0.1:${l.ports.proxyHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: proxy });
+      await progress.step(extra.length ? `nodes (kubelet, kube-proxy) Ready: ${nodes.map((n) => n.nodeName).join(', ')}` : 'node (kubelet, kube-proxy) Ready', async () => {
+        await Promise.all(nodes.map((n) => startNodeAgents(node, n)));
       });
 
       await progress.step('DNS (CoreDNS) Ready', async () => {
@@ -289,10 +308,8 @@ export class LocalClusterProvider implements ClusterProvider {
         await waitUntil('coredns', async () => (await httpStatus(`http://127.0.0.1:${l.ports.dnsReady}/ready`, {}, { netns })) === 200, { ...wait, process: dns });
       });
 
-      await progress.step(`storage (default StorageClass "${STORAGE_CLASS_NAME}", provisioner ${PROVISIONER_NAME}, volumes in ${l.volumesDir})`, async () => {
-        const args = provisionerArgs({ kubeconfig: path.join(l.configDir, 'storage-provisioner.kubeconfig'), nodeName: l.nodeName, volumesDir: l.volumesDir, healthz: `127.0.0.1:${l.ports.provisionerHealthz}` });
-        const rec = await start({ name: 'storage-provisioner', argv0: provisioner, args }, provisioner);
-        await waitUntil('storage-provisioner', async () => (await httpStatus(`http://127.0.0.1:${l.ports.provisionerHealthz}/healthz`, {}, { netns })) === 200, { ...wait, process: rec });
+      await progress.step(`storage (default StorageClass "${STORAGE_CLASS_NAME}", provisioner ${PROVISIONER_NAME}${extra.length ? ' on each node' : ''}, volumes in ${l.volumesDir}${extra.map((n) => `, ${n.volumesDir}`).join('')})`, async () => {
+        for (const n of nodes) await startProvisioner(node, n);
       });
 
       await progress.step('service accounts ready in namespace default', () => waitForDefaultServiceAccount(loadKubeConfig(l.kubeconfig), 60_000, signal));
@@ -423,15 +440,16 @@ export class LocalClusterProvider implements ClusterProvider {
     const problems: string[] = [];
     await progress.step('stop cluster processes', async () => {
       const byName = new Map<string, ProcessRecord[]>();
-      for (const p of state?.processes ?? []) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+      for (const p of state?.processes ?? []) byName.set(componentOf(p.name), [...(byName.get(componentOf(p.name)) ?? []), p]);
       for (const name of STOP_ORDER) {
         if (name === 'containerd') {
           // Pods first: kill their containers through their cgroups, then the runtime and its shims.
           problems.push(...(await killAndRemoveCgroups(l.cgroupRoot)).map((d) => `cgroup ${d}`));
+          problems.push(...(await killExtraNodePods(l)));
         }
         await Promise.all((byName.get(name) ?? []).map((p) => stopProcess(p)));
         if (name === 'containerd') {
-          for (const pid of await pidsWithCmdline(l.containerdSocket)) {
+          for (const pid of (await Promise.all([l, ...possibleExtraNodes(l)].map((n) => pidsWithCmdline(n.containerdSocket)))).flat()) {
             try {
               process.kill(pid, 'SIGKILL');
             } catch {
@@ -443,7 +461,7 @@ export class LocalClusterProvider implements ClusterProvider {
     });
     await progress.step('remove network, mounts and files', async () => {
       // Without a slot it never made a network, and its would-be slot's addresses may be another cluster's.
-      if (this.hasSlot) problems.push(...(await teardownNetwork(l)));
+      if (this.hasSlot) problems.push(...(await teardownExtraNodes(l)), ...(await teardownNetwork(l)));
       problems.push(...(await unmountAll([l.dataDir, l.runDir])).map((m) => `mount ${m}`));
       problems.push(...(await killAndRemoveCgroups(l.cgroupRoot)).map((d) => `cgroup ${d}`));
       if (state?.mergedKubeconfig) await removeFromFile(state.mergedKubeconfig.file, l.context, state.mergedKubeconfig.previousContext).catch(() => undefined);
@@ -466,7 +484,7 @@ export class LocalClusterProvider implements ClusterProvider {
     for (const pid of await pidsWithCmdline(`${l.dataDir}/`)) left.push(`process pid ${pid} (uses ${l.dataDir})`);
     for (const pid of await pidsWithCmdline(`${l.runDir}/`)) left.push(`process pid ${pid} (uses ${l.runDir})`);
     for (const m of await mountsUnder([l.dataDir, l.runDir])) left.push(`mount ${m}`);
-    if (this.hasSlot) left.push(...(await networkLeftovers(l)));
+    if (this.hasSlot) left.push(...(await networkLeftovers(l)), ...(await extraNodeLeftovers(l)));
     for (const d of [l.dataDir, l.runDir]) if (await exists(d)) left.push(`folder ${d}`);
     return [...new Set(left)];
   }
@@ -474,26 +492,40 @@ export class LocalClusterProvider implements ClusterProvider {
   async status(): Promise<ClusterStatus> {
     const l = this.layout;
     const state = await readState(l.stateFile);
-    if (!state) return { running: false, layout: l, processes: [] };
+    if (!state) return { running: false, layout: l, processes: [], nodes: [] };
     const processes = await Promise.all(state.processes.map(async (p) => ({ name: p.name, pid: p.pid, running: await isRunning(p), log: p.log })));
+    const nodes: NodeStatus[] = nodeLayouts(l, state.nodes ?? 1).map((n) => ({ name: n.nodeName, nodeIP: n.network.nodeIP, netns: n.network.netns, podCIDR: n.network.nodePodCIDR }));
     let nodeReady: boolean | undefined;
     let serverVersion: string | undefined;
     if (processes.every((p) => p.running) && state.ready) {
       try {
         const kc = loadKubeConfig(l.kubeconfig);
-        const node = await kc.makeApiClient(CoreV1Api).readNode({ name: l.nodeName });
-        nodeReady = isNodeReady(node);
+        const core = kc.makeApiClient(CoreV1Api);
+        for (const n of nodes) n.ready = isNodeReady(await core.readNode({ name: n.name }));
+        nodeReady = nodes[0]!.ready;
         serverVersion = await fetchServerVersion(kc);
       } catch {
         nodeReady = false;
       }
     }
-    return { running: processes.length > 0 && processes.every((p) => p.running), layout: l, state, processes, nodeReady, serverVersion };
+    return { running: processes.length > 0 && processes.every((p) => p.running), layout: l, state, processes, nodes, nodeReady, serverVersion };
   }
+}
+
+export interface NodeStatus {
+  name: string;
+  nodeIP: string;
+  netns: string;
+  /** The node's share of the pod range. */
+  podCIDR: string;
+  /** Its Ready condition (undefined: not asked, the cluster not running). */
+  ready?: boolean;
 }
 
 export interface ClusterStatus {
   running: boolean;
+  /** Every node, node 0 first. */
+  nodes: NodeStatus[];
   layout: ClusterLayout;
   state?: ClusterState;
   processes: Array<{ name: string; pid: number; running: boolean; log: string }>;
@@ -513,53 +545,10 @@ export async function orphanedBy(state: ClusterState): Promise<string | undefine
   return `\`${o.command}\`, pid ${o.pid}`;
 }
 
-export const isNodeReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+export { isNodeReady, waitForNodeReady } from './node-start.js';
 
 export async function fetchServerVersion(kc: KubeConfig): Promise<string> {
   return (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
-}
-
-/** Watches the node until its Ready condition is True. */
-export async function waitForNodeReady(kc: KubeConfig, nodeName: string, timeoutMs: number, kubelet: ProcessRecord, signal?: AbortSignal): Promise<void> {
-  const watch = new Watch(kc);
-  let controller: AbortController | undefined;
-  let ready = false;
-  let fail: (err: unknown) => void = () => undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new InitcError('componentFailed', `node ${nodeName} not Ready after ${timeoutMs / 1000}s (kubelet log: ${kubelet.log})`)), timeoutMs);
-    const finish = (err?: unknown) => {
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve();
-    };
-    fail = finish;
-    signal?.addEventListener('abort', () => finish(new InitcError('interrupted', 'interrupted while waiting for the node')));
-    const startWatch = () => {
-      void watch
-        .watch(`/api/v1/nodes`, { fieldSelector: `metadata.name=${nodeName}` }, (_type, node: V1Node) => {
-          if (isNodeReady(node)) {
-            ready = true;
-            finish();
-          }
-        }, () => {
-          if (!ready) setTimeout(startWatch, 200); // the server closed the watch: open another
-        })
-        .then((c) => (controller = c), () => setTimeout(startWatch, 200));
-    };
-    startWatch();
-  });
-  const kubeletAlive = setInterval(() => {
-    void isRunning(kubelet).then((alive) => {
-      if (!alive) void describeFailure(kubelet).then((why) => fail(new InitcError('componentFailed', `node ${nodeName} not Ready: ${why}`)));
-    });
-  }, 500);
-  try {
-    await done;
-  } finally {
-    clearInterval(kubeletAlive);
-    ready = true;
-    controller?.abort();
-  }
 }
 
 /** Pods need their namespace's service account and kube-root-ca.crt before they can start. */

@@ -16,14 +16,16 @@ import { downCommand } from './layout.js';
 export interface NetworkState {
   /** The namespace setup made (recorded before it makes it, so down removes a half-made one). */
   netns: string;
+  /** The namespaces of the further nodes (node-network.ts), each recorded before it is made. */
+  nodeNetns?: string[];
 }
 
-async function run(cmd: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+export async function run(cmd: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   const r = await execa(cmd, args, { reject: false });
   return { ok: r.exitCode === 0, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '').trim() };
 }
 
-async function must(cmd: string, args: string[]): Promise<void> {
+export async function must(cmd: string, args: string[]): Promise<void> {
   const r = await run(cmd, args);
   if (!r.ok) throw new InitcError('componentFailed', `network setup: \`${cmd} ${args.join(' ')}\` failed: ${r.stderr}`);
 }
@@ -33,17 +35,27 @@ export const netnsPath = (l: ClusterLayout) => `/run/netns/${l.network.netns}`;
 export const inNetns = (l: ClusterLayout, argv: string[]) => ['nsenter', `--net=${netnsPath(l)}`, '--', ...argv];
 
 /** Runs `cmd` inside the cluster's namespace; a failure ends the setup. */
-const mustInside = (l: ClusterLayout, cmd: string, args: string[]) => {
+export const mustInside = (l: ClusterLayout, cmd: string, args: string[]) => {
   const [bin, ...rest] = inNetns(l, [cmd, ...args]);
   return must(bin!, rest);
 };
 
-/** The guard chain's rules inside the namespace, in order (filter table). Pure, so tests read them. */
+/**
+ * The guard chain's rules inside a node's namespace, in order (filter table). Pure, so tests read
+ * them. Pods reach pods on every node (the cluster's whole range); on a node other than node 0,
+ * whose pods reach the API server and CoreDNS (node 0's address) and are reached by node 0's own
+ * processes (from its end of their link) through this node's FORWARD, those two addresses too.
+ */
 export function guardRules(l: ClusterLayout): string[][] {
-  const { podCIDR } = l.network;
+  const { podCIDR, controlPlaneIP, hostIP } = l.network;
   const tag = ['-m', 'comment', '--comment', `initc cluster ${l.name}`];
+  const toNodeZero = l.nodeIndex === 0 ? [] : [controlPlaneIP, hostIP].flatMap((ip) => [
+    ['-s', podCIDR, '-d', `${ip}/32`, ...tag, '-j', 'ACCEPT'],
+    ['-s', `${ip}/32`, '-d', podCIDR, ...tag, '-j', 'ACCEPT'],
+  ]);
   return [
     ['-s', podCIDR, '-d', podCIDR, ...tag, '-j', 'ACCEPT'],
+    ...toNodeZero,
     ['-s', podCIDR, ...tag, '-j', 'DROP'],
     ['-d', podCIDR, ...tag, '-j', 'DROP'],
     // Nothing else is forwarded in a namespace that only this cluster uses.
@@ -89,8 +101,18 @@ export async function checkNetworkFree(l: ClusterLayout): Promise<void> {
   }
 }
 
+/** Forwarding on inside the node's namespace, through its guard chain only. */
+export async function forwardThroughGuard(l: ClusterLayout): Promise<void> {
+  const { guardChain } = l.network;
+  // /proc/sys/net shows the namespace of whoever opens it.
+  await mustInside(l, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+  await mustInside(l, 'iptables', ['-w', '-N', guardChain]);
+  for (const rule of guardRules(l)) await mustInside(l, 'iptables', ['-w', '-A', guardChain, ...rule]);
+  await mustInside(l, 'iptables', ['-w', '-I', 'FORWARD', '1', '-j', guardChain]);
+}
+
 export async function setupNetwork(l: ClusterLayout): Promise<NetworkState> {
-  const { netns, interface: dev, nodeInterface, nodeIP, hostIP, podCIDR, serviceCIDR, guardChain, hostGuardChain } = l.network;
+  const { netns, interface: dev, nodeInterface, nodeIP, hostIP, podCIDR, serviceCIDR, hostGuardChain } = l.network;
   await must('ip', ['netns', 'add', netns]);
   await must('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', nodeInterface, 'netns', netns]);
   await must('ip', ['addr', 'replace', `${hostIP}/30`, 'dev', dev]);
@@ -102,11 +124,7 @@ export async function setupNetwork(l: ClusterLayout): Promise<NetworkState> {
     await mustInside(l, 'ip', ['route', 'replace', 'blackhole', cidr]);
     await must('ip', ['route', 'replace', 'blackhole', cidr]);
   }
-  // /proc/sys/net shows the namespace of whoever opens it.
-  await mustInside(l, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
-  await mustInside(l, 'iptables', ['-w', '-N', guardChain]);
-  for (const rule of guardRules(l)) await mustInside(l, 'iptables', ['-w', '-A', guardChain, ...rule]);
-  await mustInside(l, 'iptables', ['-w', '-I', 'FORWARD', '1', '-j', guardChain]);
+  await forwardThroughGuard(l);
 
   await run('iptables', ['-w', '-N', hostGuardChain]);
   await must('iptables', ['-w', '-F', hostGuardChain]);
@@ -141,7 +159,7 @@ export async function teardownNetwork(l: ClusterLayout): Promise<string[]> {
   return problems;
 }
 
-async function netnsExists(l: ClusterLayout): Promise<boolean> {
+export async function netnsExists(l: ClusterLayout): Promise<boolean> {
   return (await run('ip', ['netns', 'list'])).stdout.split('\n').some((x) => x.split(' ')[0] === l.network.netns);
 }
 

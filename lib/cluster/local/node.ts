@@ -16,6 +16,7 @@ import { buildCrictl, goVersion } from './build.js';
 import type { ClusterLayout } from './layout.js';
 import { apiServerURL } from './layout.js';
 import { netnsPath } from './network.js';
+import { processName } from './node-layout.js';
 import { httpStatus, waitUntil } from './health.js';
 import { isRunning, isSameProcess, startAgain, stopProcess } from './processes.js';
 import { readState, writeState } from './state.js';
@@ -83,8 +84,9 @@ export class LocalNode implements NodeAccess, ComponentPids, HoldsAtStart, Crash
 
   private async record(c: NodeComponent) {
     const state = await this.state();
-    const i = state.processes.map((p) => p.name).lastIndexOf(c);
-    if (i < 0) throw new Error(`the embedded cluster's state has no ${c} process`);
+    const name = processName(this.layout, c);
+    const i = state.processes.map((p) => p.name).lastIndexOf(name);
+    if (i < 0) throw new Error(`the embedded cluster's state has no ${name} process`);
     return { state, i, rec: state.processes[i]! };
   }
 

@@ -41,10 +41,20 @@ export function certificatePlan(p: PkiInputs): CertificateSpec[] {
     { name: 'kube-proxy', commonName: 'system:kube-proxy', usage: 'client', dnsNames: [], ipAddresses: [] },
     { name: 'coredns', commonName: 'system:initc:coredns', usage: 'client', dnsNames: [], ipAddresses: [] },
     { name: 'storage-provisioner', commonName: PROVISIONER_USER, usage: 'client', dnsNames: [], ipAddresses: [] },
+    ...nodeCertificatePlan(p),
+  ];
+}
+
+/** A node's own certificates: its kubelet's client (the Node authorizer's `system:node:<name>`) and serving certificate. */
+export function nodeCertificatePlan(p: Pick<PkiInputs, 'nodeName' | 'nodeIP'>): CertificateSpec[] {
+  return [
     { name: 'kubelet-client', commonName: `system:node:${p.nodeName}`, organization: 'system:nodes', usage: 'client', dnsNames: [], ipAddresses: [] },
     { name: 'kubelet-server', commonName: p.nodeName, usage: 'server', dnsNames: [p.nodeName, 'localhost'], ipAddresses: [p.nodeIP, '127.0.0.1'] },
   ];
 }
+
+/** The cluster's certificates a further node's processes use as they are (its kube-proxy's, its storage provisioner's, the CA). */
+export const SHARED_NODE_FILES = ['ca.crt', 'kube-proxy.crt', 'kube-proxy.key', 'storage-provisioner.crt', 'storage-provisioner.key'];
 
 /** The openssl x509 extension section for one certificate. */
 export function opensslExtensions(spec: CertificateSpec): string {
@@ -78,6 +88,26 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 
 const VALID_DAYS = '3650';
 
+/** Writes `spec`'s key and certificate into `dir`, signed by the CA in `caDir`. */
+async function issue(dir: string, caDir: string, spec: CertificateSpec): Promise<void> {
+  await fs.writeFile(path.join(dir, `${spec.name}.ext`), opensslExtensions(spec));
+  await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${spec.name}.key`], dir);
+  await openssl(['req', '-new', '-key', `${spec.name}.key`, '-subj', subject(spec), '-out', `${spec.name}.csr`], dir);
+  await openssl(['x509', '-req', '-in', `${spec.name}.csr`, '-CA', path.join(caDir, 'ca.crt'), '-CAkey', path.join(caDir, 'ca.key'), '-CAcreateserial',
+    '-days', VALID_DAYS, '-extfile', `${spec.name}.ext`, '-out', `${spec.name}.crt`], dir);
+  await fs.rm(path.join(dir, `${spec.name}.csr`));
+  await fs.rm(path.join(dir, `${spec.name}.ext`));
+}
+
+/** A further node's PKI folder: the cluster's shared files copied from `clusterDir`, and its own kubelet certificates signed by the cluster's CA. */
+export async function writeNodePki(clusterDir: string, dir: string, inputs: Pick<PkiInputs, 'nodeName' | 'nodeIP'>): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await fs.chmod(dir, 0o700);
+  for (const f of SHARED_NODE_FILES) await fs.copyFile(path.join(clusterDir, f), path.join(dir, f));
+  for (const spec of nodeCertificatePlan(inputs)) await issue(dir, clusterDir, spec);
+  for (const f of await fs.readdir(dir)) await fs.chmod(path.join(dir, f), f.endsWith('.key') ? 0o600 : 0o644);
+}
+
 /** Writes ca, every planned certificate and the service-account keys into `dir`; keeps a complete existing set. */
 export async function writePki(dir: string, inputs: PkiInputs): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -88,15 +118,7 @@ export async function writePki(dir: string, inputs: PkiInputs): Promise<void> {
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
   await openssl(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=initc-ca', '-days', VALID_DAYS, '-out', 'ca.crt',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], dir);
-  for (const spec of plan) {
-    await fs.writeFile(path.join(dir, `${spec.name}.ext`), opensslExtensions(spec));
-    await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${spec.name}.key`], dir);
-    await openssl(['req', '-new', '-key', `${spec.name}.key`, '-subj', subject(spec), '-out', `${spec.name}.csr`], dir);
-    await openssl(['x509', '-req', '-in', `${spec.name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-days', VALID_DAYS, '-extfile', `${spec.name}.ext`, '-out', `${spec.name}.crt`], dir);
-    await fs.rm(path.join(dir, `${spec.name}.csr`));
-    await fs.rm(path.join(dir, `${spec.name}.ext`));
-  }
+  for (const spec of plan) await issue(dir, dir, spec);
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], dir);
   await openssl(['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
   for (const f of await fs.readdir(dir)) await fs.chmod(path.join(dir, f), f.endsWith('.key') ? 0o600 : 0o644);

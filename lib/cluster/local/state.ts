@@ -23,6 +23,8 @@ export interface ClusterState {
   settings?: ClusterSettings;
   /** What it runs with: `settings` less the gates its release does not know (--only-known-gates). */
   applied?: ClusterSettings;
+  /** How many nodes it was asked for (absent: one, as before `--nodes`). */
+  nodes?: number;
   ready: boolean;
 }
 
@@ -34,7 +36,16 @@ export async function readState(file: string): Promise<ClusterState | undefined>
   }
 }
 
-export async function writeState(file: string, state: ClusterState): Promise<void> {
+/** The write in progress per file: the nodes start side by side, and two writes through one temporary file would mix. */
+const writing = new Map<string, Promise<void>>();
+
+export function writeState(file: string, state: ClusterState): Promise<void> {
+  const next = (writing.get(file) ?? Promise.resolve()).catch(() => undefined).then(() => writeNow(file, state));
+  writing.set(file, next);
+  return next;
+}
+
+async function writeNow(file: string, state: ClusterState): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await fs.writeFile(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
   await fs.rename(`${file}.tmp`, file);
