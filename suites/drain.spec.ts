@@ -1,13 +1,13 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { pod, sleeps, succeeds } from '../fixtures/pod.js';
 import { budget, deploymentOf, seedsVolume, selectorOf, statefulSetWithClaim } from '../fixtures/shared-state.js';
-import type { Fault } from '../lib/chaos/fault.js';
-import type { FaultProof } from '../lib/chaos/proof.js';
-import type { DrainRecording, EvictionAnswer, PodSummary } from '../lib/checks/drain.js';
+import { drain } from '../lib/chaos/drain.js';
+import type { DrainFault } from '../lib/chaos/drain.js';
+import type { DrainRecording, PodSummary } from '../lib/checks/drain.js';
 import { checkBlocked, checkMoved, checkPendingOnLocalVolume, drainSkipReason, nodeSummary, podSummary } from '../lib/checks/drain.js';
 import { PINNED_NODE_ENV } from '../lib/cluster/node-access.js';
-import { ApiError, requestJson } from '../lib/kube/raw.js';
+import { requestJson } from '../lib/kube/raw.js';
 import type { PodBuilder } from '../lib/pod/builder.js';
 import type { ScenarioKit } from '../lib/scenario/kit.js';
 import { scenarioTest } from '../lib/scenario/kit.js';
@@ -26,48 +26,6 @@ async function needTwoNodes(kit: ScenarioKit): Promise<void> {
   if (pinned) kit.skip(`the run pins every pod to the node agent's node ${pinned} (--node-access privileged-pod with chaos suites): nothing can move; run drain without the chaos suites`);
 }
 
-const cordon = (kc: KubeConfig, node: string, on: boolean) => requestJson(kc, 'PATCH', `/api/v1/nodes/${node}`, { contentType: 'application/merge-patch+json', body: { spec: { unschedulable: on || null } } });
-
-/**
- * `kubectl drain` of `node` for the pods `pods`: cordoned, then each evicted through the Eviction
- * API (a refusal recorded, not retried); undo uncordons it. Proven by the node reading back
- * unschedulable and an answer for every pod. Interim: lib/chaos/drain.ts (branch h-flt) replaces
- * it — one call.
- */
-function drainNode(namespace: string, node: string, pods: string[]): Fault<KubeConfig> & { answers: EvictionAnswer[]; cordoned: boolean } {
-  let cordonedByUs = false;
-  const fault = {
-    answers: [] as EvictionAnswer[],
-    cordoned: false,
-    description: `drain of node ${node}: cordoned, then ${pods.join(', ')} evicted through the Eviction API`,
-    undoDescription: `node ${node} uncordoned`,
-    async inject(kc: KubeConfig) {
-      const before = await kc.makeApiClient(CoreV1Api).readNode({ name: node });
-      if (before.spec?.unschedulable) throw new Error(`node ${node} was cordoned already`);
-      cordonedByUs = true;
-      await cordon(kc, node, true);
-      for (const pod of pods) {
-        try {
-          await requestJson(kc, 'POST', `/api/v1/namespaces/${namespace}/pods/${pod}/eviction`, { body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace } } });
-          fault.answers.push({ pod, status: 201, message: 'evicted' });
-        } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
-          fault.answers.push({ pod, status: err.statusCode, message: (err.body as { message?: string } | undefined)?.message ?? err.message });
-        }
-      }
-    },
-    async prove(kc: KubeConfig): Promise<FaultProof> {
-      fault.cordoned = (await kc.makeApiClient(CoreV1Api).readNode({ name: node })).spec?.unschedulable === true;
-      const claim = `node ${node} unschedulable and an answer of the Eviction API for each of ${pods.join(', ')}`;
-      return { claim, proven: fault.cordoned && fault.answers.length === pods.length, seen: `${fault.cordoned ? 'unschedulable' : 'schedulable'}; ${fault.answers.map((a) => `${a.pod} ${a.status}`).join(', ') || 'no answer'}`, evidence: { node, answers: fault.answers } };
-    },
-    async undo(kc: KubeConfig) {
-      if (cordonedByUs) await cordon(kc, node, false);
-    },
-  };
-  return fault;
-}
-
 async function podsOf(kit: ScenarioKit, builder: PodBuilder): Promise<V1Pod[]> {
   const list = await kit.kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: await kit.namespace(), labelSelector: selectorOf(builder) });
   return list.items.filter((p) => !p.metadata?.deletionTimestamp);
@@ -83,28 +41,42 @@ async function podsWhen(kit: ScenarioKit, builder: PodBuilder, run: (name: strin
 
 const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
+type Kind = 'Deployment' | 'StatefulSet';
+
+/** Drains `node` of `builder`'s workload (lib/chaos/drain.ts: cordon, then each of its pods there evicted); whether the node read back cordoned. */
+async function drainNode(kit: ScenarioKit, builder: PodBuilder, kind: Kind, node: string, run: PodRun): Promise<{ fault: DrainFault; cordoned: boolean }> {
+  const fault = drain({ namespace: await kit.namespace(), kind, name: builder.name, selector: selectorOf(builder) }, { node });
+  await kit.injectThroughApi(run, fault);
+  const cordoned = (await kit.kc.makeApiClient(CoreV1Api).readNode({ name: node })).spec?.unschedulable === true;
+  return { fault, cordoned };
+}
+
 /** Starts `builder`'s workload, waits until `ready` of its pods are Ready, and drains the node of the first. */
-async function drainFirstNode(kit: ScenarioKit, builder: PodBuilder, workload: object, ready: number) {
+async function drainFirstNode(kit: ScenarioKit, builder: PodBuilder, kind: Kind, workload: object, ready: number) {
   const { run } = await kit.followPods(selectorOf(builder));
   await kit.create(workload as { metadata: { name: string } });
   const before = await podsWhen(kit, builder, run, (ps) => ps.filter(isReady).length === ready, 120_000);
   if (before.filter((p) => p.ready).length !== ready) throw new Error(`${builder.name}: ${ready} pods Ready expected before the drain; ${before.length} seen, ${before.filter((p) => p.ready).length} Ready`);
   const node = before[0]!.node!;
-  const onNode = before.filter((p) => p.node === node).map((p) => p.name);
-  const fault = drainNode(await kit.namespace(), node, onNode);
-  await kit.injectThroughApi(await run(onNode[0]!), fault);
-  return { run, before, node, fault };
+  return { run, before, node, ...(await drainNode(kit, builder, kind, node, await run(before[0]!.name))) };
 }
 
-const recording = (d: Awaited<ReturnType<typeof drainFirstNode>>, after: PodSummary[]): DrainRecording => ({ node: d.node, cordoned: d.fault.cordoned, init: INIT, before: d.before, evictions: d.fault.answers, after });
+const recording = (d: { node: string; cordoned: boolean; before: PodSummary[]; fault: DrainFault }, after: PodSummary[]): DrainRecording => ({
+  node: d.node,
+  cordoned: d.cordoned,
+  init: INIT,
+  before: d.before,
+  evictions: d.fault.outcome.evictions.map(({ pod, status, message }) => ({ pod, status, message })),
+  after,
+});
 
 describe('drain: a node drained (cordoned, its pods evicted): pods move and run their init containers again elsewhere, a disruption budget blocks, a node-local volume holds', function () {
   this.timeout(300_000);
 
-  scenarioTest(`the ${REPLICAS} pods of a Deployment on the drained node are evicted and made again on the other node, where their init container runs again`, async (kit) => {
+  scenarioTest(`the pods of a Deployment of ${REPLICAS} on the drained node are evicted and made again on the other node, where their init container runs again`, async (kit) => {
     await needTwoNodes(kit);
     const web = pod('mover').init(succeeds(INIT)).app(sleeps('app'));
-    const d = await drainFirstNode(kit, web, deploymentOf(kit, web, REPLICAS), REPLICAS);
+    const d = await drainFirstNode(kit, web, 'Deployment', deploymentOf(kit, web, REPLICAS), REPLICAS);
     const gone = (ps: V1Pod[]) => !ps.some((p) => p.spec?.nodeName === d.node) && ps.filter(isReady).length === REPLICAS;
     const rec = recording(d, await podsWhen(kit, web, d.run, gone, 120_000));
     await kit.saveRecord('moved', rec);
@@ -124,11 +96,9 @@ describe('drain: a node drained (cordoned, its pods evicted): pods move and run 
     for (let s = await observed(); !(s?.observedGeneration && s.expectedPods === REPLICAS && s.disruptionsAllowed === 0); s = await observed()) await sleep(300);
     const before = await podsWhen(kit, web, run, () => true, 0);
     const node = before[0]!.node!;
-    const onNode = before.filter((p) => p.node === node).map((p) => p.name);
-    const fault = drainNode(ns, node, onNode);
-    await kit.injectThroughApi(await run(onNode[0]!), fault);
+    const drained = await drainNode(kit, web, 'Deployment', node, await run(before[0]!.name));
     await sleep(3000);
-    const rec = recording({ run, before, node, fault }, await podsWhen(kit, web, run, () => true, 0));
+    const rec = recording({ node, before, ...drained }, await podsWhen(kit, web, run, () => true, 0));
     await kit.saveRecord('blocked', rec);
     checkBlocked(rec);
   });
@@ -136,7 +106,7 @@ describe('drain: a node drained (cordoned, its pods evicted): pods move and run 
   scenarioTest('a StatefulSet pod whose claim is a node-local volume is evicted; its replacement stays Pending, the scheduler naming the volume\'s node affinity, and its init container does not run', async (kit) => {
     await needTwoNodes(kit);
     const web = pod('pinned').init(seedsVolume(INIT, true)).app(sleeps('app'));
-    const d = await drainFirstNode(kit, web, statefulSetWithClaim(kit, web, 1), 1);
+    const d = await drainFirstNode(kit, web, 'StatefulSet', statefulSetWithClaim(kit, web, 1), 1);
     const unschedulable = (ps: V1Pod[]) => ps.some((p) => p.metadata?.uid !== d.before[0]!.uid && p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'));
     const rec = recording(d, await podsWhen(kit, web, d.run, unschedulable, 60_000));
     await kit.saveRecord('pending', rec);

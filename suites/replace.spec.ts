@@ -1,43 +1,16 @@
-import { CoreV1Api } from '@kubernetes/client-node';
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { PRINTOUT_END, pod, printsLedger } from '../fixtures/pod.js';
 import { seedsVolume, selectorOf, statefulSetWithClaim } from '../fixtures/shared-state.js';
-import type { Fault } from '../lib/chaos/fault.js';
-import type { FaultProof } from '../lib/chaos/proof.js';
+import { replacePod } from '../lib/chaos/replace-pod.js';
 import type { ReplaceRecording } from '../lib/checks/replace.js';
 import { SEED_PREFIX, checkSeenOnce, replaceVerdict } from '../lib/checks/replace.js';
 import type { PodWait } from '../lib/observe/wait.js';
 import type { ScenarioKit } from '../lib/scenario/kit.js';
 import { scenarioTest } from '../lib/scenario/kit.js';
 import type { PodRun } from '../lib/scenario/pod-run.js';
-import { sleep } from '../lib/util/time.js';
 
 const INIT = 'init-seed';
-
-/**
- * The pod deleted through the API (its controller makes a new one); proven by a pod of the same
- * name with another UID. Interim: lib/chaos/replace-pod.ts (branch h-flt) replaces it — one call.
- */
-function replacePod(namespace: string, name: string, uidBefore: string): Fault<KubeConfig> {
-  return {
-    description: `pod ${name} (uid ${uidBefore}) deleted through the API`,
-    undoDescription: 'nothing: its controller makes a new pod',
-    async inject(kc) {
-      await kc.makeApiClient(CoreV1Api).deleteNamespacedPod({ namespace, name, body: { preconditions: { uid: uidBefore } } });
-    },
-    async undo() {},
-    async prove(kc): Promise<FaultProof> {
-      const claim = `pod ${name} replaced: a pod of that name with another UID`;
-      let uidAfter: string | undefined;
-      for (let i = 0; i < 120 && (uidAfter === undefined || uidAfter === uidBefore); i++) {
-        uidAfter = await kc.makeApiClient(CoreV1Api).readNamespacedPod({ namespace, name }).then((p) => p.metadata?.uid, () => undefined);
-        if (uidAfter === undefined || uidAfter === uidBefore) await sleep(250);
-      }
-      return { claim, proven: uidAfter !== undefined && uidAfter !== uidBefore, seen: `uid ${uidBefore} before, ${uidAfter ?? 'no pod'} after`, evidence: { uidBefore, uidAfter } };
-    },
-  };
-}
 
 const identity = (p: V1Pod) => ({ uid: p.metadata!.uid!, node: p.spec!.nodeName! });
 
@@ -65,7 +38,7 @@ async function seedThenReplace(kit: ScenarioKit, name: string, idempotent: boole
   const first = await run(`${name}-0`);
   const before = identity(await first.pod());
   kit.attach(`${name}: seed lines before the replacement`, (await printedSeeds(first)).join('\n'));
-  await kit.injectThroughApi(first, replacePod(ns, `${name}-0`, before.uid));
+  await kit.injectThroughApi(first, replacePod({ namespace: ns, kind: 'StatefulSet', name, selector: selectorOf(web) }, { pod: `${name}-0` }));
   await first.until(runningAs(before.uid));
   const seedLines = await printedSeeds(first);
   kit.observed();

@@ -136,9 +136,17 @@ export function checkBlocked(rec: DrainRecording): void {
 }
 
 /**
+ * The volume binding plugin's reason for a node its pod's bound PV rules out (ErrReasonNodeConflict
+ * in pkg/scheduler/framework/plugins/volumebinding/binder.go): "node(s) didn't match
+ * PersistentVolume's node affinity" in the releases initc supports (v1.34.12 recorded), "node(s)
+ * had volume node affinity conflict" in older ones.
+ */
+const VOLUME_AFFINITY = /didn't match PersistentVolume's node affinity|had volume node affinity conflict/;
+
+/**
  * A pod whose claim is a node-local volume cannot follow it: evicted (201), its replacement stays
- * Pending, unplaced, the scheduler saying the volume's node affinity rules out the other node
- * ("volume node affinity conflict"), and its init container never ran.
+ * Pending, unplaced, the scheduler saying the volume's node affinity rules out the other node,
+ * and its init container never ran.
  */
 export function checkPendingOnLocalVolume(rec: DrainRecording): void {
   checkDrained(rec);
@@ -148,7 +156,7 @@ export function checkPendingOnLocalVolume(rec: DrainRecording): void {
   if (made.length < rec.evictions.length) fail(`a new pod for each of the ${rec.evictions.length} evicted`, `${made.length}: ${listPods(made)}`);
   for (const p of made) {
     if (p.node !== undefined || p.phase !== 'Pending') fail(`the new pod ${p.name} Pending, not placed on any node`, describePod(p));
-    if (p.scheduled !== 'False (Unschedulable)' || !/volume node affinity conflict/.test(p.scheduledMessage ?? '')) fail(`the scheduler saying why ${p.name} waits: PodScheduled False (Unschedulable), "… volume node affinity conflict …"`, `PodScheduled ${p.scheduled ?? 'absent'}: ${p.scheduledMessage ?? 'no message'}`);
+    if (p.scheduled !== 'False (Unschedulable)' || !VOLUME_AFFINITY.test(p.scheduledMessage ?? '')) fail(`the scheduler saying why ${p.name} waits: PodScheduled False (Unschedulable), "… didn't match PersistentVolume's node affinity …"`, `PodScheduled ${p.scheduled ?? 'absent'}: ${p.scheduledMessage ?? 'no message'}`);
     const ran = events(p, rec.init);
     if (ran.length) fail(`${rec.init} never run in the Pending pod ${p.name}`, ran.join(', '));
   }

@@ -1,11 +1,10 @@
 /**
- * The drain suite's checks. Recordings of the embedded cluster (v1.34.12) with ONE node (the
- * suite's two-node gate bypassed for the recording): the disruption budget's refusal does not
- * depend on the node count and passes as recorded; the other two are real negative controls —
- * with no other node the evicted Deployment pods stay Pending (so they did not move), and the
- * node-local claim's pod is Pending for the cordon alone, not for its volume (so the scheduler
- * did not name the volume). The passing cases of those two are the same recordings with the
- * replacement placed as two nodes place it (alterations stated in each test).
+ * The drain suite's checks on recordings of the embedded cluster (v1.34.12). With TWO nodes
+ * (`--nodes 2`): the Deployment's pod on the drained node moved, the budget refused, the
+ * node-local claim's pod stayed Pending — each passes its check. With ONE node (the suite's
+ * two-node gate bypassed for the recording), two real negative controls: the evicted Deployment
+ * pods had nowhere to go (Pending), and the node-local claim's pod was Pending for the cordon
+ * alone (the scheduler did not name its volume).
  */
 import { expect } from 'chai';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
@@ -13,25 +12,13 @@ import type { DrainRecording } from '../../lib/checks/drain.js';
 import { NODES_NEEDED, checkBlocked, checkMoved, checkPendingOnLocalVolume, drainSkipReason, nodeSummary, podSummary, schedulableNodes } from '../../lib/checks/drain.js';
 import { clone, control, expectFailure, load } from '../support/controls.js';
 
-const blocked = load<DrainRecording>('drain-one-node-blocked');
+const blocked = load<DrainRecording>('drain-two-nodes-blocked');
+const moved = load<DrainRecording>('drain-two-nodes-moved');
+const pending = load<DrainRecording>('drain-two-nodes-pending');
+const blockedOneNode = load<DrainRecording>('drain-one-node-blocked');
 const movedOneNode = load<DrainRecording>('drain-one-node-moved');
 const pendingOneNode = load<DrainRecording>('drain-one-node-pending');
 const OTHER = 'initc-sui-node2';
-const CONFLICT = '0/2 nodes are available: 1 node(s) had volume node affinity conflict, 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.';
-
-/** The one-node "moved" recording as two nodes would end it: each new pod placed on the other node, Ready, its init container run there (a before pod's ledger lines). */
-function movedTwoNodes(): DrainRecording {
-  const r = clone(movedOneNode);
-  r.after.forEach((p, i) => Object.assign(p, { node: OTHER, phase: 'Running', ready: true, scheduled: 'True', scheduledMessage: undefined, ledger: clone(r.before[i]!.ledger) }));
-  return r;
-}
-
-/** The one-node "pending" recording with the scheduler's message of two nodes: the volume's node affinity rules out the other one. */
-function pendingTwoNodes(): DrainRecording {
-  const r = clone(pendingOneNode);
-  r.after[0]!.scheduledMessage = CONFLICT;
-  return r;
-}
 
 const node = (name: string, o: { ready?: boolean; unschedulable?: boolean; taints?: string[] } = {}) => ({ name, ready: o.ready ?? true, unschedulable: o.unschedulable ?? false, taints: o.taints ?? [] });
 
@@ -65,30 +52,37 @@ describe('drain: the two-node gate', () => {
   });
 });
 
-describe('drain: checkBlocked (controls on the recording)', () => {
+describe('drain: checkBlocked (controls on the two-node recording)', () => {
   control(blocked, checkBlocked, {
-    'the node was not cordoned': [(r) => (r.cordoned = false), /^expected node initc-sui-node cordoned \(unschedulable\) by the drain; observed it was not$/],
-    'a pod on the node was not asked to leave': [(r) => r.evictions.pop(), /^expected an eviction for each pod on initc-sui-node \(guarded-978675d4d-dxg7f, guarded-978675d4d-xl5f8\); observed evictions for guarded-978675d4d-dxg7f$/],
-    'no pod was on the drained node': [(r) => (r.node = 'elsewhere'), /^expected an eviction for each pod on elsewhere \(none there\); observed evictions for guarded-978675d4d-dxg7f, guarded-978675d4d-xl5f8$/],
-    'an eviction was granted': [(r) => Object.assign(r.evictions[1]!, { status: 201, message: 'evicted' }), /^expected every eviction refused by the disruption budget \(HTTP 429, "… disruption budget …"\); observed guarded-978675d4d-xl5f8: HTTP 201 evicted$/],
-    'a 429 came for another reason': [(r) => (r.evictions[0]!.message = 'too many requests'), /observed guarded-978675d4d-dxg7f: HTTP 429 too many requests$/],
-    'a pod is gone': [(r) => r.after.pop(), /^expected guarded-978675d4d-xl5f8 still Ready on initc-sui-node; observed gone$/],
-    'a pod is no longer Ready': [(r) => (r.after[0]!.ready = false), /^expected guarded-978675d4d-dxg7f still Ready on initc-sui-node; observed guarded-978675d4d-dxg7f \(feae9b3a\) Running on initc-sui-node$/],
-    'a pod moved': [(r) => (r.after[0]!.node = OTHER), /observed guarded-978675d4d-dxg7f \(feae9b3a\) Running Ready on initc-sui-node2$/],
-    'a new pod was made': [(r) => r.after.push({ ...clone(r.after[0]!), name: 'guarded-new', uid: 'ffffffff-new' }), /^expected no new pod while the budget refuses; observed guarded-new \(ffffffff\) Running Ready on initc-sui-node$/],
+    'the node was not cordoned': [(r) => (r.cordoned = false), /^expected node initc-sui-node2 cordoned \(unschedulable\) by the drain; observed it was not$/],
+    'the pod on the node was not asked to leave': [(r) => r.evictions.pop(), /^expected an eviction for each pod on initc-sui-node2 \(guarded-6fb97767bd-dhq4l\); observed evictions for none$/],
+    'a pod of the other node was asked too': [(r) => r.evictions.push({ ...r.evictions[0]!, pod: 'guarded-6fb97767bd-vcm2j' }), /^expected an eviction for each pod on initc-sui-node2 \(guarded-6fb97767bd-dhq4l\); observed evictions for guarded-6fb97767bd-dhq4l, guarded-6fb97767bd-vcm2j$/],
+    'no pod was on the drained node': [(r) => (r.node = 'elsewhere'), /^expected an eviction for each pod on elsewhere \(none there\); observed evictions for guarded-6fb97767bd-dhq4l$/],
+    'the eviction was granted': [(r) => Object.assign(r.evictions[0]!, { status: 201, message: 'evicted' }), /^expected every eviction refused by the disruption budget \(HTTP 429, "… disruption budget …"\); observed guarded-6fb97767bd-dhq4l: HTTP 201 evicted$/],
+    'a 429 came for another reason': [(r) => (r.evictions[0]!.message = 'too many requests'), /observed guarded-6fb97767bd-dhq4l: HTTP 429 too many requests$/],
+    'a refusal named the budget with another status': [(r) => (r.evictions[0]!.status = 500), /observed guarded-6fb97767bd-dhq4l: HTTP 500 Cannot evict pod as it would violate the pod's disruption budget\.$/],
+    'a pod is gone': [(r) => r.after.pop(), /^expected guarded-6fb97767bd-vcm2j still Ready on initc-sui-node; observed gone$/],
+    'a pod is no longer Ready': [(r) => (r.after[0]!.ready = false), /^expected guarded-6fb97767bd-dhq4l still Ready on initc-sui-node2; observed guarded-6fb97767bd-dhq4l \(74978495\) Running on initc-sui-node2$/],
+    'a pod moved': [(r) => (r.after[0]!.node = 'initc-sui-node'), /observed guarded-6fb97767bd-dhq4l \(74978495\) Running Ready on initc-sui-node$/],
+    'a new pod was made': [(r) => r.after.push({ ...clone(r.after[0]!), name: 'guarded-new', uid: 'ffffffff-new' }), /^expected no new pod while the budget refuses; observed guarded-new \(ffffffff\) Running Ready on initc-sui-node2$/],
+  });
+
+  it('passes on the one-node recording too: the refusal does not depend on the nodes', () => {
+    checkBlocked(clone(blockedOneNode));
   });
 });
 
-describe('drain: checkMoved', () => {
-  control(movedTwoNodes(), checkMoved, {
-    'the node was not cordoned': [(r) => (r.cordoned = false), /^expected node initc-sui-node cordoned/],
-    'an eviction was refused': [(r) => Object.assign(r.evictions[0]!, { status: 429, message: 'budget' }), /^expected every eviction granted \(201\); observed mover-744dbf8557-vkssc: HTTP 429 budget$/],
-    'a pod stayed on the drained node': [(r) => (r.after[1]!.node = 'initc-sui-node'), /^expected no pod of the workload left on the drained node initc-sui-node; observed mover-744dbf8557-q8cpf \(a319b582\) Running Ready on initc-sui-node$/],
-    'an evicted pod was not replaced': [(r) => r.after.pop(), /^expected a new pod for each of the 2 evicted; observed 1: mover-744dbf8557-lj2vv \(de00d37c\) Running Ready on initc-sui-node2$/],
-    'a new pod is not Ready': [(r) => (r.after[0]!.ready = false), /^expected the new pod mover-744dbf8557-lj2vv Ready on another node; observed mover-744dbf8557-lj2vv \(de00d37c\) Running on initc-sui-node2$/],
-    'a new pod\'s init container did not run': [(r) => (r.after[1]!.ledger = r.after[1]!.ledger.filter((e) => e.container !== 'init-a')), /^expected init-a run once, to the end, in the new pod mover-744dbf8557-q8cpf on initc-sui-node2; observed no ledger line$/],
-    'a new pod\'s init container ran twice': [(r) => r.after[0]!.ledger.push(clone(r.after[0]!.ledger[0]!)), /observed started, ran, started$/],
-    'a new pod\'s init container never finished': [(r) => (r.after[0]!.ledger = r.after[0]!.ledger.filter((e) => e.event !== 'ran')), /observed started$/],
+describe('drain: checkMoved (controls on the two-node recording)', () => {
+  control(moved, checkMoved, {
+    'the node was not cordoned': [(r) => (r.cordoned = false), /^expected node initc-sui-node2 cordoned/],
+    'the eviction was refused': [(r) => Object.assign(r.evictions[0]!, { status: 429, message: 'budget' }), /^expected every eviction granted \(201\); observed mover-5c4cb46597-g4cdz: HTTP 429 budget$/],
+    'a pod stayed on the drained node': [(r) => (r.after[1]!.node = 'initc-sui-node2'), /^expected no pod of the workload left on the drained node initc-sui-node2; observed mover-5c4cb46597-qtgp6 \(bc3eae6e\) Running Ready on initc-sui-node2$/],
+    'the evicted pod was not replaced': [(r) => r.after.shift(), /^expected a new pod for each of the 1 evicted; observed 0: none$/],
+    'the new pod is not Ready': [(r) => (r.after[0]!.ready = false), /^expected the new pod mover-5c4cb46597-jg7v4 Ready on another node; observed mover-5c4cb46597-jg7v4 \(59ab2d2d\) Running on initc-sui-node$/],
+    'the new pod\'s init container did not run': [(r) => (r.after[0]!.ledger = r.after[0]!.ledger.filter((e) => e.container !== 'init-a')), /^expected init-a run once, to the end, in the new pod mover-5c4cb46597-jg7v4 on initc-sui-node; observed no ledger line$/],
+    'the new pod\'s init container ran twice': [(r) => r.after[0]!.ledger.push(clone(r.after[0]!.ledger[0]!), clone(r.after[0]!.ledger[1]!)), /observed started, ran, started, ran$/],
+    'the new pod\'s init container never finished': [(r) => (r.after[0]!.ledger = r.after[0]!.ledger.filter((e) => e.event !== 'ran')), /observed started$/],
+    'the new pod\'s init container never started': [(r) => (r.after[0]!.ledger = r.after[0]!.ledger.filter((e) => !(e.container === 'init-a' && e.event === 'started'))), /observed ran$/],
   });
 
   it('fails on the one-node recording (the negative control): the evicted pods had nowhere to go', () => {
@@ -96,19 +90,25 @@ describe('drain: checkMoved', () => {
   });
 });
 
-describe('drain: checkPendingOnLocalVolume', () => {
-  control(pendingTwoNodes(), checkPendingOnLocalVolume, {
+describe('drain: checkPendingOnLocalVolume (controls on the two-node recording)', () => {
+  control(pending, checkPendingOnLocalVolume, {
     'the node was not cordoned': [(r) => (r.cordoned = false), /^expected node initc-sui-node cordoned/],
     'the eviction was refused': [(r) => Object.assign(r.evictions[0]!, { status: 429, message: 'budget' }), /^expected every eviction granted \(201\); observed pinned-0: HTTP 429 budget$/],
     'no new pod was made': [(r) => r.after.pop(), /^expected a new pod for each of the 1 evicted; observed 0: none$/],
-    'the new pod was placed': [(r) => (r.after[0]!.node = OTHER), /^expected the new pod pinned-0 Pending, not placed on any node; observed pinned-0 \(0f5de83e\) Pending on initc-sui-node2$/],
-    'the new pod is not Pending': [(r) => (r.after[0]!.phase = 'Failed'), /observed pinned-0 \(0f5de83e\) Failed on no node$/],
-    'the scheduler has not said': [(r) => (r.after[0]!.scheduled = undefined, r.after[0]!.scheduledMessage = undefined), /^expected the scheduler saying why pinned-0 waits: PodScheduled False \(Unschedulable\), "… volume node affinity conflict …"; observed PodScheduled absent: no message$/],
-    'the pod is unschedulable for another reason': [(r) => (r.after[0]!.scheduled = 'False (SchedulerError)'), /observed PodScheduled False \(SchedulerError\): 0\/2 nodes are available/],
+    'the new pod was placed': [(r) => (r.after[0]!.node = OTHER), /^expected the new pod pinned-0 Pending, not placed on any node; observed pinned-0 \(3274cb1c\) Pending on initc-sui-node2$/],
+    'the new pod is not Pending': [(r) => (r.after[0]!.phase = 'Failed'), /observed pinned-0 \(3274cb1c\) Failed on no node$/],
+    'the scheduler has not said': [(r) => ((r.after[0]!.scheduled = undefined), (r.after[0]!.scheduledMessage = undefined)), /^expected the scheduler saying why pinned-0 waits: PodScheduled False \(Unschedulable\), "… didn't match PersistentVolume's node affinity …"; observed PodScheduled absent: no message$/],
+    'the pod is unschedulable for another reason': [(r) => (r.after[0]!.scheduled = 'False (SchedulerError)'), /observed PodScheduled False \(SchedulerError\): 0\/2 nodes are available: 1 node\(s\) didn't match PersistentVolume's node affinity/],
     'its init container ran': [(r) => (r.after[0]!.ledger = clone(r.before[0]!.ledger)), /^expected init-a never run in the Pending pod pinned-0; observed started, wrote-seed, ran$/],
   });
 
+  it('passes on the older releases\' words for the same reason', () => {
+    const r = clone(pending);
+    r.after[0]!.scheduledMessage = '0/2 nodes are available: 1 node(s) had volume node affinity conflict, 1 node(s) were unschedulable.';
+    checkPendingOnLocalVolume(r);
+  });
+
   it('fails on the one-node recording (the negative control): Pending for the cordon alone, the volume not named', () => {
-    expectFailure(checkPendingOnLocalVolume, clone(pendingOneNode), /^expected the scheduler saying why pinned-0 waits: PodScheduled False \(Unschedulable\), "… volume node affinity conflict …"; observed PodScheduled False \(Unschedulable\): 0\/1 nodes are available: 1 node\(s\) were unschedulable\. no new claims to deallocate, preemption: 0\/1 nodes are available: 1 Preemption is not helpful for scheduling\.$/);
+    expectFailure(checkPendingOnLocalVolume, clone(pendingOneNode), /^expected the scheduler saying why pinned-0 waits: PodScheduled False \(Unschedulable\), "… didn't match PersistentVolume's node affinity …"; observed PodScheduled False \(Unschedulable\): 0\/1 nodes are available: 1 node\(s\) were unschedulable\. no new claims to deallocate, preemption: 0\/1 nodes are available: 1 Preemption is not helpful for scheduling\.$/);
   });
 });
