@@ -156,7 +156,7 @@ export function checkPendingOnLocalVolume(rec: DrainRecording): void {
   if (made.length < rec.evictions.length) fail(`a new pod for each of the ${rec.evictions.length} evicted`, `${made.length}: ${listPods(made)}`);
   for (const p of made) {
     if (p.node !== undefined || p.phase !== 'Pending') fail(`the new pod ${p.name} Pending, not placed on any node`, describePod(p));
-    if (p.scheduled !== 'False (Unschedulable)' || !VOLUME_AFFINITY.test(p.scheduledMessage ?? '')) fail(`the scheduler saying why ${p.name} waits: PodScheduled False (Unschedulable), "… didn't match PersistentVolume's node affinity …"`, `PodScheduled ${p.scheduled ?? 'absent'}: ${p.scheduledMessage ?? 'no message'}`);
+    if (p.scheduled !== 'False (Unschedulable)' || !VOLUME_AFFINITY.test(String(p.scheduledMessage))) fail(`the scheduler saying why ${p.name} waits: PodScheduled False (Unschedulable), "… didn't match PersistentVolume's node affinity …"`, `PodScheduled ${p.scheduled ?? 'absent'}: ${p.scheduledMessage ?? 'no message'}`);
     const ran = events(p, rec.init);
     if (ran.length) fail(`${rec.init} never run in the Pending pod ${p.name}`, ran.join(', '));
   }

@@ -41,6 +41,9 @@ describe('drain: the two-node gate', () => {
     expect(nodeSummary(n)).to.deep.equal({ name: 'n1', ready: true, unschedulable: true, taints: ['NoSchedule'] });
     expect(nodeSummary({ status: { conditions: [{ type: 'Ready', status: 'False' }] } })).to.deep.equal({ name: '', ready: false, unschedulable: false, taints: [] });
     expect(nodeSummary({ spec: { unschedulable: false } })).to.deep.equal({ name: '', ready: false, unschedulable: false, taints: [] });
+    expect(nodeSummary({ status: {} }).ready).to.equal(false);
+    expect(nodeSummary({ status: { conditions: [{ type: 'DiskPressure', status: 'True' }, { type: 'Ready', status: 'False' }] } }).ready).to.equal(false);
+    expect(nodeSummary({ status: { conditions: [{ type: 'Ready', status: 'Unknown' }] } }).ready).to.equal(false);
   });
 
   it('reads a pod as the API gives it: its node, phase, Ready and the scheduler\'s word', () => {
@@ -48,6 +51,8 @@ describe('drain: the two-node gate', () => {
     expect(podSummary(p, [])).to.deep.equal({ name: 'p', uid: 'u', node: undefined, phase: 'Pending', ready: false, scheduled: 'False (Unschedulable)', scheduledMessage: 'm', ledger: [] });
     const running: V1Pod = { metadata: { name: 'q', uid: 'v' }, spec: { containers: [], nodeName: 'n' }, status: { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] } };
     expect(podSummary(running, [])).to.deep.equal({ name: 'q', uid: 'v', node: 'n', phase: 'Running', ready: true, scheduled: 'True', scheduledMessage: undefined, ledger: [] });
+    expect(podSummary({ status: { phase: 'Pending' } }, [])).to.include({ ready: false, scheduled: undefined });
+    expect(podSummary({ status: { conditions: [{ type: 'Initialized', status: 'True' }, { type: 'Ready', status: 'False' }] } }, []).ready).to.equal(false);
     expect(podSummary({}, [])).to.deep.equal({ name: '', uid: '', node: undefined, phase: 'Unknown', ready: false, scheduled: undefined, scheduledMessage: undefined, ledger: [] });
   });
 });
@@ -69,6 +74,30 @@ describe('drain: checkBlocked (controls on the two-node recording)', () => {
 
   it('passes on the one-node recording too: the refusal does not depend on the nodes', () => {
     checkBlocked(clone(blockedOneNode));
+  });
+
+  it('passes whatever order the evictions were asked in, or the pods listed in', () => {
+    const r = clone(blockedOneNode);
+    r.evictions.reverse();
+    checkBlocked(r);
+    const listed = clone(blockedOneNode);
+    listed.before.reverse();
+    checkBlocked(listed);
+  });
+
+  it('names every pod of the drained node when one was not asked to leave', () => {
+    const r = clone(blockedOneNode);
+    r.evictions.pop();
+    expectFailure(checkBlocked, r, /^expected an eviction for each pod on initc-sui-node \(guarded-978675d4d-dxg7f, guarded-978675d4d-xl5f8\); observed evictions for guarded-978675d4d-dxg7f$/);
+  });
+
+  it('names every pod that moved', () => {
+    const r = clone(blockedOneNode);
+    r.after.forEach((p) => (p.node = OTHER));
+    expectFailure(checkBlocked, r, /^expected guarded-978675d4d-dxg7f still Ready on initc-sui-node; observed guarded-978675d4d-dxg7f \(feae9b3a\) Running Ready on initc-sui-node2$/);
+    const made = clone(blockedOneNode);
+    made.after.push({ ...clone(made.after[0]!), name: 'a', uid: '11111111-a' }, { ...clone(made.after[0]!), name: 'b', uid: '22222222-b' });
+    expectFailure(checkBlocked, made, /^expected no new pod while the budget refuses; observed a \(11111111\) Running Ready on initc-sui-node, b \(22222222\) Running Ready on initc-sui-node$/);
   });
 });
 
