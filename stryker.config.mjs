@@ -38,6 +38,7 @@ export default {
     '!lib/report/allure.ts',
     '!lib/report/html.ts',
     'lib/cli/environment.ts',
+    'lib/cli/node-suites.ts',
     'lib/cluster/features.ts',
     'lib/chaos/proof.ts',
     'lib/chaos/fault.ts',

@@ -5,9 +5,10 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import Mocha from 'mocha';
+import { VersionApi } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { CommandModule } from 'yargs';
-import { InitcError } from '../errors.js';
+import { ExitCode, InitcError } from '../errors.js';
 import { generateAllureReport } from '../report/allure.js';
 import { CONFORMANCE_JSON, CONFORMANCE_MD, REPORT_FORMATS, writeRunRecords } from '../report/conformance.js';
 import type { ReportFormat } from '../report/conformance.js';
@@ -22,8 +23,7 @@ import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '..
 import { checkFixtureImage, chooseFixtureImage } from '../scenario/fixture-check.js';
 import { createRunNamespace, deleteRunNamespaces, newRunId, runLabels } from '../scenario/namespace.js';
 import { ENV } from '../session.js';
-import { emptyFolder, exists } from '../util/fsx.js';
-import { projectRoot } from '../util/paths.js';
+import { emptyFolder } from '../util/fsx.js';
 import { ensureNodeRunning } from '../chaos/node-faults.js';
 import { newSeed } from '../chaos/random.js';
 import { hasNodeAccess } from '../cluster/provider.js';
@@ -31,13 +31,18 @@ import type { NodeAccess } from '../cluster/provider.js';
 import { deployNodeAgent, describeProbe, formatAgentRef } from '../cluster/agent/privileged-pod.js';
 import { NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, PRIVILEGED_POD } from '../cluster/node-access.js';
 import { checkPermissions } from './access.js';
+import { mergeJUnit, runMocha, suiteFile } from './mocha-phase.js';
 import { commandContext } from './context.js';
 import { describeEnvironment } from './environment.js';
 import { clusterSettings } from '../cluster/features.js';
 import { planSuiteFiles } from './plan-suites.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
-import { checkProviderArgs, chosenProvider, startCluster, withProviderOptions } from './providers.js';
+import { checkProviderArgs, chosenProvider, localName, startCluster, withProviderOptions } from './providers.js';
+import { executeRuns } from './compare-runs.js';
+import type { FinishedRun } from './compare-runs.js';
+import type { NodeSuitePlace } from './node-suites.js';
+import { NODE_SUITE_PLACES, adoptNodeSuitesResults, nodeSuitesClusterName, nodeSuitesOutcome, nodeSuitesRun, planPhases } from './node-suites.js';
 
 /**
  * Suite name → file stem under suites/, whether `--suite all` (the default) includes it, whether it
@@ -84,7 +89,7 @@ export const SUITES: Record<string, SuiteInfo> = {
   'stale-sandbox': { file: 'chaos/stale-sandbox.spec', inDefault: false, chaos: true, wholeNode: true },
   replace: { file: 'replace.spec', inDefault: false },
   'concurrent-init': { file: 'concurrent-init.spec', inDefault: false },
-  drain: { file: 'drain.spec', inDefault: false, wholeNode: true },
+  drain: { file: 'drain.spec', inDefault: false },
 };
 
 interface RunArgs extends ProviderArgs {
@@ -100,6 +105,7 @@ interface RunArgs extends ProviderArgs {
   'fixture-image'?: string;
   'node-access': 'none' | typeof PRIVILEGED_POD;
   'node-agent-image'?: string;
+  'node-suites': NodeSuitePlace;
 }
 
 /** The suites `--suite` names (`all`: the default set; `chaos`: every chaos suite), less the chaos suites with --no-chaos. */
@@ -113,13 +119,6 @@ export function selectSuites(requested: string[], chaos = true): string[] {
   return chosen;
 }
 
-async function suiteFile(stem: string): Promise<string> {
-  // Compiled (dist/) runs load .js; under tsx the sources are loaded as they are.
-  const here = path.dirname(new URL(import.meta.url).pathname);
-  const compiled = path.join(here, '..', '..', 'suites', `${stem}.js`);
-  if (await exists(compiled)) return compiled;
-  return path.join(projectRoot(), 'suites', `${stem}.ts`);
-}
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
@@ -138,6 +137,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('node-access', { choices: ['none', PRIVILEGED_POD] as const, default: 'none', describe: `how the chaos suites reach the node of a cluster given by kubeconfig: ${PRIVILEGED_POD} allows initc a privileged pod (hostPID, hostNetwork, the host's root) on one node for the run; none: chaos tests that need the node are skipped` })
       .option('node-agent-image', { type: 'string', requiresArg: true, coerce: nonEmpty('--node-agent-image'), describe: `image of that privileged pod (a busybox with sh and nsenter); default the fixture image` })
       .option('report', { type: 'string', requiresArg: true, choices: REPORT_FORMATS, describe: 'also write this report: conformance (conformance.md and conformance.json, its SHA-256 printed in the Markdown)' })
+      .option('node-suites', { choices: NODE_SUITE_PLACES, default: 'own-cluster', describe: 'where the suites that disturb a whole node (chaos-node, stale-sandbox, kubelet-restart-status) run: own-cluster: on the embedded provider, a second embedded cluster of the same version and settings, at the same time as the other suites; after: on the run\'s cluster, alone, after the others (always so on kind and a kubeconfig\'s cluster)' })
       .option('jobs', { type: 'string', requiresArg: true, default: '12', coerce: positiveInteger('--jobs'), describe: 'suite files run in parallel (each scenario has its own namespace)' }) as never,
   handler: async (a) => {
     const ctx = commandContext();
@@ -169,6 +169,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     let cleanupProblem: string | undefined;
     let mochaFailures = 0;
     let agent: NodeAccess | undefined;
+    let nodeSuitesDone: Promise<FinishedRun> | undefined;
     try {
       const dead = await planReap(cluster.kubeConfig(), runId);
       if (dead.reap.length || dead.deadLeases.length) {
@@ -214,20 +215,42 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (nodeAccess) environmentInfo['node access'] = nodeAccess;
       if (suites.some((s) => SUITES[s]!.chaos)) ctx.progress.info(`chaos seed ${seed} (repeat this run's random choices with --seed ${seed})`);
       ctx.progress.info(`cluster: ${Object.entries(environmentInfo).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      // Suites that disturb the whole node run alone, after the others, so no other test sees their faults.
-      const phases = [suites.filter((s) => !SUITES[s]!.wholeNode), suites.filter((s) => SUITES[s]!.wholeNode)].filter((p) => p.length);
-      const junitParts: string[] = [];
-      for (const [i, phase] of phases.entries()) {
-        if (ctx.signal.aborted) break;
-        const junit = path.join(out, `junit-${i + 1}.xml`);
-        junitParts.push(junit);
-        const whole = phase.some((s) => SUITES[s]!.wholeNode);
-        mochaFailures += await ctx.progress.step(`suites ${phase.join(', ')}${whole ? ' (alone: they disturb the whole node)' : ''} (run ${runId})`, () =>
-          runMocha(phase, { resultsDir, environmentInfo, junit, grep: a.grep, jobs: whole ? 1 : a.jobs, signal: ctx.signal }),
-        );
+      // Suites that disturb the whole node never share a node with other tests: on a cluster of their own at the same time, or alone afterwards.
+      const phases = planPhases(suites, (s) => Boolean(SUITES[s]!.wholeNode), a['node-suites'], chosenProvider(a) === 'local');
+      if (phases.ownCluster.length) {
+        const own = nodeSuitesClusterName(localName(a));
+        environmentInfo['node-wide suites'] = `${phases.ownCluster.join(', ')} on an embedded cluster of their own ("${own}", same version and settings), at the same time as the others`;
+        const child = nodeSuitesRun(phases.ownCluster, own, await nodeSuitesRunArgs(a, cluster.kubeConfig(), seed));
+        nodeSuitesDone = executeRuns({ runs: [child], parallel: true }, out, ctx.progress, ctx.signal).then(([done]) => done!);
       }
+      const junitParts: string[] = [];
+      const runPhase = async (phase: string[], alone: boolean) => {
+        const junit = path.join(out, `junit-${junitParts.length + 1}.xml`);
+        junitParts.push(junit);
+        mochaFailures += await ctx.progress.step(`suites ${phase.join(', ')}${alone ? ' (alone: they disturb the whole node)' : ''} (run ${runId})`, () =>
+          runMocha(phase.map((s) => SUITES[s]!.file), { resultsDir, environmentInfo, junit, grep: a.grep, jobs: alone ? 1 : a.jobs, signal: ctx.signal }),
+        );
+      };
+      if (phases.together.length) await runPhase(phases.together, false);
+      if (nodeSuitesDone) {
+        const done = await nodeSuitesDone;
+        const part = path.join(out, `junit-${junitParts.length + 1}.xml`);
+        const brought = await adoptNodeSuitesResults(done.out, resultsDir, part);
+        junitParts.push(part);
+        const outcome = nodeSuitesOutcome(done.exitCode, brought, ctx.signal.aborted);
+        if (outcome === 'failed') mochaFailures++;
+        if (outcome === 'failed' && done.exitCode !== ExitCode.testsFailed) ctx.progress.info(`✘ the run of the node-wide suites ended with exit ${done.exitCode}: ${done.error ?? 'see its output above'} (its folder: ${done.out})`);
+        if (outcome === 'run-here') {
+          ctx.progress.info(`✘ the node-wide suites' own cluster could not run them (exit ${done.exitCode}: ${done.error ?? 'see its output above'}): they run here, alone, after the others`);
+          environmentInfo['node-wide suites'] = `${phases.ownCluster.join(', ')} alone, after the others (their own cluster could not run them)`;
+          phases.after.push(...phases.ownCluster);
+        }
+      }
+      if (phases.after.length && !ctx.signal.aborted) await runPhase(phases.after, true);
       await mergeJUnit(junitParts, path.join(out, 'junit.xml'));
     } finally {
+      // Interrupted: the node-wide suites' run stops too (it got the signal) and takes its cluster down before this run ends.
+      await nodeSuitesDone;
       if (hasNodeAccess(cluster)) {
         // A fault's undo runs in the test; a run cut short (Ctrl-C, a killed worker) may not have got there.
         await ensureNodeRunning(cluster).catch((err: Error) => ctx.progress.info(`✘ could not start the node's kubelet and containerd again: ${err.message}`));
@@ -262,6 +285,21 @@ export const runCommand: CommandModule<object, RunArgs> = {
   },
 };
 
+/** The flags the node-wide suites' own run repeats from this one: the version the cluster serves, its settings, the seed, the test filter. */
+async function nodeSuitesRunArgs(a: RunArgs, kc: KubeConfig, seed: number): Promise<string[]> {
+  const each = (flag: string, values: string[] | undefined) => (values ?? []).flatMap((v) => [flag, v]);
+  return [
+    '--k8s-version', (await kc.makeApiClient(VersionApi).getCode()).gitVersion,
+    ...each('--feature-gates', a['feature-gates']),
+    ...each('--kubelet-config', a['kubelet-config']),
+    ...(a['only-known-gates'] ? ['--only-known-gates'] : []),
+    '--seed', String(seed),
+    ...(a.grep ? ['--grep', a.grep] : []),
+    ...(a['fixture-image'] ? ['--fixture-image', a['fixture-image']] : []),
+    ...(a['keep-on-failure'] ? ['--keep-on-failure'] : []),
+  ];
+}
+
 /**
  * results.json (and the conformance report when asked) of the run's results; a run of no test has
  * nothing to record (its verdict, exit 12, says so), and leaves no results.json of another run.
@@ -270,47 +308,4 @@ async function writeOrRemoveRecords(resultsDir: string, out: string, o: { result
   if (o.results) return writeRunRecords(resultsDir, out, { suitesRevision: o.suitesRevision, reports: o.reports, plan: o.plan });
   for (const f of [RESULTS_FILE, CONFORMANCE_JSON, CONFORMANCE_MD]) await fs.rm(path.join(out, f), { force: true });
   return undefined;
-}
-
-interface MochaPhase {
-  resultsDir: string;
-  environmentInfo: Record<string, string>;
-  junit: string;
-  grep?: string;
-  jobs: number;
-  signal: AbortSignal;
-}
-
-/** Runs suite files with Mocha (in parallel workers when jobs > 1); resolves with the failure count. */
-async function runMocha(suites: string[], o: MochaPhase): Promise<number> {
-  const parallel = suites.length > 1 && o.jobs > 1;
-  const mocha = new Mocha({
-    reporter: 'allure-mocha',
-    reporterOptions: { resultsDir: o.resultsDir, environmentInfo: o.environmentInfo, extraReporters: [['spec', {}], ['xunit', { output: o.junit }]] },
-    grep: o.grep,
-    timeout: 600_000,
-    parallel,
-    jobs: o.jobs,
-  });
-  for (const s of suites) mocha.addFile(await suiteFile(SUITES[s]!.file));
-  if (!parallel) await mocha.loadFilesAsync();
-  return new Promise<number>((resolve) => {
-    const runner = mocha.run((failures) => resolve(failures));
-    // An aborted parallel run may never call back: stop waiting for it and clean up.
-    o.signal.addEventListener('abort', () => {
-      runner.abort();
-      resolve(0);
-    });
-  });
-}
-
-/** Joins the phases' JUnit files (one <testsuite> each, from Mocha's xunit reporter) into one <testsuites> file. */
-export async function mergeJUnit(parts: string[], out: string): Promise<void> {
-  const suites: string[] = [];
-  for (const p of parts) {
-    const xml = await fs.readFile(p, 'utf8').catch(() => '');
-    suites.push(...(xml.match(/<testsuite[\s\S]*?<\/testsuite>/g) ?? []));
-    await fs.rm(p, { force: true });
-  }
-  await fs.writeFile(out, `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join('\n')}\n</testsuites>\n`);
 }

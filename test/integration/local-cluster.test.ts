@@ -113,6 +113,12 @@ describe('embedded cluster (integration; root)', function () {
       }
       const report = await fs.stat(path.join(out, 'allure-report', 'index.html'));
       expect(report.size, 'single-file Allure report').to.be.greaterThan(100_000);
+      // The node-wide suite ran on an embedded cluster of its own, at the same time, and its results joined the run's.
+      const nodeWide = results.tests.filter((t) => t.suite === 'chaos-node');
+      expect(nodeWide.length, 'chaos-node tests in results.json').to.be.at.least(4);
+      expect(nodeWide.filter((t) => t.status !== 'passed'), 'chaos-node tests that did not pass').to.deep.equal([]);
+      expect((await fs.readdir(path.join(out, 'node-suites'))).sort(), 'the node-wide suites\' own run folder').to.include.members(['allure-results', 'junit.xml']);
+      expect(await new LocalClusterProvider({ version, name: 'initc-wn' }).leftovers(), 'what the node-wide suites\' own cluster left').to.deep.equal([]);
       const s = await provider.status();
       expect(s.running && s.nodeReady, `after the chaos suites every component runs and the node is Ready: ${JSON.stringify(s.processes)}`).to.equal(true);
       const left = await loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=initc' });

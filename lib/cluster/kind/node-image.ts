@@ -245,19 +245,21 @@ export interface NodeImageInputs {
 export async function buildNodeImage(version: KubeVersion, progress: Progress, signal?: AbortSignal): Promise<string> {
   const goVer = await goVersion();
   const kind = await kindSource();
-  const i: NodeImageInputs = {
-    kube: await buildKube(version, progress, goVer),
-    kubeadm: await buildKubeadm(version, progress, goVer),
-    containerdDir: await buildContainerd(progress, goVer),
-    crictl: await buildCrictl(crictlVersionFor(version), progress, goVer),
-    coredns: await buildKindCoredns(progress, goVer),
-    provisioner: await buildProvisioner(progress, goVer),
-    pauseTar: await buildPauseImage(await buildPause(progress, goVer)),
-    fixtureTar: await buildFixtureImage(),
-    nodeRootfs: await debianTar('kind-node', 'minbase', NODE_PACKAGES, progress, signal),
-    proxyRootfs: await debianTar('kube-proxy-tools', 'extract', PROXY_PACKAGES, progress, signal),
-    kindDir: kind.dir,
-  };
+  // Independent builds at once: the small ones and the Debian root filesystems while kube compiles.
+  // kubeadm waits for kube: it shares most of kube's packages, which it then finds in Go's build cache.
+  const kubeThenKubeadm = buildKube(version, progress, goVer).then(async (kube) => ({ kube, kubeadm: await buildKubeadm(version, progress, goVer) }));
+  const [{ kube, kubeadm }, containerdDir, crictl, coredns, provisioner, pauseTar, fixtureTar, nodeRootfs, proxyRootfs] = await Promise.all([
+    kubeThenKubeadm,
+    buildContainerd(progress, goVer),
+    buildCrictl(crictlVersionFor(version), progress, goVer),
+    buildKindCoredns(progress, goVer),
+    buildProvisioner(progress, goVer),
+    buildPause(progress, goVer).then(buildPauseImage),
+    buildFixtureImage(),
+    debianTar('kind-node', 'minbase', NODE_PACKAGES, progress, signal),
+    debianTar('kube-proxy-tools', 'extract', PROXY_PACKAGES, progress, signal),
+  ]);
+  const i: NodeImageInputs = { kube, kubeadm, containerdDir, crictl, coredns, provisioner, pauseTar, fixtureTar, nodeRootfs, proxyRootfs, kindDir: kind.dir };
   const fixtureImage = await ociImageName(i.fixtureTar);
   const cniManifest = defaultCniManifest(fixtureImage);
   const storageImage = `localhost/initc/storage-provisioner:${cacheEntry(i.provisioner)}`;

@@ -15,7 +15,7 @@ import { defaultKubeconfigPath, mergeIntoFile, removeFromFile } from '../kubecon
 import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, Nodes, RunningCluster } from '../provider.js';
 import { LocalNode } from './node.js';
 import { loadKubeConfig } from '../provider.js';
-import { ensureBinaries } from './build.js';
+import { ensureBinaries, goVersion } from './build.js';
 import * as cfg from './configs.js';
 import * as cmd from './commands.js';
 import type { ClusterSettings } from '../features.js';
@@ -239,8 +239,8 @@ export class LocalClusterProvider implements ClusterProvider {
   private async startFresh({ progress, signal, temporary }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
     const l = this.layout;
     const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, async () => {
-      const built = await ensureBinaries(this.opts.version, progress);
-      return { ...built, provisioner: await buildProvisioner(progress, built.goVersion) };
+      const [built, provisioner] = await Promise.all([ensureBinaries(this.opts.version, progress), goVersion().then((v) => buildProvisioner(progress, v))]);
+      return { ...built, provisioner };
     });
     this.applied = this.settings;
     let dropped: string[] = [];
