@@ -90,6 +90,9 @@ export const SUITES: Record<string, SuiteInfo> = {
   'chaos-outage': { file: 'chaos/outage.spec', inDefault: true, chaos: true },
   'chaos-node': { file: 'chaos/node.spec', inDefault: true, chaos: true, wholeNode: true },
   'stale-sandbox': { file: 'chaos/stale-sandbox.spec', inDefault: false, chaos: true, wholeNode: true },
+  replace: { file: 'replace.spec', inDefault: false },
+  'concurrent-init': { file: 'concurrent-init.spec', inDefault: false },
+  drain: { file: 'drain.spec', inDefault: false },
 };
 
 /** --out when not given; while live runs hold it, the next free of reports-2, reports-3, … */

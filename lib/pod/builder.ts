@@ -54,6 +54,14 @@ export class PodBuilder {
     return this;
   }
 
+  /** The data volume (DATA_DIR) from PersistentVolumeClaim `claimName` instead of an emptyDir: it outlives the pod. */
+  dataClaim(claimName: string): this {
+    const data = this.volumes.find((v) => v.name === DATA_VOLUME)!;
+    delete data.emptyDir;
+    data.persistentVolumeClaim = { claimName };
+    return this;
+  }
+
   init(c: V1Container): this {
     this.inits.push(c);
     return this;

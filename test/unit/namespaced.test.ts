@@ -30,7 +30,8 @@ describe('namespace-scoped runs: what each suite needs', () => {
   it('the suites with fixed object names need a namespace of their own; the node\'s chaos suites need node access; resources two cluster permissions; network the privileged level', () => {
     const needs = suiteNeeds();
     const of = (kind: string) => Object.keys(needs).filter((s) => needs[s]!.kind === kind);
-    expect(of('own-namespace')).to.deep.equal(['service', 'chaos-outage', 'workloads-deployment', 'workloads-statefulset', 'workloads-daemonset', 'workloads-job']);
+    expect(of('own-namespace')).to.deep.equal(['service', 'chaos-outage', 'workloads-deployment', 'workloads-statefulset', 'workloads-daemonset', 'workloads-job', 'replace', 'concurrent-init', 'drain']);
+    expect(needs.drain).to.deep.include({ why: `${(needs.replace as { why: string }).why}; and it cordons a node (patch nodes, cluster scope)` });
     expect(of('node-access')).to.deep.equal(['chaos-kill', 'chaos-sandbox', 'chaos-node', 'stale-sandbox', 'kubelet-restart-status']);
     expect(of('cluster')).to.deep.equal(['resources']);
     expect(of('pod-security')).to.deep.equal(['network']);
