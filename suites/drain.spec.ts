@@ -6,7 +6,6 @@ import { drain } from '../lib/chaos/drain.js';
 import type { DrainFault } from '../lib/chaos/drain.js';
 import type { DrainRecording, PodSummary } from '../lib/checks/drain.js';
 import { checkBlocked, checkMoved, checkPendingOnLocalVolume, drainSkipReason, nodeSummary, podSummary } from '../lib/checks/drain.js';
-import { PINNED_NODE_ENV } from '../lib/cluster/node-access.js';
 import { requestJson } from '../lib/kube/raw.js';
 import type { PodBuilder } from '../lib/pod/builder.js';
 import type { ScenarioKit } from '../lib/scenario/kit.js';
@@ -17,12 +16,17 @@ import { sleep } from '../lib/util/time.js';
 const INIT = 'init-a';
 const REPLICAS = 2;
 
-/** Ends the test skipped (never passed) on a cluster with fewer than two schedulable nodes. */
+/**
+ * Ends the test skipped (never passed) on a cluster with fewer than two schedulable nodes; else
+ * its pods are spread over the nodes (not pinned to the run's home node), away from the home node.
+ */
 async function needTwoNodes(kit: ScenarioKit): Promise<void> {
   const nodes = (await kit.kc.makeApiClient(CoreV1Api).listNode()).items.map(nodeSummary);
   const why = drainSkipReason(nodes);
   if (why) kit.skip(why);
-  const pinned = process.env[PINNED_NODE_ENV];
+  kit.spreadOverNodes();
+  const placement = kit.placement();
+  const pinned = placement.pin === 'agent' ? placement.node : undefined;
   if (pinned) kit.skip(`the run pins every pod to the node agent's node ${pinned} (--node-access privileged-pod with chaos suites): nothing can move; run drain without the chaos suites`);
 }
 
@@ -51,14 +55,21 @@ async function drainNode(kit: ScenarioKit, builder: PodBuilder, kind: Kind, node
   return { fault, cordoned };
 }
 
-/** Starts `builder`'s workload, waits until `ready` of its pods are Ready, and drains the node of the first. */
+/** The pod whose node is drained: the first not on the run's home node (the other tests' pods are pinned there), else the first. */
+const toDrain = (kit: ScenarioKit, pods: PodSummary[]): PodSummary => {
+  const p = kit.placement();
+  return pods.find((s) => p.pin === 'none' && s.node !== p.away) ?? pods[0]!;
+};
+
+/** Starts `builder`'s workload, waits until `ready` of its pods are Ready, and drains the node of one (toDrain). */
 async function drainFirstNode(kit: ScenarioKit, builder: PodBuilder, kind: Kind, workload: object, ready: number) {
   const { run } = await kit.followPods(selectorOf(builder));
   await kit.create(workload as { metadata: { name: string } });
   const before = await podsWhen(kit, builder, run, (ps) => ps.filter(isReady).length === ready, 120_000);
   if (before.filter((p) => p.ready).length !== ready) throw new Error(`${builder.name}: ${ready} pods Ready expected before the drain; ${before.length} seen, ${before.filter((p) => p.ready).length} Ready`);
-  const node = before[0]!.node!;
-  return { run, before, node, ...(await drainNode(kit, builder, kind, node, await run(before[0]!.name))) };
+  const chosen = toDrain(kit, before);
+  const node = chosen.node!;
+  return { run, before, node, ...(await drainNode(kit, builder, kind, node, await run(chosen.name))) };
 }
 
 const recording = (d: { node: string; cordoned: boolean; before: PodSummary[]; fault: DrainFault }, after: PodSummary[]): DrainRecording => ({
@@ -95,8 +106,9 @@ describe('drain: a node drained (cordoned, its pods evicted): pods move and run 
     await podsWhen(kit, web, run, (ps) => ps.filter(isReady).length === REPLICAS, 120_000);
     for (let s = await observed(); !(s?.observedGeneration && s.expectedPods === REPLICAS && s.disruptionsAllowed === 0); s = await observed()) await sleep(300);
     const before = await podsWhen(kit, web, run, () => true, 0);
-    const node = before[0]!.node!;
-    const drained = await drainNode(kit, web, 'Deployment', node, await run(before[0]!.name));
+    const chosen = toDrain(kit, before);
+    const node = chosen.node!;
+    const drained = await drainNode(kit, web, 'Deployment', node, await run(chosen.name));
     await sleep(3000);
     const rec = recording({ node, before, ...drained }, await podsWhen(kit, web, run, () => true, 0));
     await kit.saveRecord('blocked', rec);

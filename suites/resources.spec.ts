@@ -3,7 +3,7 @@ import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
 import { pod, sidecar, sleeps, succeeds } from '../fixtures/pod.js';
 import type { PodSpecLike, Requests, ResourceName, SchedulingRecord } from '../lib/checks/resources.js';
 import { checkScheduled, checkUnschedulable, freeOnNode, podRequests } from '../lib/checks/resources.js';
-import { PINNED_NODE_ENV } from '../lib/cluster/node-access.js';
+import { pinnedNode } from '../lib/scenario/placement.js';
 import type { PodBuilder } from '../lib/pod/builder.js';
 import { runLabels } from '../lib/scenario/namespace.js';
 import { phase, podMatches } from '../lib/observe/wait.js';
@@ -21,9 +21,9 @@ const SMALL: Record<ResourceName, string> = { cpu: '10m', memory: '16Mi' };
 const quantity = (r: ResourceName, v: number) => (r === 'cpu' ? `${Math.floor(v)}m` : `${Math.floor(v)}`);
 const withRequests = (c: V1Container, requests: Record<string, string>): V1Container => ({ ...c, resources: { requests } });
 
-/** The nodes a fixture pod may go to: the pinned one, or every node that is schedulable and untainted for NoSchedule/NoExecute. */
+/** The nodes a fixture pod may go to: the pinned one (the agent's or the home node), or every node that is schedulable and untainted for NoSchedule/NoExecute. */
 async function candidateNodes(kit: ScenarioKit): Promise<V1Node[]> {
-  const pinned = process.env[PINNED_NODE_ENV];
+  const pinned = pinnedNode(kit.placement());
   const nodes = (await kit.kc.makeApiClient(CoreV1Api).listNode()).items;
   return nodes.filter((n) => (pinned ? n.metadata?.name === pinned : !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')));
 }

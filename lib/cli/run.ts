@@ -26,10 +26,11 @@ import { ENV } from '../session.js';
 import { emptyFolder } from '../util/fsx.js';
 import { ensureNodeRunning } from '../chaos/node-faults.js';
 import { newSeed } from '../chaos/random.js';
-import { hasNodeAccess } from '../cluster/provider.js';
+import { hasNodeAccess, hasNodes } from '../cluster/provider.js';
+import { describeHome, homeNodeOf } from '../scenario/placement.js';
 import type { NodeAccess } from '../cluster/provider.js';
 import { deployNodeAgent, describeProbe, formatAgentRef } from '../cluster/agent/privileged-pod.js';
-import { NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, PRIVILEGED_POD } from '../cluster/node-access.js';
+import { HOME_NODE_ENV, NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, PRIVILEGED_POD } from '../cluster/node-access.js';
 import { checkPermissions } from './access.js';
 import { fixtureCheckPlace, planForSuites, planNamespacedRun, reapDeadInNamespaces } from './run-namespaced.js';
 import { parseNamespaces } from '../access/namespaced.js';
@@ -205,6 +206,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       process.env[ENV.context] = cluster.context ?? '';
       process.env[ENV.runId] = runId;
       process.env[ENV.provider] = chosenProvider(a);
+      // On a cluster of several nodes the fixture pods go to node 0, whose access the chaos faults use (lib/scenario/placement.ts).
+      const nodeNames = hasNodes(cluster) ? cluster.nodeNames() : [];
+      const home = homeNodeOf(nodeNames);
+      if (home) process.env[HOME_NODE_ENV] = home;
+      else delete process.env[HOME_NODE_ENV];
       if (a['keep-on-failure']) process.env[ENV.keepOnFailure] = '1';
       const seed = a.seed ?? newSeed();
       process.env[ENV.seed] = String(seed);
@@ -235,6 +241,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       // The nodes the tests' pods run on: the agent's, when it pins them there.
       const environmentInfo: Record<string, string> = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a), pinnedNode, clusterSettings(a))), 'chaos seed': String(seed), 'fixture image': fixture.image };
       if (nodeAccess) environmentInfo['node access'] = nodeAccess;
+      if (home && !pinnedNode) environmentInfo['fixture pods'] = describeHome(home, nodeNames.length);
       if (suites.some((s) => SUITES[s]!.chaos)) ctx.progress.info(`chaos seed ${seed} (repeat this run's random choices with --seed ${seed})`);
       ctx.progress.info(`cluster: ${Object.entries(environmentInfo).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       // Suites that disturb the whole node never share a node with other tests: on a cluster of their own at the same time, or alone afterwards.
@@ -274,8 +281,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
     } finally {
       // Interrupted: the node-wide suites' run stops too (it got the signal) and takes its cluster down before this run ends.
       await nodeSuitesDone;
-      if (hasNodeAccess(cluster)) {
-        // A fault's undo runs in the test; a run cut short (Ctrl-C, a killed worker) may not have got there.
+      // A fault's undo runs in the test; a run cut short (Ctrl-C, a killed worker) may not have got there.
+      if (hasNodes(cluster)) {
+        for (const name of cluster.nodeNames()) await ensureNodeRunning(cluster.nodeAccess(name)).catch((err: Error) => ctx.progress.info(`✘ could not start node ${name}'s kubelet and containerd again: ${err.message}`));
+      } else if (hasNodeAccess(cluster)) {
         await ensureNodeRunning(cluster).catch((err: Error) => ctx.progress.info(`✘ could not start the node's kubelet and containerd again: ${err.message}`));
       }
       if (agent) await ensureNodeRunning(agent).catch((err: Error) => ctx.progress.info(`✘ the node's API server, containerd and kubelet are not all running again: ${err.message}`));

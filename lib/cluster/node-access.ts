@@ -17,6 +17,12 @@ import type { NodeAccess } from './provider.js';
 export const NODE_AGENT_ENV = 'INITC_NODE_AGENT';
 /** The node the agent runs on; every fixture pod of the run is placed there. */
 export const PINNED_NODE_ENV = 'INITC_NODE_NAME';
+/**
+ * On a cluster of several nodes with node access per node (`Nodes`): the run's home node, node 0
+ * (the one whose access nodeAccessFor builds), to which the fixture pods go unless a scenario
+ * spreads them over the nodes (drain). Unlike INITC_NODE_NAME, no privileged pod is involved.
+ */
+export const HOME_NODE_ENV = 'INITC_HOME_NODE';
 /** Why the run has no node access although --node-access was given (the agent could not start). */
 export const NODE_ACCESS_PROBLEM_ENV = 'INITC_NODE_ACCESS_PROBLEM';
 

@@ -9,7 +9,7 @@ import { ApiError, requestJson } from '../kube/raw.js';
 import { apiserverGates, kubeletGates } from '../kube/gates-in-force.js';
 import type { ComponentGates } from '../kube/gates-in-force.js';
 import { INIT_CONTAINER_GATES, describeGates } from '../cluster/features.js';
-import { PINNED_NODE_ENV } from '../cluster/node-access.js';
+import { pinnedNode, placementOf } from './placement.js';
 import { firstLine } from '../errors.js';
 import type { Admission, GatedFeature } from '../checks/features.js';
 import { admissionOf, describeAdmission, featureSupport } from '../checks/features.js';
@@ -39,9 +39,9 @@ export interface Discovery {
   kubelets: ComponentGates[];
 }
 
-/** The nodes the fixture pods may land on: the pinned node, or every schedulable one. */
+/** The nodes the fixture pods may land on: the pinned node (the agent's or the home node), or every schedulable one. */
 async function candidateNodes(kc: KubeConfig): Promise<string[]> {
-  const pinned = process.env[PINNED_NODE_ENV];
+  const pinned = pinnedNode(placementOf(process.env, false));
   if (pinned) return [pinned];
   return (await kc.makeApiClient(CoreV1Api).listNode()).items.filter((n) => !n.spec?.unschedulable).map((n) => n.metadata!.name!);
 }

@@ -18,11 +18,13 @@ import { PodTimeline } from '../observe/timeline.js';
 import { ObjectTimeline, formatObjectRows } from '../observe/objects.js';
 import type { Fault, Injection } from '../chaos/fault.js';
 import { describeProofs, injectFault } from '../chaos/fault.js';
-import { PINNED_NODE_ENV, nodeAccessFor } from '../cluster/node-access.js';
+import { nodeAccessFor } from '../cluster/node-access.js';
 import { NodeCapabilityMissing } from '../cluster/provider.js';
 import type { NodeAccess } from '../cluster/provider.js';
 import { ENV, session } from '../session.js';
 import { PodRun } from './pod-run.js';
+import { placementOf, placeSpec } from './placement.js';
+import type { Placement } from './placement.js';
 import { createRunNamespace, deleteNamespace, keepNamespace, runLabels } from './namespace.js';
 import { deletePods, keepPods, readPlan, scenarioLabels, suiteStem, SCENARIO_ID_LABEL } from './shared-namespace.js';
 import type { SharedNamespacePlan } from './shared-namespace.js';
@@ -52,6 +54,7 @@ export class ScenarioKit {
   private readonly pendingRuns: Array<Promise<unknown>> = [];
 
   skipped: string | undefined;
+  private spread = false;
   /** Set in a namespace-scoped run: the namespaces it was given, where this scenario goes, and why its suite is skipped (if it is). */
   readonly shared: SharedNamespacePlan | undefined;
   /** Begins every object name of this scenario in a shared namespace; empty in a namespace of its own. */
@@ -123,13 +126,9 @@ export class ScenarioKit {
     this.runs.push(run);
     const body = builder.build(namespace, this.labels());
     body.metadata!.name = name;
-    // With node access through a privileged pod, every fixture pod goes to the agent's node.
-    const pinned = process.env[PINNED_NODE_ENV];
-    // A pod that must go through the scheduler (the resources suite) is pinned by a node selector instead.
-    if (pinned && body.spec) {
-      if (opts.throughScheduler) body.spec.nodeSelector = { ...body.spec.nodeSelector, 'kubernetes.io/hostname': pinned };
-      else body.spec.nodeName = pinned;
-    }
+    // The agent's node (node access through a privileged pod) or the home node (a cluster of several nodes), unless spread;
+    // a pod that must go through the scheduler (the resources suite) is pinned by a node selector instead.
+    if (body.spec) body.spec = placeSpec(body.spec, this.placement(), opts.throughScheduler ?? false);
     await this.kc.makeApiClient(CoreV1Api).createNamespacedPod({ namespace, body });
     return run;
   }
@@ -190,9 +189,21 @@ export class ScenarioKit {
   /** A pod template of `builder`'s pod for a controller: the run's labels plus `labels`, and the pinned node (if any) as a node selector. */
   podTemplate(builder: PodBuilder, labels: Record<string, string>): { metadata: { labels: Record<string, string> }; spec: NonNullable<ReturnType<PodBuilder['build']>['spec']> } {
     const { metadata, spec } = builder.build('', { ...this.labels(), ...labels });
-    const pinned = process.env[PINNED_NODE_ENV];
-    if (pinned) spec!.nodeSelector = { ...spec!.nodeSelector, 'kubernetes.io/hostname': pinned };
-    return { metadata: { labels: metadata!.labels! }, spec: spec! };
+    return { metadata: { labels: metadata!.labels! }, spec: placeSpec(spec!, this.placement(), true) };
+  }
+
+  /**
+   * This scenario's pods are spread over the nodes by the scheduler (preferring nodes other than the
+   * home node), not pinned to the run's home node: for tests that move pods between nodes (drain).
+   * The privileged agent's node still pins them (the test sees that in placement()).
+   */
+  spreadOverNodes(): void {
+    this.spread = true;
+  }
+
+  /** Where this scenario's pods go (lib/scenario/placement.ts). */
+  placement(): Placement {
+    return placementOf(process.env, this.spread);
   }
 
   /** The node's access for fault injection; a cluster without it ends the test as skipped, saying why. */
