@@ -35,7 +35,10 @@ export interface KillInitKit {
   /** How the title words the idempotency claim (with or without --probe). */
   idempotency: string;
   test: (part: CheckPart, title: string, body: (rec: TestRecord) => Promise<void>) => void;
-  nodeAccess: () => NodeAccess;
+  /** The access to the node `nodeName` (the pod's; without it, the cluster's node access). */
+  nodeAccess: (nodeName?: string) => NodeAccess;
+  /** The access to every node of the cluster (a fresh pod may start on any). */
+  everyNode: () => NodeAccess[];
   readyPod: (rec: TestRecord) => Promise<V1Pod>;
   timeline: (rec: TestRecord, pod: string) => Promise<PodTimeline>;
   inject: <T>(rec: TestRecord, target: T, t: PodTimeline, fault: Fault<T>) => Promise<() => Promise<void>>;
@@ -61,7 +64,8 @@ export function addKillInitTests(k: KillInitKit): void {
   const w = k.workload;
   for (const victim of k.plainInits) {
     k.test('fault', `init container ${victim} killed (SIGKILL) during a fresh start, mid-run (or held at its start when it runs for under a second): it runs again alone, the ones before it not again, Ready within ${k.recoverMs / 1000} s, ${k.idempotency}`, async (rec) => {
-      const node = k.nodeAccess();
+      // Skipped early without node access; the kill then goes to the node the fresh pod runs on.
+      k.nodeAccess();
       /** A fresh start, the victim killed once seen running; false when it ended first (too fast to catch). */
       const attempt = async (held: boolean): Promise<{ name: string; t: PodTimeline } | false> => {
         const name = await freshStart(k.kc, k.namespace, w, await k.readyPod(rec), k.labels);
@@ -73,7 +77,7 @@ export function addKillInitTests(k: KillInitKit): void {
           return false;
         }
         try {
-          await k.inject(rec, node, t, killContainer(k.namespace, name, victim, 'SIGKILL'));
+          await k.inject(rec, k.nodeAccess(row.pod.spec?.nodeName), t, killContainer(k.namespace, name, victim, 'SIGKILL'));
         } catch (err) {
           // The kill came after it had ended on its own (exit 0, or no running container left): too fast as well.
           const late = (err instanceof FaultNotProven && err.proof.evidence['exitCode'] === 0) || /expected one running container/.test(firstLine(err));
@@ -86,9 +90,13 @@ export function addKillInitTests(k: KillInitKit): void {
       let killed = await attempt(false);
       if (!killed) {
         // It ran and ended between two looks: hold its next start instead of racing it again.
-        if (!canHoldAtStart(node)) throw new Skip(`${victim} finished before initc could kill it (it runs for well under a second), and this node's runtime cannot hold a container at its start (the embedded cluster's and kind's can; a node reached through a privileged pod cannot)`);
-        const withdraw = await node.holdNextStart(k.namespace, victim);
-        rec.undos.push(async () => void (await withdraw()));
+        // The fresh pod may start on any node: its start is held on each.
+        const nodes = k.everyNode();
+        if (!nodes.every(canHoldAtStart)) throw new Skip(`${victim} finished before initc could kill it (it runs for well under a second), and this node's runtime cannot hold a container at its start (the embedded cluster's and kind's can; a node reached through a privileged pod cannot)`);
+        for (const node of nodes) {
+          const withdraw = await node.holdNextStart(k.namespace, victim);
+          rec.undos.push(async () => void (await withdraw()));
+        }
         how = 'held at its start';
         killed = (await attempt(true)) as { name: string; t: PodTimeline };
       }

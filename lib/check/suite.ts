@@ -21,7 +21,7 @@ import { ensureNodeRunning, rebootNode } from '../chaos/node-faults.js';
 import { recordRows } from '../checks/recording.js';
 import { nodeAccessFor } from '../cluster/node-access.js';
 import { NodeCapabilityMissing } from '../cluster/provider.js';
-import type { NodeAccess } from '../cluster/provider.js';
+import type { NodeAccess, Nodes } from '../cluster/provider.js';
 import { PodTimeline } from '../observe/timeline.js';
 import type { TimelineRow } from '../observe/timeline.js';
 import { podMatches } from '../observe/wait.js';
@@ -64,6 +64,16 @@ export interface CheckOptions {
   outageMs: number;
   /** Only the static findings (the API server refused the manifests: nothing can be applied). */
   staticOnly?: boolean;
+  /** A cluster with access to each of its nodes: the node faults act on the node the pod runs on. */
+  nodes?: Nodes;
+}
+
+/**
+ * The access to the node `nodeName` (where the pod runs) when the cluster has access to each node;
+ * else (one node, or the pod not placed yet) the cluster's own node access, `fallback`.
+ */
+export function podNodeAccess(nodeName: string | undefined, nodes: Nodes | undefined, fallback: () => NodeAccess): NodeAccess {
+  return nodes && nodeName ? nodes.nodeAccess(nodeName) : fallback();
 }
 
 export interface Recovery {
@@ -94,11 +104,14 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
   /** The probe at the first Ready: the state a fresh pod's init containers leave, compared with after a fault during a fresh start. */
   let baseline: ProbeOutput | undefined;
   let node: { access?: NodeAccess; why?: string } | undefined;
-  const nodeAccess = () => {
-    node ??= nodeAccessFor(o.provider, o.context, { kubeConfig: () => o.kc });
-    if (!node.access) throw new Skip(node.why ?? 'no node access');
-    return node.access;
-  };
+  /** The access to the node `nodeName` (the pod's), or without it the cluster's node access; none: the test is skipped. */
+  const nodeAccess = (nodeName?: string) =>
+    podNodeAccess(nodeName, o.nodes, () => {
+      node ??= nodeAccessFor(o.provider, o.context, { kubeConfig: () => o.kc });
+      if (!node.access) throw new Skip(node.why ?? 'no node access');
+      return node.access;
+    });
+  const everyNode = () => (o.nodes ? o.nodes.nodeNames().map((n) => o.nodes!.nodeAccess(n)) : [nodeAccess()]);
 
   const { explained, readyPod } = workloadReadiness(o.kc, o.namespace, w, o.recoverMs);
 
@@ -185,7 +198,7 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
   });
 
   if (o.faults.includes('kill-init')) {
-    addKillInitTests({ kc: o.kc, namespace: o.namespace, labels: o.labels, workload: w, recoverMs: o.recoverMs, plainInits, idempotency, test, nodeAccess, readyPod, timeline, inject, readyAgain, probe, compareProbe, baseline: () => baseline });
+    addKillInitTests({ kc: o.kc, namespace: o.namespace, labels: o.labels, workload: w, recoverMs: o.recoverMs, plainInits, idempotency, test, nodeAccess, everyNode, readyPod, timeline, inject, readyAgain, probe, compareProbe, baseline: () => baseline });
   }
 
   // The faults that replace every container of the pod: the same test, but for how the fault is made and settles.
@@ -208,9 +221,10 @@ export function buildCheckSuite(mocha: Mocha, o: CheckOptions, state: CheckState
   for (const f of wholePodFaults) {
     if (!o.faults.includes(f.fault)) continue;
     test('fault', `${f.title}: Ready again within ${o.recoverMs / 1000} s, every init container ran again from the first in spec order, ${idempotency}`, async (rec) => {
-      const node = nodeAccess();
+      nodeAccess();
       const pod = await readyPod(rec);
       const name = pod.metadata!.name!;
+      const node = nodeAccess(pod.spec?.nodeName);
       const before = await probe(rec, name, `before ${f.what}`);
       if (before) checkProbeWorks(before, `before ${f.what}`);
       const t = await timeline(rec, name);

@@ -23,7 +23,7 @@ import { checkVerdict, notCheckedLines } from '../check/outcome.js';
 import type { CheckState } from '../check/suite.js';
 import { buildCheckSuite } from '../check/suite.js';
 import { ensureNodeRunning } from '../chaos/node-faults.js';
-import { hasNodeAccess } from '../cluster/provider.js';
+import { hasNodeAccess, hasNodes } from '../cluster/provider.js';
 import { generateAllureReport } from '../report/allure.js';
 import { formatSummary, readResults } from '../report/results.js';
 import { LEASE_NAMESPACE, LEASE_SECONDS, holdRunLease, planReap, reap } from '../scenario/liveness.js';
@@ -159,6 +159,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
           replicas: a.replicas,
           evict: a.evict,
           staticOnly: refused.length > 0,
+          nodes: hasNodes(cluster) ? cluster : undefined,
         },
         state,
       );
@@ -169,7 +170,9 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         }),
       );
     } finally {
-      if (hasNodeAccess(cluster)) await ensureNodeRunning(cluster).catch((err: Error) => ctx.progress.info(`✘ could not start the node's kubelet and containerd again: ${err.message}`));
+      if (hasNodes(cluster)) {
+        for (const name of cluster.nodeNames()) await ensureNodeRunning(cluster.nodeAccess(name)).catch((err: Error) => ctx.progress.info(`✘ could not start node ${name}'s kubelet and containerd again: ${err.message}`));
+      } else if (hasNodeAccess(cluster)) await ensureNodeRunning(cluster).catch((err: Error) => ctx.progress.info(`✘ could not start the node's kubelet and containerd again: ${err.message}`));
       if (namespace) {
         try {
           if (shared && (state.failed || mochaFailures) && a['keep-on-failure'] && !refused.length) {
