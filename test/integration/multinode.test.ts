@@ -3,10 +3,12 @@
  * Ready, a pod on each; the pod on node 0 reaches the pod on node 2 by its address and through a
  * ClusterIP Service, and the API server reaches node 2's kubelet (logs, exec); node 2 has no route
  * out of the cluster; a claim binds on its pod's node, its PV pinned there; the cluster's Nodes
- * capability reaches each node's own runtime; another node count is refused while it runs; and
+ * capability reaches each node's own runtime; `initc run` on it pins the fixture pods to node 0 and
+ * drain spreads its own; another node count is refused while it runs; and
  * `cluster down` leaves nothing of either node.
  */
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
@@ -23,6 +25,7 @@ import { ExitCode } from '../../lib/errors.js';
 import { hasNodes, loadKubeConfig } from '../../lib/cluster/provider.js';
 import { LOCAL_FIXTURE_IMAGE } from '../../lib/fixture-image.js';
 import { exists } from '../../lib/util/fsx.js';
+import { readResults, suiteOf } from '../../lib/report/results.js';
 import { initc } from '../support/cli.js';
 import { StorageProbe, until } from '../support/storage.js';
 
@@ -154,6 +157,29 @@ describe('embedded cluster of two nodes (integration; root)', function () {
     expect(again).to.not.equal(undefined);
     expect(again).to.not.equal(kubelets[1]);
     expect(await cluster.componentPid('kubelet')).to.equal(kubelets[0]);
+  });
+
+  it('`initc run` on it: the fixture pods go to node 0 (the home node), so chaos-kill\'s faults reach them; drain spreads its pods and its three tests pass, none skipped; the cluster stays up', async () => {
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-multinode-run-'));
+    try {
+      const started = Date.now();
+      const r = await initc(['run', '--local-cluster', NAME, '--suite', 'order,chaos-kill,drain', '--out', out]);
+      console.log(`    (initc run --local-cluster ${NAME} --suite order,chaos-kill,drain: exit ${r.exitCode} after ${((Date.now() - started) / 1000).toFixed(1)}s)`);
+      const output = `${String(r.stdout)}\n${String(r.stderr)}`;
+      expect(r.exitCode, output.slice(-3000)).to.equal(0);
+      expect(output).to.include(`fixture pods on node ${zero.nodeName} of 2 (the home node`);
+      const results = await readResults(path.join(out, 'allure-results'));
+      const of = (suite: string, status: string) => results.filter((x) => suiteOf(x) === suite && x.status === status).length;
+      expect({ chaosKill: of('chaos-kill', 'passed') > 0, drainPassed: of('drain', 'passed'), drainSkipped: of('drain', 'skipped'), failed: results.filter((x) => x.status === 'failed' || x.status === 'broken').map((x) => x.name) }).to.deep.equal({ chaosKill: true, drainPassed: 3, drainSkipped: 0, failed: [] });
+      // A run on a cluster it did not start leaves it running, both nodes Ready and schedulable again (drain's cordon undone).
+      const nodes = (await core.listNode()).items;
+      expect(nodes.map((n) => [n.metadata!.name, isNodeReady(n), n.spec?.unschedulable ?? false]).sort()).to.deep.equal([
+        ['initc-mnt-node', true, false],
+        ['initc-mnt-node2', true, false],
+      ]);
+    } finally {
+      await fs.rm(out, { recursive: true, force: true });
+    }
   });
 
   it('asking for the running cluster with another node count is a one-line usage error', async () => {
