@@ -12,7 +12,7 @@
  * where the node access tells them (ComponentPids), and for a restart by seeing it down between.
  */
 import type { NodeAccess, NodeComponent } from '../cluster/provider.js';
-import { readsComponentPids, restartsDetached } from '../cluster/provider.js';
+import { NodeCapabilityMissing, readsComponentPids, restartsDetached } from '../cluster/provider.js';
 import { allSandboxIds } from './cri.js';
 import type { Fault } from './fault.js';
 import type { DownWindow, RestartEvidence } from './proof.js';
@@ -20,7 +20,17 @@ import { proofFailed, rebootProof, restartProof } from './proof.js';
 import { sleep } from '../util/time.js';
 
 export async function ensureNodeRunning(node: NodeAccess): Promise<void> {
-  for (const c of ['kube-apiserver', 'containerd', 'kubelet'] as const) if (!(await node.componentRunning(c))) await node.startComponent(c);
+  for (const c of ['kube-apiserver', 'containerd', 'kubelet'] as const) {
+    let running: boolean;
+    try {
+      running = await node.componentRunning(c);
+    } catch (err) {
+      // A node of several that runs no API server (a worker, an embedded cluster's node 1..): nothing of it to start.
+      if (c === 'kube-apiserver' && err instanceof NodeCapabilityMissing) continue;
+      throw err;
+    }
+    if (!running) await node.startComponent(c);
+  }
 }
 
 /** The component's pid where the node access can tell it (ComponentPids), else undefined (never proven). */

@@ -18,6 +18,9 @@ export type Placement =
   /** Spread over the nodes by the scheduler, preferring those other than the home node `away`. */
   | { pin: 'none'; away?: string };
 
+/** Whether the pod mounts a PersistentVolumeClaim. */
+export const mountsClaim = (spec: V1PodSpec): boolean => (spec.volumes ?? []).some((v) => v.persistentVolumeClaim !== undefined);
+
 /** Where the fixture pods go, from the run's environment; `spread`: the scenario opted out of the home node. */
 export function placementOf(env: NodeJS.ProcessEnv, spread: boolean): Placement {
   const agent = env[PINNED_NODE_ENV];
@@ -31,8 +34,9 @@ export function placementOf(env: NodeJS.ProcessEnv, spread: boolean): Placement 
 export const pinnedNode = (p: Placement): string | undefined => (p.pin === 'none' ? undefined : p.node);
 
 /**
- * Places a pod's spec. A pinned pod gets nodeName (past the scheduler) or, `throughScheduler` or
- * for a controller's template, a hostname node selector; pinned to the home node through the
+ * Places a pod's spec. A pinned pod gets nodeName (past the scheduler) or, `throughScheduler`, for
+ * a controller's template, or pinned to the home node when it mounts a claim, a hostname node selector (a claim that waits
+ * for its first consumer is bound on the node the scheduler picks: a nodeName pod leaves it Pending); pinned to the home node through the
  * scheduler it also tolerates the control plane's NoSchedule taint (the kubelet admits a nodeName
  * pod regardless: it heeds only NoExecute taints). A spread pod prefers nodes other than the home node.
  */
@@ -44,7 +48,8 @@ export function placeSpec(spec: V1PodSpec, p: Placement, throughScheduler: boole
     const nodeAffinity = affinity.nodeAffinity ?? {};
     return { ...spec, affinity: { ...affinity, nodeAffinity: { ...nodeAffinity, preferredDuringSchedulingIgnoredDuringExecution: [...(nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []), away] } } };
   }
-  if (!throughScheduler) return { ...spec, nodeName: p.node };
+  // The agent's pin is as it always was (a claim's pod too by nodeName); the home node's sends a claim's pod through the scheduler.
+  if (!throughScheduler && !(p.pin === 'home' && mountsClaim(spec))) return { ...spec, nodeName: p.node };
   const placed: V1PodSpec = { ...spec, nodeSelector: { ...spec.nodeSelector, [HOSTNAME_LABEL]: p.node } };
   if (p.pin === 'home') placed.tolerations = [...(spec.tolerations ?? []), CONTROL_PLANE_TOLERATION];
   return placed;

@@ -9,9 +9,10 @@ import type { Fault, Injection } from '../../lib/chaos/fault.js';
 import { describeProofs, injectFault, requireProof, undoAllFaults } from '../../lib/chaos/fault.js';
 import { killContainer } from '../../lib/chaos/kill-container.js';
 import { killPause, removeSandbox } from '../../lib/chaos/lose-sandbox.js';
-import { rebootNode, restartComponent } from '../../lib/chaos/node-faults.js';
+import { ensureNodeRunning, rebootNode, restartComponent } from '../../lib/chaos/node-faults.js';
 import { FaultNotProven, overlapProof } from '../../lib/chaos/proof.js';
 import { serviceOutage } from '../../lib/chaos/service-outage.js';
+import { NodeCapabilityMissing } from '../../lib/cluster/provider.js';
 import type { NodeAccess, NodeComponent } from '../../lib/cluster/provider.js';
 import type { PodTimeline } from '../../lib/observe/timeline.js';
 
@@ -214,6 +215,37 @@ describe('fault injection with proof', () => {
       node.running.containerd = false;
       await restartComponent('kubelet', 0).undo(node);
       expect(node.calls).to.deep.equal(['start containerd']);
+    });
+
+    it('ensureNodeRunning on a node without an API server (a worker): containerd and the kubelet started, the API server passed over', async () => {
+      const node = fakeNode(() => '');
+      node.running.containerd = false;
+      node.running.kubelet = false;
+      node.componentRunning = async (c) => {
+        if (c === 'kube-apiserver') throw new NodeCapabilityMissing('the API server runs on node 0');
+        return node.running[c];
+      };
+      await ensureNodeRunning(node);
+      expect(node.calls).to.deep.equal(['start containerd', 'start kubelet']);
+    });
+
+    it('ensureNodeRunning: any other failure to read a component passes through', async () => {
+      const node = fakeNode(() => '');
+      node.componentRunning = async (c) => {
+        if (c === 'kube-apiserver') throw new Error('state file unreadable');
+        return true;
+      };
+      let err: unknown;
+      await ensureNodeRunning(node).catch((e: unknown) => (err = e));
+      expect((err as Error).message).to.equal('state file unreadable');
+      const missing = fakeNode(() => '');
+      missing.componentRunning = async (c) => {
+        if (c === 'kubelet') throw new NodeCapabilityMissing('no kubelet here');
+        return true;
+      };
+      err = undefined;
+      await ensureNodeRunning(missing).catch((e: unknown) => (err = e));
+      expect((err as Error).message).to.equal('no kubelet here');
     });
 
     it('a detached restart (through a privileged pod) is proven by the new pid', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { V1PodSpec } from '@kubernetes/client-node';
-import { CONTROL_PLANE_TOLERATION, HOSTNAME_LABEL, describeHome, homeNodeOf, pinnedNode, placeSpec, placementOf } from '../../lib/scenario/placement.js';
+import { CONTROL_PLANE_TOLERATION, HOSTNAME_LABEL, describeHome, homeNodeOf, mountsClaim, pinnedNode, placeSpec, placementOf } from '../../lib/scenario/placement.js';
 import { HOME_NODE_ENV, PINNED_NODE_ENV } from '../../lib/cluster/node-access.js';
 
 const spec = (): V1PodSpec => ({ containers: [{ name: 'app', image: 'x' }], nodeSelector: { disk: 'ssd' }, tolerations: [{ key: 'k', operator: 'Exists' }] });
@@ -49,6 +49,16 @@ describe('placement: which node a run\'s fixture pods go to', () => {
     expect(placed.nodeSelector).to.deep.equal({ disk: 'ssd', 'kubernetes.io/hostname': 'kind-control-plane' });
     expect(placed.tolerations).to.deep.equal([{ key: 'k', operator: 'Exists' }, CONTROL_PLANE_TOLERATION]);
     expect(placeSpec({ containers: [] }, { pin: 'home', node: 'n0' }, true)).to.deep.equal({ containers: [], nodeSelector: { 'kubernetes.io/hostname': 'n0' }, tolerations: [CONTROL_PLANE_TOLERATION] });
+  });
+
+  it('pinned to the home node, a pod that mounts a claim goes through the scheduler even when not asked (a claim waiting for its first consumer binds there)', () => {
+    const withClaim: V1PodSpec = { containers: [], volumes: [{ name: 'e', emptyDir: {} }, { name: 'data', persistentVolumeClaim: { claimName: 'shared' } }] };
+    expect(mountsClaim(withClaim)).to.equal(true);
+    expect(mountsClaim({ containers: [], volumes: [{ name: 'e', emptyDir: {} }] })).to.equal(false);
+    expect(mountsClaim({ containers: [] })).to.equal(false);
+    expect(placeSpec(withClaim, { pin: 'home', node: 'n0' }, false)).to.deep.equal({ ...withClaim, nodeSelector: { 'kubernetes.io/hostname': 'n0' }, tolerations: [CONTROL_PLANE_TOLERATION] });
+    // The agent's pin unchanged: by nodeName, as before.
+    expect(placeSpec(withClaim, { pin: 'agent', node: 'a' }, false)).to.deep.equal({ ...withClaim, nodeName: 'a' });
   });
 
   it('pinned to the agent\'s node through the scheduler: the selector as before, no toleration added', () => {
