@@ -192,11 +192,7 @@ export class ScenarioKit {
     return { metadata: { labels: metadata!.labels! }, spec: placeSpec(spec!, this.placement(), true) };
   }
 
-  /**
-   * This scenario's pods are spread over the nodes by the scheduler (preferring nodes other than the
-   * home node), not pinned to the run's home node: for tests that move pods between nodes (drain).
-   * The privileged agent's node still pins them (the test sees that in placement()).
-   */
+  /** This scenario's pods go where the scheduler puts them, away from the home node if it can (drain); the agent's node still pins them. */
   spreadOverNodes(): void {
     this.spread = true;
   }
