@@ -1,9 +1,12 @@
 // Benchmark of the conformance suites: per scenario, the time to verdict beside the kubelet's own
 // floor (when the cluster delivered the awaited state: the back-off it sat through, its sync and
 // requeue delays, the fixture's deliberate waits), and beside the nominal back-off and delays
-// alone; and the whole default suite run in parallel beside its longest scenario.
-// Goals: verdict ≤ 1.3 × floor per scenario, whole ≤ 1.5 × longest.
-// Usage: scripts/bench-suites [--kubeconfig FILE] (default: the embedded cluster, started if needed).
+// alone; and the whole default suite run beside its longest scenario.
+// Goals: verdict ≤ 1.3 × floor per scenario; whole ≤ 1.15 × longest on the embedded cluster (the
+// node-wide suites on a cluster of their own at the same time, --node-suites own-cluster), ≤ 1.5 × by
+// kubeconfig (where they run alone, after the others).
+// Usage: scripts/bench-suites [--local-cluster NAME | --kubeconfig FILE] (default: the embedded
+// cluster "bench", started for the bench and stopped after). Runs the built CLI (dist/).
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,18 +23,21 @@ const arg = (name: string) => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 
-let kubeconfig = arg('--kubeconfig');
+const kubeconfig = arg('--kubeconfig');
+const localName = arg('--local-cluster') ?? 'bench';
 let started: LocalClusterProvider | undefined;
 if (!kubeconfig) {
-  const local = new LocalClusterProvider({ version: resolveKubeVersion(process.env.INITC_BENCH_VERSION), mergeKubeconfig: false });
+  const local = new LocalClusterProvider({ version: resolveKubeVersion(process.env.INITC_BENCH_VERSION), name: localName, mergeKubeconfig: false });
   if (!(await local.status()).running) started = local;
-  kubeconfig = (await local.create({ progress: silentProgress })).kubeconfigPath;
+  // Started (and released) here, so the run below finds it running and leaves it so: its start is not the suites' time.
+  await (await local.create({ progress: silentProgress })).release();
 }
+const cluster = kubeconfig ? ['--kubeconfig', kubeconfig] : ['--local-cluster', localName];
 
 const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-bench-'));
 try {
   const wallStart = Date.now();
-  const run = await execa(path.join(projectRoot(), 'node_modules', '.bin', 'tsx'), [path.join(projectRoot(), 'lib', 'cli', 'main.ts'), 'run', '--kubeconfig', kubeconfig, '--out', out], { reject: false });
+  const run = await execa(process.execPath, [path.join(projectRoot(), 'dist', 'lib', 'cli', 'main.js'), 'run', ...cluster, '--out', out], { reject: false });
   const wallMs = Date.now() - wallStart;
   const dir = path.join(out, 'allure-results');
   const results = await readResults(dir);
@@ -54,7 +60,8 @@ try {
   const timed = rows.filter((r) => r.cluster > 1000);
   console.log(`\nworst verdict / kubelet floor (scenarios over 1 s): ${Math.max(...timed.map((r) => r.verdict / r.cluster)).toFixed(2)} (goal ≤ 1.30)`);
   console.log(`worst verdict / nominal back-off and delays: ${Math.max(...floored.map((r) => r.verdict / r.floor)).toFixed(2)} (the kubelet restarts at its next pod sync, not at the back-off's end)`);
-  console.log(`whole suite (parallel): ${s(suiteMs)} beside its longest scenario ${s(longest)}: ratio ${(suiteMs / longest).toFixed(2)} (goal ≤ 1.50)`);
+  const goal = kubeconfig ? 1.5 : 1.15;
+  console.log(`whole suite run (${kubeconfig ? 'by kubeconfig: node-wide suites after the others' : 'embedded: node-wide suites on a cluster of their own, at the same time'}): ${s(suiteMs)} beside its longest scenario ${s(longest)}: ratio ${(suiteMs / longest).toFixed(2)} (goal ≤ ${goal.toFixed(2)})`);
   console.log(`initc run wall time, including connection and report: ${s(wallMs)}`);
 } finally {
   await fs.rm(out, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * judged by each run's Lease (lib/scenario/liveness.ts), and says what it kept and why. Namespaces
  * of live runs, on any machine, and those kept for debugging are never touched. An embedded cluster
  * that a dead run started, meaning to stop it, is stopped, and a kind cluster a dead run created is
- * deleted (unless --keep-cluster).
+ * deleted (unless --keep-cluster, and never when the cluster is named by --kubeconfig/--context).
  */
 import type { CommandModule } from 'yargs';
 import { planReap, reap } from '../scenario/liveness.js';
@@ -31,8 +31,10 @@ export const gcCommand: CommandModule<object, GcArgs> = {
   handler: async (a) => {
     const ctx = commandContext();
     if (a.namespace !== undefined) return gcNamespaces(a);
-    const orphanedKind = await removeOrphanedKindClusters(ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] });
-    const stopped = await stopOrphanedLocalClusters(ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] });
+    // A cluster named by kubeconfig is the only one gc looks at: this machine's clusters are not that cluster's business.
+    const machine = chosenProvider(a) !== 'kubeconfig';
+    const orphanedKind = machine ? await removeOrphanedKindClusters(ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] }) : [];
+    const stopped = machine ? await stopOrphanedLocalClusters(ctx.progress, { dryRun: a['dry-run'], keep: a['keep-cluster'] }) : [];
     if (chosenProvider(a) === 'local' && stopped.includes(localName(a))) return;
     // With kind clusters of dead runs handled, an embedded cluster that is not running is nothing to clean.
     const kc = await connectOnly(a, ctx.progress).catch((err: unknown) => {
