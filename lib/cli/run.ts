@@ -238,8 +238,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
           ctx.progress.info(`✘ node access through a privileged pod failed: ${why}; the chaos tests that need the node are skipped`);
         }
       }
-      // The nodes the tests' pods run on: the agent's, when it pins them there.
-      const environmentInfo: Record<string, string> = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a), pinnedNode, clusterSettings(a))), 'chaos seed': String(seed), 'fixture image': fixture.image };
+      // The nodes the tests' pods run on: the agent's or the home node, when the run pins them there.
+      const environmentInfo: Record<string, string> = { ...(await describeEnvironment(cluster.kubeConfig(), chosenProvider(a), pinnedNode ?? home, clusterSettings(a))), 'chaos seed': String(seed), 'fixture image': fixture.image };
       if (nodeAccess) environmentInfo['node access'] = nodeAccess;
       if (home && !pinnedNode) environmentInfo['fixture pods'] = describeHome(home, nodeNames.length);
       if (suites.some((s) => SUITES[s]!.chaos)) ctx.progress.info(`chaos seed ${seed} (repeat this run's random choices with --seed ${seed})`);

@@ -32,6 +32,15 @@ describe('drain: the two-node gate', () => {
     expect(drainSkipReason([node('initc-sui-node')])).to.equal('needs 2 schedulable nodes; run with --nodes 2 (this cluster has 1: initc-sui-node)');
     expect(drainSkipReason([node('a'), node('b', { unschedulable: true })])).to.equal('needs 2 schedulable nodes; run with --nodes 2 (this cluster has 1: a)');
     expect(drainSkipReason([])).to.equal('needs 2 schedulable nodes; run with --nodes 2 (this cluster has 0)');
+    expect(drainSkipReason([node('pink-control-plane', { taints: ['NoSchedule'] }), node('pink-worker')])).to.equal(
+      "needs 2 schedulable nodes (this cluster has 1: pink-worker; tainted against pods, as kind's control plane is: pink-control-plane (NoSchedule)); run with --nodes 3",
+    );
+    expect(drainSkipReason([node('cp', { taints: ['PreferNoSchedule', 'NoExecute'] }), node('x', { taints: ['NoSchedule'] })])).to.equal(
+      "needs 2 schedulable nodes (this cluster has 0; tainted against pods, as kind's control plane is: cp (NoExecute), x (NoSchedule)); run with --nodes 4",
+    );
+    // A cordoned or not Ready node is not counted as tainted, whatever its taints.
+    expect(drainSkipReason([node('a'), node('b', { unschedulable: true, taints: ['NoSchedule'] }), node('c', { ready: false, taints: ['NoSchedule'] })])).to.equal('needs 2 schedulable nodes; run with --nodes 2 (this cluster has 1: a)');
+    expect(drainSkipReason([node('a'), node('b', { taints: ['PreferNoSchedule'] })])).to.equal(undefined);
     expect(drainSkipReason([node('a'), node('b')])).to.equal(undefined);
     expect(drainSkipReason([node('a'), node('b'), node('c')])).to.equal(undefined);
   });
