@@ -163,14 +163,16 @@ describe('embedded cluster of two nodes (integration; root)', function () {
     const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-multinode-run-'));
     try {
       const started = Date.now();
-      const r = await initc(['run', '--local-cluster', NAME, '--suite', 'order,chaos-kill,drain', '--out', out]);
-      console.log(`    (initc run --local-cluster ${NAME} --suite order,chaos-kill,drain: exit ${r.exitCode} after ${((Date.now() - started) / 1000).toFixed(1)}s)`);
+      // chaos-kill's kills by SIGKILL only (its minute-long flaky test left out), drain's three tests, order's one.
+      const args = ['run', '--local-cluster', NAME, '--suite', 'order,chaos-kill,drain', '--grep', '^(order|drain)|SIGKILL', '--out', out];
+      const r = await initc(args);
+      console.log(`    (initc ${args.join(' ')}: exit ${r.exitCode} after ${((Date.now() - started) / 1000).toFixed(1)}s)`);
       const output = `${String(r.stdout)}\n${String(r.stderr)}`;
       expect(r.exitCode, output.slice(-3000)).to.equal(0);
       expect(output).to.include(`fixture pods on node ${zero.nodeName} of 2 (the home node`);
       const results = await readResults(path.join(out, 'allure-results'));
       const of = (suite: string, status: string) => results.filter((x) => suiteOf(x) === suite && x.status === status).length;
-      expect({ chaosKill: of('chaos-kill', 'passed') > 0, drainPassed: of('drain', 'passed'), drainSkipped: of('drain', 'skipped'), failed: results.filter((x) => x.status === 'failed' || x.status === 'broken').map((x) => x.name) }).to.deep.equal({ chaosKill: true, drainPassed: 3, drainSkipped: 0, failed: [] });
+      expect({ chaosKill: of('chaos-kill', 'passed'), drainPassed: of('drain', 'passed'), drainSkipped: of('drain', 'skipped'), failed: results.filter((x) => x.status === 'failed' || x.status === 'broken').map((x) => x.name) }).to.deep.equal({ chaosKill: 3, drainPassed: 3, drainSkipped: 0, failed: [] });
       // A run on a cluster it did not start leaves it running, both nodes Ready and schedulable again (drain's cordon undone).
       const nodes = (await core.listNode()).items;
       expect(nodes.map((n) => [n.metadata!.name, isNodeReady(n), n.spec?.unschedulable ?? false]).sort()).to.deep.equal([
