@@ -36,13 +36,14 @@ export const schedulableNodes = (nodes: readonly NodeSummary[]) => nodes.filter(
 export function drainSkipReason(nodes: readonly NodeSummary[]): string | undefined {
   const ok = schedulableNodes(nodes);
   if (ok.length >= NODES_NEEDED) return undefined;
+  const has = `${ok.length}${ok.length ? `: ${ok.join(', ')}` : ''}`;
   // A node tainted against pods (kind's control plane) counts in --nodes but takes none of them.
   const tainted = nodes.filter((n) => n.ready && !n.unschedulable && n.taints.some((t) => t === 'NoSchedule' || t === 'NoExecute'));
   if (tainted.length) {
     const which = tainted.map((n) => `${n.name} (${n.taints.filter((t) => t === 'NoSchedule' || t === 'NoExecute').join(', ')})`).join(', ');
-    return `needs ${NODES_NEEDED} schedulable nodes (this cluster has ${ok.length}${ok.length ? `: ${ok.join(', ')}` : ''}; tainted against pods, as kind's control plane is: ${which}); run with --nodes ${NODES_NEEDED + tainted.length}`;
+    return `needs ${NODES_NEEDED} schedulable nodes (this cluster has ${has}; tainted against pods, as kind's control plane is: ${which}); run with --nodes ${NODES_NEEDED + tainted.length}`;
   }
-  return `needs ${NODES_NEEDED} schedulable nodes; run with --nodes ${NODES_NEEDED} (this cluster has ${ok.length}${ok.length ? `: ${ok.join(', ')}` : ''})`;
+  return `needs ${NODES_NEEDED} schedulable nodes; run with --nodes ${NODES_NEEDED} (this cluster has ${has})`;
 }
 
 export interface PodSummary {

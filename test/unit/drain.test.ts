@@ -41,6 +41,12 @@ describe('drain: the two-node gate', () => {
     // A cordoned or not Ready node is not counted as tainted, whatever its taints.
     expect(drainSkipReason([node('a'), node('b', { unschedulable: true, taints: ['NoSchedule'] }), node('c', { ready: false, taints: ['NoSchedule'] })])).to.equal('needs 2 schedulable nodes; run with --nodes 2 (this cluster has 1: a)');
     expect(drainSkipReason([node('a'), node('b', { taints: ['PreferNoSchedule'] })])).to.equal(undefined);
+    // PreferNoSchedule takes pods: such a node is neither missing nor named tainted.
+    expect(drainSkipReason([node('a', { taints: ['PreferNoSchedule'] })])).to.equal('needs 2 schedulable nodes; run with --nodes 2 (this cluster has 1: a)');
+    expect(drainSkipReason([node('cp', { taints: ['NoSchedule', 'NoExecute'] })])).to.equal(
+      "needs 2 schedulable nodes (this cluster has 0; tainted against pods, as kind's control plane is: cp (NoSchedule, NoExecute)); run with --nodes 3",
+    );
+
     expect(drainSkipReason([node('a'), node('b')])).to.equal(undefined);
     expect(drainSkipReason([node('a'), node('b'), node('c')])).to.equal(undefined);
   });
