@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import yaml from 'js-yaml';
-import { SUITES } from '../../lib/cli/run.js';
+import { SUITES } from '../../lib/cli/suite-table.js';
 import type { Permission } from '../../lib/access/permissions.js';
 import { ANY_NAMESPACE, CLUSTER, LEASES, permissions, isUrl, permissionsFor, resourceName, scopeWords } from '../../lib/access/permissions.js';
 import { describeMissing, identityWords, missingOf, norList, optionalNotes, preflight, questionsOf, refusalMessage, reviewOf } from '../../lib/access/preflight.js';

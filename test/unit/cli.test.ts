@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ExitCode, InitcError } from '../../lib/errors.js';
-import { selectSuites } from '../../lib/cli/run.js';
+import { selectSuites } from '../../lib/cli/suite-table.js';
 import { generateAllureReport } from '../../lib/report/allure.js';
 import { runVerdict } from '../../lib/report/results.js';
 import type { ResultFile } from '../../lib/report/results.js';

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { V1Lease } from '@kubernetes/client-node';
-import { SUITES } from '../../lib/cli/run.js';
+import { SUITES } from '../../lib/cli/suite-table.js';
 import { checkNamespacePermissions, levelOf, namePrefix, namespacedPermissions, parseNamespaces, planNamespaces, resourceOfPath, suiteNeeds } from '../../lib/access/namespaced.js';
 import { checkNamespace } from '../../lib/cli/check-namespaced.js';
 import { InitcError } from '../../lib/errors.js';

@@ -6,7 +6,7 @@ import type { TestStatus } from '../../lib/report/model.js';
 import { featureGatesOf } from '../../lib/report/build-model.js';
 import { gatesEnvironment } from '../../lib/cli/environment.js';
 import { GATED_SUITES, INIT_CONTAINER_GATES, gatesFromMetrics } from '../../lib/cluster/features.js';
-import { SUITES } from '../../lib/cli/run.js';
+import { SUITES } from '../../lib/cli/suite-table.js';
 import type { ClusterIdentity } from '../../lib/report/model.js';
 
 const identity = (featureGates: Record<string, string> | null, askedFor: string | null = null): ClusterIdentity => ({
