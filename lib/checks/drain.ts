@@ -16,16 +16,19 @@ export interface NodeSummary {
   name: string;
   ready: boolean;
   unschedulable: boolean;
-  /** Effects of its taints (NoSchedule, NoExecute keep the suite's pods off it; PreferNoSchedule does not). */
+  /** Effects of its taints (NoSchedule, NoExecute keep the suite's pods off it; PreferNoSchedule does not), less the control plane's NoSchedule, which the suite's pods tolerate. */
   taints: string[];
 }
+
+/** kind's control plane keeps it with workers; the drain suite's pods tolerate it (lib/scenario/placement.ts), so with one worker they can move there. */
+const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
 
 export function nodeSummary(n: V1Node): NodeSummary {
   return {
     name: n.metadata?.name ?? '',
     ready: n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     unschedulable: n.spec?.unschedulable === true,
-    taints: (n.spec?.taints ?? []).map((t) => t.effect),
+    taints: (n.spec?.taints ?? []).filter((t) => !(t.key === CONTROL_PLANE_TAINT && t.effect === 'NoSchedule')).map((t) => t.effect),
   };
 }
 

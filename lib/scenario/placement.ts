@@ -38,7 +38,8 @@ export const pinnedNode = (p: Placement): string | undefined => (p.pin === 'none
  * a controller's template, or pinned to the home node when it mounts a claim, a hostname node selector (a claim that waits
  * for its first consumer is bound on the node the scheduler picks: a nodeName pod leaves it Pending); pinned to the home node through the
  * scheduler it also tolerates the control plane's NoSchedule taint (the kubelet admits a nodeName
- * pod regardless: it heeds only NoExecute taints). A spread pod prefers nodes other than the home node.
+ * pod regardless: it heeds only NoExecute taints). A spread pod prefers nodes other than the home node,
+ * and tolerates the control plane's taint too (on kind with one worker, the control plane is where it moves).
  */
 export function placeSpec(spec: V1PodSpec, p: Placement, throughScheduler: boolean): V1PodSpec {
   if (p.pin === 'none') {
@@ -46,7 +47,12 @@ export function placeSpec(spec: V1PodSpec, p: Placement, throughScheduler: boole
     const away = { weight: 100, preference: { matchExpressions: [{ key: HOSTNAME_LABEL, operator: 'NotIn', values: [p.away] }] } };
     const affinity = spec.affinity ?? {};
     const nodeAffinity = affinity.nodeAffinity ?? {};
-    return { ...spec, affinity: { ...affinity, nodeAffinity: { ...nodeAffinity, preferredDuringSchedulingIgnoredDuringExecution: [...(nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []), away] } } };
+    // It may also go to kind's control plane (the home node there): with one worker that is the only other node to move to.
+    return {
+      ...spec,
+      affinity: { ...affinity, nodeAffinity: { ...nodeAffinity, preferredDuringSchedulingIgnoredDuringExecution: [...(nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []), away] } },
+      tolerations: [...(spec.tolerations ?? []), CONTROL_PLANE_TOLERATION],
+    };
   }
   // The agent's pin is as it always was (a claim's pod too by nodeName); the home node's sends a claim's pod through the scheduler.
   if (!throughScheduler && !(p.pin === 'home' && mountsClaim(spec))) return { ...spec, nodeName: p.node };

@@ -54,6 +54,12 @@ describe('drain: the two-node gate', () => {
   it('reads a node as the API gives it', () => {
     const n: V1Node = { metadata: { name: 'n1' }, spec: { unschedulable: true, taints: [{ key: 'k', effect: 'NoSchedule' }] }, status: { conditions: [{ type: 'MemoryPressure', status: 'True' }, { type: 'Ready', status: 'True' }] } };
     expect(nodeSummary(n)).to.deep.equal({ name: 'n1', ready: true, unschedulable: true, taints: ['NoSchedule'] });
+    // kind's control plane with workers: its NoSchedule taint is tolerated by the suite's pods, so it counts as schedulable; its other taints do not.
+    const cp: V1Node = { metadata: { name: 'pink-control-plane' }, spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }, status: { conditions: [{ type: 'Ready', status: 'True' }] } };
+    expect(nodeSummary(cp)).to.deep.equal({ name: 'pink-control-plane', ready: true, unschedulable: false, taints: [] });
+    const cpExecute: V1Node = { ...cp, spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoExecute' }, { key: 'other', effect: 'NoSchedule' }] } };
+    expect(nodeSummary(cpExecute).taints).to.deep.equal(['NoExecute', 'NoSchedule']);
+    expect(drainSkipReason([nodeSummary(cp), node('pink-worker')])).to.equal(undefined);
     expect(nodeSummary({ status: { conditions: [{ type: 'Ready', status: 'False' }] } })).to.deep.equal({ name: '', ready: false, unschedulable: false, taints: [] });
     expect(nodeSummary({ spec: { unschedulable: false } })).to.deep.equal({ name: '', ready: false, unschedulable: false, taints: [] });
     expect(nodeSummary({ status: {} }).ready).to.equal(false);

@@ -70,8 +70,12 @@ describe('placement: which node a run\'s fixture pods go to', () => {
     const base: V1PodSpec = { containers: [], affinity: { podAffinity: {}, nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [own] } } };
     const placed = placeSpec(base, { pin: 'none', away: 'n0' }, true);
     const away = { weight: 100, preference: { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['n0'] }] } };
-    expect(placed).to.deep.equal({ containers: [], affinity: { podAffinity: {}, nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [own, away] } } });
-    expect(placeSpec({ containers: [] }, { pin: 'none', away: 'n0' }, false)).to.deep.equal({ containers: [], affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [away] } } });
+    expect(placed).to.deep.equal({ containers: [], affinity: { podAffinity: {}, nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [own, away] } }, tolerations: [CONTROL_PLANE_TOLERATION] });
+    expect(placeSpec({ containers: [], tolerations: [{ key: 'k', operator: 'Exists' }] }, { pin: 'none', away: 'n0' }, false)).to.deep.equal({
+      containers: [],
+      affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [away] } },
+      tolerations: [{ key: 'k', operator: 'Exists' }, CONTROL_PLANE_TOLERATION],
+    });
   });
 
   it('spread without a home node, or nothing pinned: the spec unchanged', () => {
