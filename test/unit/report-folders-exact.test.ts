@@ -28,6 +28,8 @@ describe('a run\'s --out folder (folders, exactly)', () => {
 
   it('initc\'s own entries, sorted, phase JUnit files among them; nothing else', () => {
     expect(ownEntries(['results.json', 'notes.txt', 'junit-2.xml', 'allure-results', 'junit-x.xml', 'plan.json', 'junit.xml.bak', 'conformance.md'])).to.deep.equal(['allure-results', 'conformance.md', 'junit-2.xml', 'plan.json', 'results.json']);
+    // A phase's JUnit is exactly junit-<n>.xml: not a name that ends or starts with one.
+    expect(ownEntries(['my-junit-1.xml', 'junit-1.xml.bak', 'junit-12.xml'])).to.deep.equal(['junit-12.xml']);
     expect(ownEntries([])).to.deep.equal([]);
   });
 
@@ -44,6 +46,13 @@ describe('a run\'s --out folder (folders, exactly)', () => {
     expect((await fs.readdir(dir)).sort()).to.deep.equal([marker, 'allure-report', 'mine.txt']);
     expect(await claimRunFolder(dir, me, async () => false)).to.deep.equal(['allure-report']);
     expect((await fs.readdir(dir)).sort()).to.deep.equal([marker, 'mine.txt']);
+  });
+
+  it('a name that only contains a marker is none: never asked about, never removed', async () => {
+    const lookalikes = [`notes.initc-owner-${os.hostname()}-11-999`, `.initc-owner-${os.hostname()}-11-999.txt`];
+    for (const f of lookalikes) await fs.writeFile(path.join(dir, f), 'x');
+    expect(await claimRunFolder(dir, me, async () => expect.fail('asked about a look-alike'))).to.deep.equal([]);
+    expect(await fs.readdir(dir)).to.include.members(lookalikes);
   });
 
   it('the same pid with another start time is another process (a recycled pid): asked, and refused when alive', async () => {
