@@ -6,11 +6,13 @@
  */
 import Mocha from 'mocha';
 import { attachment, displayName, label } from 'allure-js-commons';
-import type { Injection } from '../chaos/fault.js';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Fault, Injection } from '../chaos/fault.js';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { attachEvidence } from '../evidence/attach.js';
 import { collectEvidence } from '../evidence/collect.js';
-import type { PodTimeline } from '../observe/timeline.js';
+import type { PodTimeline, TimelineRow } from '../observe/timeline.js';
+import type { Workload } from './manifests.js';
+import type { ProbeOutput } from './verdicts.js';
 import type { CheckPart } from './outcome.js';
 import { CHECK_PART_LABEL, testEnd } from './outcome.js';
 import { firstLine } from '../errors.js';
@@ -23,6 +25,25 @@ export class TestRecord {
   readonly undos: Array<() => Promise<void>> = [];
 }
 
+/** What the fault tests of a check (kill-init, the production faults) use of the check suite being built (lib/check/suite.ts). */
+export interface FaultTestKit {
+  kc: KubeConfig;
+  namespace: string;
+  labels: Record<string, string>;
+  workload: Workload;
+  recoverMs: number;
+  /** How the title words the idempotency claim (with or without --probe). */
+  idempotency: string;
+  test: (part: CheckPart, title: string, body: (rec: TestRecord) => Promise<void>) => void;
+  readyPod: (rec: TestRecord) => Promise<V1Pod>;
+  timeline: (rec: TestRecord, pod: string) => Promise<PodTimeline>;
+  inject: <T>(rec: TestRecord, target: T, t: PodTimeline, fault: Fault<T>) => Promise<() => Promise<void>>;
+  readyAgain: (rec: TestRecord, t: PodTimeline, description: string, met: (p: V1Pod) => boolean, fault: string, fromWall: number) => Promise<TimelineRow>;
+  probe: (rec: TestRecord, pod: string, when: string) => Promise<ProbeOutput | undefined>;
+  compareProbe: (rec: TestRecord, before: ProbeOutput | undefined, after: ProbeOutput | undefined, what: string) => void;
+  /** The probe at the first Ready: what a fresh pod shows (undefined before it, or without --probe). */
+  baseline: () => ProbeOutput | undefined;
+}
 
 /** The end of a test's last injection (its record's start plus how long it took), as the start of the recovery. */
 export function injectionEnd(rec: TestRecord): number {

@@ -4,49 +4,29 @@
  * between two looks, held at its next start and killed there — then Ready again, only it ran again
  * (the ones before it not), and with --probe the probe's output unchanged.
  */
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import type { Fault } from '../chaos/fault.js';
+import type { V1Pod } from '@kubernetes/client-node';
 import { killContainer } from '../chaos/kill-container.js';
 import { FaultNotProven } from '../chaos/proof.js';
 import { recordRows } from '../checks/recording.js';
 import { canHoldAtStart } from '../cluster/provider.js';
 import type { NodeAccess } from '../cluster/provider.js';
 import { firstLine } from '../errors.js';
-import type { PodTimeline, TimelineRow } from '../observe/timeline.js';
+import type { PodTimeline } from '../observe/timeline.js';
 import { podMatches } from '../observe/wait.js';
 import { freshStart } from './apply.js';
-import type { TestRecord } from './harness.js';
+import type { FaultTestKit } from './harness.js';
 import { injectionEnd } from './harness.js';
-import type { Workload } from './manifests.js';
 import { CheckBroken, Skip } from './outcome.js';
-import type { CheckPart } from './outcome.js';
-import type { ProbeOutput } from './verdicts.js';
 import { checkKilledReranAlone, initStatus, isReady } from './verdicts.js';
 
 /** What the kill-init tests use of the check suite being built (lib/check/suite.ts). */
-export interface KillInitKit {
-  kc: KubeConfig;
-  namespace: string;
-  labels: Record<string, string>;
-  workload: Workload;
-  recoverMs: number;
+export interface KillInitKit extends FaultTestKit {
   /** The plain (not sidecar) init containers, in spec order. */
   plainInits: string[];
-  /** How the title words the idempotency claim (with or without --probe). */
-  idempotency: string;
-  test: (part: CheckPart, title: string, body: (rec: TestRecord) => Promise<void>) => void;
   /** The access to the node `nodeName` (the pod's; without it, the cluster's node access). */
   nodeAccess: (nodeName?: string) => NodeAccess;
   /** The access to every node of the cluster (a fresh pod may start on any). */
   everyNode: () => NodeAccess[];
-  readyPod: (rec: TestRecord) => Promise<V1Pod>;
-  timeline: (rec: TestRecord, pod: string) => Promise<PodTimeline>;
-  inject: <T>(rec: TestRecord, target: T, t: PodTimeline, fault: Fault<T>) => Promise<() => Promise<void>>;
-  readyAgain: (rec: TestRecord, t: PodTimeline, description: string, met: (p: V1Pod) => boolean, fault: string, fromWall: number) => Promise<TimelineRow>;
-  probe: (rec: TestRecord, pod: string, when: string) => Promise<ProbeOutput | undefined>;
-  compareProbe: (rec: TestRecord, before: ProbeOutput | undefined, after: ProbeOutput | undefined, what: string) => void;
-  /** The probe at the first Ready (undefined before it, or without --probe). */
-  baseline: () => ProbeOutput | undefined;
 }
 
 function seenRunningOrDone(victim: string): (p: V1Pod) => boolean {

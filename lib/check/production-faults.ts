@@ -7,47 +7,29 @@
  * before the fault. A fault that cannot apply to the workload's kind is a skip with its reason.
  */
 import { AssertionError } from 'chai';
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { drain } from '../chaos/drain.js';
-import type { Fault } from '../chaos/fault.js';
 import { EvictionRefused, replacePod } from '../chaos/replace-pod.js';
 import { rollout } from '../chaos/rollout.js';
 import { scaleOut } from '../chaos/scale-out.js';
 import type { WorkloadTarget } from '../chaos/workload.js';
 import { NotApplicable, pollFor, workloadPods } from '../chaos/workload.js';
 import { describePod, podUp, rolloutComplete, revisionOf } from '../chaos/workload-proof.js';
-import type { PodTimeline, TimelineRow } from '../observe/timeline.js';
 import { placed, podSelector } from './apply.js';
 import type { FaultName } from './faults.js';
-import type { TestRecord } from './harness.js';
+import type { FaultTestKit, TestRecord } from './harness.js';
 import { injectionEnd } from './harness.js';
 import type { Workload } from './manifests.js';
-import type { CheckPart } from './outcome.js';
 import { Skip } from './outcome.js';
 import { checkAppliedOnce, checkDrainOutcomes, checkPodsUp, checkRolledOut, initRuns } from './production-verdicts.js';
 import type { ProbeOutput } from './verdicts.js';
 import { checkInitOrder, checkProbeWorks, recoveryMs } from './verdicts.js';
 
 /** What the production-fault tests use of the check suite being built (lib/check/suite.ts). */
-export interface ProductionFaultKit {
-  kc: KubeConfig;
-  namespace: string;
-  labels: Record<string, string>;
-  workload: Workload;
+export interface ProductionFaultKit extends FaultTestKit {
   faults: FaultName[];
-  recoverMs: number;
   replicas: number;
   evict: boolean;
-  idempotency: string;
-  test: (part: CheckPart, title: string, body: (rec: TestRecord) => Promise<void>) => void;
-  readyPod: (rec: TestRecord) => Promise<V1Pod>;
-  timeline: (rec: TestRecord, pod: string) => Promise<PodTimeline>;
-  inject: <T>(rec: TestRecord, target: T, t: PodTimeline, fault: Fault<T>) => Promise<() => Promise<void>>;
-  readyAgain: (rec: TestRecord, t: PodTimeline, description: string, met: (p: V1Pod) => boolean, fault: string, fromWall: number) => Promise<TimelineRow>;
-  probe: (rec: TestRecord, pod: string, when: string) => Promise<ProbeOutput | undefined>;
-  compareProbe: (rec: TestRecord, before: ProbeOutput | undefined, after: ProbeOutput | undefined, what: string) => void;
-  /** The probe at the first Ready: what a fresh pod shows (undefined before it, or without --probe). */
-  baseline: () => ProbeOutput | undefined;
   /** Records a recovery time that was not measured on a timeline (several pods). */
   recovered: (rec: TestRecord, fault: string, ms: number, description: string) => void;
 }
