@@ -141,6 +141,24 @@ export interface LayoutOptions {
 export const DATA_ROOT = '/var/lib/initc';
 export const RUN_ROOT = '/run/initc';
 
+/** The folders every node has of its own, under its data and run folders (node 0's are the cluster's). Pure. */
+export function nodeFolders(dataDir: string, runDir: string) {
+  return {
+    dataDir,
+    runDir,
+    holdsDir: path.join(runDir, 'holds'),
+    pkiDir: path.join(dataDir, 'pki'),
+    configDir: path.join(dataDir, 'config'),
+    kubeletRootDir: path.join(dataDir, 'kubelet'),
+    containerdRoot: path.join(dataDir, 'containerd'),
+    containerdState: path.join(runDir, 'containerd'),
+    containerdSocket: path.join(runDir, 'containerd.sock'),
+    cniConfDir: path.join(dataDir, 'cni', 'net.d'),
+    cniIpamDir: path.join(dataDir, 'cni', 'ipam'),
+    volumesDir: path.join(dataDir, 'volumes'),
+  };
+}
+
 export function clusterLayout(opts: LayoutOptions = {}): ClusterLayout {
   const name = opts.name ?? CLUSTER_NAME;
   const slot = opts.slot ?? 0;
@@ -154,24 +172,13 @@ export function clusterLayout(opts: LayoutOptions = {}): ClusterLayout {
     context,
     nodeIndex: 0,
     nodeName: `${context}-node`,
-    dataDir,
-    runDir,
-    holdsDir: path.join(runDir, 'holds'),
-    pkiDir: path.join(dataDir, 'pki'),
+    ...nodeFolders(dataDir, runDir),
     logDir: path.join(dataDir, 'logs'),
-    configDir: path.join(dataDir, 'config'),
     stateFile: path.join(runDir, 'state.json'),
     lockFile: path.join(path.dirname(runDir), `${name}.lock`),
     kubeconfig: path.join(dataDir, 'kubeconfig'),
     etcdDataDir: path.join(dataDir, 'etcd'),
-    kubeletRootDir: path.join(dataDir, 'kubelet'),
-    containerdRoot: path.join(dataDir, 'containerd'),
-    containerdState: path.join(runDir, 'containerd'),
-    containerdSocket: path.join(runDir, 'containerd.sock'),
-    cniConfDir: path.join(dataDir, 'cni', 'net.d'),
-    cniIpamDir: path.join(dataDir, 'cni', 'ipam'),
     cniBinDir: '/usr/lib/cni',
-    volumesDir: path.join(dataDir, 'volumes'),
     cgroupRoot: `/${context}`,
     network: {
       netns: context,

@@ -14,6 +14,7 @@
  */
 import path from 'node:path';
 import type { ClusterLayout } from './layout.js';
+import { nodeFolders } from './layout.js';
 
 /** At most this many nodes per embedded cluster (`--nodes 1..MAX_NODES`). */
 export const MAX_NODES = 4;
@@ -43,18 +44,7 @@ export function nodeLayout(l: ClusterLayout, k: number): ClusterLayout {
     ...l,
     nodeIndex: k,
     nodeName: `${l.context}-${tag}`,
-    dataDir,
-    runDir,
-    holdsDir: path.join(runDir, 'holds'),
-    pkiDir: path.join(dataDir, 'pki'),
-    configDir: path.join(dataDir, 'config'),
-    kubeletRootDir: path.join(dataDir, 'kubelet'),
-    containerdRoot: path.join(dataDir, 'containerd'),
-    containerdState: path.join(runDir, 'containerd'),
-    containerdSocket: path.join(runDir, 'containerd.sock'),
-    cniConfDir: path.join(dataDir, 'cni', 'net.d'),
-    cniIpamDir: path.join(dataDir, 'cni', 'ipam'),
-    volumesDir: path.join(dataDir, 'volumes'),
+    ...nodeFolders(dataDir, runDir),
     cgroupRoot: `${l.cgroupRoot}_${tag}`,
     network: {
       ...l.network,
