@@ -18,27 +18,15 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ExitCode } from '../../lib/errors.js';
 import { loadKubeConfig } from '../../lib/cluster/provider.js';
 import { LOCAL_FIXTURE_IMAGE } from '../../lib/fixture-image.js';
-import { requestJson } from '../../lib/kube/raw.js';
 import { MANAGED_BY_LABEL } from '../../lib/scenario/namespace.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import { initc } from '../support/cli.js';
+import { writeServiceAccountKubeconfig } from '../support/service-account.js';
 
 const NAME = 'nst';
 const SA_NAMESPACE = 'nst-ci';
 const SA = 'runner';
 const SHARED = ['team-a', 'team-b'];
-
-function tokenKubeconfig(admin: KubeConfig, token: string): string {
-  const cluster = admin.getCurrentCluster()!;
-  return yaml.dump({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
-    users: [{ name: SA, user: { token } }],
-    contexts: [{ name: 'sa', context: { cluster: 'c', user: SA } }],
-    'current-context': 'sa',
-  });
-}
 
 describe('namespace-scoped runs (integration; root; embedded cluster "nst")', function () {
   this.timeout(10 * 60_000);
@@ -81,11 +69,8 @@ describe('namespace-scoped runs (integration; root; embedded cluster "nst")', fu
     expect(objects.map((o) => `${o.kind} ${o.metadata?.namespace}`)).to.deep.equal(['Role team-a', 'RoleBinding team-a', 'Role team-b', 'RoleBinding team-b']);
     const api = KubernetesObjectApi.makeApiClient(admin);
     for (const o of objects) await api.create(o);
-    const tr = await requestJson<{ status: { token: string } }>(admin, 'POST', `/api/v1/namespaces/${SA_NAMESPACE}/serviceaccounts/${SA}/token`, {
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-    });
     saKubeconfig = path.join(tmp, 'sa-kubeconfig');
-    await fs.writeFile(saKubeconfig, tokenKubeconfig(admin, tr.status.token));
+    await writeServiceAccountKubeconfig(admin, SA_NAMESPACE, SA, saKubeconfig);
     console.log(`    (cluster up, namespaces and ServiceAccount ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   });
 

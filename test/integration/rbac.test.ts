@@ -13,26 +13,13 @@ import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ExitCode } from '../../lib/errors.js';
 import { loadKubeConfig } from '../../lib/cluster/provider.js';
-import { requestJson } from '../../lib/kube/raw.js';
 import { MANAGED_BY_LABEL } from '../../lib/scenario/namespace.js';
 import { initc } from '../support/cli.js';
+import { writeServiceAccountKubeconfig } from '../support/service-account.js';
 
 const NAME = 'rbac';
 const SA_NAMESPACE = 'rbac-it';
 const SA = 'runner';
-
-/** A kubeconfig of the admin kubeconfig's cluster with the token as its only credential. */
-function tokenKubeconfig(admin: KubeConfig, token: string): string {
-  const cluster = admin.getCurrentCluster()!;
-  return yaml.dump({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
-    users: [{ name: SA, user: { token } }],
-    contexts: [{ name: 'sa', context: { cluster: 'c', user: SA } }],
-    'current-context': 'sa',
-  });
-}
 
 describe('permission preflight and initc rbac (integration; root; embedded cluster "rbac")', function () {
   this.timeout(10 * 60_000);
@@ -60,11 +47,8 @@ describe('permission preflight and initc rbac (integration; root; embedded clust
     const core = admin.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: SA_NAMESPACE } } });
     await core.createNamespacedServiceAccount({ namespace: SA_NAMESPACE, body: { metadata: { name: SA } } });
-    const tr = await requestJson<{ status: { token: string } }>(admin, 'POST', `/api/v1/namespaces/${SA_NAMESPACE}/serviceaccounts/${SA}/token`, {
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-    });
     saKubeconfig = path.join(tmp, 'sa-kubeconfig');
-    await fs.writeFile(saKubeconfig, tokenKubeconfig(admin, tr.status.token));
+    await writeServiceAccountKubeconfig(admin, SA_NAMESPACE, SA, saKubeconfig);
     console.log(`    (cluster up and ServiceAccount ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   });
 
