@@ -26,6 +26,15 @@ const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 /** Where a packed file may come from; anything else (tests, reports, caches, sources, maps) may not be packed. */
 const PACKED = [/^package\.json$/, /^README\.md$/, /^dist\/(lib|suites|fixtures)\/.+\.js$/, /^dist\/suites-revision\.txt$/, /^lib\/cluster\/(local|storage)\/go\/.+\.go$/, /^schemas\/[\w.-]+\.json$/, /^examples\/.+\.ya?ml$/];
 
+/** What `npm pack` reads in the repository, copied into `work`/source (node_modules linked): the files `files` names and what compiles them. */
+async function copyForPacking(work: string): Promise<string> {
+  const source = path.join(work, 'source');
+  const parts = ['package.json', 'package-lock.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'scripts/prepack', 'lib', 'suites', 'fixtures', 'schemas', 'examples'];
+  for (const part of parts) await fs.cp(path.join(projectRoot(), part), path.join(source, part), { recursive: true, preserveTimestamps: true });
+  await fs.symlink(path.join(projectRoot(), 'node_modules'), path.join(source, 'node_modules'));
+  return source;
+}
+
 describe('the npm package, installed into an empty folder and run from elsewhere (integration; root; npm registry)', function () {
   this.timeout(20 * 60_000);
   let work: string;
@@ -47,7 +56,10 @@ describe('the npm package, installed into an empty folder and run from elsewhere
     await fs.mkdir(prefix);
     await fs.mkdir(elsewhere);
     let t0 = Date.now();
-    const pack = await execa('npm', ['pack', '--json', '--pack-destination', work], { cwd: projectRoot(), reject: false });
+    // Packed from a copy of the sources: its prepack compiles dist/ afresh, which must not happen
+    // under the other tests that run the repository's dist/ meanwhile (test/support/lanes.ts).
+    const source = await copyForPacking(work);
+    const pack = await execa('npm', ['pack', '--json', '--pack-destination', work], { cwd: source, reject: false });
     expect(pack.exitCode, String(pack.stderr)).to.equal(0);
     const [info] = JSON.parse(String(pack.stdout)) as Array<{ filename: string; size: number; entryCount: number; files: Array<{ path: string }> }>;
     tarball = path.join(work, info!.filename);

@@ -13,6 +13,7 @@ import { InitcError } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { exists, tail, writeFileMode } from '../../util/fsx.js';
 import { cacheRoot } from '../../util/paths.js';
+import { isProcessAlive, processStartTime } from '../../util/proc.js';
 import { sleep } from '../../util/time.js';
 import type { ProcessRecord } from '../local/processes.js';
 import { isRunning, startProcess, stopProcess } from '../local/processes.js';
@@ -24,6 +25,8 @@ export const RUNTIME_NAME = 'initc-runc';
 const STATE_DIR = '/run/initc/kind';
 const STATE_FILE = path.join(STATE_DIR, 'dockerd.json');
 const LOCK_DIR = path.join(STATE_DIR, 'dockerd.lock');
+/** One file per process that uses the engine, named by its pid and holding its start time. */
+const USERS_DIR = path.join(STATE_DIR, 'users');
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 const INOTIFY_INSTANCES = '/proc/sys/fs/inotify/max_user_instances';
 /** kind's known-issues page asks for this many inotify instances per user. */
@@ -187,6 +190,7 @@ async function withLock<T>(work: () => Promise<T>): Promise<T> {
 /** Makes sure a Docker engine answers: the one running, or a dockerd initc starts. */
 export async function ensureDocker(progress: Progress, signal?: AbortSignal): Promise<DockerEngine> {
   await raiseInotifyInstances(progress);
+  await markDockerUser();
   const running = await dockerInfo();
   if (running) {
     const state = await readState();
@@ -234,6 +238,26 @@ export async function ensureDocker(progress: Progress, signal?: AbortSignal): Pr
       }
     });
   });
+}
+
+/** Records this process as a user of the engine until it exits: no initc stops a dockerd it started as idle while another uses it. */
+export async function markDockerUser(dir = USERS_DIR): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const startTime = await processStartTime(process.pid);
+  if (startTime) await fs.writeFile(path.join(dir, String(process.pid)), startTime);
+}
+
+/** The pids of the other live processes that use the engine; the files of dead ones are removed. */
+export async function otherDockerUsers(dir = USERS_DIR): Promise<number[]> {
+  const users: number[] = [];
+  for (const f of (await fs.readdir(dir).catch(() => [] as string[])).sort()) {
+    const pid = Number(f);
+    const startTime = (await fs.readFile(path.join(dir, f), 'utf8').catch(() => '')).trim();
+    if (Number.isInteger(pid) && pid > 0 && startTime && (await isProcessAlive({ pid, startTime }))) {
+      if (pid !== process.pid) users.push(pid);
+    } else await fs.rm(path.join(dir, f), { force: true });
+  }
+  return users;
 }
 
 /** Whether initc started the dockerd that is running now. */

@@ -26,7 +26,7 @@ import type { ClusterSettings } from '../features.js';
 import { DEFAULT_SETTINGS, describeSettings, isDefaultSettings } from '../features.js';
 import { checkSettingsInForce, settleGates } from '../settings-check.js';
 import { buildKube, goVersion } from '../local/build.js';
-import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt } from './docker.js';
+import { dockerEnv, dockerStartedByInitc, ensureDocker, otherDockerUsers, stopDockerIfWeStartedIt } from './docker.js';
 import { buildKind } from './kind-binary.js';
 import { buildNodeImage } from './node-image.js';
 import { KindNode, kindNodeName } from './node.js';
@@ -233,11 +233,14 @@ async function deleteCluster(name: string, progress: CreateOptions['progress'], 
   if (!keepFiles) await fs.rm(clusterDir(name), { recursive: true, force: true });
 }
 
-/** Stops the dockerd initc started once no container is left on it. */
+/** Stops the dockerd initc started once no container is left on it and no other initc process uses it. */
 async function stopDockerWhenIdle(progress: CreateOptions['progress']): Promise<void> {
   if (!(await dockerStartedByInitc())) return;
   const ps = await execa('docker', ['ps', '-aq'], { env: dockerEnv(), reject: false });
-  if (ps.exitCode === 0 && String(ps.stdout).trim() === '') await stopDockerIfWeStartedIt(progress);
+  if (ps.exitCode !== 0 || String(ps.stdout).trim() !== '') return;
+  const users = await otherDockerUsers();
+  if (users.length) progress.info(`dockerd keeps running: initc pid ${users.join(', ')} uses it`);
+  else await stopDockerIfWeStartedIt(progress);
 }
 
 /** Who created a kind cluster, and whether it meant to delete it (`initc run` without --keep-cluster). */

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import type { Progress, StepHandle } from '../../progress.js';
-import { exists, isPidAlive, sha256, tail, writeFileMode } from '../../util/fsx.js';
+import { takeDirLock } from '../../util/dir-lock.js';
+import { exists, sha256, tail, writeFileMode } from '../../util/fsx.js';
 import { cacheRoot, projectRoot } from '../../util/paths.js';
 import {
   COREDNS_PLUGINS,
@@ -75,7 +76,7 @@ export async function cachedBuild(spec: CachedBuild, progress: Progress): Promis
     return outDir;
   }
   await fs.mkdir(base, { recursive: true });
-  const release = await lock(`${outDir}.lock`, progress);
+  const release = await takeDirLock(`${outDir}.lock`, (owner) => progress.info(`waiting for another initc (pid ${owner}) building into ${base}`));
   try {
     if (await exists(path.join(outDir, '.complete'))) return outDir; // another initc built it while we waited
     const logFile = `${outDir}.build.log`;
@@ -116,28 +117,6 @@ async function describeSize(dir: string): Promise<string> {
     if (st.isFile()) parts.push(`${f} ${(st.size / 1e6).toFixed(1)} MB`);
   }
   return parts.join(', ') || 'no files';
-}
-
-/** A lock folder holding the owner's pid; a lock whose owner died is taken over. */
-async function lock(lockDir: string, progress: Progress): Promise<() => Promise<void>> {
-  let announced = false;
-  for (;;) {
-    try {
-      await fs.mkdir(lockDir);
-      await fs.writeFile(path.join(lockDir, 'pid'), String(process.pid));
-      return () => fs.rm(lockDir, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => '0'));
-      if (!owner || !isPidAlive(owner)) {
-        await fs.rm(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (!announced) progress.info(`waiting for another initc (pid ${owner}) building into ${path.dirname(lockDir)}`);
-      announced = true;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
 }
 
 /** Runs one go command in `cwd`, its output into the build log; `onLine` sees stderr lines (go build -v names packages there). */

@@ -1,0 +1,160 @@
+// `npm test` after scripts/setup: the project's tests in groups side by side (test/support/lanes.ts).
+// First the builds every group shares (the embedded cluster of the default version and of 1.36,
+// the images, the provisioner; in parallel, cold or cached), and dockerd when a kind group runs,
+// so no group waits on another's build or stops the engine under it; then up to --lanes groups at
+// once, each one Mocha process, longest first, every output line prefixed with its group. Ends
+// with each group's figures and the one "N passed, N failed, N skipped" line CI reads; exit 0 only
+// when every group passed (test/support/lanes.ts judgeGroups).
+//
+// Usage: node --import tsx scripts/test-lanes.mts [--lanes N] [--group a,b]
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import yaml from 'js-yaml';
+import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt } from '../lib/cluster/kind/docker.js';
+import { ensureBinaries } from '../lib/cluster/local/build.js';
+import { buildFixtureImage, buildPauseImage } from '../lib/cluster/local/images.js';
+import { resolveKubeVersion } from '../lib/cluster/local/versions.js';
+import { buildProvisioner } from '../lib/cluster/storage/build.js';
+import { InitcError } from '../lib/errors.js';
+import { ConsoleProgress } from '../lib/progress.js';
+import { projectRoot } from '../lib/util/paths.js';
+import type { GroupOutcome, TestGroup } from '../test/support/lanes.js';
+import { formatOutcomes, judgeGroups, longestFirst, parseTally, planProblems, TEST_GROUPS } from '../test/support/lanes.js';
+
+const root = projectRoot();
+const progress = new ConsoleProgress();
+const fail = (message: string, code = 2): never => {
+  console.error(`test-lanes: ${message}`);
+  process.exit(code);
+};
+
+function parseArgs(argv: string[]): { lanes: number; groups: TestGroup[] } {
+  let lanes = Number(process.env.INITC_TEST_LANES ?? 4);
+  let names: string[] | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
+    if (flag !== '--lanes' && flag !== '--group') fail(`unknown argument ${arg}: use --lanes N (1..8) and --group a,b`);
+    const value = inline ?? argv[++i] ?? '';
+    if (flag === '--lanes') lanes = Number(value);
+    else names = value.split(',').filter(Boolean);
+  }
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > 8) fail(`--lanes (or INITC_TEST_LANES) must be a whole number from 1 to 8`);
+  const unknown = (names ?? []).filter((n) => !TEST_GROUPS.some((g) => g.name === n));
+  if (unknown.length) fail(`no group ${unknown.join(', ')}: the groups are ${TEST_GROUPS.map((g) => g.name).join(', ')}`);
+  return { lanes, groups: names ? TEST_GROUPS.filter((g) => names!.includes(g.name)) : [...TEST_GROUPS] };
+}
+
+/** .mocharc.yml's options but its spec, as flags: the groups run with the settings `mocha` alone would. */
+function mochaFlags(): string[] {
+  const config = yaml.load(readFileSync(path.join(root, '.mocharc.yml'), 'utf8')) as Record<string, unknown>;
+  const flags: string[] = ['--no-config'];
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'spec') continue;
+    for (const v of Array.isArray(value) ? value : [value]) flags.push(`--${key}`, String(v));
+  }
+  return flags;
+}
+
+/** The builds the integration tests share, in parallel: built once here, not by several groups at once. */
+async function prebuild(): Promise<void> {
+  await progress.step('builds the tests share (embedded cluster of the default version and 1.36, images, provisioner)', async () => {
+    const versions = [resolveKubeVersion(undefined), resolveKubeVersion('1.36')];
+    await Promise.all([
+      ...versions.map(async (v) => {
+        const binaries = await ensureBinaries(v, progress);
+        await buildPauseImage(binaries.pause);
+        await buildProvisioner(progress, binaries.goVersion);
+      }),
+      buildFixtureImage(),
+    ]);
+  });
+}
+
+const children = new Set<ReturnType<typeof spawn>>();
+let interrupted: string | undefined;
+
+function runGroup(group: TestGroup, flags: string[], width: number): Promise<GroupOutcome & { output: string }> {
+  const started = Date.now();
+  const label = `[${group.name}]`.padEnd(width + 2);
+  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...flags, ...group.files], {
+    cwd: root,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: a Ctrl-C reaches it once, from here, and it ends its tests' clusters itself
+  });
+  children.add(child);
+  console.log(`${label} started: ${group.files.join(' ')}`);
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      output += `${line}\n`;
+      console.log(`${label} ${line}`);
+    });
+  }
+  return new Promise((resolve) => {
+    child.once('close', (exitCode, signal) => {
+      children.delete(child);
+      const seconds = (Date.now() - started) / 1000;
+      console.log(`${label} ended (${signal ?? `exit ${exitCode}`}) after ${seconds.toFixed(0)} s`);
+      resolve({ name: group.name, exitCode, signal: signal ?? undefined, tally: parseTally(output), seconds, output });
+    });
+  });
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    const again = interrupted !== undefined;
+    interrupted = sig;
+    console.error(`test-lanes: ${sig}: ${again ? 'ending' : 'interrupting'} the ${children.size} running group(s); no new group starts`);
+    for (const child of children) child.kill(again ? 'SIGTERM' : 'SIGINT');
+  });
+}
+
+const { lanes, groups } = parseArgs(process.argv.slice(2));
+const integrationFiles = readdirSync(path.join(root, 'test', 'integration')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/integration/${f}`);
+const problems = planProblems(TEST_GROUPS, integrationFiles);
+if (problems.length) fail(`test/support/lanes.ts does not fit the test files: ${problems.join('; ')}`, 1);
+
+const t0 = Date.now();
+let startedDocker = false;
+try {
+  if (groups.some((g) => g.files.some((f) => f.startsWith('test/integration/')))) await prebuild();
+  if (groups.some((g) => g.docker)) {
+    const wasRunning = (await execa('docker', ['version'], { env: dockerEnv(), reject: false })).exitCode === 0;
+    await ensureDocker(progress);
+    startedDocker = !wasRunning && (await dockerStartedByInitc());
+  }
+} catch (err) {
+  if (!(err instanceof InitcError)) throw err;
+  fail(err.message, err.exitCode);
+}
+
+const flags = mochaFlags();
+const width = Math.max(...groups.map((g) => g.name.length));
+const queue = longestFirst(groups);
+console.log(`test-lanes: ${groups.length} groups, ${lanes} at once, longest first: ${queue.map((g) => g.name).join(', ')}`);
+const outcomes: Array<GroupOutcome & { output: string }> = [];
+await Promise.all(
+  Array.from({ length: Math.min(lanes, queue.length) }, async () => {
+    for (let g = queue.shift(); g && !interrupted; g = queue.shift()) outcomes.push(await runGroup(g, flags, width));
+  }),
+);
+if (startedDocker) await stopDockerIfWeStartedIt(progress);
+
+const verdict = judgeGroups(outcomes, groups.map((g) => g.name));
+for (const o of outcomes) {
+  const failing = o.output.search(/^\s+\d+ failing$/m);
+  if (failing >= 0) console.log(`\n[${o.name}] its failures again:\n${o.output.slice(failing)}`);
+}
+const wall = (Date.now() - t0) / 1000;
+const longest = Math.max(0, ...outcomes.map((o) => o.seconds));
+console.log(`\ntest groups: ${outcomes.length} in ${wall.toFixed(0)} s with ${lanes} lanes (the longest group ${longest.toFixed(0)} s; all groups one after another ${outcomes.reduce((s, o) => s + o.seconds, 0).toFixed(0)} s)`);
+console.log(formatOutcomes(outcomes));
+for (const p of verdict.problems) console.log(`not passed: ${p}`);
+if (interrupted) console.log(`interrupted by ${interrupted}`);
+console.log(`\n${verdict.total.passed} passed, ${verdict.total.failed} failed, ${verdict.total.skipped} skipped`);
+process.exit(interrupted ? 130 : verdict.ok ? 0 : 1);

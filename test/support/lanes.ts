@@ -1,0 +1,127 @@
+/**
+ * How `npm test` runs the project's tests side by side (scripts/test-lanes.mts): the test files
+ * in groups, each group one Mocha process whose files run one after the other, and up to
+ * `lanes` groups at once, the longest first. Files share a group only when they must not overlap:
+ * the default embedded cluster (`initc`), dockerd and the kind clusters of killed runs. Every
+ * other integration test brings up an embedded cluster of its own name, so it runs beside the rest.
+ * The figures are seconds each group took on a warm 2-core machine, alone; they only order the groups.
+ */
+
+export interface TestGroup {
+  name: string;
+  /** Test files (or globs), relative to the repository, run in this order by one Mocha process. */
+  files: string[];
+  /** Seconds it took warm, run alone: the longest start first. */
+  seconds: number;
+  /** It needs dockerd: the runner starts it before and stops it after (when it started it), so no group stops it under another. */
+  docker?: boolean;
+}
+
+const integration = (name: string) => `test/integration/${name}.test.ts`;
+
+export const TEST_GROUPS: readonly TestGroup[] = [
+  { name: 'unit', files: ['test/unit/**/*.test.ts'], seconds: 120 },
+  // Both use the default cluster; local-cluster's gc stops it and runs on it.
+  { name: 'default-cluster', files: [integration('local-cluster'), integration('results-ownership')], seconds: 380 },
+  // kind.test's gc deletes the kind clusters of dead runs: kind-node-access kills none.
+  { name: 'kind', files: [integration('kind'), integration('kind-multinode')], seconds: 220, docker: true },
+  { name: 'kind-check', files: [integration('kind-node-access'), integration('check')], seconds: 340, docker: true },
+  { name: 'check-embedded', files: [integration('check-embedded')], seconds: 190 },
+  { name: 'package', files: [integration('package')], seconds: 95 },
+  { name: 'check-production', files: [integration('check-production')], seconds: 70 },
+  { name: 'multinode', files: [integration('multinode')], seconds: 47 },
+  { name: 'concurrent-runs', files: [integration('concurrent-runs')], seconds: 35 },
+  { name: 'namespace-scoped', files: [integration('namespace-scoped')], seconds: 33 },
+  { name: 'rbac', files: [integration('rbac')], seconds: 28 },
+  { name: 'storage', files: [integration('storage')], seconds: 28 },
+  { name: 'smoke-quick', files: [integration('smoke-quick')], seconds: 23 },
+];
+
+/** The groups longest first (ties in the plan's order): started in that order, each as a lane frees. */
+export function longestFirst(groups: readonly TestGroup[]): TestGroup[] {
+  return groups.map((g, i) => ({ g, i })).sort((a, b) => b.g.seconds - a.g.seconds || a.i - b.i).map(({ g }) => g);
+}
+
+/**
+ * What is wrong with a plan against the test files there are: a file in no group (it would never
+ * run), in two (it would run twice, or beside itself), or a name that is no test file.
+ */
+export function planProblems(groups: readonly TestGroup[], integrationFiles: readonly string[]): string[] {
+  const problems: string[] = [];
+  const owners = new Map<string, string[]>();
+  for (const g of groups) {
+    if (!g.files.length) problems.push(`group ${g.name} has no file`);
+    for (const f of g.files) owners.set(f, [...(owners.get(f) ?? []), g.name]);
+  }
+  const names = groups.map((g) => g.name);
+  for (const n of new Set(names)) if (names.filter((m) => m === n).length > 1) problems.push(`two groups are named ${n}`);
+  for (const f of integrationFiles) if (!owners.has(f)) problems.push(`${f} is in no group: it would not run`);
+  for (const [f, gs] of owners) {
+    if (gs.length > 1) problems.push(`${f} is in groups ${gs.join(' and ')}`);
+    if (f.startsWith('test/integration/') && !integrationFiles.includes(f)) problems.push(`${f} (group ${gs[0]}) is no test file`);
+  }
+  return problems;
+}
+
+export interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** The last "N passed, N failed, N skipped" line a Mocha process printed (test/support/summary-reporter.cjs), or none. */
+export function parseTally(output: string): Tally | undefined {
+  const all = [...output.matchAll(/^(\d+) passed, (\d+) failed, (\d+) skipped$/gm)];
+  const last = all[all.length - 1];
+  return last ? { passed: Number(last[1]), failed: Number(last[2]), skipped: Number(last[3]) } : undefined;
+}
+
+export interface GroupOutcome {
+  name: string;
+  /** The process's exit code; null when a signal ended it. */
+  exitCode: number | null;
+  signal?: string;
+  tally?: Tally;
+  seconds: number;
+}
+
+export interface TestVerdict {
+  ok: boolean;
+  total: Tally;
+  /** One line per group that did not pass, saying why. */
+  problems: string[];
+}
+
+/** The whole run passes only when every group ended 0 with its tally printed and none failed, and some test passed. */
+export function judgeGroups(outcomes: readonly GroupOutcome[], expectedGroups: readonly string[]): TestVerdict {
+  const total: Tally = { passed: 0, failed: 0, skipped: 0 };
+  const problems: string[] = [];
+  for (const name of expectedGroups) if (!outcomes.some((o) => o.name === name)) problems.push(`${name}: never ran`);
+  for (const o of outcomes) {
+    if (o.tally) {
+      total.passed += o.tally.passed;
+      total.failed += o.tally.failed;
+      total.skipped += o.tally.skipped;
+    }
+    const ended = o.signal ? `ended by ${o.signal}` : `exit ${o.exitCode}`;
+    if (!o.tally) problems.push(`${o.name}: ${ended} without its "N passed, N failed, N skipped" line`);
+    else if (o.tally.failed > 0) problems.push(`${o.name}: ${o.tally.failed} failed (${ended})`);
+    else if (o.exitCode !== 0) problems.push(`${o.name}: ${ended} though none failed`);
+    else if (o.tally.passed === 0) problems.push(`${o.name}: no test passed`);
+  }
+  if (total.passed === 0 && !problems.length) problems.push('no test ran');
+  return { ok: problems.length === 0, total, problems };
+}
+
+/** The table printed at the end: each group's counts and seconds, longest first. */
+export function formatOutcomes(outcomes: readonly GroupOutcome[]): string {
+  const rows = [...outcomes].sort((a, b) => b.seconds - a.seconds);
+  const width = Math.max(5, ...rows.map((o) => o.name.length));
+  const line = (cells: string[]) => `  ${cells[0]!.padEnd(width)}  ${cells.slice(1).map((c) => c.padStart(7)).join(' ')}`;
+  const out = [line(['group', 'passed', 'failed', 'skipped', 'seconds'])];
+  for (const o of rows) {
+    const t = o.tally;
+    out.push(line([o.name, t ? String(t.passed) : '-', t ? String(t.failed) : '-', t ? String(t.skipped) : '-', o.seconds.toFixed(0)]));
+  }
+  return out.join('\n');
+}
