@@ -147,8 +147,9 @@ if (startedDocker) await stopDockerIfWeStartedIt(progress);
 
 const verdict = judgeGroups(outcomes, groups.map((g) => g.name));
 for (const o of outcomes) {
-  const failing = o.output.search(/^\s+\d+ failing$/m);
-  if (failing >= 0) console.log(`\n[${o.name}] its failures again:\n${o.output.slice(failing)}`);
+  // The last "N failing" is the group's own (the runs its tests start print theirs too).
+  const failing = [...o.output.matchAll(/^\s+\d+ failing$/gm)].pop();
+  if (failing) console.log(`\n[${o.name}] its failures again:\n${o.output.slice(failing.index)}`);
 }
 const wall = (Date.now() - t0) / 1000;
 const longest = Math.max(0, ...outcomes.map((o) => o.seconds));

@@ -49,7 +49,7 @@ function appRan(rows: ObjectRow[]) {
   return rows.some((r) => statuses(r, 'containerStatuses').some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated));
 }
 /** Whether an init container of the pod was seen failing (terminated, or last terminated, with a non-zero exit). */
-function initFailed(rows: ObjectRow[]) {
+export function initFailed(rows: ObjectRow[]) {
   return rows.some((r) => statuses(r, 'initContainerStatuses').some((s) => (s.state?.terminated?.exitCode ?? 0) !== 0 || (s.lastState?.terminated?.exitCode ?? 0) !== 0));
 }
 

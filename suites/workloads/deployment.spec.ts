@@ -2,7 +2,7 @@ import { fails, pod, servesHttp, succeeds } from '../../fixtures/pod.js';
 import { deployment, selectorOf, service } from '../../fixtures/workloads.js';
 import { checkRanInOrder } from '../../lib/checks/behaviours.js';
 import type { RolloutRecording } from '../../lib/checks/workloads.js';
-import { checkRolloutHeld, podNames } from '../../lib/checks/workloads.js';
+import { checkRolloutHeld, initFailed, podNames } from '../../lib/checks/workloads.js';
 import { ApiError, requestJson } from '../../lib/kube/raw.js';
 import { scenarioTest } from '../../lib/scenario/kit.js';
 import { sleep } from '../../lib/util/time.js';
@@ -51,6 +51,8 @@ describe('workloads-deployment: Deployment pods run their init containers; a rol
     });
     kit.attach('rollout', `template changed at ${rolloutAt}: init-a now exits 1`);
     await deployments.until('Progressing False (ProgressDeadlineExceeded)', (r) => r.conditions.Progressing === 'False (ProgressDeadlineExceeded)', DEADLINE_S * 1000 + 45_000);
+    // On a loaded node the deadline can pass before the new pod's init container has run at all.
+    await pods.until('the new pod\'s init container seen failing', (r) => !oldPods.includes(r.name) && initFailed([r]), 45_000);
     await sleep(600);
     probing = false;
     await loop;
