@@ -2,7 +2,8 @@
 // First the builds every group shares (the embedded cluster of the default version and of 1.36,
 // the images, the provisioner; in parallel, cold or cached), and dockerd when a kind group runs,
 // so no group waits on another's build or stops the engine under it; then up to --lanes groups at
-// once, each one Mocha process, longest first, every output line prefixed with its group. Ends
+// once, each one Mocha process, longest first, every output line prefixed with its group; then
+// the groups that run alone, one after another. Ends
 // with each group's figures and the one "N passed, N failed, N skipped" line CI reads; exit 0 only
 // when every group passed (test/support/lanes.ts judgeGroups).
 //
@@ -138,11 +139,13 @@ const width = Math.max(...groups.map((g) => g.name.length));
 const queue = longestFirst(groups);
 console.log(`test-lanes: ${groups.length} groups, ${lanes} at once, longest first: ${queue.map((g) => g.name).join(', ')}`);
 const outcomes: Array<GroupOutcome & { output: string }> = [];
+const together = queue.filter((g) => !g.alone);
 await Promise.all(
-  Array.from({ length: Math.min(lanes, queue.length) }, async () => {
-    for (let g = queue.shift(); g && !interrupted; g = queue.shift()) outcomes.push(await runGroup(g, flags, width));
+  Array.from({ length: Math.min(lanes, together.length) }, async () => {
+    for (let g = together.shift(); g && !interrupted; g = together.shift()) outcomes.push(await runGroup(g, flags, width));
   }),
 );
+for (const g of queue.filter((q) => q.alone)) if (!interrupted) outcomes.push(await runGroup(g, flags, width));
 if (startedDocker) await stopDockerIfWeStartedIt(progress);
 
 const verdict = judgeGroups(outcomes, groups.map((g) => g.name));

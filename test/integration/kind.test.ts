@@ -22,10 +22,8 @@ import { ConsoleProgress } from '../../lib/progress.js';
 import { buildFixtureImage } from '../../lib/cluster/local/images.js';
 import { ExitCode } from '../../lib/errors.js';
 import { initc } from '../support/cli.js';
-import { cacheRoot } from '../../lib/util/paths.js';
 import { KIND_VOLUMES_DIR } from '../../lib/cluster/storage/objects.js';
 import { StorageProbe, until } from '../support/storage.js';
-import { withMachineGcLock } from '../support/machine-lock.js';
 
 const FIXTURE = 'localhost/initc/fixture:v1';
 const docker = async (...args: string[]) => String((await execa('docker', args, { env: dockerEnv() })).stdout).split('\n').filter(Boolean);
@@ -165,36 +163,6 @@ describe('kind provider (integration; root)', function () {
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
-
-  it('a kind cluster whose run was killed (kill -9): `initc gc --dry-run` names it, `initc gc` deletes it with its network', () =>
-    withMachineGcLock(async () => {
-      const clusters = path.join(cacheRoot(), 'kind', 'clusters');
-      const before = new Set(await fs.readdir(clusters).catch(() => [] as string[]));
-      const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-kind-killed-'));
-      const child = initc(['run', '--provider', 'kind', '--k8s-version', version.semver, '--suite', 'order', '--out', out], { detached: true });
-      // Other tests may create kind clusters meanwhile: the killed run's is the one its owner file says it made.
-      const madeByTheRun = async (n: string) => (await fs.readFile(path.join(clusters, n, 'owner.json'), 'utf8').catch(() => '')).includes(out);
-      const name = await until('the killed run\'s cluster', async () => {
-        for (const n of await fs.readdir(clusters).catch(() => [] as string[])) {
-          if (before.has(n) || !(await madeByTheRun(n))) continue;
-          if ((await docker('ps', '-q', '--filter', `label=io.x-k8s.kind.cluster=${n}`)).length) return n;
-        }
-        return undefined;
-      }, 180_000);
-      process.kill(-child.pid!, 'SIGKILL');
-      await child.catch(() => undefined);
-      // kind may still have been creating it: wait until its node container settles, then judge what is left.
-      const dry = await initc(['gc', '--dry-run']);
-      expect(String(dry.stderr), String(dry.stderr)).to.match(new RegExp(`the kind cluster ${name} was created by \`initc run --provider kind [^\`]*\`, pid \\d+, which died before deleting it: would delete it`));
-      expect(await docker('ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`), 'still there after --dry-run').to.not.deep.equal([]);
-      const gc = await initc(['gc']);
-      expect(String(gc.stderr)).to.include(`the kind cluster ${name} was created by`);
-      expect(String(gc.stderr)).to.include('which died before deleting it: deleting it');
-      expect(await docker('ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`), 'containers of the orphan').to.deep.equal([]);
-      expect((await docker('network', 'ls', '--format', '{{.Name}}')).filter((n) => n === kindNetworkName(name)), 'its network').to.deep.equal([]);
-      expect(await fs.readdir(clusters).catch(() => [] as string[])).not.to.include(name);
-      await fs.rm(out, { recursive: true, force: true });
-    }));
 
   it('destroy leaves no container, network or volume of the cluster', async () => {
     const name = cluster.clusterName;

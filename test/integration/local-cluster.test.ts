@@ -27,7 +27,6 @@ import { PAUSE_IMAGE } from '../../lib/cluster/local/configs.js';
 import { LOCAL_FIXTURE_IMAGE } from '../../lib/fixture-image.js';
 import { readResults } from '../../lib/report/results.js';
 import { claimedSlots } from '../../lib/cluster/local/slots.js';
-import { withMachineGcLock } from '../support/machine-lock.js';
 
 describe('embedded cluster (integration; root)', function () {
   this.timeout(80 * 60_000);
@@ -223,122 +222,120 @@ describe('embedded cluster (integration; root)', function () {
     await fs.rm(out, { recursive: true, force: true });
   });
 
-  it('`initc gc` removes exactly what dead runs left (no Lease, or an expired one) and keeps a live run\'s namespaces; --dry-run only says so', () =>
-    withMachineGcLock(async () => {
-      const kc = loadKubeConfig(provider.layout.kubeconfig);
-      const core = kc.makeApiClient(CoreV1Api);
-      const live = await holdRunLease(kc, 'gc-live');
-      try {
-        const liveNs = await createRunNamespace(kc, 'gc-live', 'gc-live');
-        const expiredNs = await createRunNamespace(kc, 'gc-expired', 'gc-expired');
-        const orphanNs = await createRunNamespace(kc, 'gc-no-lease', 'gc-no-lease');
-        await requestJson(kc, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`, {
-          body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'run-gc-expired', labels: runLabels('gc-expired') }, spec: { holderIdentity: 'elsewhere/1', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } },
-        });
-        const alive = async (ns: string) => core.readNamespace({ name: ns }).then((n) => !n.metadata?.deletionTimestamp, () => false);
-
-        const dry = await initc(['gc', '--dry-run']);
-        expect(dry.exitCode, String(dry.stderr)).to.equal(0);
-        expect(String(dry.stdout)).to.include(`would remove namespace ${expiredNs} (run gc-expired): its run's Lease expired`);
-        expect(String(dry.stdout)).to.include(`would remove namespace ${orphanNs} (run gc-no-lease): its run holds no Lease`);
-        expect(String(dry.stdout)).to.match(new RegExp(`keep namespace ${liveNs} \\(run gc-live\\): its run is alive`));
-        expect([await alive(liveNs), await alive(expiredNs), await alive(orphanNs)], 'nothing removed by --dry-run').to.deep.equal([true, true, true]);
-
-        const gc = await initc(['gc']);
-        expect(gc.exitCode, String(gc.stderr)).to.equal(0);
-        expect([await alive(liveNs), await alive(expiredNs), await alive(orphanNs)], 'live, expired, no Lease').to.deep.equal([true, false, false]);
-        const leases = await requestJson<{ items: Array<{ metadata: { name: string } }> }>(kc, 'GET', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`);
-        // (A run killed by an earlier test may still hold an unexpired Lease: only this test's count here.)
-        expect(leases.items.map((l) => l.metadata.name).filter((n) => n.startsWith('run-gc-'))).to.deep.equal(['run-gc-live']);
-        await deleteNamespace(kc, liveNs);
-      } finally {
-        await live.stop();
-      }
-    }));
-
-  it('runs killed at several moments: `initc gc`, and separately a new run, remove exactly what the dead runs left while a live run on the same cluster keeps its namespaces and passes', () =>
-    withMachineGcLock(async () => {
-      const kc = loadKubeConfig(provider.layout.kubeconfig);
-      const core = kc.makeApiClient(CoreV1Api);
-      // The fixture image named: by kubeconfig, the default follows the node's reported images, which lag behind a re-import.
-      const kubeconfig = ['--kubeconfig', provider.layout.kubeconfig, '--fixture-image', LOCAL_FIXTURE_IMAGE];
-      const work = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-crash-'));
-      const leaseNames = async () => new Set((await requestJson<{ items: Array<{ metadata: { name: string } }> }>(kc, 'GET', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`)).items.map((l) => l.metadata.name));
-      const namespacesOf = async (runId: string) => (await core.listNamespace({ labelSelector: `initc.dev/run=${runId}` })).items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata!.name!);
-      const until = async (what: string, met: () => Promise<boolean>, timeoutMs = 120_000) => {
-        for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) if (await met()) return;
-        expect.fail(`${what} within ${timeoutMs / 1000}s`);
-      };
-      /** Starts a run in its own process group; resolves with its run id (from its new Lease) once `moment` holds, then kills it with SIGKILL. */
-      const killRunWhen = async (name: string, suites: string, moment: (runId: string, out: string, said: string) => Promise<boolean>) => {
-        const before = await leaseNames();
-        const out = path.join(work, name);
-        const child = initc(['run', ...kubeconfig, '--suite', suites, '--out', out], { detached: true });
-        let said = '';
-        child.stderr?.on('data', (d: Buffer) => (said += d.toString()));
-        let runId = '';
-        await until(`${name}: its Lease`, async () => {
-          runId = [...(await leaseNames())].find((l) => !before.has(l))?.slice('run-'.length) ?? '';
-          return Boolean(runId);
-        });
-        await until(`${name}: the moment to kill it`, () => moment(runId, out, said));
-        process.kill(-child.pid!, 'SIGKILL');
-        await child.catch(() => undefined);
-        return runId;
-      };
-      const resultsIn = async (out: string) => (await fs.readdir(path.join(out, 'allure-results')).catch(() => [] as string[])).filter((f) => f.endsWith('-result.json')).length;
-
-      // The live run: every suite but the chaos ones, four files at a time, to outlive the kills and gc below.
-      const liveBefore = await leaseNames();
-      const live = initc(['run', ...kubeconfig, '--no-chaos', '--jobs', '4', '--out', path.join(work, 'live')]);
-      let liveSaid = '';
-      live.stderr?.on('data', (d: Buffer) => (liveSaid += d.toString()));
-      let liveResult: Awaited<typeof live>;
-      let liveId = '';
-      await until('the live run\'s Lease', async () => {
-        liveId = [...(await leaseNames())].find((l) => !liveBefore.has(l))?.slice('run-'.length) ?? '';
-        return Boolean(liveId);
+  it('`initc gc` removes exactly what dead runs left (no Lease, or an expired one) and keeps a live run\'s namespaces; --dry-run only says so', async () => {
+    const kc = loadKubeConfig(provider.layout.kubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    const live = await holdRunLease(kc, 'gc-live');
+    try {
+      const liveNs = await createRunNamespace(kc, 'gc-live', 'gc-live');
+      const expiredNs = await createRunNamespace(kc, 'gc-expired', 'gc-expired');
+      const orphanNs = await createRunNamespace(kc, 'gc-no-lease', 'gc-no-lease');
+      await requestJson(kc, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`, {
+        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'run-gc-expired', labels: runLabels('gc-expired') }, spec: { holderIdentity: 'elsewhere/1', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } },
       });
-      await until('the live run\'s scenarios under way', async () => (await namespacesOf(liveId)).some((n) => !n.startsWith('initc-fixture-image'))).catch((err: Error) => {
-        throw new Error(`${err.message}; the live run said:\n${liveSaid.slice(-2000)}`);
+      const alive = async (ns: string) => core.readNamespace({ name: ns }).then((n) => !n.metadata?.deletionTimestamp, () => false);
+
+      const dry = await initc(['gc', '--dry-run']);
+      expect(dry.exitCode, String(dry.stderr)).to.equal(0);
+      expect(String(dry.stdout)).to.include(`would remove namespace ${expiredNs} (run gc-expired): its run's Lease expired`);
+      expect(String(dry.stdout)).to.include(`would remove namespace ${orphanNs} (run gc-no-lease): its run holds no Lease`);
+      expect(String(dry.stdout)).to.match(new RegExp(`keep namespace ${liveNs} \\(run gc-live\\): its run is alive`));
+      expect([await alive(liveNs), await alive(expiredNs), await alive(orphanNs)], 'nothing removed by --dry-run').to.deep.equal([true, true, true]);
+
+      const gc = await initc(['gc']);
+      expect(gc.exitCode, String(gc.stderr)).to.equal(0);
+      expect([await alive(liveNs), await alive(expiredNs), await alive(orphanNs)], 'live, expired, no Lease').to.deep.equal([true, false, false]);
+      const leases = await requestJson<{ items: Array<{ metadata: { name: string } }> }>(kc, 'GET', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`);
+      // (A run killed by an earlier test may still hold an unexpired Lease: only this test's count here.)
+      expect(leases.items.map((l) => l.metadata.name).filter((n) => n.startsWith('run-gc-'))).to.deep.equal(['run-gc-live']);
+      await deleteNamespace(kc, liveNs);
+    } finally {
+      await live.stop();
+    }
+  });
+
+  it('runs killed at several moments: `initc gc`, and separately a new run, remove exactly what the dead runs left while a live run on the same cluster keeps its namespaces and passes', async () => {
+    const kc = loadKubeConfig(provider.layout.kubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    // The fixture image named: by kubeconfig, the default follows the node's reported images, which lag behind a re-import.
+    const kubeconfig = ['--kubeconfig', provider.layout.kubeconfig, '--fixture-image', LOCAL_FIXTURE_IMAGE];
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-crash-'));
+    const leaseNames = async () => new Set((await requestJson<{ items: Array<{ metadata: { name: string } }> }>(kc, 'GET', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`)).items.map((l) => l.metadata.name));
+    const namespacesOf = async (runId: string) => (await core.listNamespace({ labelSelector: `initc.dev/run=${runId}` })).items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata!.name!);
+    const until = async (what: string, met: () => Promise<boolean>, timeoutMs = 120_000) => {
+      for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) if (await met()) return;
+      expect.fail(`${what} within ${timeoutMs / 1000}s`);
+    };
+    /** Starts a run in its own process group; resolves with its run id (from its new Lease) once `moment` holds, then kills it with SIGKILL. */
+    const killRunWhen = async (name: string, suites: string, moment: (runId: string, out: string, said: string) => Promise<boolean>) => {
+      const before = await leaseNames();
+      const out = path.join(work, name);
+      const child = initc(['run', ...kubeconfig, '--suite', suites, '--out', out], { detached: true });
+      let said = '';
+      child.stderr?.on('data', (d: Buffer) => (said += d.toString()));
+      let runId = '';
+      await until(`${name}: its Lease`, async () => {
+        runId = [...(await leaseNames())].find((l) => !before.has(l))?.slice('run-'.length) ?? '';
+        return Boolean(runId);
       });
-      try {
-        const leaseOnly = await killRunWhen('right after its Lease', 'order', async (_id, _out, said) => said.includes('▸ fixture image'));
-        const midSuite = await killRunWhen('with scenarios running', 'order,never', async (id) => (await namespacesOf(id)).some((n) => !n.startsWith('initc-fixture-image')));
-        const deadLeft = [...(await namespacesOf(leaseOnly)), ...(await namespacesOf(midSuite))];
-        expect(deadLeft.length, 'namespaces the killed runs left').to.be.at.least(1);
-        const liveNs = await namespacesOf(liveId);
-        expect(liveNs.length, 'the live run has namespaces while gc runs').to.be.at.least(1);
+      await until(`${name}: the moment to kill it`, () => moment(runId, out, said));
+      process.kill(-child.pid!, 'SIGKILL');
+      await child.catch(() => undefined);
+      return runId;
+    };
+    const resultsIn = async (out: string) => (await fs.readdir(path.join(out, 'allure-results')).catch(() => [] as string[])).filter((f) => f.endsWith('-result.json')).length;
 
-        // A dead run's Lease stays valid for up to 40 s after its last renewal: until then it looks alive.
-        await until('the killed runs\' Leases expire', async () => !String((await initc(['gc', '--dry-run'])).stdout).includes(`(run ${midSuite}): its run is alive`), 90_000);
-        const gc = await initc(['gc']);
-        expect(gc.exitCode, String(gc.stderr)).to.equal(0);
-        for (const ns of deadLeft) expect(String(gc.stdout)).to.include(`namespace ${ns} (run `);
-        expect(String(gc.stdout), 'gc touched no namespace of the live run').not.to.match(new RegExp(`remove namespace \\S+ \\(run ${liveId}\\)`));
-        expect([...(await namespacesOf(leaseOnly)), ...(await namespacesOf(midSuite))], 'what the killed runs left, after gc').to.deep.equal([]);
-        const leases = await leaseNames();
-        expect([leases.has(`run-${leaseOnly}`), leases.has(`run-${midSuite}`), leases.has(`run-${liveId}`)], 'Leases: killed, killed, live').to.deep.equal([false, false, true]);
+    // The live run: every suite but the chaos ones, four files at a time, to outlive the kills and gc below.
+    const liveBefore = await leaseNames();
+    const live = initc(['run', ...kubeconfig, '--no-chaos', '--jobs', '4', '--out', path.join(work, 'live')]);
+    let liveSaid = '';
+    live.stderr?.on('data', (d: Buffer) => (liveSaid += d.toString()));
+    let liveResult: Awaited<typeof live>;
+    let liveId = '';
+    await until('the live run\'s Lease', async () => {
+      liveId = [...(await leaseNames())].find((l) => !liveBefore.has(l))?.slice('run-'.length) ?? '';
+      return Boolean(liveId);
+    });
+    await until('the live run\'s scenarios under way', async () => (await namespacesOf(liveId)).some((n) => !n.startsWith('initc-fixture-image'))).catch((err: Error) => {
+      throw new Error(`${err.message}; the live run said:\n${liveSaid.slice(-2000)}`);
+    });
+    try {
+      const leaseOnly = await killRunWhen('right after its Lease', 'order', async (_id, _out, said) => said.includes('▸ fixture image'));
+      const midSuite = await killRunWhen('with scenarios running', 'order,never', async (id) => (await namespacesOf(id)).some((n) => !n.startsWith('initc-fixture-image')));
+      const deadLeft = [...(await namespacesOf(leaseOnly)), ...(await namespacesOf(midSuite))];
+      expect(deadLeft.length, 'namespaces the killed runs left').to.be.at.least(1);
+      const liveNs = await namespacesOf(liveId);
+      expect(liveNs.length, 'the live run has namespaces while gc runs').to.be.at.least(1);
 
-        const withResults = await killRunWhen('after tests finished', 'validation,order', async (_id, out) => (await resultsIn(out)) >= 2);
-        const left = await namespacesOf(withResults);
-        await until('the third killed run\'s Lease expires', async () => !String((await initc(['gc', '--dry-run'])).stdout).includes(`(run ${withResults}): its run is alive`), 90_000);
-        const liveNow = await namespacesOf(liveId);
-        const next = await initc(['run', ...kubeconfig, '--suite', 'validation', '--out', path.join(work, 'next')]);
-        expect(next.exitCode, String(next.stderr).slice(-2000)).to.equal(0);
-        expect(String(next.stderr)).to.include('removed what dead runs left');
-        for (const ns of left) expect(String(next.stderr)).to.include(`namespace ${ns} (`);
-        expect(String(next.stderr)).to.include(`Lease run-${withResults}`);
-        for (const ns of liveNow) expect(String(next.stderr), 'the new run removed nothing of the live run').not.to.include(`namespace ${ns} (`);
-        expect(await namespacesOf(withResults)).to.deep.equal([]);
-      } finally {
-        // Awaited whatever failed above, so that no run outlives this test.
-        liveResult = await live;
-      }
-      expect(liveResult.exitCode, `the live run, on the cluster the whole time (its report: ${work}/live): ${String(liveResult.stderr).slice(-3000)}`).to.equal(0);
-      await fs.rm(work, { recursive: true, force: true });
-      expect(await namespacesOf(liveId), 'the live run deleted its own namespaces at its end').to.deep.equal([]);
-    }));
+      // A dead run's Lease stays valid for up to 40 s after its last renewal: until then it looks alive.
+      await until('the killed runs\' Leases expire', async () => !String((await initc(['gc', '--dry-run'])).stdout).includes(`(run ${midSuite}): its run is alive`), 90_000);
+      const gc = await initc(['gc']);
+      expect(gc.exitCode, String(gc.stderr)).to.equal(0);
+      for (const ns of deadLeft) expect(String(gc.stdout)).to.include(`namespace ${ns} (run `);
+      expect(String(gc.stdout), 'gc touched no namespace of the live run').not.to.match(new RegExp(`remove namespace \\S+ \\(run ${liveId}\\)`));
+      expect([...(await namespacesOf(leaseOnly)), ...(await namespacesOf(midSuite))], 'what the killed runs left, after gc').to.deep.equal([]);
+      const leases = await leaseNames();
+      expect([leases.has(`run-${leaseOnly}`), leases.has(`run-${midSuite}`), leases.has(`run-${liveId}`)], 'Leases: killed, killed, live').to.deep.equal([false, false, true]);
+
+      const withResults = await killRunWhen('after tests finished', 'validation,order', async (_id, out) => (await resultsIn(out)) >= 2);
+      const left = await namespacesOf(withResults);
+      await until('the third killed run\'s Lease expires', async () => !String((await initc(['gc', '--dry-run'])).stdout).includes(`(run ${withResults}): its run is alive`), 90_000);
+      const liveNow = await namespacesOf(liveId);
+      const next = await initc(['run', ...kubeconfig, '--suite', 'validation', '--out', path.join(work, 'next')]);
+      expect(next.exitCode, String(next.stderr).slice(-2000)).to.equal(0);
+      expect(String(next.stderr)).to.include('removed what dead runs left');
+      for (const ns of left) expect(String(next.stderr)).to.include(`namespace ${ns} (`);
+      expect(String(next.stderr)).to.include(`Lease run-${withResults}`);
+      for (const ns of liveNow) expect(String(next.stderr), 'the new run removed nothing of the live run').not.to.include(`namespace ${ns} (`);
+      expect(await namespacesOf(withResults)).to.deep.equal([]);
+    } finally {
+      // Awaited whatever failed above, so that no run outlives this test.
+      liveResult = await live;
+    }
+    expect(liveResult.exitCode, `the live run, on the cluster the whole time (its report: ${work}/live): ${String(liveResult.stderr).slice(-3000)}`).to.equal(0);
+    await fs.rm(work, { recursive: true, force: true });
+    expect(await namespacesOf(liveId), 'the live run deleted its own namespaces at its end').to.deep.equal([]);
+  });
 
   it('`initc run` that runs no test exits 12, not 0', async () => {
     const run = await initc(['run', '--kubeconfig', provider.layout.kubeconfig, '--fixture-image', LOCAL_FIXTURE_IMAGE, '--grep', 'no test has this title', '--out', await fs.mkdtemp(path.join(os.tmpdir(), 'initc-none-'))]);
@@ -365,25 +362,6 @@ describe('embedded cluster (integration; root)', function () {
     expect(status.exitCode, String(status.stderr)).to.equal(0);
     await fs.access(provider.layout.lockFile).then(() => expect.fail('up left its lock behind'), () => undefined);
   });
-
-  it('an embedded cluster whose starting run died before stopping it: `initc gc --dry-run` says so, `initc gc` stops it', () =>
-    withMachineGcLock(async () => {
-      const state = JSON.parse(await fs.readFile(provider.layout.stateFile, 'utf8'));
-      const dead = spawn('true');
-      await new Promise((r) => dead.once('exit', r));
-      state.owner = { pid: dead.pid, startTime: '1', command: 'initc run (a test\'s dead run)', temporary: true };
-      await fs.writeFile(provider.layout.stateFile, JSON.stringify(state));
-      const dry = await initc(['gc', '--dry-run']);
-      expect(dry.exitCode, String(dry.stderr)).to.equal(0);
-      expect(String(dry.stderr)).to.include(`started by \`initc run (a test's dead run)\`, pid ${dead.pid}, which died before stopping it: would stop it`);
-      expect((await provider.status()).running, 'still running after --dry-run').to.equal(true);
-      const gc = await initc(['gc']);
-      expect(gc.exitCode, String(gc.stderr)).to.equal(0);
-      expect((await initc(['cluster', 'status'])).exitCode, 'stopped by gc').to.equal(ExitCode.notRunning);
-      expect(await provider.leftovers()).to.deep.equal([]);
-      const up = await initc(['cluster', 'up', '--no-merge-kubeconfig']);
-      expect(up.exitCode, String(up.stderr)).to.equal(0);
-    }));
 
   it('a named cluster of another version runs side by side with the default one: own context, address and ranges; suites pass on both at once; its lock and `down` leave the default cluster alone', async () => {
     const named = new LocalClusterProvider({ version: resolveKubeVersion('1.36'), name: 'side' });

@@ -2,8 +2,8 @@
  * How `npm test` runs the project's tests side by side (scripts/test-lanes.mts): the test files
  * in groups, each group one Mocha process whose files run one after the other, and up to
  * `lanes` groups at once, the longest first. Files share a group only when they must not overlap:
- * the default embedded cluster (`initc`), dockerd and the kind clusters of killed runs. Every
- * other integration test brings up an embedded cluster of its own name, so it runs beside the rest.
+ * the default embedded cluster (`initc`). Every other integration test brings up a cluster of its
+ * own name, so it runs beside the rest; the one that makes clusters of dead runs runs alone, last.
  * The figures are seconds each group took on a warm 2-core machine, alone; they only order the groups.
  */
 
@@ -15,6 +15,8 @@ export interface TestGroup {
   seconds: number;
   /** It needs dockerd: the runner starts it before and stops it after (when it started it), so no group stops it under another. */
   docker?: boolean;
+  /** It runs by itself after all the others: it makes clusters of dead runs, which any run, check or gc elsewhere would remove first. */
+  alone?: boolean;
 }
 
 const integration = (name: string) => `test/integration/${name}.test.ts`;
@@ -23,7 +25,6 @@ export const TEST_GROUPS: readonly TestGroup[] = [
   { name: 'unit', files: ['test/unit/**/*.test.ts'], seconds: 120 },
   // Both use the default cluster; local-cluster's gc stops it and runs on it.
   { name: 'default-cluster', files: [integration('local-cluster'), integration('results-ownership')], seconds: 380 },
-  // kind.test's gc deletes the kind clusters of dead runs: kind-node-access kills none.
   { name: 'kind', files: [integration('kind'), integration('kind-multinode')], seconds: 220, docker: true },
   { name: 'kind-check', files: [integration('kind-node-access'), integration('check')], seconds: 340, docker: true },
   { name: 'check-embedded', files: [integration('check-embedded')], seconds: 190 },
@@ -35,11 +36,15 @@ export const TEST_GROUPS: readonly TestGroup[] = [
   { name: 'rbac', files: [integration('rbac')], seconds: 28 },
   { name: 'storage', files: [integration('storage')], seconds: 28 },
   { name: 'smoke-quick', files: [integration('smoke-quick')], seconds: 23 },
+  { name: 'orphans', files: [integration('orphans')], seconds: 30, docker: true, alone: true },
 ];
 
-/** The groups longest first (ties in the plan's order): started in that order, each as a lane frees. */
+/** The groups longest first (ties in the plan's order): started in that order, each as a lane frees; those that run alone last. */
 export function longestFirst(groups: readonly TestGroup[]): TestGroup[] {
-  return groups.map((g, i) => ({ g, i })).sort((a, b) => b.g.seconds - a.g.seconds || a.i - b.i).map(({ g }) => g);
+  return groups
+    .map((g, i) => ({ g, i }))
+    .sort((a, b) => Number(!!a.g.alone) - Number(!!b.g.alone) || b.g.seconds - a.g.seconds || a.i - b.i)
+    .map(({ g }) => g);
 }
 
 /**

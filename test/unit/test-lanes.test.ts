@@ -30,12 +30,13 @@ describe('npm test in groups side by side (test/support/lanes.ts)', () => {
       expect(TEST_GROUPS.filter((g) => g.files.includes('test/unit/**/*.test.ts')).map((g) => g.name)).to.deep.equal(['unit']);
     });
 
-    it('keeps together the files that share the default cluster, and the kind test that gc-s kind clusters away from the other kind files', () => {
+    it('keeps together the files that share the default cluster; the one that makes dead runs\' clusters runs alone', () => {
       const owner = (file: string) => TEST_GROUPS.find((g) => g.files.includes(`test/integration/${file}.test.ts`))!;
       expect(owner('local-cluster').name).to.equal(owner('results-ownership').name);
       expect(owner('local-cluster').files.indexOf('test/integration/local-cluster.test.ts')).to.equal(0);
       for (const f of ['kind', 'kind-multinode', 'kind-node-access', 'check']) expect(owner(f).docker, f).to.equal(true);
-      expect(TEST_GROUPS.filter((g) => g.docker).map((g) => g.name)).to.deep.equal(['kind', 'kind-check']);
+      expect(TEST_GROUPS.filter((g) => g.docker).map((g) => g.name)).to.deep.equal(['kind', 'kind-check', 'orphans']);
+      expect(TEST_GROUPS.filter((g) => g.alone).map((g) => g.files)).to.deep.equal([['test/integration/orphans.test.ts']]);
     });
 
     it('names a file in no group, a file in two, a name that is no test file, an empty group and a name used twice', () => {
@@ -56,9 +57,10 @@ describe('npm test in groups side by side (test/support/lanes.ts)', () => {
       expect(planProblems([group('all', [...files])], files)).to.deep.equal([]);
     });
 
-    it('starts the longest group first, ties in the plan\'s order', () => {
-      const order = longestFirst([group('a', ['x'], 5), group('b', ['x'], 30), group('c', ['x'], 5), group('d', ['x'], 31)]).map((g) => g.name);
-      expect(order).to.deep.equal(['d', 'b', 'a', 'c']);
+    it('starts the longest group first, ties in the plan\'s order, and those that run alone after all others', () => {
+      const alone = (g: TestGroup) => ({ ...g, alone: true });
+      const order = longestFirst([alone(group('z', ['x'], 99)), group('a', ['x'], 5), group('b', ['x'], 30), alone(group('y', ['x'], 1)), group('c', ['x'], 5), group('d', ['x'], 31)]).map((g) => g.name);
+      expect(order).to.deep.equal(['d', 'b', 'a', 'c', 'z', 'y']);
       expect(longestFirst(TEST_GROUPS)[0]!.name).to.equal('default-cluster');
     });
   });
