@@ -1,7 +1,7 @@
 /** A signal to a running container's main process on the node: the container dies as if it crashed (SIGKILL) or was told to stop (SIGTERM). */
 import type { NodeAccess } from '../cluster/provider.js';
 import { containerState, pidOf, pollUntil, runningContainerId } from './cri.js';
-import type { Fault } from './fault.js';
+import type { Fault, Injection } from './fault.js';
 import type { KillEvidence } from './proof.js';
 import { killProof, proofFailed } from './proof.js';
 
@@ -35,4 +35,12 @@ export function killContainer(namespace: string, pod: string, container: string,
       /* a killed process is not brought back by us */
     },
   };
+}
+
+/** The exit code the runtime reported for the last killed container among these injections, when its kill was proven (killProof). */
+export function runtimeExitOfKill(injections: readonly Injection[]): number | undefined {
+  for (const injection of [...injections].reverse()) {
+    for (const p of injection.proofs) if (p.proven && typeof p.evidence['expectedExitCode'] === 'number' && typeof p.evidence['exitCode'] === 'number') return p.evidence['exitCode'];
+  }
+  return undefined;
 }

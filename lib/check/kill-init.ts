@@ -5,7 +5,7 @@
  * (the ones before it not), and with --probe the probe's output unchanged.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { killContainer } from '../chaos/kill-container.js';
+import { killContainer, runtimeExitOfKill } from '../chaos/kill-container.js';
 import { FaultNotProven } from '../chaos/proof.js';
 import { recordRows } from '../checks/recording.js';
 import { canHoldAtStart } from '../cluster/provider.js';
@@ -83,7 +83,7 @@ export function addKillInitTests(k: KillInitKit): void {
       const { name, t } = killed;
       rec.extra.push({ name: 'kill', content: `${victim} was killed ${how}` });
       const ready = await k.readyAgain(rec, t, 'Ready', isReady, `${victim} killed`, injectionEnd(rec));
-      checkKilledReranAlone(recordRows(t.rows), ready.pod, k.plainInits, victim);
+      checkKilledReranAlone(recordRows(t.rows), ready.pod, k.plainInits, victim, 137, runtimeExitOfKill(rec.injections));
       k.compareProbe(rec, k.baseline(), await k.probe(rec, name, `after ${victim} was killed`), `${victim} was killed ${how}`);
     });
   }

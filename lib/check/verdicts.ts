@@ -7,7 +7,7 @@
 import { AssertionError } from 'chai';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { RecordedRow } from '../checks/recording.js';
-import { attemptsOf, formatRows } from '../checks/recording.js';
+import { attemptsOf, formatRows, killedExitMismatch } from '../checks/recording.js';
 import { CheckBroken } from './outcome.js';
 
 function fail(expected: string, observed: string, rows?: RecordedRow[]): never {
@@ -77,10 +77,11 @@ export function checkInitOrder(p: V1Pod): void {
  * `exitCode` (137 for SIGKILL) and it ran again, the init containers before it ran once (one
  * containerID each, in every row), and the pod ended Ready with the init order kept.
  */
-export function checkKilledReranAlone(rows: RecordedRow[], last: V1Pod, inits: string[], killed: string, exitCode = 137): void {
+export function checkKilledReranAlone(rows: RecordedRow[], last: V1Pod, inits: string[], killed: string, exitCode = 137, runtimeExitCode?: number): void {
   const attempts = attemptsOf(rows, killed);
   if (attempts.length < 2) fail(`${killed} to run again after the kill`, `${attempts.length} attempt(s) in the timeline`, rows.slice(-5));
-  if (attempts[0]!.exitCode !== exitCode) fail(`${killed}'s killed attempt to end with exit code ${exitCode}`, `exit code ${attempts[0]!.exitCode}`, rows.slice(-5));
+  const wrongExit = killedExitMismatch(attempts[0]!.exitCode, runtimeExitCode, exitCode);
+  if (wrongExit) fail(`${killed}'s killed attempt to end with exit code ${exitCode}`, wrongExit, rows.slice(-5));
   for (const earlier of inits.slice(0, inits.indexOf(killed))) {
     const n = attemptsOf(rows, earlier).length;
     if (n !== 1) fail(`${earlier}, before the killed ${killed}, to have run exactly once`, `${n} attempts`, rows.slice(-5));

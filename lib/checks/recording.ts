@@ -80,4 +80,17 @@ export function attemptsOf(rows: RecordedRow[], name: string): Attempt[] {
   return [...byId.values()].sort((x, y) => Date.parse(x.startedAt) - Date.parse(y.startedAt));
 }
 
+/**
+ * Why a killed attempt's exit code is not `want`, or undefined when it is. The API's code decides;
+ * without one, the code the runtime reported at the kill (the kill's proof) stands in: on a loaded
+ * node the kubelet may publish no status between the kill and the re-run, and remove the killed
+ * container before it does (it keeps only the latest exited attempt of an init container,
+ * pruneInitContainersBeforeStart), so no status ever shows that attempt's end.
+ */
+export function killedExitMismatch(api: number | undefined, runtime: number | undefined, want: number): string | undefined {
+  if (api !== undefined) return api === want ? undefined : `exit code ${api}`;
+  if (runtime === want) return undefined;
+  return `no exit code in any status, and ${runtime === undefined ? 'none' : `exit code ${runtime}`} from the runtime at the kill`;
+}
+
 export { ledgerOf } from '../pod/ledger.js';

@@ -1,6 +1,6 @@
 import { PRINTOUT_END, flakySlow, holdsFirstAttempt, pod, printsLedger, succeeds } from '../../fixtures/pod.js';
 import type { RestartPolicy } from '../../fixtures/pod.js';
-import { killContainer } from '../../lib/chaos/kill-container.js';
+import { killContainer, runtimeExitOfKill } from '../../lib/chaos/kill-container.js';
 import { checkConvergedUnderKills, checkOnlyKilledReran } from '../../lib/checks/chaos.js';
 import { newSeed, seededRandom } from '../../lib/chaos/random.js';
 import { allContainerStatuses } from '../../lib/observe/status.js';
@@ -25,7 +25,7 @@ describe('chaos-kill: an init container killed mid-run', function () {
         await kit.inject(run, killContainer(run.namespace, run.name, 'init-b', signal));
         await run.until(phase('Running', 60_000));
         await run.untilLog('app', /^== end$/);
-        checkOnlyKilledReran(await kit.recording(run), ['init-a'], 'init-b', ['init-c'], 'app', EXIT[signal]);
+        checkOnlyKilledReran(await kit.recording(run), ['init-a'], 'init-b', ['init-c'], 'app', EXIT[signal], runtimeExitOfKill(kit.injections));
       });
     }
   }

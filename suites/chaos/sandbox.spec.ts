@@ -1,5 +1,5 @@
 import { holdsFirstAttempt, pod, printsLedger, succeeds } from '../../fixtures/pod.js';
-import { killContainer } from '../../lib/chaos/kill-container.js';
+import { killContainer, runtimeExitOfKill } from '../../lib/chaos/kill-container.js';
 import type { Fault } from '../../lib/chaos/fault.js';
 import { killPause, removeSandbox } from '../../lib/chaos/lose-sandbox.js';
 import { checkOnlyKilledReran, checkRanAgainFromFirst } from '../../lib/checks/chaos.js';
@@ -51,7 +51,7 @@ describe('chaos-sandbox: the pod sandbox lost', function () {
     await kit.inject(killed, killContainer(killed.namespace, killed.name, 'init-b', 'SIGKILL'));
     await kit.inject(lost, removeSandbox(lost.namespace, lost.name));
     await Promise.all([killed.until(phase('Running', 60_000)).then(() => killed.untilLog('app', /^== end$/)), secondPassDone(kit, lost)]);
-    checkOnlyKilledReran(await kit.recording(killed), ['init-a'], 'init-b', ['init-c'], 'app', 137);
+    checkOnlyKilledReran(await kit.recording(killed), ['init-a'], 'init-b', ['init-c'], 'app', 137, runtimeExitOfKill(kit.injections));
     checkRanAgainFromFirst(await kit.recording(lost), INITS, 'app', 'interrupted');
   });
 });

@@ -127,6 +127,28 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
       'nothing from the kill on reached the ledger': [(r) => ledgerUpTo(r, 2), says(`${fromKill}nothing`)],
       'the pod was not Running in the end': [(r) => (row(r.rows, 9).phase = 'Failed'), says('expected phase Running in the end; observed phase Failed', true), seqs(7, 9)],
     });
+    /** No status shows the killed attempt's end (a loaded node: the kubelet published none before removing it). */
+    const noStatusShowsTheKill = (r: Recording) => {
+      const first = attemptsOf(r.rows, 'init-b')[0]!.containerID;
+      for (const x of r.rows) {
+        const c = containerIn(x, 'init-b');
+        if (c?.containerID === first) delete c.exitCode;
+        if (c?.last?.containerID === first) delete c.last;
+      }
+    };
+    const withRuntimeExit = (runtime: number | undefined) => (r: Recording) => checkOnlyKilledReran(r, ['init-a'], 'init-b', ['init-c'], 'app', 137, runtime);
+    control(rec, withRuntimeExit(undefined), {
+      'no status showed the killed attempt\'s end, and the runtime\'s exit code was not read': [noStatusShowsTheKill, says("expected init-b's killed attempt to end with exit code 137; observed no exit code in any status, and none from the runtime at the kill", true), seqs(1, 9)],
+    });
+    control(rec, withRuntimeExit(0), {
+      'no status showed the killed attempt\'s end, and the runtime reported 0': [noStatusShowsTheKill, says("expected init-b's killed attempt to end with exit code 137; observed no exit code in any status, and exit code 0 from the runtime at the kill", true), seqs(1, 9)],
+    });
+    control(rec, withRuntimeExit(137), {
+      'a status showed 143 (the API decides; the runtime\'s 137 does not stand in for it)': [killedExit(143), says("expected init-b's killed attempt to end with exit code 137; observed exit code 143", true), seqs(1, 9)],
+    });
+    passes(rec, withRuntimeExit(137), {
+      'no status showed the killed attempt\'s end, and the runtime reported 137 at the kill': noStatusShowsTheKill,
+    });
     passes(rec, killed(137), {
       'the ledger lines were read out of time order': (r) => toFront(r, line(r.ledger, 'app', 'started')),
       'a later init container finished in the centisecond the killed one finished its second run': (r) => {
@@ -362,7 +384,7 @@ describe('chaos negative controls (recorded chaos runs, altered behaviour)', () 
       expectFailure(
         (r: Recording) => checkOnlyKilledReran(r, ['init-a'], 'init-b', ['init-c'], 'app', 137),
         load('chaos-sandbox-belief-sandbox-lost'),
-        says("expected init-b's killed attempt to end with exit code 137; observed exit code undefined", true),
+        says("expected init-b's killed attempt to end with exit code 137; observed no exit code in any status, and none from the runtime at the kill", true),
         seqs(1, 10),
       ));
     it('a kill is not a lost sandbox: the first init container started once', () =>

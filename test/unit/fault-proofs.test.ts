@@ -6,7 +6,9 @@
 import { expect } from 'chai';
 import { FaultNotProven, killProof, noProof, outageProof, overlapProof, proofFailed, rebootProof, restartProof, sandboxProof } from '../../lib/chaos/proof.js';
 import { InfrastructureError } from '../../lib/observe/wait.js';
-import { attemptsOf } from '../../lib/checks/recording.js';
+import { attemptsOf, killedExitMismatch } from '../../lib/checks/recording.js';
+import { runtimeExitOfKill } from '../../lib/chaos/kill-container.js';
+import type { Injection } from '../../lib/chaos/fault.js';
 import { load } from '../support/controls.js';
 
 describe('fault proofs (pure judges)', () => {
@@ -202,5 +204,36 @@ describe('fault proofs (pure judges)', () => {
     expect(err.message).to.equal(
       'the fault did not prove it took effect, so no verdict on the cluster is earned: restart kubelet: expected kubelet running before and after under a new pid, seen down in between, gone for at least 3000 ms; observed pid 7 before, 7 after; never seen down; gap 10 ms',
     );
+  });
+});
+
+describe('the killed attempt\'s exit code: the API\'s, else the runtime\'s at the kill', () => {
+  it('killedExitMismatch: the API\'s code decides when there is one; without it the runtime\'s stands in', () => {
+    expect(killedExitMismatch(137, undefined, 137)).to.equal(undefined);
+    expect(killedExitMismatch(137, 1, 137)).to.equal(undefined);
+    expect(killedExitMismatch(0, 137, 137)).to.equal('exit code 0');
+    expect(killedExitMismatch(1, 137, 137)).to.equal('exit code 1');
+    expect(killedExitMismatch(undefined, 137, 137)).to.equal(undefined);
+    expect(killedExitMismatch(undefined, 143, 137)).to.equal('no exit code in any status, and exit code 143 from the runtime at the kill');
+    expect(killedExitMismatch(undefined, 0, 137)).to.equal('no exit code in any status, and exit code 0 from the runtime at the kill');
+    expect(killedExitMismatch(undefined, undefined, 137)).to.equal('no exit code in any status, and none from the runtime at the kill');
+  });
+
+  it('runtimeExitOfKill: the last proven kill\'s exit code; unproven kills and other faults\' proofs give none', () => {
+    const kill = (exitCode: number, proven = true): Injection => ({
+      fault: 'kill',
+      injectedAt: '2026-12-07T00:00:00Z',
+      injectMs: 1,
+      proofs: [{ claim: 'killed', proven, seen: '', evidence: { exitCode, expectedExitCode: 137 } }],
+    });
+    const sandbox: Injection = { fault: 'sandbox', injectedAt: '2026-12-07T00:00:01Z', injectMs: 1, proofs: [{ claim: 'sandbox', proven: true, seen: '', evidence: { exitCode: 5 } }] };
+    expect(runtimeExitOfKill([])).to.equal(undefined);
+    expect(runtimeExitOfKill([sandbox])).to.equal(undefined);
+    expect(runtimeExitOfKill([kill(137, false)])).to.equal(undefined);
+    expect(runtimeExitOfKill([kill(143), sandbox])).to.equal(143);
+    expect(runtimeExitOfKill([kill(143), kill(137), sandbox])).to.equal(137);
+    expect(runtimeExitOfKill([kill(137), kill(1, false)])).to.equal(137);
+    const noCode: Injection = { ...kill(137), proofs: [{ claim: 'killed', proven: true, seen: '', evidence: { expectedExitCode: 137 } }] };
+    expect(runtimeExitOfKill([noCode])).to.equal(undefined);
   });
 });

@@ -185,6 +185,12 @@ describe('network, resources and workloads negative controls (recorded on kind v
     control(rec, w.checkRolloutHeld, {
       'the deadline was never reported': [(r) => (r.deployment = r.deployment.slice(0, -1)), says('expected condition Progressing False (ProgressDeadlineExceeded) in the end; observed Progressing True (ReplicaSetUpdated)')],
       'the Deployment was never seen': [(r) => (r.deployment = []), says('expected condition Progressing False (ProgressDeadlineExceeded) in the end; observed Progressing absent')],
+      'the deadline was reported in the very millisecond of the rollout (that is after it: too early)': [
+        (r) => r.deployment.splice(-1, 0, { ...r.deployment.at(-1)!, seq: 0, receivedAt: r.rolloutAt, status: { ...r.deployment.at(-1)!.status, availableReplicas: 2 } }),
+        says('expected ProgressDeadlineExceeded no sooner than 6s after the rollout; observed after 0.00s'),
+        [0],
+      ],
+      'the deadline was reported only before the rollout': [(r) => r.deployment.forEach((x) => (x.receivedAt = '2000-01-01T00:00:00.000Z')), says('expected Progressing False (ProgressDeadlineExceeded) reported after the rollout; observed only before it')],
       'the deadline came too early': [(r) => (r.deployment.at(-1)!.receivedAt = new Date(Date.parse(r.rolloutAt) + 4000).toISOString()), says('expected ProgressDeadlineExceeded no sooner than 6s after the rollout; observed after 4.00s'), [11]],
       'the available replicas dropped during the rollout': [(r) => (r.deployment.at(-2)!.status.availableReplicas = 1), says('expected availableReplicas ≥ 2 throughout the rollout (the old pods kept serving); observed 1 at row #10'), [10]],
       'the available replicas dropped in the very millisecond of the rollout': [
@@ -212,6 +218,8 @@ describe('network, resources and workloads negative controls (recorded on kind v
       'no request was made during the rollout': [(r) => (r.probes = r.probes.filter((p) => p.at < r.rolloutAt)), says('expected requests through the Service until after the deadline was reported; observed 0 requests, the last at never; deadline reported at 2026-11-27T01:51:33.062Z')],
     });
     passes(rec, w.checkRolloutHeld, {
+      'the first rollout overran its deadline before the template changed (a loaded node), the one after the change came in time': (r) =>
+        r.deployment.unshift({ ...r.deployment.at(-1)!, seq: 0, receivedAt: new Date(Date.parse(r.rolloutAt) - 2000).toISOString() }),
       'the deadline came exactly 5 s after the rollout (1 s of timestamp slack)': (r) => (r.deployment.at(-1)!.receivedAt = new Date(Date.parse(r.rolloutAt) + 5000).toISOString()),
       'requests before the rollout failed (the Service was not ready yet)': (r) => r.probes.unshift({ at: '2000-01-01T00:00:00.000Z', status: 503, body: 'no endpoints' }),
       "the new pod's init failures show only as last states (each current attempt's state unknown)": (r) =>
