@@ -18,9 +18,13 @@ import type { PodRun } from '../../lib/scenario/pod-run.js';
 import { scenarioTest } from '../../lib/scenario/kit.js';
 
 const INITS = ['init-a', 'init-b', 'init-c'];
-const SLOW = 12;
+const SLOW = 20;
 
-/** init-b takes SLOW seconds: long enough for a component to go down and come back while it runs. */
+/**
+ * init-b takes SLOW seconds: long enough for a component to go down and come back while it runs.
+ * On loaded cores (kind through a privileged pod, beside other clusters) a kubelet restart took 9 s
+ * from its stop to serving again, and the stop came 4 s into init-b: 12 s was not enough.
+ */
 const slowMiddle = (name: string) => pod(name).init(succeeds('init-a')).init(succeeds('init-b', SLOW)).init(succeeds('init-c')).app(printsLedger('app'));
 
 /**
