@@ -12,6 +12,24 @@ import { proofFailed, sandboxProof } from './proof.js';
 import { sleep } from '../util/time.js';
 
 /**
+ * `crictl stopp`, tried again when the runtime failed tearing down the sandbox's network ("failed to
+ * destroy network for sandbox"): the kubelet, seeing the sandbox stop, stops it too, and one
+ * stop's CNI delete can meet the namespace the other just removed ("unknown FS magic" on its path).
+ * Once that stop is done, another finds the namespace gone and succeeds. Up to five times, 200 ms apart.
+ */
+async function stopSandbox(node: NodeAccess, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await node.crictl(['stopp', id]);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !/failed to destroy network for sandbox/.test((err as Error).message)) throw err;
+      await sleep(200);
+    }
+  }
+}
+
+/**
  * `crictl rmp`, tried again while the runtime is busy removing one of the sandbox's containers
  * itself ("already in removing state": the kubelet prunes exited init containers at any moment),
  * up to five times, 200 ms apart. A sandbox already gone counts as removed.
@@ -66,7 +84,7 @@ export function removeSandbox(namespace: string, pod: string, o: SandboxLossOpti
     undoDescription: 'nothing to put back: the kubelet makes a new sandbox',
     async inject(node: NodeAccess) {
       before = await theReadySandbox(node, namespace, pod);
-      await node.crictl(['stopp', before]);
+      await stopSandbox(node, before);
       await removeStoppedSandbox(node, before);
     },
     prove: (node: NodeAccess) => proveLoss(node, namespace, pod, before, true, o.newSandboxWaitMs ?? 60_000),

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { removeSandbox } from '../../lib/chaos/lose-sandbox.js';
 import type { NodeAccess } from '../../lib/cluster/provider.js';
 
-/** A node whose crictl answers `pods` with one sandbox and `rmp` with the scripted failures first. */
-function node(rmpFailures: string[]): NodeAccess & { calls: string[] } {
+/** A node whose crictl answers `pods` with one sandbox, and `rmp` and `stopp` with the scripted failures first. */
+function node(rmpFailures: string[], stoppFailures: string[] = []): NodeAccess & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
@@ -12,6 +12,7 @@ function node(rmpFailures: string[]): NodeAccess & { calls: string[] } {
       calls.push(args[0]!);
       if (args[0] === 'pods') return 'sb1\n';
       if (args[0] === 'rmp' && rmpFailures.length) throw new Error(rmpFailures.shift());
+      if (args[0] === 'stopp' && stoppFailures.length) throw new Error(stoppFailures.shift());
       return '';
     },
     async signalProcess() {},
@@ -23,6 +24,7 @@ function node(rmpFailures: string[]): NodeAccess & { calls: string[] } {
   };
 }
 
+const TORN = 'crictl stopp sb1: rpc error: code = Unknown desc = failed to destroy network for sandbox "sb1": plugin type="ptp" failed (delete): unknown FS magic on "/run/netns/cni-1": ef53';
 const BUSY = 'crictl rmp sb1: failed to remove container "c0": failed to set removing state for container "c0": container is already in removing state';
 
 describe('removeSandbox', () => {
@@ -47,6 +49,23 @@ describe('removeSandbox', () => {
     const err2 = await removeSandbox('ns', 'p').inject(other).then(() => undefined, (e: Error) => e);
     expect(err2?.message).to.equal('crictl rmp sb1: connection refused');
     expect(other.calls.filter((c) => c === 'rmp')).to.have.length(1);
+  });
+
+  it('tries the stop again when its network teardown met the kubelet stopping the same sandbox', async () => {
+    const n = node([], [TORN, TORN]);
+    await removeSandbox('ns', 'p').inject(n);
+    expect(n.calls).to.deep.equal(['pods', 'stopp', 'stopp', 'stopp', 'rmp']);
+  });
+
+  it('gives up the stop after five such failures, and at once on any other error', async () => {
+    const torn = node([], Array(5).fill(TORN));
+    const err = await removeSandbox('ns', 'p').inject(torn).then(() => undefined, (e: Error) => e);
+    expect(err?.message).to.equal(TORN);
+    expect(torn.calls).to.deep.equal(['pods', 'stopp', 'stopp', 'stopp', 'stopp', 'stopp']);
+    const other = node([], ['crictl stopp sb1: connection refused']);
+    const err2 = await removeSandbox('ns', 'p').inject(other).then(() => undefined, (e: Error) => e);
+    expect(err2?.message).to.equal('crictl stopp sb1: connection refused');
+    expect(other.calls).to.deep.equal(['pods', 'stopp']);
   });
 
   it('a sandbox already gone counts as removed', async () => {
