@@ -28,6 +28,7 @@ import { InitcError } from '../../errors.js';
 import type { Progress, StepHandle } from '../../progress.js';
 import { exists } from '../../util/fsx.js';
 import { cacheRoot } from '../../util/paths.js';
+import { takeDirLock } from '../../util/dir-lock.js';
 import {
   COREDNS_VERSION,
   buildContainerd,
@@ -278,7 +279,15 @@ export async function buildNodeImage(version: KubeVersion, progress: Progress, s
     progress.info(`✔ kind node image ${tag} exists`);
     return tag;
   }
-  await progress.step(`build kind node image ${tag}`, (step) => assemble(version, i, tag, manifests, storageImage, progress, step, signal));
+  // Two initc processes needing the same image: one assembles it, the other waits and finds it.
+  await fs.mkdir(path.join(cacheRoot(), 'kind'), { recursive: true });
+  const release = await takeDirLock(path.join(cacheRoot(), 'kind', `${tag.replace(/[/:]/g, '_')}.lock`), (owner) => progress.info(`waiting for another initc (pid ${owner}) building the kind node image ${tag}`));
+  try {
+    if (await imageExists(tag)) return tag;
+    await progress.step(`build kind node image ${tag}`, (step) => assemble(version, i, tag, manifests, storageImage, progress, step, signal));
+  } finally {
+    await release();
+  }
   return tag;
 }
 
