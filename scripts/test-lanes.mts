@@ -1,11 +1,10 @@
 // `npm test` after scripts/setup: the project's tests in groups side by side (test/support/lanes.ts).
 // First the builds every group shares (the embedded cluster of the default version and of 1.36,
 // the images, the provisioner; in parallel, cold or cached), and dockerd when a kind group runs,
-// so no group waits on another's build or stops the engine under it; then up to --lanes groups at
-// once, each one Mocha process, longest first, every output line prefixed with its group; then
-// the groups that run alone, one after another. Ends
-// with each group's figures and the one "N passed, N failed, N skipped" line CI reads; exit 0 only
-// when every group passed (test/support/lanes.ts judgeGroups).
+// so no group waits on another's build or stops the engine under it. Then up to --lanes groups at
+// once, each one Mocha process, longest first, every output line prefixed with its group; then the
+// groups that run alone, one after another. Ends with each group's figures and the one
+// "N passed, N failed, N skipped" line CI reads; exits 0 only when every group passed (judgeGroups).
 //
 // Usage: node --import tsx scripts/test-lanes.mts [--lanes N] [--group a,b]
 import { spawn } from 'node:child_process';

@@ -190,7 +190,8 @@ async function withLock<T>(work: () => Promise<T>): Promise<T> {
 /** Makes sure a Docker engine answers: the one running, or a dockerd initc starts. */
 export async function ensureDocker(progress: Progress, signal?: AbortSignal): Promise<DockerEngine> {
   await raiseInotifyInstances(progress);
-  await markDockerUser();
+  // Only a process that may write /run/initc can have started initc's dockerd, or stop it.
+  await markDockerUser().catch(() => undefined);
   const running = await dockerInfo();
   if (running) {
     const state = await readState();
