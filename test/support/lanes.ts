@@ -41,10 +41,8 @@ export const TEST_GROUPS: readonly TestGroup[] = [
 
 /** The groups longest first (ties in the plan's order): started in that order, each as a lane frees; those that run alone last. */
 export function longestFirst(groups: readonly TestGroup[]): TestGroup[] {
-  return groups
-    .map((g, i) => ({ g, i }))
-    .sort((a, b) => Number(!!a.g.alone) - Number(!!b.g.alone) || b.g.seconds - a.g.seconds || a.i - b.i)
-    .map(({ g }) => g);
+  // Array.prototype.sort is stable: ties keep the plan's order.
+  return [...groups].sort((a, b) => Number(!!a.alone) - Number(!!b.alone) || b.seconds - a.seconds);
 }
 
 /**

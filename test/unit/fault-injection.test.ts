@@ -285,6 +285,14 @@ describe('fault injection with proof', () => {
       expect(log[0]!.fault).to.equal('SIGKILL to the process of container init-b of p');
     });
 
+    it('gives up waiting for the exit after exitWaitMs: a container still running is no proof', async () => {
+      const node = fakeNode(crictl('CONTAINER_RUNNING 0'));
+      const t0 = Date.now();
+      const { err } = await inject(node as NodeAccess, killContainer('ns', 'p', 'init-b', 'SIGKILL', { exitWaitMs: 300 }));
+      expect(err).to.be.instanceOf(FaultNotProven);
+      expect(Date.now() - t0).to.be.below(2500);
+    });
+
     it('proves nothing before it was injected, or when the runtime cannot be asked', async () => {
       const unsent = await killContainer('ns', 'p', 'init-b', 'SIGKILL').prove!(fakeNode(() => ''));
       expect(unsent).to.deep.equal({ claim: 'container init-b exited with the exit code of SIGKILL', proven: false, seen: 'collecting the evidence failed: no container was signalled', evidence: {} });

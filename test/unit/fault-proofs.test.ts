@@ -235,5 +235,6 @@ describe('the killed attempt\'s exit code: the API\'s, else the runtime\'s at th
     expect(runtimeExitOfKill([kill(137), kill(1, false)])).to.equal(137);
     const noCode: Injection = { ...kill(137), proofs: [{ claim: 'killed', proven: true, seen: '', evidence: { expectedExitCode: 137 } }] };
     expect(runtimeExitOfKill([noCode])).to.equal(undefined);
+    expect(runtimeExitOfKill([kill(143), noCode]), 'a kill proof without a code is passed over').to.equal(143);
   });
 });
