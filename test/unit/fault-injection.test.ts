@@ -396,6 +396,10 @@ describe('fault injection with proof', () => {
       expect(node.calls).to.include('kill SIGKILL 77');
       const missed = await inject(sandboxNode({ all: ['sb1'], ready: ['sb1'] }) as NodeAccess, killPause('ns', 'p', { newSandboxWaitMs: 0 }));
       expect(missed.err).to.be.instanceOf(FaultNotProven);
+      const t0 = Date.now();
+      const waited = await inject(sandboxNode({ all: ['sb1'], ready: ['sb1'] }) as NodeAccess, killPause('ns', 'p', { newSandboxWaitMs: 300 }));
+      expect(waited.err).to.be.instanceOf(FaultNotProven);
+      expect(Date.now() - t0, 'no longer than newSandboxWaitMs, and some').to.be.below(2500);
     });
   });
 
