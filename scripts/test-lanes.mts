@@ -32,7 +32,7 @@ const fail = (message: string, code = 2): never => {
 };
 
 function parseArgs(argv: string[]): { lanes: number; groups: TestGroup[] } {
-  let lanes = Number(process.env.INITC_TEST_LANES ?? 4);
+  let lanes = Number(process.env.INITC_TEST_LANES ?? 3);
   let names: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
