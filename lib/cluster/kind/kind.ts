@@ -200,7 +200,10 @@ export class KindProvider implements ClusterProvider {
     await fs.mkdir(clusterDir(name), { recursive: true });
     const r = await kindCli(kind, ['get', 'kubeconfig', '--name', name]);
     if (r.exitCode !== 0) throw new InitcError('kubeconfig', `kind get kubeconfig --name ${name} failed: ${String(r.stderr).trim().split('\n').pop()}`);
-    await writeFileMode(kubeconfig, String(r.stdout), 0o600);
+    // Written aside, then renamed: other initc processes reusing the cluster may be reading it now.
+    const written = `${kubeconfig}.${process.pid}.tmp`;
+    await writeFileMode(written, String(r.stdout), 0o600);
+    await fs.rename(written, kubeconfig);
     return new KindCluster(name, kind, kubeconfig, false, await kindNodes(kind, name));
   }
 
