@@ -12,40 +12,40 @@ import { proofFailed, sandboxProof } from './proof.js';
 import { sleep } from '../util/time.js';
 
 /**
- * `crictl stopp`, tried again when the runtime failed tearing down the sandbox's network ("failed to
- * destroy network for sandbox"): the kubelet, seeing the sandbox stop, stops it too, and one
- * stop's CNI delete can meet the namespace the other just removed ("unknown FS magic" on its path).
- * Once that stop is done, another finds the namespace gone and succeeds. Up to five times, 200 ms apart.
+ * One crictl command, tried again (up to five times, 200 ms apart) while its error matches
+ * `transient`; an error matching `done` counts as success.
  */
-async function stopSandbox(node: NodeAccess, id: string): Promise<void> {
+async function crictlRetrying(node: NodeAccess, args: string[], transient: RegExp, done?: RegExp): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await node.crictl(['stopp', id]);
+      await node.crictl(args);
       return;
     } catch (err) {
-      if (attempt >= 5 || !/failed to destroy network for sandbox/.test((err as Error).message)) throw err;
+      const message = (err as Error).message;
+      if (done?.test(message)) return;
+      if (attempt >= 5 || !transient.test(message)) throw err;
       await sleep(200);
     }
   }
 }
 
 /**
- * `crictl rmp`, tried again while the runtime is busy removing one of the sandbox's containers
- * itself ("already in removing state": the kubelet prunes exited init containers at any moment),
- * up to five times, 200 ms apart. A sandbox already gone counts as removed.
+ * `crictl stopp`, tried again when the runtime failed tearing down the sandbox's network: the
+ * kubelet, seeing the sandbox stop, stops it too, and one stop's CNI delete can meet the namespace
+ * the other just removed ("unknown FS magic" on its path). Once that stop is done, another finds
+ * the namespace gone and succeeds.
  */
-async function removeStoppedSandbox(node: NodeAccess, id: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await node.crictl(['rmp', id]);
-      return;
-    } catch (err) {
-      const message = (err as Error).message;
-      if (/not found|does not exist/i.test(message)) return;
-      if (attempt >= 5 || !/already in removing state/.test(message)) throw err;
-      await sleep(200);
-    }
-  }
+function stopSandbox(node: NodeAccess, id: string): Promise<void> {
+  return crictlRetrying(node, ['stopp', id], /failed to destroy network for sandbox/);
+}
+
+/**
+ * `crictl rmp`, tried again while the runtime is busy removing one of the sandbox's containers
+ * itself ("already in removing state": the kubelet prunes exited init containers at any moment).
+ * A sandbox already gone counts as removed.
+ */
+function removeStoppedSandbox(node: NodeAccess, id: string): Promise<void> {
+  return crictlRetrying(node, ['rmp', id], /already in removing state/, /not found|does not exist/i);
 }
 
 /**
