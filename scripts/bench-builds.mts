@@ -7,8 +7,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBinaries, goVersion } from '../lib/cluster/local/build.js';
-import { buildProvisioner } from '../lib/cluster/storage/build.js';
+import { ensureBinaries } from '../lib/cluster/local/build.js';
 import { resolveKubeVersion } from '../lib/cluster/local/versions.js';
 import type { Progress } from '../lib/progress.js';
 
@@ -36,7 +35,7 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(1)}s`.padStart(8);
 try {
   console.log(`cold builds of Kubernetes ${version.gitVersion}'s cluster, all at once (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(2)}); cache ${scratch}`);
   const started = Date.now();
-  await Promise.all([ensureBinaries(version, progress), goVersion().then((v) => buildProvisioner(progress, v))]);
+  await ensureBinaries(version, progress);
   const wall = Date.now() - started;
   for (const [name, ms] of [...durations].sort((a, b) => b[1] - a[1])) console.log(`${sec(ms)}  ${name}`);
   for (const s of sizes) console.log(`          ${s}`);

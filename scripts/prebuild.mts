@@ -2,7 +2,6 @@
 // Kubernetes versions, without starting anything: `npx tsx scripts/prebuild.mts 1.33 1.36`.
 import { ensureBinaries } from '../lib/cluster/local/build.js';
 import { buildFixtureImage, buildPauseImage } from '../lib/cluster/local/images.js';
-import { buildProvisioner } from '../lib/cluster/storage/build.js';
 import { resolveKubeVersion } from '../lib/cluster/local/versions.js';
 import { InitcError } from '../lib/errors.js';
 import { ConsoleProgress } from '../lib/progress.js';
@@ -13,7 +12,6 @@ try {
     const version = resolveKubeVersion(v);
     const binaries = await progress.step(`binaries for ${version.gitVersion}`, () => ensureBinaries(version, progress));
     await buildPauseImage(binaries.pause);
-    await buildProvisioner(progress, binaries.goVersion);
   }
   await buildFixtureImage();
 } catch (err) {

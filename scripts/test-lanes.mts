@@ -18,7 +18,6 @@ import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt 
 import { ensureBinaries } from '../lib/cluster/local/build.js';
 import { buildFixtureImage, buildPauseImage } from '../lib/cluster/local/images.js';
 import { resolveKubeVersion } from '../lib/cluster/local/versions.js';
-import { buildProvisioner } from '../lib/cluster/storage/build.js';
 import { InitcError } from '../lib/errors.js';
 import { ConsoleProgress } from '../lib/progress.js';
 import { projectRoot } from '../lib/util/paths.js';
@@ -69,7 +68,6 @@ async function prebuild(): Promise<void> {
       ...versions.map(async (v) => {
         const binaries = await ensureBinaries(v, progress);
         await buildPauseImage(binaries.pause);
-        await buildProvisioner(progress, binaries.goVersion);
       }),
       buildFixtureImage(),
     ]);

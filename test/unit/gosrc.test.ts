@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { corednsDirectivesGo, kubeGoMod, kubeLdflags, kubeletGo, parseUpstreamKubeMod } from '../../lib/cluster/local/gosrc.js';
+import { corednsDirectivesGo, kubeGoMod, kubeLdflags, kubeletGo, parseModRequires, parseUpstreamKubeMod, pinnedToKube } from '../../lib/cluster/local/gosrc.js';
 import { parseKubeVersion } from '../../lib/cluster/local/versions.js';
 
 const upstreamMod = `module k8s.io/kubernetes
@@ -27,13 +27,35 @@ describe('Go sources of the embedded cluster', () => {
     expect(info.stagingModules).to.deep.equal(['k8s.io/api', 'k8s.io/apimachinery', 'k8s.io/cri-streaming']);
   });
 
-  it('replaces every staging module by its v0.Y.Z twin', () => {
-    const mod = kubeGoMod(parseKubeVersion('1.34.12'), parseUpstreamKubeMod(upstreamMod));
-    expect(mod).to.include('require k8s.io/kubernetes v1.34.12');
+  it('requires k8s.io/kubernetes and what is built beside it, every module held to upstream\'s version, staging modules to v0.Y.Z', () => {
+    const mod = kubeGoMod(parseKubeVersion('1.34.12'), parseUpstreamKubeMod(upstreamMod), [{ path: 'sigs.k8s.io/lib/v13', version: 'v13.0.0' }]);
+    expect(mod).to.include('require (\n\tk8s.io/kubernetes v1.34.12\n\tsigs.k8s.io/lib/v13 v13.0.0\n)\n');
+    expect(mod).to.include('\tgithub.com/blang/semver/v4 => github.com/blang/semver/v4 v4.0.0');
     expect(mod).to.include('\tk8s.io/api => k8s.io/api v0.34.12');
     expect(mod).to.include('\tk8s.io/cri-streaming => k8s.io/cri-streaming v0.34.12');
     expect(mod).to.include('godebug default=go1.24');
     expect(mod).to.match(/^go 1\.25\.0$/m);
+    expect(kubeGoMod(parseKubeVersion('1.34.12'), parseUpstreamKubeMod(upstreamMod))).to.include('require (\n\tk8s.io/kubernetes v1.34.12\n)\n');
+  });
+
+  it('reads every requirement, in blocks and on one line, without comments or replaces', () => {
+    const mod = 'module m\n\nrequire (\n\ta.io/x v1.0.0\n\tb.io/y v0.2.0 // indirect\n)\n\nrequire c.io/z v3.1.0 // indirect\n\nreplace (\n\td.io/w => ./w\n)\n';
+    expect(parseModRequires(mod)).to.deep.equal([
+      { path: 'a.io/x', version: 'v1.0.0' },
+      { path: 'b.io/y', version: 'v0.2.0' },
+      { path: 'c.io/z', version: 'v3.1.0' },
+    ]);
+    expect(parseUpstreamKubeMod(upstreamMod).requires).to.deep.equal([{ path: 'github.com/blang/semver/v4', version: 'v4.0.0' }]);
+  });
+
+  it('holds a module beside kube to the release\'s requirements, staging modules at v0.Y.Z and not at upstream\'s v0.0.0', () => {
+    const info = parseUpstreamKubeMod(upstreamMod.replace('require (\n', 'require (\n\tk8s.io/api v0.0.0\n'));
+    expect(pinnedToKube(parseKubeVersion('1.36.5'), info)).to.deep.equal([
+      '\tgithub.com/blang/semver/v4 => github.com/blang/semver/v4 v4.0.0',
+      '\tk8s.io/api => k8s.io/api v0.36.5',
+      '\tk8s.io/apimachinery => k8s.io/apimachinery v0.36.5',
+      '\tk8s.io/cri-streaming => k8s.io/cri-streaming v0.36.5',
+    ]);
   });
 
   it('refuses an upstream go.mod without staging replaces', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import yaml from 'js-yaml';
 import { clusterLayout, listenEndpoints } from '../../lib/cluster/local/layout.js';
 import { certificatePlan } from '../../lib/cluster/local/pki.js';
-import { PROVISIONER_CLIENT_VERSION, PROVISIONER_LIB, PROVISIONER_LIB_VERSION, provisionerGoMod, provisionerModuleFiles } from '../../lib/cluster/storage/build.js';
+import { PROVISIONER_LIB, PROVISIONER_PACKAGE, provisionerSources } from '../../lib/cluster/storage/build.js';
 import {
   DEFAULT_CLASS_ANNOTATION,
   KIND_VOLUMES_DIR,
@@ -122,18 +122,17 @@ describe('default storage of the clusters initc makes', () => {
     });
   });
 
-  describe('the provisioner\'s Go module', () => {
-    it('requires the external-provisioner library and client-go at pinned versions', () => {
-      expect(provisionerGoMod()).to.equal(
-        `module initc.local/storage-provisioner\n\ngo 1.24.0\n\nrequire (\n\t${PROVISIONER_LIB} ${PROVISIONER_LIB_VERSION}\n\tk8s.io/api ${PROVISIONER_CLIENT_VERSION}\n\tk8s.io/apimachinery ${PROVISIONER_CLIENT_VERSION}\n\tk8s.io/client-go ${PROVISIONER_CLIENT_VERSION}\n)\n`,
-      );
-      expect([PROVISIONER_LIB, PROVISIONER_LIB_VERSION, PROVISIONER_CLIENT_VERSION]).to.deep.equal(['sigs.k8s.io/sig-storage-lib-external-provisioner/v13', 'v13.0.0', 'v0.34.12']);
+  describe('the provisioner\'s Go sources', () => {
+    it('are a package of the kube module, built with it on kube\'s dependency graph', () => {
+      expect(PROVISIONER_LIB).to.deep.equal({ path: 'sigs.k8s.io/sig-storage-lib-external-provisioner/v13', version: 'v13.0.0' });
+      expect(PROVISIONER_PACKAGE).to.equal('storage-provisioner');
     });
 
-    it('is its go.mod and every Go source under lib/cluster/storage/go (so any change there changes the cache key)', async () => {
-      const files = await provisionerModuleFiles();
-      expect(Object.keys(files)).to.deep.equal(['go.mod', 'main.go', 'volume.go', 'volume_test.go']);
-      expect(files['main.go']).to.include('package main').and.include('controller.NewProvisionController');
+    it('are every Go source under lib/cluster/storage/go (so any change there changes the cache key), its tests only when asked', async () => {
+      expect(Object.keys(await provisionerSources({ tests: false }))).to.deep.equal(['storage-provisioner/main.go', 'storage-provisioner/volume.go']);
+      const files = await provisionerSources({ tests: true });
+      expect(Object.keys(files)).to.deep.equal(['storage-provisioner/main.go', 'storage-provisioner/volume.go', 'storage-provisioner/volume_test.go']);
+      expect(files['storage-provisioner/main.go']).to.include('package main').and.include('controller.NewProvisionController');
     });
   });
 });

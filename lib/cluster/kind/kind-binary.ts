@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InitcError } from '../../errors.js';
 import type { Progress } from '../../progress.js';
-import { cachedBuild, go, goVersion, scratchLog } from '../local/build.js';
+import { cachedBuild, go, goVersion, scratchLog } from '../local/go-build.js';
 
 /** kind v0.32.0 supports Kubernetes 1.33–1.36; its node image layout is what node-image.ts builds. */
 export const KIND_VERSION = 'v0.32.0';

@@ -25,7 +25,8 @@ import { isValidClusterName, kindClusterConfig, kindNodeNames, randomClusterName
 import type { ClusterSettings } from '../features.js';
 import { DEFAULT_SETTINGS, describeSettings, isDefaultSettings } from '../features.js';
 import { checkSettingsInForce, settleGates } from '../settings-check.js';
-import { buildKube, goVersion } from '../local/build.js';
+import { buildKube } from '../local/build.js';
+import { goVersion } from '../local/go-build.js';
 import { dockerEnv, dockerStartedByInitc, ensureDocker, otherDockerUsers, stopDockerIfWeStartedIt } from './docker.js';
 import { buildKind } from './kind-binary.js';
 import { buildNodeImage } from './node-image.js';
@@ -127,7 +128,7 @@ export class KindProvider implements ClusterProvider {
     let dropped: string[] = [];
     if (Object.keys(this.settings.featureGates).length) {
       await progress.step(`feature gates known to ${this.o.version.gitVersion}: ${describeSettings(this.settings)}`, async () => {
-        const settled = await settleGates(await buildKube(this.o.version, progress, await goVersion()), this.settings, this.o.version.gitVersion);
+        const settled = await settleGates((await buildKube(this.o.version, progress, await goVersion())).kube, this.settings, this.o.version.gitVersion);
         applied = settled.settings;
         dropped = settled.dropped;
       });

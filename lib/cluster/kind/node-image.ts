@@ -29,19 +29,8 @@ import type { Progress, StepHandle } from '../../progress.js';
 import { exists } from '../../util/fsx.js';
 import { cacheRoot } from '../../util/paths.js';
 import { takeDirLock } from '../../util/dir-lock.js';
-import {
-  COREDNS_VERSION,
-  buildContainerd,
-  buildCrictl,
-  buildKube,
-  buildKubeadm,
-  buildPause,
-  cachedBuild,
-  goVersion,
-  moduleInfo,
-  scratchLog,
-  tidyThenBuild,
-} from '../local/build.js';
+import { COREDNS_VERSION, buildContainerd, buildCrictl, buildKube, buildKubeadm, buildPause } from '../local/build.js';
+import { cachedBuild, goVersion, moduleInfo, scratchLog, tidyThenBuild } from '../local/go-build.js';
 import { corednsDirectivesGo, corednsGoMod } from '../local/gosrc.js';
 import { BUSYBOX, buildFixtureImage, buildPauseImage, ociLayout } from '../local/images.js';
 import { holdWrapperScript } from '../local/runc-hold.js';
@@ -64,7 +53,6 @@ import {
 import { defaultCniManifest } from './cni.js';
 import { dockerEnv } from './docker.js';
 import { kindSource } from './kind-binary.js';
-import { buildProvisioner } from '../storage/build.js';
 import { kindStorageManifest } from '../storage/objects.js';
 
 /** Bump when the recipe below changes in a way the inputs do not show. */
@@ -247,14 +235,13 @@ export async function buildNodeImage(version: KubeVersion, progress: Progress, s
   const goVer = await goVersion();
   const kind = await kindSource();
   // Independent builds at once: the small ones and the Debian root filesystems while kube compiles.
-  // kubeadm waits for kube: it shares most of kube's packages, which it then finds in Go's build cache.
-  const kubeThenKubeadm = buildKube(version, progress, goVer).then(async (kube) => ({ kube, kubeadm: await buildKubeadm(version, progress, goVer) }));
-  const [{ kube, kubeadm }, containerdDir, crictl, coredns, provisioner, pauseTar, fixtureTar, nodeRootfs, proxyRootfs] = await Promise.all([
+  // kubeadm waits for kube (and the provisioner built with it): it shares most of kube's packages, which it then finds in Go's build cache.
+  const kubeThenKubeadm = buildKube(version, progress, goVer).then(async (built) => ({ ...built, kubeadm: await buildKubeadm(version, progress, goVer) }));
+  const [{ kube, kubeadm, provisioner }, containerdDir, crictl, coredns, pauseTar, fixtureTar, nodeRootfs, proxyRootfs] = await Promise.all([
     kubeThenKubeadm,
     buildContainerd(progress, goVer),
     buildCrictl(crictlVersionFor(version), progress, goVer),
     buildKindCoredns(progress, goVer),
-    buildProvisioner(progress, goVer),
     buildPause(progress, goVer).then(buildPauseImage),
     buildFixtureImage(),
     debianTar('kind-node', 'minbase', NODE_PACKAGES, progress, signal),

@@ -12,6 +12,24 @@ export interface UpstreamModInfo {
   godebug: string[];
   /** Staging modules k8s.io/kubernetes replaces with its own tree (k8s.io/api, ...). */
   stagingModules: string[];
+  /** Every module it requires (direct and indirect) at the version the release builds with. */
+  requires: ModuleVersion[];
+}
+
+export interface ModuleVersion {
+  path: string;
+  version: string;
+}
+
+/** The require lines of a go.mod, in both the one-line and the block form; comments dropped. */
+export function parseModRequires(mod: string): ModuleVersion[] {
+  const lines: string[] = [];
+  for (const m of mod.matchAll(/^require\s*\(([^)]*)\)/gm)) lines.push(...m[1]!.split('\n'));
+  for (const m of mod.matchAll(/^require\s+([^(\s].*)$/gm)) lines.push(m[1]!);
+  return lines
+    .map((l) => l.replace(/\/\/.*$/, '').trim().split(/\s+/))
+    .filter((f) => f.length === 2)
+    .map(([path, version]) => ({ path: path!, version: version! }));
 }
 
 /** Read what our wrapper module must copy from k8s.io/kubernetes's own go.mod. */
@@ -21,16 +39,29 @@ export function parseUpstreamKubeMod(mod: string): UpstreamModInfo {
   const godebug = mod.split('\n').map((l) => l.trim()).filter((l) => /^godebug\s/.test(l));
   const stagingModules = [...mod.matchAll(/^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\//gm)].map((m) => m[1]!);
   if (stagingModules.length === 0) throw new Error('k8s.io/kubernetes go.mod replaces no staging modules');
-  return { goDirective, godebug, stagingModules };
+  return { goDirective, godebug, stagingModules, requires: parseModRequires(mod) };
 }
 
 /**
- * k8s.io/kubernetes cannot be required without replacing each staging module by its published
- * v0.Y.Z twin (upstream's go.mod points them at ./staging, which a module consumer does not have).
+ * Replace lines that hold every module to the version a kube release builds with: each module
+ * k8s.io/kubernetes requires at upstream's version, its staging modules at v0.Y.Z.
  */
-export function kubeGoMod(version: KubeVersion, upstream: UpstreamModInfo): string {
-  const stagingVersion = `v0.${version.minor}.${version.patch}`;
-  const replaces = upstream.stagingModules.map((m) => `\t${m} => ${m} ${stagingVersion}`).join('\n');
+export function pinnedToKube(version: KubeVersion, upstream: UpstreamModInfo): string[] {
+  const staging = new Set(upstream.stagingModules);
+  return [
+    ...upstream.requires.filter((r) => !staging.has(r.path)).map((r) => `\t${r.path} => ${r.path} ${r.version}`),
+    ...upstream.stagingModules.map((m) => `\t${m} => ${m} v0.${version.minor}.${version.patch}`),
+  ];
+}
+
+/**
+ * The kube module: k8s.io/kubernetes at `version` and the modules built beside it (`alongside`,
+ * e.g. the storage provisioner's library). k8s.io/kubernetes cannot be required without replacing
+ * each staging module by its published v0.Y.Z twin (upstream's go.mod points them at ./staging,
+ * which a module consumer does not have); every other module is held to upstream's version, so
+ * what `alongside` requires never raises what kube is built with.
+ */
+export function kubeGoMod(version: KubeVersion, upstream: UpstreamModInfo, alongside: readonly ModuleVersion[] = []): string {
   return [
     'module initc.local/kube',
     '',
@@ -38,10 +69,13 @@ export function kubeGoMod(version: KubeVersion, upstream: UpstreamModInfo): stri
     '',
     ...upstream.godebug,
     '',
-    `require k8s.io/kubernetes ${version.gitVersion}`,
+    'require (',
+    `\tk8s.io/kubernetes ${version.gitVersion}`,
+    ...alongside.map((m) => `\t${m.path} ${m.version}`),
+    ')',
     '',
     'replace (',
-    replaces,
+    ...pinnedToKube(version, upstream),
     ')',
     '',
   ].join('\n');

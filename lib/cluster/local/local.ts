@@ -17,9 +17,8 @@ import { loadKubeConfig } from '../provider.js';
 import type { ClusterSettings } from '../features.js';
 import { DEFAULT_SETTINGS, describeSettings, sameSettings } from '../features.js';
 import { checkSettingsInForce, settleGates } from '../settings-check.js';
-import { buildProvisioner } from '../storage/build.js';
 import { PROVISIONER_NAME, STORAGE_CLASS_NAME } from '../storage/objects.js';
-import { ensureBinaries, goVersion } from './build.js';
+import { ensureBinaries } from './build.js';
 import { applyClusterObjects, waitForDefaultServiceAccount, writeClusterConfigs } from './cluster-files.js';
 import * as cmd from './commands.js';
 import { checkExtraNodesFree, setupExtraNetworks } from './extra-node.js';
@@ -235,10 +234,7 @@ export class LocalClusterProvider implements ClusterProvider {
 
   private async startFresh({ progress, signal, temporary }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
     const l = this.layout;
-    const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, async () => {
-      const [built, provisioner] = await Promise.all([ensureBinaries(this.opts.version, progress), goVersion().then((v) => buildProvisioner(progress, v))]);
-      return { ...built, provisioner };
-    });
+    const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, () => ensureBinaries(this.opts.version, progress));
     this.applied = this.settings;
     let dropped: string[] = [];
     if (Object.keys(this.settings.featureGates).length) {

@@ -13,7 +13,8 @@ import type { BlockedStart, ComponentPids, CrashesNode, HoldsAtStart, NodeAccess
 import { NodeCapabilityMissing } from '../provider.js';
 import { blockNextStart, holdNextStart } from './runc-hold.js';
 import { killShimOf } from './proc-tree.js';
-import { buildCrictl, goVersion } from './build.js';
+import { buildCrictl } from './build.js';
+import { goVersion } from './go-build.js';
 import type { ClusterLayout } from './layout.js';
 import { apiServerURL } from './layout.js';
 import { netnsPath } from './network.js';

@@ -1,46 +1,24 @@
 /**
- * The storage provisioner (go/), built from the Go module proxy on
- * sigs.k8s.io/sig-storage-lib-external-provisioner and cached like the cluster's other binaries
- * (keyed on its sources, go.mod, flags and the Go version).
+ * The storage provisioner (go/) is a second main package of each release's kube module
+ * (local/build.ts buildKube), built with kube in one `go build`: on kube's dependency graph, the
+ * ~750 packages it shares with kube (client-go, grpc, prometheus ...) compile once, and only its
+ * own dozen are added. Alone, on its library's own requirements, it compiled all ~760.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Progress } from '../../progress.js';
 import { projectRoot } from '../../util/paths.js';
-import { cachedBuild, tidyThenBuild } from '../local/build.js';
+import type { ModuleVersion } from '../local/gosrc.js';
 
-export const PROVISIONER_LIB = 'sigs.k8s.io/sig-storage-lib-external-provisioner/v13';
-export const PROVISIONER_LIB_VERSION = 'v13.0.0';
-/** client-go and its API modules, pinned to a patch the kube 1.34 build already downloads. */
-export const PROVISIONER_CLIENT_VERSION = 'v0.34.12';
-/** Bump when the Go sources change in a way their text does not show (never, so far). */
-export const PROVISIONER_VERSION = 'v1';
-const LDFLAGS = '-s -w';
+export const PROVISIONER_LIB: ModuleVersion = { path: 'sigs.k8s.io/sig-storage-lib-external-provisioner/v13', version: 'v13.0.0' };
+/** Its folder in the kube module, and so the binary's name. */
+export const PROVISIONER_PACKAGE = 'storage-provisioner';
 
-/** The provisioner module's go.mod before `go mod tidy` completes it. Pure. */
-export function provisionerGoMod(): string {
-  const k8s = ['k8s.io/api', 'k8s.io/apimachinery', 'k8s.io/client-go'].map((m) => `\t${m} ${PROVISIONER_CLIENT_VERSION}`);
-  return ['module initc.local/storage-provisioner', '', 'go 1.24.0', '', 'require (', `\t${PROVISIONER_LIB} ${PROVISIONER_LIB_VERSION}`, ...k8s, ')', ''].join('\n');
-}
-
-/** The module's files: go.mod and the Go sources under lib/cluster/storage/go (tests too: `go test -trimpath` runs them on the same cache). */
-export async function provisionerModuleFiles(): Promise<Record<string, string>> {
+/** The Go sources under lib/cluster/storage/go, keyed by their path in the kube module; its Go tests only when asked. */
+export async function provisionerSources({ tests }: { tests: boolean }): Promise<Record<string, string>> {
   const dir = path.join(projectRoot(), 'lib', 'cluster', 'storage', 'go');
-  const files: Record<string, string> = { 'go.mod': provisionerGoMod() };
-  for (const f of (await fs.readdir(dir)).filter((n) => n.endsWith('.go')).sort()) files[f] = await fs.readFile(path.join(dir, f), 'utf8');
+  const files: Record<string, string> = {};
+  for (const f of (await fs.readdir(dir)).filter((n) => n.endsWith('.go') && (tests || !n.endsWith('_test.go'))).sort()) {
+    files[`${PROVISIONER_PACKAGE}/${f}`] = await fs.readFile(path.join(dir, f), 'utf8');
+  }
   return files;
-}
-
-export async function buildProvisioner(progress: Progress, goVer: string): Promise<string> {
-  const out = await cachedBuild(
-    {
-      component: 'storage-provisioner',
-      version: PROVISIONER_VERSION,
-      files: await provisionerModuleFiles(),
-      keyExtras: [LDFLAGS, goVer],
-      build: tidyThenBuild('storage-provisioner', LDFLAGS),
-    },
-    progress,
-  );
-  return path.join(out, 'storage-provisioner');
 }
