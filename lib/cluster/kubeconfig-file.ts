@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { InitcError } from '../errors.js';
 
 interface Named {
   name: string;
@@ -64,13 +65,46 @@ export function defaultKubeconfigPath(): string {
   return env ?? path.join(os.homedir(), '.kube', 'config');
 }
 
-async function readDoc(file: string): Promise<KubeconfigDoc> {
+const WAY_OUT = 'fix or move it, or bring the cluster up with --no-merge-kubeconfig';
+
+/**
+ * What a kubeconfig file holds, refused with one line unless initc can merge into it: YAML, a
+ * mapping (or empty), its clusters, users and contexts each absent or a list of named entries.
+ */
+export function parseKubeconfigDoc(text: string, file: string): KubeconfigDoc {
+  let doc: unknown;
   try {
-    return (yaml.load(await fs.readFile(file, 'utf8')) as KubeconfigDoc) ?? {};
+    doc = yaml.load(text);
+  } catch (err) {
+    throw new InitcError('kubeconfig', `${file} is not YAML (${String((err as Error).message).split('\n')[0]}): ${WAY_OUT}`);
+  }
+  if (doc === undefined || doc === null) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new InitcError('kubeconfig', `${file} is not a kubeconfig: it holds ${Array.isArray(doc) ? 'a list' : `a ${typeof doc}`}, not a mapping; ${WAY_OUT}`);
+  }
+  for (const key of ['clusters', 'users', 'contexts'] as const) {
+    const list = (doc as Record<string, unknown>)[key];
+    if (list === undefined || list === null) continue;
+    const named = (e: unknown) => typeof e === 'object' && e !== null && typeof (e as { name?: unknown }).name === 'string';
+    if (!Array.isArray(list) || !list.every(named)) throw new InitcError('kubeconfig', `${file} is not a kubeconfig: its ${key} are not a list of entries with a name; ${WAY_OUT}`);
+  }
+  return doc as KubeconfigDoc;
+}
+
+async function readDoc(file: string): Promise<KubeconfigDoc> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw err;
+    throw new InitcError('kubeconfig', `cannot read ${file}: ${(err as Error).message}`);
   }
+  return parseKubeconfigDoc(text, file);
+}
+
+/** Refuses, before anything starts, a kubeconfig `cluster up` could not merge into later. */
+export async function checkMergeable(file: string): Promise<void> {
+  await readDoc(file);
 }
 
 /** Merges `oursYaml` into `file`; returns the context that was current before. */

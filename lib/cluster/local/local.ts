@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InitcError } from '../../errors.js';
-import { defaultKubeconfigPath, mergeIntoFile } from '../kubeconfig-file.js';
+import { checkMergeable, defaultKubeconfigPath, mergeIntoFile } from '../kubeconfig-file.js';
 import type { ClusterProvider, CreateOptions, ImageLoader, NodeAccess, NodeComponent, Nodes, RunningCluster } from '../provider.js';
 import { loadKubeConfig } from '../provider.js';
 import type { ClusterSettings } from '../features.js';
@@ -234,6 +234,7 @@ export class LocalClusterProvider implements ClusterProvider {
 
   private async startFresh({ progress, signal, temporary }: CreateOptions, lock: HeldLock): Promise<LocalCluster> {
     const l = this.layout;
+    if (this.opts.mergeKubeconfig !== false) await checkMergeable(defaultKubeconfigPath());
     const binaries = await progress.step(`binaries for Kubernetes ${this.opts.version.gitVersion}`, () => ensureBinaries(this.opts.version, progress));
     this.applied = this.settings;
     let dropped: string[] = [];
