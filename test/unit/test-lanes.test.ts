@@ -161,6 +161,40 @@ describe('lib/util/dir-lock.ts and the Docker engine\'s users (on temporary fold
     await release();
   });
 
+  it('takeDirLock: a lock being taken (its folder made, its pid not yet written) is waited for, not taken over', async () => {
+    const lock = path.join(dir, 'half.lock');
+    await fs.mkdir(lock);
+    let taken = false;
+    const second = takeDirLock(lock, () => undefined, 10).then((r) => ((taken = true), r));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(taken, 'took a lock whose taker had not yet written its pid').to.equal(false);
+    await fs.writeFile(path.join(lock, 'pid'), String(process.pid));
+    await fs.rm(lock, { recursive: true });
+    await (await second)();
+    expect(taken).to.equal(true);
+  });
+
+  it('takeDirLock: a folder left without a pid for long (its taker died between mkdir and write) is taken over', async () => {
+    const lock = path.join(dir, 'old.lock');
+    await fs.mkdir(lock);
+    const old = new Date(Date.now() - 60_000);
+    await fs.utimes(lock, old, old);
+    const release = await takeDirLock(lock, () => expect.fail('waited for nobody'), 10);
+    expect(await fs.readFile(path.join(lock, 'pid'), 'utf8')).to.equal(String(process.pid));
+    await release();
+  });
+
+  it('takeDirLock: with a timeout, a live owner held past it is reported by busy(owner)', async () => {
+    const lock = path.join(dir, 'busy.lock');
+    const release = await takeDirLock(lock, () => undefined, 10);
+    const err = await takeDirLock(lock, () => undefined, { pollMs: 10, timeoutMs: 50, busy: (owner) => new Error(`held by ${owner}`) }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).to.equal(`held by ${process.pid}`);
+    await release();
+  });
+
   it('otherDockerUsers: the live processes but this one; the files of dead or unreadable users are removed', async () => {
     await markDockerUser(dir);
     expect(await fs.readdir(dir)).to.deep.equal([String(process.pid)]);

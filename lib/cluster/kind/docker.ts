@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { exists, tail, writeFileMode } from '../../util/fsx.js';
+import { takeDirLock } from '../../util/dir-lock.js';
 import { cacheRoot } from '../../util/paths.js';
 import { isProcessAlive, processStartTime } from '../../util/proc.js';
 import { sleep } from '../../util/time.js';
@@ -158,32 +159,18 @@ async function raiseInotifyInstances(progress: Progress): Promise<void> {
   );
 }
 
-/** A lock folder holding the owner's pid, so two initc processes never start two dockerds. */
+/** One initc at a time starts or stops dockerd (the same folder lock as the build cache's). */
 async function withLock<T>(work: () => Promise<T>): Promise<T> {
   await fs.mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
-  for (let i = 0; ; i++) {
-    try {
-      await fs.mkdir(LOCK_DIR);
-      await fs.writeFile(path.join(LOCK_DIR, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(await fs.readFile(path.join(LOCK_DIR, 'pid'), 'utf8').catch(() => '0'));
-      let alive = false;
-      try {
-        if (owner) process.kill(owner, 0), (alive = true);
-      } catch {
-        /* dead owner */
-      }
-      if (!alive || owner === process.pid) await fs.rm(LOCK_DIR, { recursive: true, force: true });
-      else if (i > 600) throw new InitcError('busy', `another initc (pid ${owner}) has been starting dockerd for over a minute (lock ${LOCK_DIR})`);
-      else await sleep(100);
-    }
-  }
+  const release = await takeDirLock(LOCK_DIR, () => undefined, {
+    pollMs: 100,
+    timeoutMs: 60_000,
+    busy: (owner) => new InitcError('busy', `another initc (pid ${owner}) has been starting dockerd for over a minute (lock ${LOCK_DIR})`),
+  });
   try {
     return await work();
   } finally {
-    await fs.rm(LOCK_DIR, { recursive: true, force: true });
+    await release();
   }
 }
 
