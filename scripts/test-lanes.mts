@@ -1,9 +1,10 @@
 // `npm test` after scripts/setup: the project's tests in groups side by side (test/support/lanes.ts).
-// First the builds every group shares (the embedded cluster of the default version and of 1.36,
-// the images, the provisioner; in parallel, cold or cached), and dockerd when a kind group runs,
-// so no group waits on another's build or stops the engine under it. Then up to --lanes groups at
-// once, each one Mocha process, longest first, every output line prefixed with its group; then the
-// groups that run alone, one after another. Ends with each group's figures and the one
+// First the builds every group shares (the embedded cluster of the default version with its
+// provisioner, the images; in parallel, cold or cached), and dockerd when a kind group runs, so no
+// group waits on another's build or stops the engine under it. Then up to --lanes groups at once,
+// each one Mocha process, longest first, every output line prefixed with its group, while the
+// later versions some groups need (1.36) build in the background at nice 19; such a group starts
+// once they are built. Then the groups that run alone, one after another. Ends with each group's figures and the one
 // "N passed, N failed, N skipped" line CI reads; exits 0 only when every group passed (judgeGroups).
 //
 // Usage: node --import tsx scripts/test-lanes.mts [--lanes N] [--group a,b] (default: one group per two cores)
@@ -22,7 +23,7 @@ import { InitcError } from '../lib/errors.js';
 import { ConsoleProgress } from '../lib/progress.js';
 import { projectRoot } from '../lib/util/paths.js';
 import type { GroupOutcome, TestGroup } from '../test/support/lanes.js';
-import { formatOutcomes, judgeGroups, longestFirst, parseTally, planProblems, TEST_GROUPS } from '../test/support/lanes.js';
+import { formatOutcomes, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../test/support/lanes.js';
 
 const root = projectRoot();
 const progress = new ConsoleProgress();
@@ -62,20 +63,42 @@ function mochaFlags(): string[] {
 
 /** The builds the integration tests share, in parallel: built once here, not by several groups at once. */
 async function prebuild(): Promise<void> {
-  await progress.step('builds the tests share (embedded cluster of the default version and 1.36, images, provisioner)', async () => {
-    const versions = [resolveKubeVersion(undefined), resolveKubeVersion('1.36')];
-    await Promise.all([
-      ...versions.map(async (v) => {
-        const binaries = await ensureBinaries(v, progress);
-        await buildPauseImage(binaries.pause);
-      }),
-      buildFixtureImage(),
-    ]);
+  await progress.step('builds the tests share (embedded cluster of the default version, images)', async () => {
+    const binaries = await ensureBinaries(resolveKubeVersion(undefined), progress);
+    await Promise.all([buildPauseImage(binaries.pause), buildFixtureImage()]);
+  });
+}
+
+/**
+ * Builds the binaries of a later version (scripts/prebuild.mts) in a child at nice 19, which Go's
+ * compilers inherit: it takes only the CPU the running groups leave. Resolves when it ended, built
+ * or not: a group that needs it then finds it in the cache, or builds it and says why it failed.
+ */
+function buildInBackground(version: string, width: number): Promise<void> {
+  const label = `[build ${version}]`.padEnd(width + 2);
+  const child = spawn('nice', ['-n', '19', process.execPath, '--import', 'tsx', path.join(root, 'scripts', 'prebuild.mts'), version], {
+    cwd: root,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  builders.add(child);
+  console.log(`${label} started in the background at nice 19`);
+  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => console.log(`${label} ${line}`));
+  return new Promise((resolve) => {
+    child.once('close', (exitCode, signal) => {
+      builders.delete(child);
+      console.log(`${label} ended (${signal ?? `exit ${exitCode}`})`);
+      resolve();
+    });
   });
 }
 
 const children = new Set<ReturnType<typeof spawn>>();
+/** The background builds: each its own process group (node, go, the compilers), ended as a whole. */
+const builders = new Set<ReturnType<typeof spawn>>();
 let interrupted: string | undefined;
+let groupsStarted = false;
 
 function runGroup(group: TestGroup, flags: string[], width: number): Promise<GroupOutcome & { output: string }> {
   const started = Date.now();
@@ -109,6 +132,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     const again = interrupted !== undefined;
     interrupted = sig;
+    for (const b of builders) if (b.pid) process.kill(-b.pid, 'SIGINT');
+    if (!groupsStarted) {
+      // The shared builds run in this process: exiting ends them (execa kills the go commands it started).
+      console.error(`test-lanes: ${sig} during the shared builds: stopped`);
+      process.exit(130);
+    }
     console.error(`test-lanes: ${sig}: ${again ? 'ending' : 'interrupting'} the ${children.size} running group(s); no new group starts`);
     for (const child of children) child.kill(again ? 'SIGTERM' : 'SIGINT');
   });
@@ -134,16 +163,31 @@ try {
 }
 
 const flags = mochaFlags();
-const width = Math.max(...groups.map((g) => g.name.length));
+const later = laterVersionsOf(groups);
+const width = Math.max(...groups.map((g) => g.name.length), ...later.map((v) => `build ${v}`.length));
 const queue = longestFirst(groups);
-console.log(`test-lanes: ${groups.length} groups, ${lanes} at once, longest first: ${queue.map((g) => g.name).join(', ')}`);
+console.log(`test-lanes: ${groups.length} groups, ${lanes} at once, longest first: ${queue.map((g) => g.name).join(', ')}${later.length ? ` (Kubernetes ${later.join(', ')} built meanwhile for the groups that need it)` : ''}`);
+groupsStarted = true;
+const built = new Set<string>();
+const building = new Map(later.map((v) => [v, buildInBackground(v, width).then(() => void built.add(v))]));
 const outcomes: Array<GroupOutcome & { output: string }> = [];
-const together = queue.filter((g) => !g.alone);
+const pending = queue.filter((g) => !g.alone);
 await Promise.all(
-  Array.from({ length: Math.min(lanes, together.length) }, async () => {
-    for (let g = together.shift(); g && !interrupted; g = together.shift()) outcomes.push(await runGroup(g, flags, width));
+  Array.from({ length: Math.min(lanes, pending.length) }, async () => {
+    while (pending.length && !interrupted) {
+      const g = nextReady(pending, built);
+      if (!g) {
+        const unbuilt = [...building].filter(([v]) => !built.has(v)).map(([, done]) => done);
+        if (!unbuilt.length) fail(`groups ${pending.map((p) => p.name).join(', ')} wait for a version nothing builds`, 1);
+        await Promise.race(unbuilt);
+        continue;
+      }
+      pending.splice(pending.indexOf(g), 1);
+      outcomes.push(await runGroup(g, flags, width));
+    }
   }),
 );
+await Promise.all(building.values());
 for (const g of queue.filter((q) => q.alone)) if (!interrupted) outcomes.push(await runGroup(g, flags, width));
 if (startedDocker) await stopDockerIfWeStartedIt(progress);
 

@@ -18,6 +18,12 @@ export interface TestGroup {
   docker?: boolean;
   /** It runs by itself after all the others: it makes clusters of dead runs, which any run, check or gc elsewhere would remove first. */
   alone?: boolean;
+  /**
+   * Kubernetes versions besides the default that its tests bring up. The runner builds them in the
+   * background, at the lowest CPU priority, while groups that need nothing more run; this group
+   * starts once they are built (cold, that hides a kube build inside the first groups).
+   */
+  laterVersions?: string[];
 }
 
 const integration = (name: string) => `test/integration/${name}.test.ts`;
@@ -25,7 +31,7 @@ const integration = (name: string) => `test/integration/${name}.test.ts`;
 export const TEST_GROUPS: readonly TestGroup[] = [
   { name: 'unit', files: ['test/unit/**/*.test.ts'], seconds: 120 },
   // Both use the default cluster; local-cluster's gc stops it and runs on it.
-  { name: 'default-cluster', files: [integration('local-cluster'), integration('results-ownership')], seconds: 380 },
+  { name: 'default-cluster', files: [integration('local-cluster'), integration('results-ownership')], seconds: 380, laterVersions: ['1.36'] },
   // One kind cluster at a time: two (each a systemd node with a kubeadm control plane) beside the
   // embedded clusters overloaded two cores until timed chaos tests on them failed.
   { name: 'kind', files: [integration('kind'), integration('kind-multinode'), integration('kind-node-access'), integration('check')], seconds: 560, docker: true },
@@ -45,6 +51,16 @@ export const TEST_GROUPS: readonly TestGroup[] = [
 export function longestFirst(groups: readonly TestGroup[]): TestGroup[] {
   // Array.prototype.sort is stable: ties keep the plan's order.
   return [...groups].sort((a, b) => Number(!!a.alone) - Number(!!b.alone) || b.seconds - a.seconds);
+}
+
+/** The first of `pending` (in their order) whose later versions are all `built`, or none. */
+export function nextReady(pending: readonly TestGroup[], built: ReadonlySet<string>): TestGroup | undefined {
+  return pending.find((g) => (g.laterVersions ?? []).every((v) => built.has(v)));
+}
+
+/** The later versions the groups need, each once, in the order they first appear. */
+export function laterVersionsOf(groups: readonly TestGroup[]): string[] {
+  return [...new Set(groups.flatMap((g) => g.laterVersions ?? []))];
 }
 
 /**

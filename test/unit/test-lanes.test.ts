@@ -7,7 +7,7 @@ import { markDockerUser, otherDockerUsers } from '../../lib/cluster/kind/docker.
 import { takeDirLock } from '../../lib/util/dir-lock.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import type { GroupOutcome, TestGroup } from '../support/lanes.js';
-import { formatOutcomes, judgeGroups, longestFirst, parseTally, planProblems, TEST_GROUPS } from '../support/lanes.js';
+import { formatOutcomes, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../support/lanes.js';
 
 const integrationFiles = readdirSync(path.join(projectRoot(), 'test', 'integration'))
   .filter((f) => f.endsWith('.test.ts'))
@@ -63,6 +63,25 @@ describe('npm test in groups side by side (test/support/lanes.ts)', () => {
       const order = longestFirst([alone(group('z', ['x'], 99)), group('a', ['x'], 5), group('b', ['x'], 30), alone(group('y', ['x'], 1)), group('c', ['x'], 5), group('d', ['x'], 31)]).map((g) => g.name);
       expect(order).to.deep.equal(['d', 'b', 'a', 'c', 'z', 'y']);
       expect(longestFirst(TEST_GROUPS).slice(0, 2).map((g) => g.name)).to.deep.equal(['kind', 'default-cluster']);
+    });
+
+    it('a group that needs a later version waits for its build; the next group that needs nothing more runs meanwhile', () => {
+      const later = (g: TestGroup, versions: string[]) => ({ ...g, laterVersions: versions });
+      const pending = [later(group('side', ['x'], 90), ['1.36']), later(group('both', ['x'], 80), ['1.36', '1.35']), group('plain', ['x'], 70)];
+      expect(nextReady(pending, new Set())?.name).to.equal('plain');
+      expect(nextReady(pending, new Set(['1.35']))?.name).to.equal('plain');
+      expect(nextReady(pending, new Set(['1.36']))?.name).to.equal('side');
+      expect(nextReady(pending.slice(1), new Set(['1.36']))?.name).to.equal('plain');
+      expect(nextReady(pending.slice(1), new Set(['1.36', '1.35']))?.name).to.equal('both');
+      expect(nextReady(pending.slice(0, 2), new Set(['1.35']))).to.equal(undefined);
+      expect(nextReady([], new Set(['1.36']))).to.equal(undefined);
+      expect(laterVersionsOf(pending)).to.deep.equal(['1.36', '1.35']);
+      expect(laterVersionsOf([group('plain', ['x'])])).to.deep.equal([]);
+    });
+
+    it('builds 1.36 in the background for the group that brings it up (local-cluster\'s side-by-side and compare tests), and only for it', () => {
+      expect(TEST_GROUPS.filter((g) => g.laterVersions).map((g) => [g.name, g.laterVersions])).to.deep.equal([['default-cluster', ['1.36']]]);
+      expect(laterVersionsOf(TEST_GROUPS)).to.deep.equal(['1.36']);
     });
   });
 
