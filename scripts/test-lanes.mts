@@ -4,8 +4,9 @@
 // group waits on another's build or stops the engine under it. Then up to --lanes groups at once,
 // each one Mocha process, longest first, every output line prefixed with its group, while the
 // later versions some groups need (1.36) build in the background at nice 19; such a group starts
-// once they are built. Then the groups that run alone, one after another. Ends with each group's figures and the one
-// "N passed, N failed, N skipped" line CI reads; exits 0 only when every group passed (judgeGroups).
+// once they are built. Then the groups that run alone, one after another. Ends with each group's
+// figures and the one "N passed, N failed, N skipped" line CI reads; exits 0 only when every group
+// passed (judgeGroups).
 //
 // Usage: node --import tsx scripts/test-lanes.mts [--lanes N] [--group a,b] (default: one group per two cores)
 import { spawn } from 'node:child_process';
@@ -98,7 +99,7 @@ const children = new Set<ReturnType<typeof spawn>>();
 /** The background builds: each its own process group (node, go, the compilers), ended as a whole. */
 const builders = new Set<ReturnType<typeof spawn>>();
 let interrupted: string | undefined;
-let groupsStarted = false;
+let inSharedBuilds = false;
 
 function runGroup(group: TestGroup, flags: string[], width: number): Promise<GroupOutcome & { output: string }> {
   const started = Date.now();
@@ -132,8 +133,14 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     const again = interrupted !== undefined;
     interrupted = sig;
-    for (const b of builders) if (b.pid) process.kill(-b.pid, 'SIGINT');
-    if (!groupsStarted) {
+    for (const b of builders) {
+      try {
+        if (b.pid) process.kill(-b.pid, 'SIGINT');
+      } catch {
+        /* its group has ended */
+      }
+    }
+    if (inSharedBuilds) {
       // The shared builds run in this process: exiting ends them (execa kills the go commands it started).
       console.error(`test-lanes: ${sig} during the shared builds: stopped`);
       process.exit(130);
@@ -151,7 +158,9 @@ if (problems.length) fail(`test/support/lanes.ts does not fit the test files: ${
 const t0 = Date.now();
 let startedDocker = false;
 try {
+  inSharedBuilds = true;
   if (groups.some((g) => g.files.some((f) => f.startsWith('test/integration/')))) await prebuild();
+  inSharedBuilds = false;
   if (groups.some((g) => g.docker)) {
     const wasRunning = (await execa('docker', ['version'], { env: dockerEnv(), reject: false })).exitCode === 0;
     await ensureDocker(progress);
@@ -167,7 +176,6 @@ const later = laterVersionsOf(groups);
 const width = Math.max(...groups.map((g) => g.name.length), ...later.map((v) => `build ${v}`.length));
 const queue = longestFirst(groups);
 console.log(`test-lanes: ${groups.length} groups, ${lanes} at once, longest first: ${queue.map((g) => g.name).join(', ')}${later.length ? ` (Kubernetes ${later.join(', ')} built meanwhile for the groups that need it)` : ''}`);
-groupsStarted = true;
 const built = new Set<string>();
 const building = new Map(later.map((v) => [v, buildInBackground(v, width).then(() => void built.add(v))]));
 const outcomes: Array<GroupOutcome & { output: string }> = [];
