@@ -43,7 +43,7 @@ import { planSuiteFiles } from './plan-suites.js';
 import { nonEmpty, nonEmptyList, positiveInteger, regexValue } from './validate.js';
 import type { ProviderArgs } from './providers.js';
 import { checkProviderArgs, chosenProvider, localName, startCluster, withProviderOptions } from './providers.js';
-import { SUITES, selectSuites } from './suite-table.js';
+import { SUITES, selectSuites, startOrder } from './suite-table.js';
 import { executeRuns } from './compare-runs.js';
 import type { FinishedRun } from './compare-runs.js';
 import type { NodeSuitePlace } from './node-suites.js';
@@ -199,7 +199,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         const junit = path.join(out, `junit-${junitParts.length + 1}.xml`);
         junitParts.push(junit);
         mochaFailures += await ctx.progress.step(`suites ${phase.join(', ')}${alone ? ' (alone: they disturb the whole node)' : ''} (run ${runId})`, () =>
-          runMocha(phase.map((s) => SUITES[s]!.file), { resultsDir, environmentInfo, junit, grep: a.grep, jobs: alone ? 1 : a.jobs, signal: ctx.signal }),
+          runMocha(startOrder(phase).map((s) => SUITES[s]!.file), { resultsDir, environmentInfo, junit, grep: a.grep, jobs: alone ? 1 : a.jobs, signal: ctx.signal }),
         );
       };
       if (phases.together.length) await runPhase(phases.together, false);

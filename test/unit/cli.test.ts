@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ExitCode, InitcError } from '../../lib/errors.js';
-import { selectSuites } from '../../lib/cli/suite-table.js';
+import { SUITES, selectSuites, startOrder } from '../../lib/cli/suite-table.js';
 import { generateAllureReport } from '../../lib/report/allure.js';
 import { runVerdict } from '../../lib/report/results.js';
 import type { ResultFile } from '../../lib/report/results.js';
@@ -66,6 +66,16 @@ describe('initc command line: bad input', function () {
     expect(() => selectSuites(['smoke,nosuch'])).to.throw(/unknown suite nosuch/);
     expect(selectSuites(['all'])).to.include.members(['order', 'sidecar']).and.not.include('smoke');
     expect(selectSuites(['smoke'])).to.deep.equal(['smoke']);
+  });
+
+  it('a phase starts its longest suite files first, ties in the table\'s order; every suite has its time', () => {
+    expect(startOrder(['order', 'chaos-kill', 'never', 'onfailure', 'always'])).to.deep.equal(['chaos-kill', 'onfailure', 'always', 'order', 'never']);
+    expect(startOrder(['deadline', 'service'])).to.deep.equal(['deadline', 'service']);
+    expect(startOrder(['service', 'deadline'])).to.deep.equal(['service', 'deadline']);
+    const all = selectSuites(['all']);
+    expect(startOrder(all)).to.have.members(all).and.have.length(all.length);
+    expect(startOrder(all).slice(0, 3)).to.deep.equal(['chaos-kill', 'onfailure', 'always']);
+    for (const [name, info] of Object.entries(SUITES)) expect(info.seconds, name).to.be.a('number').and.be.greaterThan(0);
   });
 
   it('a kubeconfig that cannot be read exits 7', async () => {
