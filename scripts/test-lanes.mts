@@ -70,48 +70,20 @@ async function prebuild(): Promise<void> {
   });
 }
 
-/**
- * Builds the binaries of a later version (scripts/prebuild.mts) in a child at nice 19, which Go's
- * compilers inherit: it takes only the CPU the running groups leave. Resolves when it ended, built
- * or not: a group that needs it then finds it in the cache, or builds it and says why it failed.
- */
-function buildInBackground(version: string, width: number): Promise<void> {
-  const label = `[build ${version}]`.padEnd(width + 2);
-  const child = spawn('nice', ['-n', '19', process.execPath, '--import', 'tsx', path.join(root, 'scripts', 'prebuild.mts'), version], {
-    cwd: root,
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  builders.add(child);
-  console.log(`${label} started in the background at nice 19`);
-  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => console.log(`${label} ${line}`));
-  return new Promise((resolve) => {
-    child.once('close', (exitCode, signal) => {
-      builders.delete(child);
-      console.log(`${label} ended (${signal ?? `exit ${exitCode}`})`);
-      resolve();
-    });
-  });
-}
-
-const children = new Set<ReturnType<typeof spawn>>();
+type Child = ReturnType<typeof spawn>;
+const children = new Set<Child>();
 /** The background builds: each its own process group (node, go, the compilers), ended as a whole. */
-const builders = new Set<ReturnType<typeof spawn>>();
+const builders = new Set<Child>();
 let interrupted: string | undefined;
 let inSharedBuilds = false;
 
-function runGroup(group: TestGroup, flags: string[], width: number): Promise<GroupOutcome & { output: string }> {
-  const started = Date.now();
-  const label = `[${group.name}]`.padEnd(width + 2);
-  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...flags, ...group.files], {
-    cwd: root,
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: a Ctrl-C reaches it once, from here, and it ends its tests' clusters itself
-  });
-  children.add(child);
-  console.log(`${label} started: ${group.files.join(' ')}`);
+/**
+ * Starts `command` in a process group of its own, held in `among` while it runs, every output line
+ * printed after `label`; resolves when it closed, with what it printed.
+ */
+function spawnLabelled(command: string, args: string[], label: string, among: Set<Child>): Promise<{ exitCode: number | null; signal?: string; output: string }> {
+  const child = spawn(command, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  among.add(child);
   let output = '';
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
@@ -121,12 +93,34 @@ function runGroup(group: TestGroup, flags: string[], width: number): Promise<Gro
   }
   return new Promise((resolve) => {
     child.once('close', (exitCode, signal) => {
-      children.delete(child);
-      const seconds = (Date.now() - started) / 1000;
-      console.log(`${label} ended (${signal ?? `exit ${exitCode}`}) after ${seconds.toFixed(0)} s`);
-      resolve({ name: group.name, exitCode, signal: signal ?? undefined, tally: parseTally(output), seconds, output });
+      among.delete(child);
+      resolve({ exitCode, signal: signal ?? undefined, output });
     });
   });
+}
+
+/**
+ * Builds the binaries of a later version (scripts/prebuild.mts) in a child at nice 19, which Go's
+ * compilers inherit. Nice ranks it only within its cgroup: on cgroup v1 the kind nodes (in Docker's
+ * cgroups) and the cluster's pods still share the cores with it. Resolves when it ended, built or
+ * not: a group that needs it then finds it in the cache, or builds it and says why it failed.
+ */
+async function buildInBackground(version: string, width: number): Promise<void> {
+  const label = `[build ${version}]`.padEnd(width + 2);
+  console.log(`${label} started in the background at nice 19`);
+  const r = await spawnLabelled('nice', ['-n', '19', process.execPath, '--import', 'tsx', path.join(root, 'scripts', 'prebuild.mts'), version], label, builders);
+  console.log(`${label} ended (${r.signal ?? `exit ${r.exitCode}`})`);
+}
+
+async function runGroup(group: TestGroup, flags: string[], width: number): Promise<GroupOutcome & { output: string }> {
+  const started = Date.now();
+  const label = `[${group.name}]`.padEnd(width + 2);
+  console.log(`${label} started: ${group.files.join(' ')}`);
+  // Its own process group: a Ctrl-C reaches it once, from here, and it ends its tests' clusters itself.
+  const r = await spawnLabelled(process.execPath, [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...flags, ...group.files], label, children);
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`${label} ended (${r.signal ?? `exit ${r.exitCode}`}) after ${seconds.toFixed(0)} s`);
+  return { name: group.name, exitCode: r.exitCode, signal: r.signal, tally: parseTally(r.output), seconds, output: r.output };
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

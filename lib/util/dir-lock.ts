@@ -19,8 +19,7 @@ export interface DirLockOptions {
 }
 
 /** Waits for the lock (saying once whom it waits for), takes it, and returns its release. */
-export async function takeDirLock(lockDir: string, onWait: (ownerPid: number) => void, options: DirLockOptions | number = {}): Promise<() => Promise<void>> {
-  const { pollMs = 2000, timeoutMs, busy } = typeof options === 'number' ? { pollMs: options } : options;
+export async function takeDirLock(lockDir: string, onWait: (ownerPid: number) => void, { pollMs = 2000, timeoutMs, busy }: DirLockOptions = {}): Promise<() => Promise<void>> {
   const started = Date.now();
   let announced = false;
   for (;;) {

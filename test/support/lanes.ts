@@ -20,8 +20,8 @@ export interface TestGroup {
   alone?: boolean;
   /**
    * Kubernetes versions besides the default that its tests bring up. The runner builds them in the
-   * background, at the lowest CPU priority, while groups that need nothing more run; this group
-   * starts once they are built (cold, that hides a kube build inside the first groups).
+   * background, at nice 19, while groups that need nothing more run; this group starts once they
+   * are built (cold, the build overlaps the first groups instead of coming before them).
    */
   laterVersions?: string[];
 }

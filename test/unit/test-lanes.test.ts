@@ -156,11 +156,11 @@ describe('lib/util/dir-lock.ts and the Docker engine\'s users (on temporary fold
 
   it('takeDirLock: a second taker waits, saying for whom, until the first releases', async () => {
     const lock = path.join(dir, 'x.lock');
-    const release = await takeDirLock(lock, () => expect.fail('the free lock waited'), 10);
+    const release = await takeDirLock(lock, () => expect.fail('the free lock waited'), { pollMs: 10 });
     expect(await fs.readFile(path.join(lock, 'pid'), 'utf8')).to.equal(String(process.pid));
     const waitedFor: number[] = [];
     let taken = false;
-    const second = takeDirLock(lock, (owner) => waitedFor.push(owner), 10).then((r) => ((taken = true), r));
+    const second = takeDirLock(lock, (owner) => waitedFor.push(owner), { pollMs: 10 }).then((r) => ((taken = true), r));
     await new Promise((r) => setTimeout(r, 60));
     expect([taken, waitedFor]).to.deep.equal([false, [process.pid]]);
     await release();
@@ -175,7 +175,7 @@ describe('lib/util/dir-lock.ts and the Docker engine\'s users (on temporary fold
     const lock = path.join(dir, 'y.lock');
     await fs.mkdir(lock);
     await fs.writeFile(path.join(lock, 'pid'), String(dead.pid));
-    const release = await takeDirLock(lock, () => expect.fail('waited for a dead owner'), 10);
+    const release = await takeDirLock(lock, () => expect.fail('waited for a dead owner'), { pollMs: 10 });
     expect(await fs.readFile(path.join(lock, 'pid'), 'utf8')).to.equal(String(process.pid));
     await release();
   });
@@ -184,7 +184,7 @@ describe('lib/util/dir-lock.ts and the Docker engine\'s users (on temporary fold
     const lock = path.join(dir, 'half.lock');
     await fs.mkdir(lock);
     let taken = false;
-    const second = takeDirLock(lock, () => undefined, 10).then((r) => ((taken = true), r));
+    const second = takeDirLock(lock, () => undefined, { pollMs: 10 }).then((r) => ((taken = true), r));
     await new Promise((r) => setTimeout(r, 150));
     expect(taken, 'took a lock whose taker had not yet written its pid').to.equal(false);
     await fs.writeFile(path.join(lock, 'pid'), String(process.pid));
@@ -198,14 +198,14 @@ describe('lib/util/dir-lock.ts and the Docker engine\'s users (on temporary fold
     await fs.mkdir(lock);
     const old = new Date(Date.now() - 60_000);
     await fs.utimes(lock, old, old);
-    const release = await takeDirLock(lock, () => expect.fail('waited for nobody'), 10);
+    const release = await takeDirLock(lock, () => expect.fail('waited for nobody'), { pollMs: 10 });
     expect(await fs.readFile(path.join(lock, 'pid'), 'utf8')).to.equal(String(process.pid));
     await release();
   });
 
   it('takeDirLock: with a timeout, a live owner held past it is reported by busy(owner)', async () => {
     const lock = path.join(dir, 'busy.lock');
-    const release = await takeDirLock(lock, () => undefined, 10);
+    const release = await takeDirLock(lock, () => undefined, { pollMs: 10 });
     const err = await takeDirLock(lock, () => undefined, { pollMs: 10, timeoutMs: 50, busy: (owner) => new Error(`held by ${owner}`) }).then(
       () => undefined,
       (e: Error) => e,
