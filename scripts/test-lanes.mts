@@ -24,7 +24,7 @@ import { InitcError } from '../lib/errors.js';
 import { ConsoleProgress } from '../lib/progress.js';
 import { projectRoot } from '../lib/util/paths.js';
 import type { GroupOutcome, TestGroup } from '../test/support/lanes.js';
-import { formatOutcomes, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../test/support/lanes.js';
+import { formatOutcomes, HOLD_FOR_BUILD_MS, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../test/support/lanes.js';
 
 const root = projectRoot();
 const progress = new ConsoleProgress();
@@ -174,14 +174,16 @@ const built = new Set<string>();
 const building = new Map(later.map((v) => [v, buildInBackground(v, width).then(() => void built.add(v))]));
 const outcomes: Array<GroupOutcome & { output: string }> = [];
 const pending = queue.filter((g) => !g.alone);
+const holdUntil = Date.now() + HOLD_FOR_BUILD_MS;
 await Promise.all(
   Array.from({ length: Math.min(lanes, pending.length) }, async () => {
     while (pending.length && !interrupted) {
-      const g = nextReady(pending, built);
+      const holding = Date.now() < holdUntil;
+      const g = nextReady(pending, built, holding);
       if (!g) {
         const unbuilt = [...building].filter(([v]) => !built.has(v)).map(([, done]) => done);
         if (!unbuilt.length) fail(`groups ${pending.map((p) => p.name).join(', ')} wait for a version nothing builds`, 1);
-        await Promise.race(unbuilt);
+        await Promise.race([...unbuilt, ...(holding ? [new Promise((r) => setTimeout(r, holdUntil - Date.now()))] : [])]);
         continue;
       }
       pending.splice(pending.indexOf(g), 1);

@@ -53,10 +53,18 @@ export function longestFirst(groups: readonly TestGroup[]): TestGroup[] {
   return [...groups].sort((a, b) => Number(!!a.alone) - Number(!!b.alone) || b.seconds - a.seconds);
 }
 
-/** The first of `pending` (in their order) whose later versions are all `built`, or none. */
-export function nextReady(pending: readonly TestGroup[], built: ReadonlySet<string>): TestGroup | undefined {
-  return pending.find((g) => (g.laterVersions ?? []).every((v) => built.has(v)));
+/**
+ * The first of `pending` (in their order) whose later versions are all `built`, or none. While
+ * `holdForFirst` (the lanes' first seconds), none unless it is the first: a build found in the
+ * cache ends within seconds, and the longest group should not lose its lane to a shorter one then.
+ */
+export function nextReady(pending: readonly TestGroup[], built: ReadonlySet<string>, holdForFirst = false): TestGroup | undefined {
+  const ready = pending.find((g) => (g.laterVersions ?? []).every((v) => built.has(v)));
+  return holdForFirst && ready !== pending[0] ? undefined : ready;
 }
+
+/** How long the lanes hold a free lane for the longest waiting group's build before starting a shorter group. */
+export const HOLD_FOR_BUILD_MS = 30_000;
 
 /** The later versions the groups need, each once, in the order they first appear. */
 export function laterVersionsOf(groups: readonly TestGroup[]): string[] {

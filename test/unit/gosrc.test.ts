@@ -36,6 +36,9 @@ describe('Go sources of the embedded cluster', () => {
     expect(mod).to.include('godebug default=go1.24');
     expect(mod).to.match(/^go 1\.25\.0$/m);
     expect(kubeGoMod(parseKubeVersion('1.34.12'), parseUpstreamKubeMod(upstreamMod))).to.include('require (\n\tk8s.io/kubernetes v1.34.12\n)\n');
+    expect(mod, 'no tool block without tools').not.to.match(/^tool/m);
+    const withTool = kubeGoMod(parseKubeVersion('1.34.12'), parseUpstreamKubeMod(upstreamMod), [{ path: 'sigs.k8s.io/cri-tools', version: 'v1.34.0' }], ['sigs.k8s.io/cri-tools/cmd/crictl']);
+    expect(withTool).to.include('\tsigs.k8s.io/cri-tools v1.34.0\n)\n\ntool (\n\tsigs.k8s.io/cri-tools/cmd/crictl\n)\n\nreplace (\n');
   });
 
   it('reads every requirement, in blocks and on one line, without comments or replaces', () => {

@@ -7,7 +7,7 @@ import { markDockerUser, otherDockerUsers } from '../../lib/cluster/kind/docker.
 import { takeDirLock } from '../../lib/util/dir-lock.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import type { GroupOutcome, TestGroup } from '../support/lanes.js';
-import { formatOutcomes, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../support/lanes.js';
+import { formatOutcomes, HOLD_FOR_BUILD_MS, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../support/lanes.js';
 
 const integrationFiles = readdirSync(path.join(projectRoot(), 'test', 'integration'))
   .filter((f) => f.endsWith('.test.ts'))
@@ -77,6 +77,17 @@ describe('npm test in groups side by side (test/support/lanes.ts)', () => {
       expect(nextReady([], new Set(['1.36']))).to.equal(undefined);
       expect(laterVersionsOf(pending)).to.deep.equal(['1.36', '1.35']);
       expect(laterVersionsOf([group('plain', ['x'])])).to.deep.equal([]);
+    });
+
+    it('in the lanes\' first seconds a free lane holds for the longest group\'s build rather than start a shorter group', () => {
+      const side = { ...group('side', ['x'], 90), laterVersions: ['1.36'] };
+      const pending = [side, group('plain', ['x'], 70), group('short', ['x'], 5)];
+      expect(nextReady(pending, new Set(), true)).to.equal(undefined);
+      expect(nextReady(pending, new Set(['1.36']), true)?.name).to.equal('side');
+      expect(nextReady(pending.slice(1), new Set(), true)?.name, 'the first needs no build').to.equal('plain');
+      expect(nextReady(pending, new Set(), false)?.name).to.equal('plain');
+      expect(nextReady([], new Set(), true)).to.equal(undefined);
+      expect(HOLD_FOR_BUILD_MS).to.be.within(10_000, 60_000);
     });
 
     it('builds 1.36 in the background for the group that brings it up (local-cluster\'s side-by-side and compare tests), and only for it', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ExitCode, InitcError } from '../../lib/errors.js';
-import { PINNED_PATCHES, kubeletCommandTakesContext, kubeletNeedsFailCgroupV1Off, parseKubeVersion, resolveKubeVersion } from '../../lib/cluster/local/versions.js';
+import { PINNED_PATCHES, crictlBuildsWithKube, crictlVersionFor, kubeletCommandTakesContext, kubeletNeedsFailCgroupV1Off, parseKubeVersion, resolveKubeVersion } from '../../lib/cluster/local/versions.js';
 
 describe('Kubernetes version resolution', () => {
   it('defaults to the pinned 1.34 patch', () => {
@@ -31,5 +31,11 @@ describe('Kubernetes version resolution', () => {
     expect(kubeletNeedsFailCgroupV1Off(parseKubeVersion('1.30.0'))).to.equal(false);
     expect(kubeletCommandTakesContext(parseKubeVersion('1.33.13'))).to.equal(false);
     expect(kubeletCommandTakesContext(parseKubeVersion('1.34.12'))).to.equal(true);
+  });
+
+  it('crictl of the release\'s own minor builds inside kube\'s module; the others from their own', () => {
+    const v = (s: string) => parseKubeVersion(s);
+    expect(['1.33.13', '1.34.12', '1.35.8', '1.36.5'].map((s) => crictlVersionFor(v(s)))).to.deep.equal(['v1.34.0', 'v1.34.0', 'v1.37.0', 'v1.37.0']);
+    expect(['1.33.13', '1.34.12', '1.35.8', '1.36.5', '1.37.1'].map((s) => crictlBuildsWithKube(v(s)))).to.deep.equal([false, true, false, false, true]);
   });
 });

@@ -29,14 +29,13 @@ import type { Progress, StepHandle } from '../../progress.js';
 import { exists } from '../../util/fsx.js';
 import { cacheRoot } from '../../util/paths.js';
 import { takeDirLock } from '../../util/dir-lock.js';
-import { COREDNS_VERSION, buildContainerd, buildCrictl, buildKube, buildKubeadm, buildPause } from '../local/build.js';
+import { COREDNS_VERSION, buildContainerd, buildKube, buildKubeadm, buildPause, crictlFor } from '../local/build.js';
 import { cachedBuild, goVersion, moduleInfo, scratchLog, tidyThenBuild } from '../local/go-build.js';
 import { corednsDirectivesGo, corednsGoMod } from '../local/gosrc.js';
 import { BUSYBOX, buildFixtureImage, buildPauseImage, ociLayout } from '../local/images.js';
 import { holdWrapperScript } from '../local/runc-hold.js';
 import type { ImageConfig } from '../local/images.js';
 import type { KubeVersion } from '../local/versions.js';
-import { crictlVersionFor } from '../local/versions.js';
 import {
   INITC_LABEL,
   KIND_HOLDS_DIR,
@@ -236,11 +235,12 @@ export async function buildNodeImage(version: KubeVersion, progress: Progress, s
   const kind = await kindSource();
   // Independent builds at once: the small ones and the Debian root filesystems while kube compiles.
   // kubeadm waits for kube (and the provisioner built with it): it shares most of kube's packages, which it then finds in Go's build cache.
-  const kubeThenKubeadm = buildKube(version, progress, goVer).then(async (built) => ({ ...built, kubeadm: await buildKubeadm(version, progress, goVer) }));
+  const kubeBuild = buildKube(version, progress, goVer);
+  const kubeThenKubeadm = kubeBuild.then(async (built) => ({ ...built, kubeadm: await buildKubeadm(version, progress, goVer) }));
   const [{ kube, kubeadm, provisioner }, containerdDir, crictl, coredns, pauseTar, fixtureTar, nodeRootfs, proxyRootfs] = await Promise.all([
     kubeThenKubeadm,
     buildContainerd(progress, goVer),
-    buildCrictl(crictlVersionFor(version), progress, goVer),
+    crictlFor(version, () => kubeBuild, progress, goVer),
     buildKindCoredns(progress, goVer),
     buildPause(progress, goVer).then(buildPauseImage),
     buildFixtureImage(),

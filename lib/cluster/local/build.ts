@@ -11,10 +11,13 @@ import { PROVISIONER_LIB, PROVISIONER_PACKAGE, provisionerSources } from '../sto
 import { cachedBuild, go, goVersion, moduleInfo, scratchLog, tidyThenBuild, upstreamKube } from './go-build.js';
 import { COREDNS_PLUGINS, corednsDirectivesGo, corednsGoMod, kubeGoMod, kubeLdflags, kubeletGo } from './gosrc.js';
 import type { KubeVersion } from './versions.js';
-import { crictlVersionFor } from './versions.js';
+import { crictlBuildsWithKube, crictlVersionFor } from './versions.js';
 
 export const CONTAINERD_VERSION = 'v2.2.9';
 export const COREDNS_VERSION = 'v1.14.7';
+const CRI_TOOLS = 'sigs.k8s.io/cri-tools';
+const CRICTL_PACKAGE = `${CRI_TOOLS}/cmd/crictl`;
+const crictlLdflag = (version: string) => `-X ${CRI_TOOLS}/pkg/version.Version=${version}`;
 
 /** Paths of everything the embedded cluster runs, all inside the build cache. */
 export interface ClusterBinaries {
@@ -41,10 +44,11 @@ const goSource = (...parts: string[]) => fs.readFile(path.join(projectRoot(), 'l
  */
 async function kubeWrapperModule(version: KubeVersion, { tests = false } = {}): Promise<{ goMod: string; provisioner: Record<string, string>; ldflags: string; upstreamDir: string }> {
   const upstream = await upstreamKube(version);
+  const crictl = crictlBuildsWithKube(version) ? crictlVersionFor(version) : undefined;
   return {
-    goMod: kubeGoMod(version, upstream.mod, [PROVISIONER_LIB]),
+    goMod: kubeGoMod(version, upstream.mod, [PROVISIONER_LIB, ...(crictl ? [{ path: CRI_TOOLS, version: crictl }] : [])], crictl ? [CRICTL_PACKAGE] : []),
     provisioner: await provisionerSources({ tests }),
-    ldflags: kubeLdflags(version),
+    ldflags: crictl ? `${kubeLdflags(version)} ${crictlLdflag(crictl)}` : kubeLdflags(version),
     upstreamDir: upstream.dir,
   };
 }
@@ -55,20 +59,32 @@ export async function kubeModuleFiles(version: KubeVersion, { tests = false } = 
   return { files: { 'go.mod': goMod, 'main.go': await goSource('kube', 'main.go'), 'kubelet.go': kubeletGo(version), ...provisioner }, ldflags };
 }
 
-/** The kube multi-call binary and the storage provisioner, from one module in one `go build`; returns the folder holding both. */
-export async function buildKube(version: KubeVersion, progress: Progress, goVer: string): Promise<{ kube: string; provisioner: string }> {
+/**
+ * The kube multi-call binary and the storage provisioner (and crictl, where crictlBuildsWithKube),
+ * from one module in one `go build`: they share kube's compiled packages.
+ */
+export async function buildKube(version: KubeVersion, progress: Progress, goVer: string): Promise<{ kube: string; provisioner: string; crictl?: string }> {
   const { files, ldflags } = await kubeModuleFiles(version);
+  const withCrictl = crictlBuildsWithKube(version);
   const out = await cachedBuild(
     {
       component: 'kube',
       version: version.gitVersion,
       files,
       keyExtras: [ldflags, goVer],
-      build: tidyThenBuild(['kube', PROVISIONER_PACKAGE], ldflags),
+      build: tidyThenBuild({ kube: '.', [PROVISIONER_PACKAGE]: `./${PROVISIONER_PACKAGE}`, ...(withCrictl ? { crictl: CRICTL_PACKAGE } : {}) }, ldflags),
     },
     progress,
   );
-  return { kube: path.join(out, 'kube'), provisioner: path.join(out, PROVISIONER_PACKAGE) };
+  return { kube: path.join(out, 'kube'), provisioner: path.join(out, PROVISIONER_PACKAGE), crictl: withCrictl ? path.join(out, 'crictl') : undefined };
+}
+
+/** crictl for `version`: from kube's build when it is built there (`kube` gives that build), else from its own module. */
+export async function crictlFor(version: KubeVersion, kube: () => Promise<{ crictl?: string }>, progress: Progress, goVer: string): Promise<string> {
+  if (!crictlBuildsWithKube(version)) return buildCrictl(crictlVersionFor(version), progress, goVer);
+  const { crictl } = await kube();
+  if (!crictl) throw new Error(`kube ${version.gitVersion}'s build put out no crictl`);
+  return crictl;
 }
 
 /**
@@ -162,9 +178,10 @@ export async function buildPause(progress: Progress, goVer: string): Promise<str
   return path.join(out, 'pause');
 }
 
+/** crictl from cri-tools' own module (a release other than kube's minor: crictlBuildsWithKube). */
 export async function buildCrictl(version: string, progress: Progress, goVer: string): Promise<string> {
-  const pkg = `sigs.k8s.io/cri-tools/cmd/crictl@${version}`;
-  const ldflags = `-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=${version}`;
+  const pkg = `${CRICTL_PACKAGE}@${version}`;
+  const ldflags = `-s -w ${crictlLdflag(version)}`;
   const out = await cachedBuild(
     {
       component: 'crictl',
@@ -184,15 +201,17 @@ export async function buildCrictl(version: string, progress: Progress, goVer: st
 /**
  * Builds (or finds in the cache) every binary the embedded cluster runs, all at once: kube's
  * packages take most of a cold start, and the others (containerd, CoreDNS, crictl, pause) build
- * while it compiles and links, instead of after it. The storage provisioner is built with kube.
+ * while it compiles and links, instead of after it. The storage provisioner is built with kube, and
+ * crictl too where its release is kube's minor.
  */
 export async function ensureBinaries(version: KubeVersion, progress: Progress): Promise<ClusterBinaries & { provisioner: string }> {
   const goVer = await goVersion();
+  const kubeBuild = buildKube(version, progress, goVer);
   const [{ kube, provisioner }, containerdDir, coredns, crictl, pause] = await Promise.all([
-    buildKube(version, progress, goVer),
+    kubeBuild,
     buildContainerd(progress, goVer),
     buildCoredns(progress, goVer),
-    buildCrictl(crictlVersionFor(version), progress, goVer),
+    crictlFor(version, () => kubeBuild, progress, goVer),
     buildPause(progress, goVer),
   ]);
   return {

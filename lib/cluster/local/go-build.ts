@@ -123,10 +123,12 @@ async function goBuildWithProgress(pkgs: string[], args: string[], cwd: string, 
 
 /**
  * The build of a generated module: resolve its requirements, then build its binary into the output
- * folder; with several names, the module's root package is the first and each other its folder.
+ * folder; or several at once, each binary's name mapped to its package (".", "./folder", or a main
+ * package of a required module), named as `go build` names them: after the package path's last
+ * part, the root package after the module path's.
  */
 export const tidyThenBuild =
-  (binaries: string | string[], ldflags: string): CachedBuild['build'] =>
+  (binaries: string | Record<string, string>, ldflags: string): CachedBuild['build'] =>
   async ({ workDir, outDir, log, step }) => {
     step.update('go mod tidy');
     await go(['mod', 'tidy'], workDir, log);
@@ -134,10 +136,8 @@ export const tidyThenBuild =
       await goBuildWithProgress(['.'], ['-ldflags', ldflags, '-o', path.join(outDir, binaries)], workDir, log, step);
       return;
     }
-    // `-o dir/` names each binary after its package: the root after the module path's last part.
-    const pkgs = ['.', ...binaries.slice(1).map((b) => `./${b}`)];
-    await goBuildWithProgress(pkgs, ['-ldflags', ldflags, '-o', `${outDir}${path.sep}`], workDir, log, step);
-    for (const b of binaries) if (!(await exists(path.join(outDir, b)))) throw new Error(`go build put out no ${b}`);
+    await goBuildWithProgress(Object.values(binaries), ['-ldflags', ldflags, '-o', `${outDir}${path.sep}`], workDir, log, step);
+    for (const b of Object.keys(binaries)) if (!(await exists(path.join(outDir, b)))) throw new Error(`go build put out no ${b}`);
   };
 
 export async function moduleInfo(mod: string, cwd: string, log: NodeJS.WritableStream): Promise<{ Dir: string; GoMod: string }> {

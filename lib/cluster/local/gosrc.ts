@@ -56,12 +56,12 @@ export function pinnedToKube(version: KubeVersion, upstream: UpstreamModInfo): s
 
 /**
  * The kube module: k8s.io/kubernetes at `version` and the modules built beside it (`alongside`,
- * e.g. the storage provisioner's library). k8s.io/kubernetes cannot be required without replacing
+ * e.g. the storage provisioner's library; `tools`, main packages of theirs built as they are). k8s.io/kubernetes cannot be required without replacing
  * each staging module by its published v0.Y.Z twin (upstream's go.mod points them at ./staging,
  * which a module consumer does not have); every other module is held to upstream's version, so
  * what `alongside` requires never raises what kube is built with.
  */
-export function kubeGoMod(version: KubeVersion, upstream: UpstreamModInfo, alongside: readonly ModuleVersion[] = []): string {
+export function kubeGoMod(version: KubeVersion, upstream: UpstreamModInfo, alongside: readonly ModuleVersion[] = [], tools: readonly string[] = []): string {
   return [
     'module initc.local/kube',
     '',
@@ -74,6 +74,8 @@ export function kubeGoMod(version: KubeVersion, upstream: UpstreamModInfo, along
     ...alongside.map((m) => `\t${m.path} ${m.version}`),
     ')',
     '',
+    // A main package of another module, built here (`go build <package>`): `go mod tidy` keeps its requirements.
+    ...(tools.length ? ['tool (', ...tools.map((t) => `\t${t}`), ')', ''] : []),
     'replace (',
     ...pinnedToKube(version, upstream),
     ')',

@@ -13,7 +13,7 @@ import type { BlockedStart, ComponentPids, CrashesNode, HoldsAtStart, NodeAccess
 import { NodeCapabilityMissing } from '../provider.js';
 import { blockNextStart, holdNextStart } from './runc-hold.js';
 import { killShimOf } from './proc-tree.js';
-import { buildCrictl } from './build.js';
+import { buildKube, crictlFor } from './build.js';
 import { goVersion } from './go-build.js';
 import type { ClusterLayout } from './layout.js';
 import { apiServerURL } from './layout.js';
@@ -23,7 +23,7 @@ import { httpStatus, waitUntil } from './health.js';
 import { isRunning, isSameProcess, startAgain, stopProcess } from './processes.js';
 import { readState, writeState } from './state.js';
 import type { ClusterState } from './state.js';
-import { crictlVersionFor, parseKubeVersion } from './versions.js';
+import { parseKubeVersion } from './versions.js';
 
 export class LocalNode implements NodeAccess, ComponentPids, HoldsAtStart, CrashesNode {
   readonly nodeName: string;
@@ -41,7 +41,11 @@ export class LocalNode implements NodeAccess, ComponentPids, HoldsAtStart, Crash
 
   /** crictl of the cluster's release, built on first use when the cluster was started without it. */
   private binary(): Promise<string> {
-    this.crictlPath ??= this.state().then(async (s) => s.binaries?.crictl ?? buildCrictl(crictlVersionFor(parseKubeVersion(s.gitVersion.replace(/^v/, ''))), new ConsoleProgress(), await goVersion()));
+    this.crictlPath ??= this.state().then(async (s) => {
+      if (s.binaries?.crictl) return s.binaries.crictl;
+      const [version, progress, goVer] = [parseKubeVersion(s.gitVersion.replace(/^v/, '')), new ConsoleProgress(), await goVersion()];
+      return crictlFor(version, () => buildKube(version, progress, goVer), progress, goVer);
+    });
     return this.crictlPath;
   }
 

@@ -68,3 +68,10 @@ export const kubeletCommandTakesContext = (v: KubeVersion) => v.major === 1 && v
  * later release, v1.37.0.
  */
 export const crictlVersionFor = (v: KubeVersion) => (v.major === 1 && v.minor <= 34 ? 'v1.34.0' : 'v1.37.0');
+
+/**
+ * crictl builds inside kube's module (on every module held to the release's version, sharing its
+ * compiled packages) only when its release is kube's own minor: measured, v1.34.0 on 1.33's CRI
+ * API lacks Image.GetSize, and v1.37.0 on 1.36's cri-client lacks NewRemoteImageServiceBuilder.
+ */
+export const crictlBuildsWithKube = (v: KubeVersion) => crictlVersionFor(v) === `v${v.major}.${v.minor}.0`;
