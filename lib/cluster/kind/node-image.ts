@@ -26,15 +26,12 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import type { Progress, StepHandle } from '../../progress.js';
-import { exists } from '../../util/fsx.js';
 import { cacheRoot } from '../../util/paths.js';
 import { takeDirLock } from '../../util/dir-lock.js';
-import { COREDNS_VERSION, buildContainerd, buildKube, buildKubeadm, buildPause, crictlFor } from '../local/build.js';
-import { cachedBuild, goVersion, moduleInfo, scratchLog, tidyThenBuild } from '../local/go-build.js';
-import { corednsDirectivesGo, corednsGoMod } from '../local/gosrc.js';
-import { BUSYBOX, buildFixtureImage, buildPauseImage, ociLayout } from '../local/images.js';
+import { buildContainerd, buildCoredns, buildKube, buildKubeadm, buildPause, crictlFor } from '../local/build.js';
+import { goVersion } from '../local/go-build.js';
+import { BUSYBOX, buildFixtureImage, buildPauseImage } from '../local/images.js';
 import { holdWrapperScript } from '../local/runc-hold.js';
-import type { ImageConfig } from '../local/images.js';
 import type { KubeVersion } from '../local/versions.js';
 import {
   INITC_LABEL,
@@ -50,6 +47,8 @@ import {
   parseKubeadmImages,
 } from './config.js';
 import { defaultCniManifest } from './cni.js';
+import { SUITE, debianTar } from './debian-rootfs.js';
+import { layerTar, ociImage, ociImageName } from './oci-tar.js';
 import { dockerEnv } from './docker.js';
 import { kindSource } from './kind-binary.js';
 import { kindStorageManifest } from '../storage/objects.js';
@@ -61,7 +60,6 @@ const RECIPE = 6;
 function kindRuncWrapper(): string {
   return holdWrapperScript({ runc: '/usr/sbin/runc', holdsDir: KIND_HOLDS_DIR, busybox: KIND_HOLD_BUSYBOX, jq: '/usr/bin/jq' });
 }
-const SUITE = 'bookworm';
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The node's packages: kind's base image list (images/base/Dockerfile) less what has no use here, plus Debian's runc and CNI plugins. */
@@ -86,132 +84,6 @@ async function mustDocker(what: string, args: string[], o: Parameters<typeof doc
 }
 
 export const imageExists = async (ref: string) => (await docker(['image', 'inspect', '--format', '{{.Id}}', ref], { reject: false })).exitCode === 0;
-
-/** The Debian mirror apt uses here (deb822 `URIs:` or a one-line `deb` entry). */
-export async function aptMirror(): Promise<string> {
-  const files = ['/etc/apt/sources.list', ...(await fs.readdir('/etc/apt/sources.list.d').catch(() => [] as string[])).map((f) => `/etc/apt/sources.list.d/${f}`)];
-  for (const f of files) {
-    const text = await fs.readFile(f, 'utf8').catch(() => '');
-    const m = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+\S+/m.exec(text);
-    if (m) return m[1]!;
-  }
-  throw new InitcError('missingHostFeature', 'no Debian mirror in /etc/apt/sources.list*: mmdebstrap needs one for the kind node root filesystem');
-}
-
-/** A Debian root filesystem tar from mmdebstrap, cached by variant, packages and mirror. */
-async function debianTar(name: string, variant: string, packages: string[], progress: Progress, signal?: AbortSignal): Promise<string> {
-  if (!(await exists('/usr/bin/mmdebstrap'))) throw new InitcError('missingHostFeature', 'mmdebstrap is missing: apt-get install mmdebstrap (the kind node image is built from Debian)');
-  const mirror = await aptMirror();
-  const key = inputsKey([SUITE, variant, [...packages].sort(), mirror]);
-  const dir = path.join(cacheRoot(), 'kind', 'rootfs');
-  const file = path.join(dir, `${name}-${SUITE}-${key}.tar`);
-  if (await exists(file)) {
-    progress.info(`✔ ${name} root filesystem from cache (${file})`);
-    return file;
-  }
-  await fs.mkdir(dir, { recursive: true });
-  const log = `${file}.log`;
-  // mmdebstrap picks its output format by the file name's ending: keep .tar
-  const partial = file.replace(/\.tar$/, '.partial.tar');
-  await fs.rm(partial, { recursive: true, force: true });
-  await progress.step(`mmdebstrap ${name} (${SUITE} ${variant}, log: ${log})`, async (step) => {
-    const child = execa('mmdebstrap', [`--variant=${variant}`, `--include=${packages.join(',')}`, SUITE, partial, mirror], {
-      reject: false, all: true, cancelSignal: signal, buffer: false,
-    });
-    const out = await fs.open(log, 'w');
-    child.all?.on('data', (d: Buffer) => {
-      void out.write(d);
-      const line = d.toString().trim().split('\n').pop();
-      if (line) step.update(line.slice(0, 100));
-    });
-    const r = await child;
-    await out.close();
-    if (r.isCanceled) throw new InitcError('interrupted', 'interrupted during mmdebstrap');
-    if (r.exitCode !== 0) throw new InitcError('buildFailed', `mmdebstrap ${name} failed (exit ${r.exitCode}; log: ${log})`);
-  });
-  await fs.rename(partial, file);
-  return file;
-}
-
-/** CoreDNS with the plugins kubeadm's Corefile names (ours for the embedded cluster has fewer). */
-export async function buildKindCoredns(progress: Progress, goVer: string): Promise<string> {
-  const { log, dir } = await scratchLog();
-  const upstream = await moduleInfo(`github.com/coredns/coredns@${COREDNS_VERSION}`, dir, log);
-  log.end();
-  const pluginCfg = await fs.readFile(path.join(upstream.Dir, 'plugin.cfg'), 'utf8');
-  const goDirective = /^go\s+(\S+)/m.exec(await fs.readFile(upstream.GoMod, 'utf8'))?.[1] ?? '1.24.0';
-  const ldflags = `-s -w -X github.com/coredns/coredns/coremain.GitCommit=${COREDNS_VERSION}`;
-  const out = await cachedBuild(
-    {
-      component: 'coredns-kubeadm',
-      version: COREDNS_VERSION,
-      files: {
-        'go.mod': corednsGoMod(COREDNS_VERSION, goDirective),
-        'main.go': corednsMainGo(KUBEADM_COREDNS_PLUGINS),
-        'directives.go': corednsDirectivesGo(pluginCfg, KUBEADM_COREDNS_PLUGINS),
-      },
-      keyExtras: [ldflags, goVer],
-      build: tidyThenBuild('coredns', ldflags),
-    },
-    progress,
-  );
-  return path.join(out, 'coredns');
-}
-
-/** A reproducible tar of `dir` (sorted, owned by root, epoch times). */
-async function tarDir(dir: string, out: string): Promise<void> {
-  await execa('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--format=posix',
-    '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime', '-C', dir, '-cf', out, '.']);
-}
-
-/** A layer tar made from a folder by `populate`; cached by `key`, so images that share it share its digest. */
-async function layerTar(key: string, populate: (rootfs: string) => Promise<void>): Promise<string> {
-  const dir = path.join(cacheRoot(), 'kind', 'layers');
-  const file = path.join(dir, `${key}.tar`);
-  if (await exists(file)) return file;
-  await fs.mkdir(dir, { recursive: true });
-  const work = await fs.mkdtemp(path.join(dir, '.build-'));
-  try {
-    const rootfs = path.join(work, 'rootfs');
-    await fs.mkdir(rootfs, { mode: 0o755 });
-    await fs.chmod(rootfs, 0o755);
-    await populate(rootfs);
-    await tarDir(rootfs, `${file}.tmp`);
-    await fs.rename(`${file}.tmp`, file);
-    return file;
-  } finally {
-    await fs.rm(work, { recursive: true, force: true });
-  }
-}
-
-/** A single-layer OCI image tar (ctr import) of one layer; cached by name, layer and config. */
-async function ociImage(name: string, layer: string, config: ImageConfig): Promise<string> {
-  const dir = path.join(cacheRoot(), 'kind', 'images');
-  const file = path.join(dir, `${name.replace(/[/:]/g, '_')}-${inputsKey([name, path.basename(layer), config])}.oci.tar`);
-  if (await exists(file)) return file;
-  await fs.mkdir(dir, { recursive: true });
-  const work = await fs.mkdtemp(path.join(dir, '.build-'));
-  try {
-    for (const [rel, data] of ociLayout(name, await fs.readFile(layer), config)) {
-      await fs.mkdir(path.dirname(path.join(work, rel)), { recursive: true });
-      await fs.writeFile(path.join(work, rel), data);
-    }
-    await fs.chmod(work, 0o755);
-    await tarDir(work, `${file}.tmp`);
-    await fs.rename(`${file}.tmp`, file);
-    return file;
-  } finally {
-    await fs.rm(work, { recursive: true, force: true });
-  }
-}
-
-/** The OCI tar's image name (index.json's io.containerd.image.name). */
-async function ociImageName(tarFile: string): Promise<string> {
-  const { stdout } = await execa('tar', ['-xOf', tarFile, './index.json']);
-  const name = (JSON.parse(stdout) as { manifests: { annotations?: Record<string, string> }[] }).manifests[0]?.annotations?.['io.containerd.image.name'];
-  if (!name) throw new InitcError('buildFailed', `${tarFile} names no image`);
-  return name;
-}
 
 const cacheEntry = (p: string) => path.basename(path.dirname(p)); // e.g. "v1.34.12-001f4cd325b1": the build's own key
 
@@ -241,7 +113,7 @@ export async function buildNodeImage(version: KubeVersion, progress: Progress, s
     kubeThenKubeadm,
     buildContainerd(progress, goVer),
     crictlFor(version, () => kubeBuild, progress, goVer),
-    buildKindCoredns(progress, goVer),
+    buildCoredns(progress, goVer, { component: 'coredns-kubeadm', plugins: KUBEADM_COREDNS_PLUGINS, mainGo: corednsMainGo(KUBEADM_COREDNS_PLUGINS) }),
     buildPause(progress, goVer).then(buildPauseImage),
     buildFixtureImage(),
     debianTar('kind-node', 'minbase', NODE_PACKAGES, progress, signal),

@@ -136,7 +136,11 @@ export async function buildContainerd(progress: Progress, goVer: string): Promis
   );
 }
 
-export async function buildCoredns(progress: Progress, goVer: string): Promise<string> {
+/**
+ * CoreDNS with only the plugins a cluster's Corefile names: the embedded cluster's by default; the
+ * kind node image's (kubeadm's Corefile, more plugins) with its own main.go, in its own cache entry.
+ */
+export async function buildCoredns(progress: Progress, goVer: string, o?: { component: string; plugins: readonly string[]; mainGo: string }): Promise<string> {
   const { log, dir } = await scratchLog();
   const upstream = await moduleInfo(`github.com/coredns/coredns@${COREDNS_VERSION}`, dir, log);
   log.end();
@@ -144,13 +148,13 @@ export async function buildCoredns(progress: Progress, goVer: string): Promise<s
   const goDirective = /^go\s+(\S+)/m.exec(await fs.readFile(upstream.GoMod, 'utf8'))?.[1] ?? '1.24.0';
   const files = {
     'go.mod': corednsGoMod(COREDNS_VERSION, goDirective),
-    'main.go': await goSource('coredns', 'main.go'),
-    'directives.go': corednsDirectivesGo(pluginCfg, COREDNS_PLUGINS),
+    'main.go': o?.mainGo ?? (await goSource('coredns', 'main.go')),
+    'directives.go': corednsDirectivesGo(pluginCfg, o?.plugins ?? COREDNS_PLUGINS),
   };
   const ldflags = `-s -w -X github.com/coredns/coredns/coremain.GitCommit=${COREDNS_VERSION}`;
   const out = await cachedBuild(
     {
-      component: 'coredns',
+      component: o?.component ?? 'coredns',
       version: COREDNS_VERSION,
       files,
       keyExtras: [ldflags, goVer],
