@@ -6,7 +6,7 @@
  */
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import { execInPod } from '../cluster/agent/privileged-pod.js';
+import { execInPod } from '../kube/exec.js';
 import { ApiError, requestJson } from '../kube/raw.js';
 import type { Finding } from './findings.js';
 import type { ManifestObject, Sourced, Workload } from './manifests.js';

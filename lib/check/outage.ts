@@ -9,7 +9,7 @@ import type { KubeConfig, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Fault } from '../chaos/fault.js';
 import { proofFailed, serviceGoneProof } from '../chaos/proof.js';
 import { readServiceOrNone, recreateService } from '../chaos/service-outage.js';
-import { execInPod } from '../cluster/agent/privileged-pod.js';
+import { execInPod } from '../kube/exec.js';
 import { fixtureImage } from '../fixture-image.js';
 import { sleep } from '../util/time.js';
 import { CheckBroken } from './outcome.js';

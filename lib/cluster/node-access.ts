@@ -6,7 +6,8 @@
  * INITC_NODE_NAME, to which every fixture pod of the run is pinned).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { PrivilegedPodNode, parseAgentRef } from './agent/privileged-pod.js';
+import { parseAgentRef } from './agent/agent-pod.js';
+import { PrivilegedPodNode } from './agent/privileged-pod.js';
 import { CLUSTER_NAME, clusterOfContext } from './local/layout.js';
 import { layoutOf } from './local/slots.js';
 import { LocalNode } from './local/node.js';

@@ -13,24 +13,12 @@ import { expect } from 'chai';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { V1Node } from '@kubernetes/client-node';
 import { execa } from 'execa';
-import {
-  NSENTER,
-  PrivilegedPodNode,
-  agentPod,
-  chooseAgentNode,
-  describeProbe,
-  execExitCode,
-  formatAgentRef,
-  logProblems,
-  parseAgentRef,
-  parseProbe,
-  probeScript,
-  rebootScript,
-  restartApiServerScript,
-  restartUnitScript,
-  shq,
-} from '../../lib/cluster/agent/privileged-pod.js';
-import type { ExecResult } from '../../lib/cluster/agent/privileged-pod.js';
+import { NSENTER, agentPod, chooseAgentNode, formatAgentRef, parseAgentRef } from '../../lib/cluster/agent/agent-pod.js';
+import { logProblems, rebootScript, restartApiServerScript, restartUnitScript, shq } from '../../lib/cluster/agent/host-scripts.js';
+import { PrivilegedPodNode } from '../../lib/cluster/agent/privileged-pod.js';
+import { describeProbe, parseProbe, probeScript } from '../../lib/cluster/agent/probe.js';
+import { execExitCode } from '../../lib/kube/exec.js';
+import type { ExecResult } from '../../lib/kube/exec.js';
 import { NODE_ACCESS_PROBLEM_ENV, NODE_AGENT_ENV, PINNED_NODE_ENV, nodeAccessFor } from '../../lib/cluster/node-access.js';
 import { NodeCapabilityMissing, restartsDetached } from '../../lib/cluster/provider.js';
 import { KindNode } from '../../lib/cluster/kind/node.js';
