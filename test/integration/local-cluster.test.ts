@@ -262,10 +262,12 @@ describe('embedded cluster (integration; root)', function () {
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-crash-'));
     const leaseNames = async () => new Set((await requestJson<{ items: Array<{ metadata: { name: string } }> }>(kc, 'GET', `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`)).items.map((l) => l.metadata.name));
     const namespacesOf = async (runId: string) => (await core.listNamespace({ labelSelector: `initc.dev/run=${runId}` })).items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata!.name!);
-    const until = async (what: string, met: () => Promise<boolean>, timeoutMs = 120_000) => {
-      for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) if (await met()) return;
+    const until = async (what: string, met: () => Promise<boolean>, timeoutMs = 120_000, everyMs = 200) => {
+      for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, everyMs))) if (await met()) return;
       expect.fail(`${what} within ${timeoutMs / 1000}s`);
     };
+    // Each look is a CLI process (about a CPU-second): every 2 s, not back to back, through a Lease's 40 s.
+    const GC_POLL_MS = 2_000;
     /** Starts a run in its own process group; resolves with its run id (from its new Lease) once `moment` holds, then kills it with SIGKILL. */
     const killRunWhen = async (name: string, suites: string, moment: (runId: string, out: string, said: string) => Promise<boolean>) => {
       const before = await leaseNames();
@@ -308,7 +310,7 @@ describe('embedded cluster (integration; root)', function () {
       expect(liveNs.length, 'the live run has namespaces while gc runs').to.be.at.least(1);
 
       // A dead run's Lease stays valid for up to 40 s after its last renewal: until then it looks alive.
-      await until('the killed runs\' Leases expire', async () => !String((await initc(['gc', '--dry-run'])).stdout).includes(`(run ${midSuite}): its run is alive`), 90_000);
+      await until('the killed runs\' Leases expire', async () => !String((await initc(['gc', '--dry-run'])).stdout).includes(`(run ${midSuite}): its run is alive`), 90_000, GC_POLL_MS);
       const gc = await initc(['gc']);
       expect(gc.exitCode, String(gc.stderr)).to.equal(0);
       for (const ns of deadLeft) expect(String(gc.stdout)).to.include(`namespace ${ns} (run `);
@@ -319,7 +321,7 @@ describe('embedded cluster (integration; root)', function () {
 
       const withResults = await killRunWhen('after tests finished', 'validation,order', async (_id, out) => (await resultsIn(out)) >= 2);
       const left = await namespacesOf(withResults);
-      await until('the third killed run\'s Lease expires', async () => !String((await initc(['gc', '--dry-run'])).stdout).includes(`(run ${withResults}): its run is alive`), 90_000);
+      await until('the third killed run\'s Lease expires', async () => !String((await initc(['gc', '--dry-run'])).stdout).includes(`(run ${withResults}): its run is alive`), 90_000, GC_POLL_MS);
       const liveNow = await namespacesOf(liveId);
       const next = await initc(['run', ...kubeconfig, '--suite', 'validation', '--out', path.join(work, 'next')]);
       expect(next.exitCode, String(next.stderr).slice(-2000)).to.equal(0);
