@@ -11,19 +11,14 @@ import type { FaultProof, SandboxEvidence } from './proof.js';
 import { proofFailed, sandboxProof } from './proof.js';
 import { sleep } from '../util/time.js';
 
-/**
- * One crictl command, tried again (up to five times, 200 ms apart) while its error matches
- * `transient`; an error matching `done` counts as success.
- */
-async function crictlRetrying(node: NodeAccess, args: string[], transient: RegExp, done?: RegExp): Promise<void> {
+/** One crictl command, tried again (up to five times, 200 ms apart) while its error matches `transient`. */
+async function crictlRetrying(node: NodeAccess, args: string[], transient: RegExp): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await node.crictl(args);
       return;
     } catch (err) {
-      const message = (err as Error).message;
-      if (done?.test(message)) return;
-      if (attempt >= 5 || !transient.test(message)) throw err;
+      if (attempt >= 5 || !transient.test((err as Error).message)) throw err;
       await sleep(200);
     }
   }
@@ -40,12 +35,25 @@ function stopSandbox(node: NodeAccess, id: string): Promise<void> {
 }
 
 /**
- * `crictl rmp`, tried again while the runtime is busy removing one of the sandbox's containers
- * itself ("already in removing state": the kubelet prunes exited init containers at any moment).
- * A sandbox already gone counts as removed.
+ * `crictl rmp`, tried again (up to five times, 200 ms apart) while one of the sandbox's containers
+ * is being removed or is gone ("already in removing state", "not found": the kubelet prunes exited
+ * init containers at any moment). Such an error counts as done only when the runtime no longer
+ * lists the sandbox. containerd answers the removal of a sandbox it no longer has with success
+ * (internal/cri/server/sandbox_remove.go), so a "not found" is about a part of it, and the removal
+ * stopped there: under load one left the sandbox in place, which the words alone had passed.
  */
-function removeStoppedSandbox(node: NodeAccess, id: string): Promise<void> {
-  return crictlRetrying(node, ['rmp', id], /already in removing state/, /not found|does not exist/i);
+async function removeStoppedSandbox(node: NodeAccess, namespace: string, pod: string, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await node.crictl(['rmp', id]);
+      return;
+    } catch (err) {
+      if (!/already in removing state|not found|does not exist/i.test((err as Error).message)) throw err;
+      if (!(await sandboxIds(node, namespace, pod, false)).includes(id)) return;
+      if (attempt >= 5) throw err;
+      await sleep(200);
+    }
+  }
 }
 
 /**
@@ -85,7 +93,7 @@ export function removeSandbox(namespace: string, pod: string, o: SandboxLossOpti
     async inject(node: NodeAccess) {
       before = await theReadySandbox(node, namespace, pod);
       await stopSandbox(node, before);
-      await removeStoppedSandbox(node, before);
+      await removeStoppedSandbox(node, namespace, pod, before);
     },
     prove: (node: NodeAccess) => proveLoss(node, namespace, pod, before, true, o.newSandboxWaitMs ?? 60_000),
     async undo() {
