@@ -113,7 +113,8 @@ describe('node access through a privileged pod on a kubeconfig cluster (integrat
 
   it('with --node-access privileged-pod: the CRI faults and a kubelet restart pass, none skipped; the agent and every namespace of the run are gone; the kubelet and containerd run', async () => {
     const { r, results, output } = await withAccess;
-    await withoutAccess;
+    // The checks of "every namespace of the run gone" below need the other run ended too; its own failure is its test's.
+    await withoutAccess.catch(() => undefined);
     expect(r.exitCode, output.slice(-3000)).to.equal(0);
     expect(output).to.match(/node access: pod initc-node-agent-[a-z0-9]+\/initc-node-agent on node [^:]+: crictl \S+ → unix:\/\/\S+; systemd \(kubelet active, containerd active\)/);
     const counts = (st: string) => results.filter((x) => x.status === st).length;

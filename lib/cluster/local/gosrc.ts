@@ -56,10 +56,11 @@ export function pinnedToKube(version: KubeVersion, upstream: UpstreamModInfo): s
 
 /**
  * The kube module: k8s.io/kubernetes at `version` and the modules built beside it (`alongside`,
- * e.g. the storage provisioner's library; `tools`, main packages of theirs built as they are). k8s.io/kubernetes cannot be required without replacing
- * each staging module by its published v0.Y.Z twin (upstream's go.mod points them at ./staging,
- * which a module consumer does not have); every other module is held to upstream's version, so
- * what `alongside` requires never raises what kube is built with.
+ * e.g. the storage provisioner's library; `tools`, main packages of theirs built as they are).
+ * k8s.io/kubernetes cannot be required without replacing each staging module by its published
+ * v0.Y.Z twin (upstream's go.mod points them at ./staging, which a module consumer does not have);
+ * every other module is held to upstream's version, so what `alongside` requires never raises
+ * what kube is built with.
  */
 export function kubeGoMod(version: KubeVersion, upstream: UpstreamModInfo, alongside: readonly ModuleVersion[] = [], tools: readonly string[] = []): string {
   return [
