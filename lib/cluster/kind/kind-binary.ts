@@ -4,9 +4,11 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { InitcError } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { cachedBuild, go, goVersion, scratchLog } from '../local/go-build.js';
+import { dockerEnv } from './docker.js';
 
 /** kind v0.32.0 supports Kubernetes 1.33–1.36; its node image layout is what node-image.ts builds. */
 export const KIND_VERSION = 'v0.32.0';
@@ -54,4 +56,14 @@ export async function buildKind(progress: Progress, version = KIND_VERSION): Pro
     throw new InitcError('buildFailed', `the kind build in ${out} holds no kind binary`);
   });
   return binary;
+}
+
+/** Runs the kind CLI against this machine's Docker engine (on `network` when given); never rejects. */
+export async function kindCli(kind: string, args: string[], o: { signal?: AbortSignal; network?: string } = {}) {
+  return execa(kind, args, {
+    env: { ...dockerEnv(), ...(o.network ? { KIND_EXPERIMENTAL_DOCKER_NETWORK: o.network } : {}) },
+    reject: false,
+    cancelSignal: o.signal,
+    all: true,
+  });
 }
