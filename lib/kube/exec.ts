@@ -3,10 +3,13 @@ import { Writable } from 'node:stream';
 import { Exec } from '@kubernetes/client-node';
 import type { KubeConfig, V1Status } from '@kubernetes/client-node';
 
+/** A pod by namespace and name. */
 export interface PodRef {
   namespace: string;
   pod: string;
 }
+
+export const formatPodRef = (r: PodRef) => `${r.namespace}/${r.pod}`;
 
 /** The exit code an exec's final status reports (pure): 0 on Success, the ExitCode cause otherwise; undefined when it carries none (the exec itself failed). */
 export function execExitCode(status: V1Status | undefined): number | undefined {
@@ -44,7 +47,7 @@ export async function execInPod(kc: KubeConfig, ref: PodRef, container: string, 
       clearTimeout(timer);
       f();
     };
-    const timer = setTimeout(() => settle(() => (ws?.close(), reject(new Error(`exec ${argv.join(' ')} in ${ref.namespace}/${ref.pod}: no answer within ${timeoutMs / 1000}s`)))), timeoutMs);
+    const timer = setTimeout(() => settle(() => (ws?.close(), reject(new Error(`exec ${argv.join(' ')} in ${formatPodRef(ref)}: no answer within ${timeoutMs / 1000}s`)))), timeoutMs);
     new Exec(kc)
       .exec(ref.namespace, ref.pod, container, argv, collector(out), collector(err), null, false, (s) => (status = s))
       .then(
@@ -55,7 +58,7 @@ export async function execInPod(kc: KubeConfig, ref: PodRef, container: string, 
             settle(() => {
               const code = execExitCode(status);
               const stderr = Buffer.concat(err).toString('utf8');
-              if (code === undefined) reject(new Error(`exec in ${ref.namespace}/${ref.pod} failed: ${status?.message ?? (stderr.trim() || 'the connection closed without a status')}`));
+              if (code === undefined) reject(new Error(`exec in ${formatPodRef(ref)} failed: ${status?.message ?? (stderr.trim() || 'the connection closed without a status')}`));
               else resolve({ exitCode: code, stdout: Buffer.concat(out).toString('utf8'), stderr });
             }),
           );

@@ -1,5 +1,7 @@
 /** The privileged agent pod: its name, its spec, and the node it goes to. */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { formatPodRef } from '../../kube/exec.js';
+import type { PodRef } from '../../kube/exec.js';
 
 export const AGENT_POD = 'initc-node-agent';
 export const AGENT_CONTAINER = 'agent';
@@ -7,12 +9,9 @@ export const AGENT_CONTAINER = 'agent';
 export const NSENTER = ['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--'];
 
 /** Where the agent is, as `initc run` passes it to suites in Mocha's workers: `namespace/pod`. */
-export interface AgentRef {
-  namespace: string;
-  pod: string;
-}
+export type AgentRef = PodRef;
 
-export const formatAgentRef = (r: AgentRef) => `${r.namespace}/${r.pod}`;
+export const formatAgentRef = formatPodRef;
 
 export function parseAgentRef(s: string): AgentRef | undefined {
   const m = /^([a-z0-9][a-z0-9-]*)\/([a-z0-9][a-z0-9.-]*)$/.exec(s.trim());
