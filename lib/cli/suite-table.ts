@@ -58,7 +58,7 @@ export const SUITES: Record<string, SuiteInfo> = {
 
 /**
  * The order a phase's suite files start in on Mocha's workers: the longest first (ties in the
- * table's order). A worker takes the next file when it frees, so a long file started last would
+ * order given). A worker takes the next file when it frees, so a long file started last would
  * end long after the others: with the table's order `chaos-kill` (95 s) started 25.7 s into a
  * default run, behind the short files, and the run took 1.32x its longest scenario. Pure.
  */

@@ -68,7 +68,7 @@ describe('initc command line: bad input', function () {
     expect(selectSuites(['smoke'])).to.deep.equal(['smoke']);
   });
 
-  it('a phase starts its longest suite files first, ties in the table\'s order; every suite has its time', () => {
+  it('a phase starts its longest suite files first, ties in the order given; every suite has its time', () => {
     expect(startOrder(['order', 'chaos-kill', 'never', 'onfailure', 'always'])).to.deep.equal(['chaos-kill', 'onfailure', 'always', 'order', 'never']);
     expect(startOrder(['deadline', 'service'])).to.deep.equal(['deadline', 'service']);
     expect(startOrder(['service', 'deadline'])).to.deep.equal(['service', 'deadline']);
