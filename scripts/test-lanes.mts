@@ -8,7 +8,7 @@
 // figures and the one "N passed, N failed, N skipped" line CI reads; exits 0 only when every group
 // passed (judgeGroups).
 //
-// Usage: node --import tsx scripts/test-lanes.mts [--lanes N] [--group a,b] (default: one group per core)
+// Usage: node --import tsx scripts/test-lanes.mts [--lanes N] [--group a,b] (default: one group more than the cores, at most 8)
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -24,7 +24,7 @@ import { InitcError } from '../lib/errors.js';
 import { ConsoleProgress } from '../lib/progress.js';
 import { projectRoot } from '../lib/util/paths.js';
 import type { GroupOutcome, TestGroup } from '../test/support/lanes.js';
-import { formatOutcomes, HOLD_FOR_BUILD_MS, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../test/support/lanes.js';
+import { defaultLanes, formatOutcomes, HOLD_FOR_BUILD_MS, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../test/support/lanes.js';
 
 const root = projectRoot();
 const progress = new ConsoleProgress();
@@ -34,9 +34,7 @@ const fail = (message: string, code = 2): never => {
 };
 
 function parseArgs(argv: string[]): { lanes: number; groups: TestGroup[] } {
-  // One group per core: on 2 cores, 2 groups passed every run since the kind files share one group;
-  // 3 and 4 loaded the node until timed chaos tests broke.
-  let lanes = Number(process.env.INITC_TEST_LANES ?? Math.min(8, os.availableParallelism()));
+  let lanes = Number(process.env.INITC_TEST_LANES ?? defaultLanes(os.availableParallelism()));
   let names: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;

@@ -48,10 +48,10 @@ export function backoffIntervals(rec: Recording, name: string): number[] {
 export interface BackoffSchedule {
   initialSec: number;
   /**
-   * How late the first restart may come (seconds). It is immediate: no back-off entry exists before
-   * the first failure, so the sync the runtime's exit event triggers (PLEG relist, 1 s) restarts it;
-   * one more second for the timestamps' resolution. The pod worker's requeue lateness (lateFactor,
-   * lateSec) applies only to a backed-off restart.
+   * How late the first restart may come (seconds): firstRestartLateSec(initialSec). It is
+   * immediate (no back-off entry exists before the first failure, so the sync the runtime's exit
+   * event triggers restarts it); the pod worker's requeue lateness (lateFactor, lateSec) applies
+   * only to a backed-off restart.
    */
   firstLateSec: number;
   factor: number;
@@ -64,6 +64,18 @@ export interface BackoffSchedule {
 }
 
 /**
+ * How late the first restart may come: half the first back-off, and at least 2 s. It is
+ * immediate, but "immediate" is the PLEG relist (1 s) plus the time the node takes to create and
+ * start the container, which grows with the node's load: 0 or 1 s in every recording on an idle
+ * node (1.34 and 1.36: crash loops, kills, a flaky run), 3 s on a kind node at load 8 (three test
+ * groups at once on 2 cores). Half the back-off still tells an immediate restart from a
+ * backed-off one, which comes at least initialSec − earlySec after the failure.
+ */
+export function firstRestartLateSec(initialSec: number): number {
+  return Math.max(2, initialSec / 2);
+}
+
+/**
  * The kubelet's CrashLoopBackOff (pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff,
  * client-go flowcontrol.Backoff): the first restart of a failed container is immediate (no
  * back-off entry exists yet); from the second on it waits 10 s, doubling, capped at 300 s.
@@ -73,11 +85,10 @@ export interface BackoffSchedule {
  * is requeued after 10 s × jitter 0.5, i.e. 10–15 s, so a restart is at most ~15 s late; from 1.35
  * it is requeued at the back-off's expiry × jitter 0.5, so a restart comes up to half the back-off
  * late. One more second each way for the timestamps' resolution. The first restart is not
- * backed off on any release, so neither lateness applies to it: 0–2 s (measured: 0 or 1 s on 1.34
- * and 1.36, in every recorded crash loop, kill and flaky run).
+ * backed off on any release, so neither lateness applies to it: firstRestartLateSec.
  */
 export function kubeletBackoff(serverMinor: number): BackoffSchedule {
-  const base = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1, firstLateSec: 2 };
+  const base = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1, firstLateSec: firstRestartLateSec(10) };
   return serverMinor >= 35 ? { ...base, lateFactor: 0.5, lateSec: 2 } : { ...base, lateFactor: 0, lateSec: 16 };
 }
 
@@ -135,7 +146,7 @@ export function configuredBackoff(serverMinor: number, c: KubeletBackoffConfig):
     capSec = c.configuredMaxSec ?? 300;
     initialSec = Math.min(initialSec, capSec);
   }
-  return { ...kubeletBackoff(serverMinor), initialSec, capSec };
+  return { ...kubeletBackoff(serverMinor), initialSec, capSec, firstLateSec: firstRestartLateSec(initialSec) };
 }
 
 /** "1 s doubling to 60 s (ReduceDefaultCrashLoopBackOffDecay)" and the like: how a report names the schedule. */

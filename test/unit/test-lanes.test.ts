@@ -7,7 +7,7 @@ import { markDockerUser, otherDockerUsers } from '../../lib/cluster/kind/docker.
 import { takeDirLock } from '../../lib/util/dir-lock.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import type { GroupOutcome, TestGroup } from '../support/lanes.js';
-import { formatOutcomes, HOLD_FOR_BUILD_MS, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../support/lanes.js';
+import { defaultLanes, formatOutcomes, HOLD_FOR_BUILD_MS, judgeGroups, laterVersionsOf, longestFirst, nextReady, parseTally, planProblems, TEST_GROUPS } from '../support/lanes.js';
 
 const integrationFiles = readdirSync(path.join(projectRoot(), 'test', 'integration'))
   .filter((f) => f.endsWith('.test.ts'))
@@ -24,6 +24,10 @@ const outcome = (name: string, exitCode: number | null, tally?: [number, number,
 
 describe('npm test in groups side by side (test/support/lanes.ts)', () => {
   describe('the plan', () => {
+    it('runs one group more than the cores at once by default, from 2 to at most 8', () => {
+      expect([0, 1, 2, 4, 7, 8, 64].map(defaultLanes)).to.deep.equal([2, 2, 3, 5, 8, 8, 8]);
+    });
+
     it('puts every integration test file in exactly one group, and the unit tests in one', () => {
       expect(integrationFiles.length).to.be.at.least(15);
       expect(planProblems(TEST_GROUPS, integrationFiles)).to.deep.equal([]);
