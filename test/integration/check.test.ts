@@ -1,22 +1,19 @@
 /**
- * `initc check` end to end on a kind cluster of its own (initc-check-<random>, deleted in after()):
+ * `initc check` end to end on the kind files' shared cluster (test/support/shared-kind.ts):
  * each workload of examples/check/ through the CLI, asserting the verdicts and the exit codes, and
  * that no namespace of a check is left. About 3–4 minutes with the node image built.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { KindProvider } from '../../lib/cluster/kind/kind.js';
 import type { KindCluster } from '../../lib/cluster/kind/kind.js';
-import { resolveKubeVersion } from '../../lib/cluster/local/versions.js';
 import { ExitCode } from '../../lib/errors.js';
-import { ConsoleProgress } from '../../lib/progress.js';
 import { MANAGED_BY_LABEL } from '../../lib/scenario/namespace.js';
 import { projectRoot } from '../../lib/util/paths.js';
 import { initc } from '../support/cli.js';
+import { sharedKindCluster } from '../support/shared-kind.js';
 
 const example = (name: string) => path.join(projectRoot(), 'examples', 'check', name);
 
@@ -30,16 +27,13 @@ interface Outcome {
 
 describe('initc check (integration; kind)', function () {
   this.timeout(15 * 60_000);
-  const progress = new ConsoleProgress();
-  const name = `initc-check-${randomBytes(3).toString('hex')}`;
-  const provider = new KindProvider({ version: resolveKubeVersion(process.env.INITC_KIND_VERSION ?? '1.34'), name });
   let cluster: KindCluster;
   let tmp: string;
 
   const check = async (ex: string, args: string[], file = example(ex)): Promise<Outcome> => {
     const out = path.join(tmp, ex);
     const t0 = Date.now();
-    const r = await initc(['check', '-f', file, '--kind-cluster', name, '--out', out, ...args]);
+    const r = await initc(['check', '-f', file, '--kind-cluster', cluster.clusterName, '--out', out, ...args]);
     const o = { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), out, seconds: (Date.now() - t0) / 1000 };
     console.log(`    (${ex}: exit ${o.exitCode} in ${o.seconds.toFixed(1)} s)`);
     return o;
@@ -48,14 +42,12 @@ describe('initc check (integration; kind)', function () {
   const junit = async (o: Outcome) =>
     (await fs.readFile(path.join(o.out, 'junit.xml'), 'utf8')).replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)));
 
-  before(async function () {
-    if (process.getuid?.() !== 0) throw new Error('the kind integration test must run as root (it may start dockerd)');
+  before(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-check-it-'));
-    cluster = await provider.create({ progress });
+    ({ cluster } = await sharedKindCluster());
   });
 
   after(async () => {
-    await provider.destroy({ progress }).catch((err) => console.log(`    destroy: ${(err as Error).message}`));
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   });
 

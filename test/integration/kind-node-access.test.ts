@@ -1,30 +1,26 @@
 /**
  * Node access on a cluster given only by kubeconfig, through the privileged agent pod (`initc run
  * --node-access privileged-pod`), end to end on a kind cluster of its own (systemd and crictl in the
- * node, reached here only through its kubeconfig, never with docker exec): the CRI faults and one
+ * node, reached here only through its kubeconfig, never with docker exec; the kind files' shared
+ * cluster, test/support/shared-kind.ts, whose destroy kind.test checks): the CRI faults and one
  * node-wide fault (a kubelet restart, one detached command on the node) pass with nothing skipped;
  * without the flag every one of those tests is skipped with the reason naming the flag (exit 12).
- * Afterwards no namespace of either run is left, the kubelet and containerd run, and destroy leaves
- * no container or network. Root (it may start dockerd); about 3 minutes with the node image built.
+ * Afterwards no namespace of either run is left, and the kubelet and containerd run. Root (it may
+ * start dockerd); about 2 minutes with the node image built.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { execa } from 'execa';
-import { KindProvider, kindNetworkName } from '../../lib/cluster/kind/kind.js';
 import type { KindCluster } from '../../lib/cluster/kind/kind.js';
-import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt } from '../../lib/cluster/kind/docker.js';
-import { resolveKubeVersion } from '../../lib/cluster/local/versions.js';
+import { dockerEnv } from '../../lib/cluster/kind/docker.js';
 import { ExitCode } from '../../lib/errors.js';
-import { ConsoleProgress } from '../../lib/progress.js';
 import { readResults } from '../../lib/report/results.js';
 import type { ResultFile } from '../../lib/report/results.js';
 import { initc } from '../support/cli.js';
-
-const docker = async (...args: string[]) => String((await execa('docker', args, { env: dockerEnv() })).stdout).split('\n').filter(Boolean);
+import { sharedKindCluster } from '../support/shared-kind.js';
 
 /** The chaos-kill and chaos-sandbox tests, and of chaos-node the kubelet restart (Mocha matches the full title). */
 const GREP = '^chaos-(kill|sandbox):|kubelet restarted';
@@ -57,11 +53,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
 
 describe('node access through a privileged pod on a kubeconfig cluster (integration; root, kind)', function () {
   this.timeout(30 * 60_000);
-  const progress = new ConsoleProgress();
-  const version = resolveKubeVersion(process.env.INITC_KIND_VERSION ?? '1.34');
-  const name = `initc-na-${randomBytes(3).toString('hex')}`;
-  const provider = new KindProvider({ version, name, stopDockerWhenIdle: false });
-  let dockerWasRunning = false;
   let cluster: KindCluster | undefined;
   const outs: string[] = [];
 
@@ -81,23 +72,12 @@ describe('node access through a privileged pod on a kubeconfig cluster (integrat
   const agentPods = async () =>
     (await cluster!.kubeConfig().makeApiClient(CoreV1Api).listPodForAllNamespaces({ labelSelector: 'app.kubernetes.io/name=initc-node-agent' })).items.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
 
-  before(async function () {
-    if (process.getuid?.() !== 0) throw new Error('this integration test must run as root (it may start dockerd)');
-    dockerWasRunning = (await execa('docker', ['version'], { env: dockerEnv(), reject: false })).exitCode === 0;
-    await ensureDocker(progress);
-    const started = Date.now();
-    cluster = await provider.create({ progress });
-    console.log(`    (kind cluster ${name} created in ${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  before(async () => {
+    ({ cluster } = await sharedKindCluster());
   });
 
   after(async () => {
-    await provider.destroy({ progress }).catch((err) => console.log(`    destroy: ${(err as Error).message}`));
     for (const out of outs) await fs.rm(out, { recursive: true, force: true });
-    const containers = await docker('ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`);
-    const networks = (await docker('network', 'ls', '--format', '{{.Name}}')).filter((n) => n === kindNetworkName(name));
-    if (!dockerWasRunning && (await dockerStartedByInitc())) await stopDockerIfWeStartedIt(progress);
-    expect(containers, `containers of kind cluster ${name} after destroy`).to.deep.equal([]);
-    expect(networks, `network of kind cluster ${name} after destroy`).to.deep.equal([]);
   });
 
   // Both runs at once: the one without the flag injects nothing, so the other's kubelet restart does not bear on it.
@@ -124,7 +104,7 @@ describe('node access through a privileged pod on a kubeconfig cluster (integrat
     expect((await runNamespaces()).filter((n) => !n.endsWith('(terminating)')), 'namespaces of the run not being deleted').to.deep.equal([]);
     await until('the agent pod and every namespace of the run gone', async () => (await agentPods()).length === 0 && (await runNamespaces()).length === 0);
     // Seen from outside the cluster (the only docker exec of this file): the faults' undo left both running.
-    const node = `${name}-control-plane`;
+    const node = cluster!.nodeName;
     const active = await execa('docker', ['exec', node, 'systemctl', 'is-active', 'kubelet', 'containerd'], { env: dockerEnv(), reject: false });
     expect(String(active.stdout).trim().split('\n')).to.deep.equal(['active', 'active']);
   });

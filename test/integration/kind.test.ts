@@ -1,7 +1,8 @@
 /**
  * The kind provider end to end, on this machine, as root: a Docker engine (the running one, or a
  * dockerd initc starts), the node image (built, or reused from its tag), one single-node cluster
- * through KindProvider, a pod with an init container through the API, node access (crictl, the
+ * through KindProvider (its default name, shared with the other kind files that need no cluster
+ * of their own: test/support/shared-kind.ts; its destroy is this file's last test), a pod with an init container through the API, node access (crictl, the
  * kubelet stopped and started with systemctl), `kind export logs`, and destroy leaving no
  * container, network or volume. A cold machine builds the node image here (a few minutes); with it
  * built the whole file takes about 45 s.
@@ -15,15 +16,15 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { KindProvider, isNodeReady, kindNetworkName } from '../../lib/cluster/kind/kind.js';
 import type { KindCluster } from '../../lib/cluster/kind/kind.js';
-import { dockerEnv, dockerStartedByInitc, ensureDocker, stopDockerIfWeStartedIt } from '../../lib/cluster/kind/docker.js';
+import { dockerEnv } from '../../lib/cluster/kind/docker.js';
 import { canLoadImages, hasNodeAccess } from '../../lib/cluster/provider.js';
-import { resolveKubeVersion } from '../../lib/cluster/local/versions.js';
 import { ConsoleProgress } from '../../lib/progress.js';
 import { buildFixtureImage } from '../../lib/cluster/local/images.js';
 import { ExitCode } from '../../lib/errors.js';
 import { initc } from '../support/cli.js';
 import { KIND_VOLUMES_DIR } from '../../lib/cluster/storage/objects.js';
 import { StorageProbe, until } from '../support/storage.js';
+import { forgetSharedKind, sharedKindCluster, sharedKindVersion } from '../support/shared-kind.js';
 
 const FIXTURE = 'localhost/initc/fixture:v1';
 const docker = async (...args: string[]) => String((await execa('docker', args, { env: dockerEnv() })).stdout).split('\n').filter(Boolean);
@@ -31,25 +32,14 @@ const docker = async (...args: string[]) => String((await execa('docker', args, 
 describe('kind provider (integration; root)', function () {
   this.timeout(30 * 60_000);
   const progress = new ConsoleProgress();
-  const version = resolveKubeVersion(process.env.INITC_KIND_VERSION ?? '1.34');
-  // Docker is stopped by this test, not by destroy, so the leftover checks can still ask it.
-  const provider = new KindProvider({ version, stopDockerWhenIdle: false });
-  let dockerWasRunning = false;
+  const version = sharedKindVersion();
+  // The cluster (the provider's default name) shared with the other kind files (test/support/shared-kind.ts); deleted by the last test here.
+  let provider: KindProvider;
   let cluster: KindCluster;
   const podName = 'init-then-app';
 
-  before(async function () {
-    if (process.getuid?.() !== 0) throw new Error('the kind integration test must run as root (it may start dockerd)');
-    dockerWasRunning = (await execa('docker', ['version'], { env: dockerEnv(), reject: false })).exitCode === 0;
-    await ensureDocker(progress);
-    const started = Date.now();
-    cluster = await provider.create({ progress });
-    console.log(`    (create took ${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  });
-
-  after(async () => {
-    await provider.destroy({ progress }).catch((err) => console.log(`    destroy: ${(err as Error).message}`));
-    if (!dockerWasRunning && (await dockerStartedByInitc())) await stopDockerIfWeStartedIt(progress);
+  before(async () => {
+    ({ provider, cluster } = await sharedKindCluster());
   });
 
   it('brings up a Ready node of the pinned version on containerd 2, with node access and image loading', async () => {
@@ -169,6 +159,7 @@ describe('kind provider (integration; root)', function () {
     // The node container's own volumes (its /var): named before destroy, so other clusters' volumes never count.
     const volumes = (await docker('inspect', '--format', '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}', cluster.nodeName)).join(' ').split(' ').filter(Boolean);
     expect(volumes.length, 'the node container has a volume of its own').to.be.at.least(1);
+    forgetSharedKind();
     await provider.destroy({ progress });
     expect(await docker('ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${name}`)).to.deep.equal([]);
     expect(await docker('ps', '-aq', '--filter', 'label=io.initc.kind=build'), 'node image build containers').to.deep.equal([]);

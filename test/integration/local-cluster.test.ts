@@ -42,9 +42,22 @@ describe('embedded cluster (integration; root)', function () {
   });
 
   after(async () => {
-    // Whatever failed above, leave nothing running.
+    // Whatever failed above, leave nothing running: no run of this file, no cluster.
+    if (fullRun) await fullRun.run;
     if ((await provider.status()).state) await initc(['cluster', 'down']);
   });
+
+  /**
+   * `initc run` of every suite with the embedded cluster's own provider (it offers node access, so
+   * the chaos suites run too). Started by the test of killed runs as its live run, so that gc and
+   * a later run work beside a real run, and judged by the test after it; the whole run is the
+   * longest wait of this file, and the two overlap instead of taking turns.
+   */
+  let fullRun: { out: string; run: ReturnType<typeof initc> } | undefined;
+  const startFullRun = async () => {
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-run-'));
+    return { out, run: initc(['run', '--out', out], { stdout: 'inherit', stderr: 'inherit' }) };
+  };
 
   it('the node address already on the host exits 5 before anything is started, and leaves nothing', async () => {
     const dev = 'initc-t5';
@@ -91,41 +104,6 @@ describe('embedded cluster (integration; root)', function () {
     checkStatusAgreement([{ pod: 'smoke', rows: result.rows }]);
     const inits = result.pod.status?.initContainerStatuses ?? [];
     expect(inits.map((c) => [c.name, c.state?.terminated?.exitCode])).to.deep.equal([['init-a', 0], ['init-b', 0]]);
-  });
-
-  it('`initc run` passes every conformance and chaos suite on it and writes the Allure report and JUnit XML; the node runs as before', async () => {
-    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'initc-run-'));
-    try {
-      // The embedded cluster's own provider: it offers node access, so the chaos suites run too.
-      const run = await initc(['run', '--out', out], { stdout: 'inherit', stderr: 'inherit' });
-      const junit = await fs.readFile(path.join(out, 'junit.xml'), 'utf8');
-      const attr = (name: string) => [...junit.matchAll(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`, 'g'))].reduce((sum, m) => sum + Number(m[1]), 0);
-      expect(run.exitCode, 'initc run exit code (its output is above; the report is in ' + out + ')').to.equal(0);
-      expect(attr('tests'), 'tests in junit.xml').to.be.at.least(32);
-      expect(attr('failures') + attr('errors'), 'failed tests in junit.xml').to.equal(0);
-      // Only the gated suites skip, each test saying which gate the default cluster (1.34) runs off; nothing else.
-      const results = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')) as { tests: Array<{ suite: string; status: string; message: string | null }> };
-      const skipped = results.tests.filter((t) => t.status === 'skipped');
-      expect(attr('skipped'), 'skipped tests in junit.xml and results.json').to.equal(skipped.length);
-      for (const t of skipped) {
-        expect(t.suite, `skipped: ${t.suite}: ${t.message}`).to.be.oneOf(['restart-rules', 'restart-all', 'env-files', 'resize-init']);
-        expect(t.message, `${t.suite}'s skip reason`).to.match(/^(ContainerRestartRules|RestartAllContainersOnContainerExits|EnvFiles|InPlacePodVerticalScalingInitContainers): the API server (dropped|refused)/);
-      }
-      const report = await fs.stat(path.join(out, 'allure-report', 'index.html'));
-      expect(report.size, 'single-file Allure report').to.be.greaterThan(100_000);
-      // The node-wide suite ran on an embedded cluster of its own, at the same time, and its results joined the run's.
-      const nodeWide = results.tests.filter((t) => t.suite === 'chaos-node');
-      expect(nodeWide.length, 'chaos-node tests in results.json').to.be.at.least(4);
-      expect(nodeWide.filter((t) => t.status !== 'passed'), 'chaos-node tests that did not pass').to.deep.equal([]);
-      expect((await fs.readdir(path.join(out, 'node-suites'))).sort(), 'the node-wide suites\' own run folder').to.include.members(['allure-results', 'junit.xml']);
-      expect(await new LocalClusterProvider({ version, name: 'initc-wn' }).leftovers(), 'what the node-wide suites\' own cluster left').to.deep.equal([]);
-      const s = await provider.status();
-      expect(s.running && s.nodeReady, `after the chaos suites every component runs and the node is Ready: ${JSON.stringify(s.processes)}`).to.equal(true);
-      const left = await loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=initc' });
-      expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces of the run not deleted').to.deep.equal([]);
-    } finally {
-      await fs.rm(out, { recursive: true, force: true });
-    }
   });
 
   it('Ctrl-C during `initc run` exits 130, deletes the run\'s namespaces and leaves the cluster running', async () => {
@@ -254,7 +232,7 @@ describe('embedded cluster (integration; root)', function () {
     }
   });
 
-  it('runs killed at several moments: `initc gc`, and separately a new run, remove exactly what the dead runs left while a live run on the same cluster keeps its namespaces and passes', async () => {
+  it('runs killed at several moments: `initc gc`, and separately a new run, remove exactly what the dead runs left while a live run on the same cluster (the run of every suite, judged next) keeps its namespaces', async () => {
     const kc = loadKubeConfig(provider.layout.kubeconfig);
     const core = kc.makeApiClient(CoreV1Api);
     // The fixture image named: by kubeconfig, the default follows the node's reported images, which lag behind a re-import.
@@ -287,20 +265,15 @@ describe('embedded cluster (integration; root)', function () {
     };
     const resultsIn = async (out: string) => (await fs.readdir(path.join(out, 'allure-results')).catch(() => [] as string[])).filter((f) => f.endsWith('-result.json')).length;
 
-    // The live run: every suite but the chaos ones, four files at a time, to outlive the kills and gc below.
+    // The live run is the run of every suite, which the next test awaits and judges: it outlives the kills and gc below.
     const liveBefore = await leaseNames();
-    const live = initc(['run', ...kubeconfig, '--no-chaos', '--jobs', '4', '--out', path.join(work, 'live')]);
-    let liveSaid = '';
-    live.stderr?.on('data', (d: Buffer) => (liveSaid += d.toString()));
-    let liveResult: Awaited<typeof live>;
+    fullRun = await startFullRun();
     let liveId = '';
     await until('the live run\'s Lease', async () => {
       liveId = [...(await leaseNames())].find((l) => !liveBefore.has(l))?.slice('run-'.length) ?? '';
       return Boolean(liveId);
     });
-    await until('the live run\'s scenarios under way', async () => (await namespacesOf(liveId)).some((n) => !n.startsWith('initc-fixture-image'))).catch((err: Error) => {
-      throw new Error(`${err.message}; the live run said:\n${liveSaid.slice(-2000)}`);
-    });
+    await until('the live run\'s scenarios under way (its output is above)', async () => (await namespacesOf(liveId)).some((n) => !n.startsWith('initc-fixture-image')));
     try {
       const leaseOnly = await killRunWhen('right after its Lease', 'order', async (_id, _out, said) => said.includes('▸ fixture image'));
       const midSuite = await killRunWhen('with scenarios running', 'order,never', async (id) => (await namespacesOf(id)).some((n) => !n.startsWith('initc-fixture-image')));
@@ -331,12 +304,44 @@ describe('embedded cluster (integration; root)', function () {
       for (const ns of liveNow) expect(String(next.stderr), 'the new run removed nothing of the live run').not.to.include(`namespace ${ns} (`);
       expect(await namespacesOf(withResults)).to.deep.equal([]);
     } finally {
-      // Awaited whatever failed above, so that no run outlives this test.
-      liveResult = await live;
+      await fs.rm(work, { recursive: true, force: true });
     }
-    expect(liveResult.exitCode, `the live run, on the cluster the whole time (its report: ${work}/live): ${String(liveResult.stderr).slice(-3000)}`).to.equal(0);
-    await fs.rm(work, { recursive: true, force: true });
-    expect(await namespacesOf(liveId), 'the live run deleted its own namespaces at its end').to.deep.equal([]);
+  });
+
+
+  it('`initc run` passes every conformance and chaos suite on it (while the test above killed other runs and gc ran) and writes the Allure report and JUnit XML; the node runs as before', async () => {
+    fullRun ??= await startFullRun();
+    const { out } = fullRun;
+    try {
+      const run = await fullRun.run;
+      const junit = await fs.readFile(path.join(out, 'junit.xml'), 'utf8');
+      const attr = (name: string) => [...junit.matchAll(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`, 'g'))].reduce((sum, m) => sum + Number(m[1]), 0);
+      expect(run.exitCode, 'initc run exit code (its output is above; the report is in ' + out + ')').to.equal(0);
+      expect(attr('tests'), 'tests in junit.xml').to.be.at.least(32);
+      expect(attr('failures') + attr('errors'), 'failed tests in junit.xml').to.equal(0);
+      // Only the gated suites skip, each test saying which gate the default cluster (1.34) runs off; nothing else.
+      const results = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')) as { tests: Array<{ suite: string; status: string; message: string | null }> };
+      const skipped = results.tests.filter((t) => t.status === 'skipped');
+      expect(attr('skipped'), 'skipped tests in junit.xml and results.json').to.equal(skipped.length);
+      for (const t of skipped) {
+        expect(t.suite, `skipped: ${t.suite}: ${t.message}`).to.be.oneOf(['restart-rules', 'restart-all', 'env-files', 'resize-init']);
+        expect(t.message, `${t.suite}'s skip reason`).to.match(/^(ContainerRestartRules|RestartAllContainersOnContainerExits|EnvFiles|InPlacePodVerticalScalingInitContainers): the API server (dropped|refused)/);
+      }
+      const report = await fs.stat(path.join(out, 'allure-report', 'index.html'));
+      expect(report.size, 'single-file Allure report').to.be.greaterThan(100_000);
+      // The node-wide suite ran on an embedded cluster of its own, at the same time, and its results joined the run's.
+      const nodeWide = results.tests.filter((t) => t.suite === 'chaos-node');
+      expect(nodeWide.length, 'chaos-node tests in results.json').to.be.at.least(4);
+      expect(nodeWide.filter((t) => t.status !== 'passed'), 'chaos-node tests that did not pass').to.deep.equal([]);
+      expect((await fs.readdir(path.join(out, 'node-suites'))).sort(), 'the node-wide suites\' own run folder').to.include.members(['allure-results', 'junit.xml']);
+      expect(await new LocalClusterProvider({ version, name: 'initc-wn' }).leftovers(), 'what the node-wide suites\' own cluster left').to.deep.equal([]);
+      const s = await provider.status();
+      expect(s.running && s.nodeReady, `after the chaos suites every component runs and the node is Ready: ${JSON.stringify(s.processes)}`).to.equal(true);
+      const left = await loadKubeConfig(provider.layout.kubeconfig).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=initc' });
+      expect(left.items.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata?.name), 'namespaces of the run not deleted').to.deep.equal([]);
+    } finally {
+      await fs.rm(out, { recursive: true, force: true });
+    }
   });
 
   it('`initc run` that runs no test exits 12, not 0', async () => {

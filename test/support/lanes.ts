@@ -33,8 +33,9 @@ export const TEST_GROUPS: readonly TestGroup[] = [
   // Both use the default cluster; local-cluster's gc stops it and runs on it.
   { name: 'default-cluster', files: [integration('local-cluster'), integration('results-ownership')], seconds: 380, laterVersions: ['1.36'] },
   // One kind cluster at a time: two (each a systemd node with a kubeadm control plane) beside the
-  // embedded clusters overloaded two cores until timed chaos tests on them failed.
-  { name: 'kind', files: [integration('kind'), integration('kind-multinode'), integration('kind-node-access'), integration('check')], seconds: 560, docker: true },
+  // embedded clusters overloaded two cores until timed chaos tests on them failed. The first three
+  // share one cluster (test/support/shared-kind.ts), which kind's last test deletes; then the two-node one.
+  { name: 'kind', files: [integration('kind-node-access'), integration('check'), integration('kind'), integration('kind-multinode')], seconds: 560, docker: true },
   { name: 'check-embedded', files: [integration('check-embedded')], seconds: 190 },
   { name: 'package', files: [integration('package')], seconds: 95 },
   { name: 'check-production', files: [integration('check-production')], seconds: 70 },
