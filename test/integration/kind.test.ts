@@ -1,11 +1,12 @@
 /**
  * The kind provider end to end, on this machine, as root: a Docker engine (the running one, or a
  * dockerd initc starts), the node image (built, or reused from its tag), one single-node cluster
- * through KindProvider (its default name, shared with the other kind files that need no cluster
- * of their own: test/support/shared-kind.ts; its destroy is this file's last test), a pod with an init container through the API, node access (crictl, the
- * kubelet stopped and started with systemctl), `kind export logs`, and destroy leaving no
- * container, network or volume. A cold machine builds the node image here (a few minutes); with it
- * built the whole file takes about 45 s.
+ * through KindProvider (its default name; shared with the other kind files that need no cluster
+ * of their own, test/support/shared-kind.ts, and deleted by this file's last test), a pod with an
+ * init container through the API, node access (crictl, the kubelet stopped and started with
+ * systemctl), `kind export logs`, and destroy leaving no container, network or volume. A cold
+ * machine builds the node image here (a few minutes); with it built the whole file takes about
+ * 2.5 minutes, two of them the `initc run`.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
