@@ -1,8 +1,8 @@
 /**
  * Node access on a cluster given only by kubeconfig, through the privileged agent pod (`initc run
- * --node-access privileged-pod`), end to end on a kind cluster of its own (systemd and crictl in the
- * node, reached here only through its kubeconfig, never with docker exec; the kind files' shared
- * cluster, test/support/shared-kind.ts, whose destroy kind.test checks): the CRI faults and one
+ * --node-access privileged-pod`), end to end on a kind cluster (systemd and crictl in the node,
+ * reached here only through its kubeconfig, never with docker exec; the kind files' shared cluster,
+ * test/support/shared-kind.ts, whose destroy kind.test checks): the CRI faults and one
  * node-wide fault (a kubelet restart, one detached command on the node) pass with nothing skipped;
  * without the flag every one of those tests is skipped with the reason naming the flag (exit 12).
  * Afterwards no namespace of either run is left, and the kubelet and containerd run. Root (it may
