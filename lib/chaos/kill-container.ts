@@ -18,7 +18,11 @@ export function killContainer(namespace: string, pod: string, container: string,
       const containerId = await runningContainerId(node, namespace, pod, container);
       const pid = await pidOf(node, containerId);
       killed = { container, containerId, pid, signal };
-      await node.signalProcess(pid, signal);
+      await node.signalProcess(pid, signal).catch((err: unknown) => {
+        // It ended between the look and the signal (a container of well under a second): nothing
+        // was killed, and the proof says so with the exit code the container ended with itself.
+        if (!noSuchProcess(err)) throw err;
+      });
     },
     async prove(node: NodeAccess) {
       const claim = `container ${container} exited with the exit code of ${signal}`;
@@ -35,6 +39,16 @@ export function killContainer(namespace: string, pod: string, container: string,
       /* a killed process is not brought back by us */
     },
   };
+}
+
+/**
+ * A signal's failure because its process is gone: ESRCH from process.kill, or a shell's `kill`
+ * saying "No such process" (procps, busybox and dash all do). Any other failure (EPERM, a node
+ * that cannot be reached) is not that.
+ */
+export function noSuchProcess(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; stderr?: unknown } | undefined;
+  return e?.code === 'ESRCH' || /no such process/i.test(`${String(e?.message ?? '')}\n${String(e?.stderr ?? '')}`);
 }
 
 /** The exit code the runtime reported for the last killed container among these injections, when its kill was proven (killProof). */

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Fault, Injection } from '../../lib/chaos/fault.js';
 import { describeProofs, injectFault, requireProof, undoAllFaults } from '../../lib/chaos/fault.js';
-import { killContainer } from '../../lib/chaos/kill-container.js';
+import { killContainer, noSuchProcess } from '../../lib/chaos/kill-container.js';
 import { killPause, removeSandbox } from '../../lib/chaos/lose-sandbox.js';
 import { ensureNodeRunning, rebootNode, restartComponent } from '../../lib/chaos/node-faults.js';
 import { FaultNotProven, overlapProof } from '../../lib/chaos/proof.js';
@@ -291,6 +291,41 @@ describe('fault injection with proof', () => {
       const { err } = await inject(node as NodeAccess, killContainer('ns', 'p', 'init-b', 'SIGKILL', { exitWaitMs: 300 }));
       expect(err).to.be.instanceOf(FaultNotProven);
       expect(Date.now() - t0).to.be.below(2500);
+    });
+
+    it('a process gone before the signal reached it (ESRCH, or a shell\'s "No such process") is no kill: the proof names the exit the container made itself', async () => {
+      const gone = (err: Error) => {
+        const node = fakeNode(crictl('CONTAINER_EXITED 0'));
+        node.signalProcess = async (pid, signal) => {
+          node.calls.push(`kill ${signal} ${pid}`);
+          throw err;
+        };
+        return node;
+      };
+      for (const err of [Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' }), new Error('sh -c kill -s KILL 4242 on node n: sh: 1: kill: No such process')]) {
+        const node = gone(err);
+        const { log, err: injected } = await inject(node as NodeAccess, killContainer('ns', 'p', 'init-b', 'SIGKILL', { exitWaitMs: 0 }));
+        expect(node.calls).to.include('kill SIGKILL 4242');
+        expect(injected, err.message).to.be.instanceOf(FaultNotProven);
+        expect((injected as FaultNotProven).proof.evidence, err.message).to.include({ containerId: 'c1', pid: 4242, state: 'CONTAINER_EXITED', exitCode: 0 });
+        expect(log[0]!.proofs[0]!.proven).to.equal(false);
+      }
+      const denied = gone(Object.assign(new Error('kill EPERM'), { code: 'EPERM' }));
+      const { err: refused } = await inject(denied as NodeAccess, killContainer('ns', 'p', 'init-b', 'SIGKILL', { exitWaitMs: 0 }));
+      expect(refused).not.to.be.instanceOf(FaultNotProven);
+      expect(refused!.message).to.include('kill EPERM');
+    });
+
+    it('noSuchProcess: ESRCH by code, "No such process" in the message or stderr (any case); nothing else', () => {
+      expect(noSuchProcess(Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' }))).to.equal(true);
+      expect(noSuchProcess(new Error('kill: (4242): No such process'))).to.equal(true);
+      expect(noSuchProcess(new Error("kill: can't kill pid 4242: no such process"))).to.equal(true);
+      expect(noSuchProcess(Object.assign(new Error('exit 1'), { stderr: 'sh: kill: No such process' }))).to.equal(true);
+      expect(noSuchProcess(Object.assign(new Error('kill EPERM'), { code: 'EPERM' }))).to.equal(false);
+      expect(noSuchProcess(Object.assign(new Error('no such process group'), { code: 'ESRCH' }))).to.equal(true);
+      expect(noSuchProcess(new Error('connection refused'))).to.equal(false);
+      expect(noSuchProcess(undefined)).to.equal(false);
+      expect(noSuchProcess('No such process')).to.equal(false);
     });
 
     it('proves nothing before it was injected, or when the runtime cannot be asked', async () => {
