@@ -48,7 +48,7 @@ export function killContainer(namespace: string, pod: string, container: string,
  */
 export function noSuchProcess(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown; stderr?: unknown } | undefined;
-  return e?.code === 'ESRCH' || /no such process/i.test(`${String(e?.message ?? '')}\n${String(e?.stderr ?? '')}`);
+  return e?.code === 'ESRCH' || /no such process/i.test(`${String(e?.message)}\n${String(e?.stderr)}`);
 }
 
 /** The exit code the runtime reported for the last killed container among these injections, when its kill was proven (killProof). */
