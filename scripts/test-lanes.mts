@@ -4,8 +4,8 @@
 // group waits on another's build or stops the engine under it. Then up to --lanes groups at once,
 // each one Mocha process, longest first, every output line prefixed with its group, while the
 // later versions some groups need (1.36) build in the background at nice 19; such a group starts
-// once they are built, or at once when its tests wait for the build themselves (startsBeforeBuilt).
-// Then the groups that run alone, one after another. Ends with each group's figures and the one "N passed, N failed, N skipped" line CI reads; exits 0 only when every group
+// once they are built. Then the groups that run alone, one after another. Ends with each group's
+// figures and the one "N passed, N failed, N skipped" line CI reads; exits 0 only when every group
 // passed (judgeGroups).
 //
 // Usage: node --import tsx scripts/test-lanes.mts [--lanes N] [--group a,b] (default: one group more than the cores, at most 8)

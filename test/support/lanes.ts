@@ -24,21 +24,14 @@ export interface TestGroup {
    * are built (cold, the build overlaps the first groups instead of coming before them).
    */
   laterVersions?: string[];
-  /**
-   * It starts at once all the same: its tests that need the later versions come last, and each
-   * waits for the background build itself (a build holds its output folder's lock, and a test's
-   * `cluster up` of that version waits on the lock, then finds the version built).
-   */
-  startsBeforeBuilt?: boolean;
 }
 
 const integration = (name: string) => `test/integration/${name}.test.ts`;
 
 export const TEST_GROUPS: readonly TestGroup[] = [
   { name: 'unit', files: ['test/unit/**/*.test.ts'], seconds: 120 },
-  // Both use the default cluster; local-cluster's gc stops it and runs on it. Its side-by-side and
-  // compare tests, near its end, bring up 1.36: cold, the group's first five minutes overlap the build.
-  { name: 'default-cluster', files: [integration('local-cluster'), integration('results-ownership')], seconds: 380, laterVersions: ['1.36'], startsBeforeBuilt: true },
+  // Both use the default cluster; local-cluster's gc stops it and runs on it.
+  { name: 'default-cluster', files: [integration('local-cluster'), integration('results-ownership')], seconds: 380, laterVersions: ['1.36'] },
   // One kind cluster at a time: two (each a systemd node with a kubeadm control plane) beside the
   // embedded clusters overloaded two cores until timed chaos tests on them failed. The first three
   // share one cluster (test/support/shared-kind.ts), which kind's last test deletes; then the two-node one.
@@ -62,13 +55,12 @@ export function longestFirst(groups: readonly TestGroup[]): TestGroup[] {
 }
 
 /**
- * The first of `pending` (in their order) whose later versions are all `built` or that starts before
- * they are (startsBeforeBuilt), or none. While
+ * The first of `pending` (in their order) whose later versions are all `built`, or none. While
  * `holdForFirst` (the lanes' first seconds), none unless it is the first: a build found in the
  * cache ends within seconds, and the longest group should not lose its lane to a shorter one then.
  */
 export function nextReady(pending: readonly TestGroup[], built: ReadonlySet<string>, holdForFirst = false): TestGroup | undefined {
-  const ready = pending.find((g) => g.startsBeforeBuilt || (g.laterVersions ?? []).every((v) => built.has(v)));
+  const ready = pending.find((g) => (g.laterVersions ?? []).every((v) => built.has(v)));
   return holdForFirst && ready !== pending[0] ? undefined : ready;
 }
 

@@ -81,10 +81,6 @@ describe('npm test in groups side by side (test/support/lanes.ts)', () => {
       expect(nextReady(pending.slice(0, 2), new Set(['1.35']))).to.equal(undefined);
       expect(nextReady([], new Set(['1.36']))).to.equal(undefined);
       expect(laterVersionsOf(pending)).to.deep.equal(['1.36', '1.35']);
-      const early = { ...later(group('early', ['x'], 95), ['1.36']), startsBeforeBuilt: true };
-      expect(nextReady([early, ...pending], new Set())?.name, 'a group whose tests wait for the build themselves').to.equal('early');
-      expect(nextReady([early, ...pending], new Set(), true)?.name, 'and in the lanes\' first seconds').to.equal('early');
-      expect(nextReady([{ ...early, startsBeforeBuilt: false }, ...pending], new Set())?.name).to.equal('plain');
       expect(laterVersionsOf([group('plain', ['x'])])).to.deep.equal([]);
     });
 
@@ -99,8 +95,8 @@ describe('npm test in groups side by side (test/support/lanes.ts)', () => {
       expect(HOLD_FOR_BUILD_MS).to.be.within(10_000, 60_000);
     });
 
-    it('builds 1.36 in the background for the group that brings it up (local-cluster\'s side-by-side and compare tests), and only for it; that group starts at once, those tests waiting for the build', () => {
-      expect(TEST_GROUPS.filter((g) => g.laterVersions).map((g) => [g.name, g.laterVersions, g.startsBeforeBuilt])).to.deep.equal([['default-cluster', ['1.36'], true]]);
+    it('builds 1.36 in the background for the group that brings it up (local-cluster\'s side-by-side and compare tests), and only for it', () => {
+      expect(TEST_GROUPS.filter((g) => g.laterVersions).map((g) => [g.name, g.laterVersions])).to.deep.equal([['default-cluster', ['1.36']]]);
       expect(laterVersionsOf(TEST_GROUPS)).to.deep.equal(['1.36']);
     });
   });
