@@ -2,7 +2,7 @@
 import { fails, pod, sleeps, succeeds } from '../fixtures/pod.js';
 import type { RestartPolicy } from '../fixtures/pod.js';
 import { checkOnlyFailedRestarts } from '../lib/checks/behaviours.js';
-import { defaultBackoff, backoffFloorMs, backoffIntervals, checkBackoffSchedule, configuredBackoff, describeBackoff, expectedBackoff, kubeletBackoff } from '../lib/checks/backoff.js';
+import { defaultBackoff, backoffFloorMs, backoffIntervals, checkBackoffSchedule, configuredBackoff, describeBackoff, expectedBackoff, firstRestartLateSec, kubeletBackoff } from '../lib/checks/backoff.js';
 import type { BackoffSchedule } from '../lib/checks/backoff.js';
 import { restartsAtLeast } from '../lib/observe/wait.js';
 import type { PodRun } from '../lib/scenario/pod-run.js';
@@ -29,7 +29,7 @@ export async function scheduleOf(kit: ScenarioKit, run: PodRun): Promise<{ sched
 export function attachIntervals(kit: ScenarioKit, intervals: number[], schedule: BackoffSchedule, described: string): void {
   kit.attach(
     'back-off intervals (s)',
-    `kubelet schedule: ${described}\nmeasured: ${intervals.join(', ')}\nexpected: ${intervals.map((_, i) => expectedBackoff(i, schedule)).join(', ')}\naccepted lateness: the first restart (no back-off) up to ${schedule.firstLateSec} s; the others ${schedule.lateFactor} × back-off + ${schedule.lateSec} s`,
+    `kubelet schedule: ${described}\nmeasured: ${intervals.join(', ')}\nexpected: ${intervals.map((_, i) => expectedBackoff(i, schedule)).join(', ')}\naccepted lateness: the first restart (no back-off) up to ${firstRestartLateSec(schedule.initialSec)} s; the others ${schedule.lateFactor} × back-off + ${schedule.lateSec} s`,
   );
 }
 

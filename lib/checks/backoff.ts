@@ -47,13 +47,6 @@ export function backoffIntervals(rec: Recording, name: string): number[] {
 
 export interface BackoffSchedule {
   initialSec: number;
-  /**
-   * How late the first restart may come (seconds): firstRestartLateSec(initialSec). It is
-   * immediate (no back-off entry exists before the first failure, so the sync the runtime's exit
-   * event triggers restarts it); the pod worker's requeue lateness (lateFactor, lateSec) applies
-   * only to a backed-off restart.
-   */
-  firstLateSec: number;
   factor: number;
   capSec: number;
   /** Allowed earliness (seconds): container timestamps have one-second resolution. */
@@ -64,12 +57,15 @@ export interface BackoffSchedule {
 }
 
 /**
- * How late the first restart may come: half the first back-off, and at least 2 s. It is
- * immediate, but "immediate" is the PLEG relist (1 s) plus the time the node takes to create and
- * start the container, which grows with the node's load: 0 or 1 s in every recording on an idle
- * node (1.34 and 1.36: crash loops, kills, a flaky run), 3 s on a kind node at load 8 (three test
- * groups at once on 2 cores). Half the back-off still tells an immediate restart from a
- * backed-off one, which comes at least initialSec − earlySec after the failure.
+ * How late the first restart may come (seconds): half the first back-off, and at least 2 s; the
+ * pod worker's requeue lateness (lateFactor, lateSec) applies only to a backed-off restart. It is
+ * immediate (no back-off entry exists before the first failure), but "immediate" is the PLEG
+ * relist (1 s) plus the time the node takes to create and start the container, which grows with
+ * the node's load: 0 or 1 s in every recording on an idle node (1.34 and 1.36: crash loops, kills,
+ * a flaky run), 3 s on a kind node at load 8 (three test groups at once on 2 cores). Half the
+ * back-off still tells an immediate restart from a backed-off one, which comes at least
+ * initialSec − earlySec after the failure. Derived from the schedule's initialSec, never stored
+ * beside it: a schedule spread with another initialSec cannot carry a stale tolerance.
  */
 export function firstRestartLateSec(initialSec: number): number {
   return Math.max(2, initialSec / 2);
@@ -88,7 +84,7 @@ export function firstRestartLateSec(initialSec: number): number {
  * backed off on any release, so neither lateness applies to it: firstRestartLateSec.
  */
 export function kubeletBackoff(serverMinor: number): BackoffSchedule {
-  const base = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1, firstLateSec: firstRestartLateSec(10) };
+  const base = { initialSec: 10, factor: 2, capSec: 300, earlySec: 1 };
   return serverMinor >= 35 ? { ...base, lateFactor: 0.5, lateSec: 2 } : { ...base, lateFactor: 0, lateSec: 16 };
 }
 
@@ -115,7 +111,7 @@ export function checkBackoffSchedule(intervals: number[], minIntervals: number, 
   intervals.forEach((got, i) => {
     const want = expectedBackoff(i, s);
     const lo = Math.max(0, want - s.earlySec);
-    const hi = i === 0 ? s.firstLateSec : want + want * s.lateFactor + s.lateSec;
+    const hi = i === 0 ? firstRestartLateSec(s.initialSec) : want + want * s.lateFactor + s.lateSec;
     if (got < lo || got > hi) {
       const what = i === 0 ? 'restart 1 at once, without back-off' : `restart ${i + 1} after ${want}s of back-off`;
       fail(`${what} (accepted ${lo}–${hi}s)`, `${got}s; all intervals: ${intervals.join('s, ')}s`);
@@ -146,7 +142,7 @@ export function configuredBackoff(serverMinor: number, c: KubeletBackoffConfig):
     capSec = c.configuredMaxSec ?? 300;
     initialSec = Math.min(initialSec, capSec);
   }
-  return { ...kubeletBackoff(serverMinor), initialSec, capSec, firstLateSec: firstRestartLateSec(initialSec) };
+  return { ...kubeletBackoff(serverMinor), initialSec, capSec };
 }
 
 /** "1 s doubling to 60 s (ReduceDefaultCrashLoopBackOffDecay)" and the like: how a report names the schedule. */
@@ -157,7 +153,7 @@ export function describeBackoff(s: BackoffSchedule, c: KubeletBackoffConfig): st
 
 /** The latest restart i+1 may come after the end of attempt i (seconds), by the release's lateness. */
 export function latestRestartSec(i: number, s: BackoffSchedule) {
-  return (i === 0 ? s.firstLateSec : expectedBackoff(i, s) * (1 + s.lateFactor) + s.lateSec);
+  return (i === 0 ? firstRestartLateSec(s.initialSec) : expectedBackoff(i, s) * (1 + s.lateFactor) + s.lateSec);
 }
 
 /**

@@ -34,7 +34,7 @@ describe('CrashLoopBackOff schedule', () => {
   for (const minor of [33, 34, 35, 36]) {
     it(`1.${minor}: the first restart comes at once (within half the first back-off: 0–5 s), not after a back-off or the pod worker's requeue`, () => {
       const s = kubeletBackoff(minor);
-      expect(s.firstLateSec).to.equal(5);
+      expect(firstRestartLateSec(s.initialSec)).to.equal(5);
       checkBackoffSchedule([0, 10, 20, 40], 4, s);
       checkBackoffSchedule([3, 10, 20, 40], 4, s);
       checkBackoffSchedule([5, 10, 20, 40], 4, s);
@@ -46,9 +46,9 @@ describe('CrashLoopBackOff schedule', () => {
 
   it('the first restart may be late by half the first back-off, never less than 2 s', () => {
     expect([10, 5, 4, 1, 0.5].map(firstRestartLateSec)).to.deep.equal([5, 2.5, 2, 2, 2]);
-    expect(configuredBackoff(36, { reducedDecay: true, maxGate: false }).firstLateSec).to.equal(2);
-    expect(configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 5 }).firstLateSec).to.equal(2.5);
-    expect(configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 30 }).firstLateSec).to.equal(5);
+    expect(firstRestartLateSec(configuredBackoff(36, { reducedDecay: true, maxGate: false }).initialSec)).to.equal(2);
+    expect(firstRestartLateSec(configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 5 }).initialSec)).to.equal(2.5);
+    expect(firstRestartLateSec(configuredBackoff(34, { reducedDecay: false, maxGate: true, configuredMaxSec: 30 }).initialSec)).to.equal(5);
   });
 
   it('every recorded first restart came within 0–2 s on an idle node (crash loops, kills, a flaky init container)', () => {
