@@ -11,14 +11,20 @@ import type { FaultProof, SandboxEvidence } from './proof.js';
 import { proofFailed, sandboxProof } from './proof.js';
 import { sleep } from '../util/time.js';
 
-/** One crictl command, tried again (up to five times, 200 ms apart) while its error matches `transient`. */
-async function crictlRetrying(node: NodeAccess, args: string[], transient: RegExp): Promise<void> {
+/**
+ * One crictl command, tried again (up to five times, 200 ms apart) while its error matches
+ * `transient`; such an error counts as success once `doneAfter` (when given) says the command's
+ * end is reached all the same.
+ */
+async function crictlRetrying(node: NodeAccess, args: string[], transient: RegExp, doneAfter?: () => Promise<boolean>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await node.crictl(args);
       return;
     } catch (err) {
-      if (attempt >= 5 || !transient.test((err as Error).message)) throw err;
+      if (!transient.test((err as Error).message)) throw err;
+      if (doneAfter && (await doneAfter())) return;
+      if (attempt >= 5) throw err;
       await sleep(200);
     }
   }
@@ -42,18 +48,8 @@ function stopSandbox(node: NodeAccess, id: string): Promise<void> {
  * (internal/cri/server/sandbox_remove.go), so a "not found" is about a part of it, and the removal
  * stopped there: under load one left the sandbox in place, which the words alone had passed.
  */
-async function removeStoppedSandbox(node: NodeAccess, namespace: string, pod: string, id: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await node.crictl(['rmp', id]);
-      return;
-    } catch (err) {
-      if (!/already in removing state|not found|does not exist/i.test((err as Error).message)) throw err;
-      if (!(await sandboxIds(node, namespace, pod, false)).includes(id)) return;
-      if (attempt >= 5) throw err;
-      await sleep(200);
-    }
-  }
+function removeStoppedSandbox(node: NodeAccess, namespace: string, pod: string, id: string): Promise<void> {
+  return crictlRetrying(node, ['rmp', id], /already in removing state|not found|does not exist/i, async () => !(await sandboxIds(node, namespace, pod, false)).includes(id));
 }
 
 /**

@@ -381,6 +381,10 @@ describe('fault injection with proof', () => {
       expect(kept.err!.message).to.match(/observed old sandbox sb1 still ready; new ready sandbox none$/);
       const none = await inject(sandboxNode({ all: [], ready: [] }) as NodeAccess, removeSandbox('ns', 'p', { newSandboxWaitMs: 0 }));
       expect(none.err!.message).to.match(/observed old sandbox sb1 gone; new ready sandbox none$/);
+      const t0 = Date.now();
+      const waited = await inject(sandboxNode({ all: [], ready: [] }) as NodeAccess, removeSandbox('ns', 'p', { newSandboxWaitMs: 300 }));
+      expect(waited.err).to.be.instanceOf(FaultNotProven);
+      expect(Date.now() - t0, 'no longer than newSandboxWaitMs').to.be.below(2500);
     });
 
     it('negative control: removal claimed, yet the old sandbox is still listed (not ready)', async () => {
